@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+const int = (def: number) => z.coerce.number().int().positive().default(def);
+
+/** Every setting, parsed once from the environment at the composition root. */
+export const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  TRIBUTARY_MODE: z.enum(['local', 'aws']).default('local'),
+  TRIBUTARY_DATA_DIR: z.string().min(1).default('./.tributary'),
+  TRIBUTARY_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  TRIBUTARY_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRIBUTARY_MAX_BODY_BYTES: int(4 * 1024 * 1024),
+  TRIBUTARY_MAX_DECOMPRESSED_BYTES: int(16 * 1024 * 1024),
+  TRIBUTARY_MAX_RECORD_BYTES: int(1000 * 1024),
+  TRIBUTARY_MAX_RECORDS: int(10_000),
+  /** Acknowledged bytes not yet published to the lake before ingest answers 429. */
+  TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES: int(256 * 1024 * 1024),
+  TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: z.coerce.number().positive().default(1),
+  TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB: z.coerce.number().positive().default(5),
+  TRIBUTARY_GZIP_OBJECTS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  TRIBUTARY_SHUTDOWN_TIMEOUT_SECONDS: int(30),
+  // AWS mode
+  AWS_REGION: z.string().optional(),
+  TRIBUTARY_TABLE_NAME: z.string().optional(),
+  TRIBUTARY_DYNAMODB_ENDPOINT: z.string().url().optional(),
+  TRIBUTARY_FIREHOSE_STREAM: z.string().optional(),
+  TRIBUTARY_FIREHOSE_ENDPOINT: z.string().url().optional(),
+  TRIBUTARY_RETRY_BUDGET_MS: int(8_000),
+  SNOWFLAKE_ACCOUNT: z.string().optional(),
+  SNOWFLAKE_USER: z.string().optional(),
+  SNOWFLAKE_ROLE: z.string().optional(),
+  SNOWFLAKE_WAREHOUSE: z.string().optional(),
+  SNOWFLAKE_DATABASE: z.string().optional(),
+  SNOWFLAKE_ACCESS_URL: z.string().url().optional(),
+  SNOWFLAKE_PRIVATE_KEY: z.string().optional(),
+  SNOWFLAKE_PRIVATE_KEY_SECRET_ARN: z.string().optional(),
+  TRIBUTARY_S3_BUCKET: z.string().optional(),
+  TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION: z.string().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; the message names every bad variable. */
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const result = ConfigSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const config = result.data;
+  if (config.TRIBUTARY_MODE === 'aws') {
+    const missing = (['AWS_REGION', 'TRIBUTARY_TABLE_NAME', 'TRIBUTARY_FIREHOSE_STREAM'] as const).filter((k) => !config[k]);
+    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required when TRIBUTARY_MODE=aws`).join('\n')}`);
+  }
+  return config;
+}

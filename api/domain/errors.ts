@@ -1,0 +1,121 @@
+/**
+ * Domain errors. They describe what went wrong in the domain's words and know nothing of HTTP;
+ * api/http/problem.ts is the one place that maps them to a status and a problem body.
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** No credentials, or credentials that match no live key. */
+export class UnauthenticatedError extends DomainError {
+  readonly code = 'unauthenticated';
+}
+
+/** A valid principal without the right to do this. */
+export class ForbiddenError extends DomainError {
+  readonly code = 'forbidden';
+}
+
+/** Missing, or belonging to another tenant (never reveal which). */
+export class NotFoundError extends DomainError {
+  readonly code = 'not_found';
+}
+
+export class AlreadyExistsError extends DomainError {
+  readonly code = 'already_exists';
+}
+
+/** Optimistic concurrency: someone else changed the item first. */
+export class ConcurrentModificationError extends DomainError {
+  readonly code = 'concurrent_modification';
+}
+
+/** Input that breaks a rule; `errors` names each field. */
+export class InvalidInputError extends DomainError {
+  readonly code: string;
+  constructor(
+    message: string,
+    readonly errors: FieldError[] = [],
+    code = 'invalid_input',
+  ) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** A batch whose records all failed validation (or an atomic batch with any failure). */
+export class RecordsRejectedError extends DomainError {
+  readonly code = 'records_rejected';
+  constructor(
+    message: string,
+    readonly body: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class SchemaIncompatibleError extends DomainError {
+  readonly code = 'schema_incompatible';
+  constructor(
+    message: string,
+    readonly errors: FieldError[],
+  ) {
+    super(message);
+  }
+}
+
+export class IdempotencyConflictError extends DomainError {
+  readonly code = 'idempotency_conflict';
+}
+
+export class PayloadTooLargeError extends DomainError {
+  readonly code = 'payload_too_large';
+  constructor(
+    readonly limit: string,
+    readonly limitValue: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly code = 'unsupported_media_type';
+}
+
+/** Buffers are full: the caller should back off and retry. */
+export class OverloadedError extends DomainError {
+  readonly code = 'overloaded';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** A dependency (Firehose, Snowflake, DynamoDB, disk) could not do its part; nothing was acknowledged. */
+export class DependencyUnavailableError extends DomainError {
+  readonly code = 'dependency_unavailable';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The stream was deleted: its data is kept but it takes no more records. */
+export class StreamGoneError extends DomainError {
+  readonly code = 'stream_deleted';
+}

@@ -1,0 +1,47 @@
+import type { ObjectSchema } from '../schema/types.js';
+
+export type Compatibility = 'BACKWARD' | 'FULL';
+export type Layer = 'raw' | 'deduped' | 'entity';
+
+export interface StreamSpec {
+  description?: string;
+  schema: ObjectSchema;
+  dedupe?: { key: string[] };
+  entity?: { key: string[]; orderBy?: string; deleteField?: string };
+  piiFields: string[];
+  clusterBy: string[];
+  compatibility: Compatibility;
+  freshness?: { maxSilenceMinutes: number; maxLoadDelayMinutes?: number };
+  buffering: { intervalSeconds: number; sizeMiB: number };
+}
+
+export interface Stream extends StreamSpec {
+  tenant: string;
+  name: string;
+  /** Schema version, starting at 1; each compatible evolution adds one. */
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  /** Set when deleted: ingest stops, data is kept. */
+  deletedAt?: string;
+  /** Optimistic-concurrency token for catalog writes; bumps on every write. */
+  revision: number;
+}
+
+export interface StreamVersion {
+  version: number;
+  schema: ObjectSchema;
+  createdAt: string;
+  /** What changed from the previous version (empty for version 1). */
+  changes: SchemaChange[];
+}
+
+export interface SchemaChange {
+  field: string;
+  change: string;
+  from?: unknown;
+  to?: unknown;
+}
+
+/** Names of streams, tenants and fields: lower-case identifiers, safe to quote in every warehouse. */
+export const STREAM_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;

@@ -1,0 +1,169 @@
+/**
+ * The seams between the domain and the engines. Local mode and AWS mode differ only in which
+ * implementations of these interfaces the composition root (api/server.ts, api/lambda.ts) picks.
+ */
+import type { ApiKey } from './domain/keys/types.js';
+import type { BatchReceipt, IngestResult, ObjectKind, Rejection } from './domain/records/types.js';
+import type { Layer, Stream, StreamVersion } from './domain/streams/types.js';
+import type { Tenant } from './domain/tenants/types.js';
+
+/** Tenants, keys and streams. Single-item conditional writes only (dynalite has no transactions). */
+export interface Catalog {
+  createTenant(tenant: Tenant): Promise<void>; // AlreadyExistsError
+  getTenant(name: string): Promise<Tenant | undefined>;
+  listTenants(): Promise<Tenant[]>;
+  updateTenant(tenant: Tenant): Promise<void>;
+
+  createKey(key: ApiKey): Promise<void>;
+  /** Key ids are globally unique. */
+  getKey(id: string): Promise<ApiKey | undefined>;
+  listKeys(tenant: string): Promise<ApiKey[]>;
+  /** False when no such live key exists in the tenant. */
+  revokeKey(tenant: string, id: string, at: string): Promise<boolean>;
+
+  /** Writes the stream and its version 1. AlreadyExistsError on a duplicate name (deleted streams included). */
+  createStream(stream: Stream, first: StreamVersion): Promise<void>;
+  getStream(tenant: string, name: string): Promise<Stream | undefined>;
+  listStreams(tenant: string): Promise<Stream[]>;
+  /**
+   * Replaces the stream if its stored revision is `expectedRevision` (ConcurrentModificationError otherwise).
+   * `version` is written first when given, conditional on not existing.
+   */
+  updateStream(stream: Stream, expectedRevision: number, version?: StreamVersion): Promise<void>;
+  listVersions(tenant: string, name: string): Promise<StreamVersion[]>;
+
+  /** Cheap reachability check for /ready. */
+  ping(): Promise<void>;
+}
+
+export interface IdempotencyRecord {
+  tenant: string;
+  stream: string;
+  key: string;
+  /** sha256 of the request body as received (before decompression), plus its content type. */
+  fingerprint: string;
+  state: 'pending' | 'done';
+  createdAt: string;
+  result?: { status: number; body: IngestResult };
+}
+
+export interface IdempotencyStore {
+  /** Claims the key; returns the existing record instead when one already exists. */
+  claim(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
+  complete(record: IdempotencyRecord): Promise<void>;
+  /** Drops a pending claim whose request failed before anything was stored. */
+  release(record: IdempotencyRecord): Promise<void>;
+}
+
+/** One accepted request on its way to the lake. Lines are serialized once, at ingest. */
+export interface IngestBatch {
+  tenant: string;
+  stream: string;
+  batchId: string;
+  receivedAt: string;
+  schemaVersion: number;
+  buffering: { intervalSeconds: number; sizeMiB: number };
+  /** JSON of LakeRecord, one per accepted record, no trailing newline. */
+  records: string[];
+  /** JSON of QuarantineRecord, one per rejected record. */
+  rejects: string[];
+}
+
+export interface DeliveryStatus {
+  /** ISO time of the oldest acknowledged record not yet loaded; undefined when caught up. */
+  oldestUnloadedAt?: string;
+  pendingRecords: number;
+  lastDeliveredAt?: string;
+  lastLoadedAt?: string;
+  lastLoadError?: { at: string; message: string; object?: string };
+}
+
+export interface Delivery {
+  /**
+   * Resolves only once the batch (accepted records and rejects) is durable.
+   * Throws OverloadedError when buffers are past their limits, DependencyUnavailableError when the
+   * downstream could not take it; in both cases nothing counts as acknowledged.
+   */
+  append(batch: IngestBatch): Promise<void>;
+  receipt(tenant: string, stream: string, batchId: string): Promise<BatchReceipt | undefined>;
+  status(tenant: string, stream: string): Promise<DeliveryStatus>;
+  /** For /ready: false when buffers are past their high watermark. */
+  pressure(): { ok: boolean; detail: string };
+  /** Flush every buffer and wait until everything acknowledged is delivered (and loaded, locally). */
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface LakeObject {
+  tenant: string;
+  stream: string;
+  kind: ObjectKind;
+  /** Lake-relative key, e.g. raw/tenant=t/stream=s/dt=2026-11-26/hour=12/<name>.ndjson.gz; never reused. */
+  key: string;
+  /** Absolute local path (local mode). */
+  path: string;
+  bytes: number;
+  records: number;
+}
+
+/** The warehouse side that the local Snowpipe-style loader drives (DuckDB). */
+export interface LoadTarget {
+  /**
+   * Loads one object and records it in the load history in the same transaction, so a crash or a
+   * duplicate notification never loads it twice. Returns rows loaded, or 0 with `alreadyLoaded`.
+   */
+  loadObject(obj: LakeObject, stream: Stream): Promise<{ rows: number; alreadyLoaded: boolean }>;
+  /** Keys already in the tenant's load history (for the start-up refresh). */
+  loadedKeys(tenant: string): Promise<Set<string>>;
+  /** When each key was loaded (for receipts). */
+  loadedAt(tenant: string, keys: string[]): Promise<Map<string, string>>;
+}
+
+export interface PreviewResult {
+  total: number;
+  records: Record<string, unknown>[];
+}
+
+export interface Warehouse {
+  /** Creates the raw table, quarantine table and layer views/tables. Idempotent. */
+  createStream(stream: Stream): Promise<void>;
+  /** The DDL that evolving `from` into `to` would run; pure, for dry runs. */
+  planEvolution(from: Stream, to: Stream): string[];
+  /** Runs that DDL. Must complete before any record of `to.version` is acknowledged. */
+  evolveStream(from: Stream, to: Stream): Promise<void>;
+  /** Newest first; each row has the record's fields plus _id, _batch_id, _received_at, _schema_version. */
+  preview(stream: Stream, layer: Layer, limit: number): Promise<PreviewResult>;
+  rejections(stream: Stream, limit: number): Promise<{ total: number; rejections: Rejection[] }>;
+  close(): Promise<void>;
+}
+
+export interface Counters {
+  received: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  deliveredObjects: number;
+  deliveredBytes: number;
+  loadedRows: number;
+  loadErrors: number;
+}
+
+export interface MinutePoint extends Counters {
+  /** Start of the minute, epoch ms. */
+  minute: number;
+}
+
+/** Per-stream per-minute counters: aggregated in memory on the hot path, persisted periodically. */
+export interface Metrics {
+  add(tenant: string, stream: string, delta: Partial<Counters>, at?: number): void;
+  series(tenant: string, stream: string, fromMs: number, toMs: number): Promise<MinutePoint[]>;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where per-minute counters are persisted (DynamoDB in both modes). */
+export interface MetricsStore {
+  /** Adds each point's counters to what is stored for that minute (atomic ADD, one write per stream-minute). */
+  addMinutes(tenant: string, stream: string, points: MinutePoint[]): Promise<void>;
+  getMinutes(tenant: string, stream: string, fromMs: number, toMs: number): Promise<MinutePoint[]>;
+}

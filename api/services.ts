@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Catalog, Delivery, IdempotencyStore, Metrics, Warehouse } from './ports.js';
+
+/** Everything a handler may reach. Built by a composition root, never imported as a singleton. */
+export interface Services {
+  config: Config;
+  catalog: Catalog;
+  idempotency: IdempotencyStore;
+  delivery: Delivery;
+  warehouse: Warehouse;
+  metrics: Metrics;
+  logger: Logger;
+  /** Injected so tests can move time. */
+  now: () => Date;
+  /** Hash of the platform admin key (sha256 hex). */
+  adminKeyHash: string;
+}
