@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { RecentKeys } from './domain/records/recent-keys.js';
+import type { ValidatorCache } from './domain/records/validators.js';
 import type { Catalog, Delivery, IdempotencyStore, Metrics, Warehouse } from './ports.js';
 
 /** Everything a handler may reach. Built by a composition root, never imported as a singleton. */
@@ -13,6 +15,8 @@ export interface Services {
   logger: Logger;
   /** Injected so tests can move time. */
   now: () => Date;
+  /** Hot-path state of the ingest verb, owned by the composition root. */
+  ingest: { nextBatchId: () => string; recentKeys: RecentKeys; validators: ValidatorCache };
   /** Hash of the platform admin key (sha256 hex). */
   adminKeyHash: string;
 }

@@ -14,7 +14,10 @@ export interface LakeRecord {
   /** ISO-8601 with milliseconds. */
   _received_at: string;
   _schema_version: number;
+  /** The fields the schema declares (typed columns). */
   record: Record<string, unknown>;
+  /** Undeclared fields, kept in the _extra JSON column; absent when there are none. */
+  extra?: Record<string, unknown>;
 }
 
 /** One rejected record, kept with its errors under the quarantine prefix. */
@@ -58,4 +61,26 @@ export interface Rejection {
   receivedAt: string;
   batchId: string;
   index: number;
+}
+
+/** Bounds on one ingest request body; each name is the limit a PayloadTooLargeError reports. */
+export interface BodyLimits {
+  /** Bytes as received on the wire (compressed, when gzip). */
+  maxBodyBytes: number;
+  /** Bytes after gzip decompression; stops a gzip bomb while it inflates. */
+  maxDecompressedBytes: number;
+  /** Bytes of one record's JSON text (an array element as written, or one NDJSON line). */
+  maxRecordBytes: number;
+  maxRecords: number;
+  /** Nesting of objects and arrays inside one record (`{}` is depth 1). */
+  maxDepth: number;
+}
+
+/** A request body taken apart into records. */
+export interface ParsedRecordsBody {
+  records: unknown[];
+  /** Bytes as received (before decompression). */
+  rawBytes: number;
+  /** Hex sha256 of the bytes as received, for idempotency fingerprints. */
+  sha256: string;
 }

@@ -13,7 +13,8 @@ export function nonNullTypes(p: PropertySchema): string[] {
 /** Maps one property to its logical column type. Mixed types (other than null) fall back to json. */
 export function columnTypeOf(p: PropertySchema): ColumnType {
   const types = nonNullTypes(p);
-  if (types.length !== 1) return types.length === 2 && types.includes('integer') && types.includes('number') ? 'number' : 'json';
+  if (types.length !== 1)
+    return types.length === 2 && types.includes('integer') && types.includes('number') ? 'number' : 'json';
   switch (types[0]) {
     case 'string':
       if (p.format === 'date-time') return 'timestamp';

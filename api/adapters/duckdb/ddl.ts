@@ -1,0 +1,163 @@
+import { InvalidInputError, SchemaIncompatibleError } from '../../domain/errors.js';
+import { columnsOf } from '../../domain/schema/columns.js';
+import type { Column, ColumnType } from '../../domain/schema/types.js';
+import type { Stream } from '../../domain/streams/types.js';
+import { checkIdentifier, literal, qualified, quote } from './identifiers.js';
+
+/** One schema per layer, so every stream's tables share its name across layers. */
+export const RAW = 'raw';
+export const DEDUPED = 'deduped';
+export const ENTITY = 'entity';
+export const QUARANTINE = 'quarantine';
+export const LOAD_HISTORY = qualified('_tributary', 'load_history');
+
+export const SQL_TYPES: Record<ColumnType, string> = {
+  string: 'VARCHAR',
+  timestamp: 'TIMESTAMPTZ',
+  date: 'DATE',
+  integer: 'BIGINT',
+  number: 'DOUBLE',
+  boolean: 'BOOLEAN',
+  json: 'JSON',
+};
+
+/** Metadata columns of the raw table, after the declared ones and `_extra`. */
+export const RAW_META_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['_id', 'VARCHAR'],
+  ['_batch_id', 'VARCHAR'],
+  ['_index', 'INTEGER'],
+  ['_received_at', 'TIMESTAMPTZ'],
+  ['_schema_version', 'INTEGER'],
+];
+
+export const QUARANTINE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['record', 'JSON'],
+  ['errors', 'JSON'],
+  ['_batch_id', 'VARCHAR'],
+  ['_index', 'INTEGER'],
+  ['_received_at', 'TIMESTAMPTZ'],
+  ['_schema_version', 'INTEGER'],
+];
+
+/** Created once per tenant database. */
+export const HISTORY_STATEMENTS = [
+  `CREATE SCHEMA IF NOT EXISTS ${quote('_tributary')}`,
+  `CREATE TABLE IF NOT EXISTS ${LOAD_HISTORY} ("key" VARCHAR PRIMARY KEY, "stream" VARCHAR, "kind" VARCHAR, "rows" BIGINT, "bytes" BIGINT, "loaded_at" TIMESTAMPTZ)`,
+];
+
+/** The stream's declared columns, each name validated. */
+export function declaredColumns(stream: Stream): Column[] {
+  checkNames(stream);
+  return columnsOf(stream.schema).map((c) => ({ ...c, name: checkIdentifier(c.name, 'field') }));
+}
+
+export function checkNames(stream: Stream): void {
+  checkIdentifier(stream.tenant, 'tenant');
+  checkIdentifier(stream.name, 'stream');
+}
+
+/**
+ * Idempotent DDL that brings the tenant database up to `stream`: tables are created if missing and
+ * given any declared column they lack; layer views are (re)created or dropped to match the spec.
+ */
+export function createStatements(stream: Stream): string[] {
+  const columns = declaredColumns(stream);
+  const raw = qualified(RAW, stream.name);
+  const rawColumns = [
+    ...columns.map((c) => `${quote(c.name)} ${SQL_TYPES[c.type]}`),
+    `${quote('_extra')} JSON`,
+    ...RAW_META_COLUMNS.map(([n, t]) => `${quote(n)} ${t}`),
+  ];
+  const quarantineColumns = QUARANTINE_COLUMNS.map(([n, t]) => `${quote(n)} ${t}`);
+  return [
+    ...[RAW, DEDUPED, ENTITY, QUARANTINE].map((s) => `CREATE SCHEMA IF NOT EXISTS ${quote(s)}`),
+    `CREATE TABLE IF NOT EXISTS ${raw} (${rawColumns.join(', ')})`,
+    ...columns.map((c) => `ALTER TABLE ${raw} ADD COLUMN IF NOT EXISTS ${quote(c.name)} ${SQL_TYPES[c.type]}`),
+    `CREATE TABLE IF NOT EXISTS ${qualified(QUARANTINE, stream.name)} (${quarantineColumns.join(', ')})`,
+    ...viewStatements(stream),
+  ];
+}
+
+/**
+ * Layer views over the raw table. Views (rather than materialized tables) are always exactly
+ * consistent with raw, and DuckDB rebinds `*` when the raw table gains or widens a column.
+ */
+export function viewStatements(stream: Stream): string[] {
+  const columns = declaredColumns(stream);
+  const raw = qualified(RAW, stream.name);
+  const field = (name: string) => fieldExpr(columns, name);
+  const statements: string[] = [];
+
+  const deduped = qualified(DEDUPED, stream.name);
+  if (stream.dedupe && stream.dedupe.key.length > 0) {
+    // The first received copy wins: batch ids are time-ordered, so (_batch_id, _index) is receive order.
+    statements.push(
+      `CREATE OR REPLACE VIEW ${deduped} AS SELECT * FROM ${raw} ` +
+        `QUALIFY row_number() OVER (PARTITION BY ${stream.dedupe.key.map(field).join(', ')} ORDER BY "_batch_id", "_index") = 1`,
+    );
+  } else {
+    statements.push(`DROP VIEW IF EXISTS ${deduped}`);
+  }
+
+  const entity = qualified(ENTITY, stream.name);
+  if (stream.entity && stream.entity.key.length > 0) {
+    const { key, orderBy, deleteField } = stream.entity;
+    // Latest by orderBy (NULL counts as lowest), ties to the later-received row.
+    const order = [...(orderBy ? [`${field(orderBy)} DESC NULLS LAST`] : []), '"_batch_id" DESC', '"_index" DESC'];
+    const latest =
+      `SELECT * FROM ${raw} QUALIFY row_number() OVER (PARTITION BY ${key.map(field).join(', ')} ORDER BY ${order.join(', ')}) = 1`;
+    statements.push(
+      deleteField
+        ? `CREATE OR REPLACE VIEW ${entity} AS SELECT * FROM (${latest}) WHERE NOT (${deletedExpr(columns, deleteField)})`
+        : `CREATE OR REPLACE VIEW ${entity} AS ${latest}`,
+    );
+  } else {
+    statements.push(`DROP VIEW IF EXISTS ${entity}`);
+  }
+  return statements;
+}
+
+/** A field as a SQL expression: its column when declared, else its value kept in `_extra`. */
+function fieldExpr(columns: Column[], name: string): string {
+  checkIdentifier(name, 'field');
+  if (columns.some((c) => c.name === name)) return quote(name);
+  return `(${quote('_extra')} ->> ${literal(`$."${name}"`)})`;
+}
+
+function deletedExpr(columns: Column[], name: string): string {
+  const column = columns.find((c) => c.name === name);
+  if (column?.type === 'boolean') return `${quote(name)} IS TRUE`;
+  return `TRY_CAST(${fieldExpr(columns, name)} AS BOOLEAN) IS TRUE`;
+}
+
+/**
+ * DDL that evolves `from` into `to`: new properties become new columns, integer→number widens to
+ * DOUBLE, and layer views are recreated when their definition changes. Removed properties keep their
+ * column (old rows keep their values). Any other type change is not something DDL can do safely.
+ */
+export function planEvolution(from: Stream, to: Stream): string[] {
+  if (from.tenant !== to.tenant || from.name !== to.name) {
+    throw new InvalidInputError('Cannot evolve one stream into another', [{ path: 'name', message: 'must match' }]);
+  }
+  const before = new Map(declaredColumns(from).map((c) => [c.name, c]));
+  const raw = qualified(RAW, to.name);
+  const statements: string[] = [];
+  const incompatible: Array<{ path: string; message: string }> = [];
+  for (const column of declaredColumns(to)) {
+    const old = before.get(column.name);
+    if (!old) {
+      statements.push(`ALTER TABLE ${raw} ADD COLUMN IF NOT EXISTS ${quote(column.name)} ${SQL_TYPES[column.type]}`);
+    } else if (old.type !== column.type) {
+      if (old.type === 'integer' && column.type === 'number') {
+        statements.push(`ALTER TABLE ${raw} ALTER COLUMN ${quote(column.name)} SET DATA TYPE DOUBLE`);
+      } else {
+        incompatible.push({ path: `/properties/${column.name}`, message: `cannot change column type from ${old.type} to ${column.type}` });
+      }
+    }
+  }
+  if (incompatible.length > 0) throw new SchemaIncompatibleError('Column types cannot change this way', incompatible);
+  const oldViews = viewStatements(from);
+  const newViews = viewStatements(to);
+  if (newViews.some((s, i) => s !== oldViews[i])) statements.push(...newViews);
+  return statements;
+}

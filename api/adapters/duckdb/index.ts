@@ -1,0 +1,2 @@
+export { DuckDbWarehouse, type DuckDbWarehouseOptions } from './warehouse.js';
+export { planEvolution } from './ddl.js';

@@ -1,0 +1,38 @@
+import { InvalidInputError } from '../../domain/errors.js';
+import type { Stream } from '../../domain/streams/types.js';
+import { declaredColumns, QUARANTINE, QUARANTINE_COLUMNS, RAW, RAW_META_COLUMNS, SQL_TYPES } from './ddl.js';
+import { literal, qualified, quote } from './identifiers.js';
+
+/**
+ * read_ndjson over one lake object with every column typed up front, so DuckDB parses and casts in
+ * its vectorized reader (no sampling, no per-row JS). Declared fields are read as a STRUCT: absent
+ * keys and JSON nulls become NULL, ISO date-times cast to TIMESTAMPTZ. Hive partitioning is off
+ * because lake keys look like `tenant=t/stream=s/...` and would otherwise grow extra columns.
+ */
+function readNdjson(path: string, columns: ReadonlyArray<readonly [string, string]>): string {
+  // read_ndjson globs its path argument; lake paths never contain glob characters, so refuse them.
+  if (/[*?[\]{}]/.test(path)) throw new InvalidInputError('Lake object path contains glob characters', [{ path: 'path', message: path }]);
+  const spec = columns.map(([name, type]) => `${literal(name)}: ${literal(type)}`).join(', ');
+  const compression = path.endsWith('.gz') ? 'gzip' : 'uncompressed';
+  return `read_ndjson(${literal(path)}, columns = {${spec}}, format = 'newline_delimited', compression = '${compression}', hive_partitioning = false)`;
+}
+
+export function rawLoadSql(stream: Stream, path: string): string {
+  const declared = declaredColumns(stream);
+  const source: Array<readonly [string, string]> = [...RAW_META_COLUMNS, ['extra', 'JSON']];
+  if (declared.length > 0) {
+    source.push(['record', `STRUCT(${declared.map((c) => `${quote(c.name)} ${SQL_TYPES[c.type]}`).join(', ')})`]);
+  }
+  const targets = [...declared.map((c) => quote(c.name)), quote('_extra'), ...RAW_META_COLUMNS.map(([n]) => quote(n))];
+  const values = [
+    ...declared.map((c) => `struct_extract("record", ${literal(c.name)})`),
+    '"extra"',
+    ...RAW_META_COLUMNS.map(([n]) => quote(n)),
+  ];
+  return `INSERT INTO ${qualified(RAW, stream.name)} (${targets.join(', ')}) SELECT ${values.join(', ')} FROM ${readNdjson(path, source)}`;
+}
+
+export function quarantineLoadSql(stream: Stream, path: string): string {
+  const names = QUARANTINE_COLUMNS.map(([n]) => quote(n)).join(', ');
+  return `INSERT INTO ${qualified(QUARANTINE, stream.name)} (${names}) SELECT ${names} FROM ${readNdjson(path, QUARANTINE_COLUMNS)}`;
+}

@@ -1,0 +1,66 @@
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { HISTORY_STATEMENTS } from './ddl.js';
+
+/**
+ * One tenant's database file and its single connection. Every statement goes through `exclusive`,
+ * a promise queue, so writes are serialized per tenant and each transaction sees only its own work.
+ */
+export class TenantDatabase {
+  private tail: Promise<unknown> = Promise.resolve();
+  /** DDL already applied by this process (by its text), so loads ensure their tables once. */
+  readonly ensured = new Set<string>();
+
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    private readonly connection: DuckDBConnection,
+  ) {}
+
+  static async open(file: string): Promise<TenantDatabase> {
+    const instance = await DuckDBInstance.create(file);
+    try {
+      const connection = await instance.connect();
+      const db = new TenantDatabase(instance, connection);
+      // Strings without an offset are read as UTC, whatever the host's zone.
+      await connection.run(`SET TimeZone = 'UTC'`);
+      await inTransaction(connection, () => runAll(connection, HISTORY_STATEMENTS));
+      return db;
+    } catch (err) {
+      instance.closeSync();
+      throw err;
+    }
+  }
+
+  exclusive<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    const next = this.tail.then(() => fn(this.connection));
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+
+  transaction<T>(fn: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    return this.exclusive((c) => inTransaction(c, () => fn(c)));
+  }
+
+  /** Waits for queued work, then releases the file. */
+  async close(): Promise<void> {
+    await this.tail;
+    this.connection.closeSync();
+    this.instance.closeSync();
+  }
+}
+
+export async function inTransaction<T>(connection: DuckDBConnection, fn: () => Promise<T>): Promise<T> {
+  await connection.run('BEGIN TRANSACTION');
+  try {
+    const result = await fn();
+    await connection.run('COMMIT');
+    return result;
+  } catch (err) {
+    // A failed statement may already have aborted the transaction; the original error is what matters.
+    await connection.run('ROLLBACK').catch(() => undefined);
+    throw err;
+  }
+}
+
+export async function runAll(connection: DuckDBConnection, statements: readonly string[]): Promise<void> {
+  for (const sql of statements) await connection.run(sql);
+}

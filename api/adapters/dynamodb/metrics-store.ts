@@ -1,0 +1,83 @@
+import { type DynamoDBClient, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { Counters, MetricsStore, MinutePoint } from '../../ports.js';
+import { catalogUnavailable } from './errors.js';
+import type { Item } from './item.js';
+
+const FIELDS: (keyof Counters)[] = [
+  'received',
+  'accepted',
+  'rejected',
+  'duplicates',
+  'deliveredObjects',
+  'deliveredBytes',
+  'loadedRows',
+  'loadErrors',
+];
+const RETENTION_SECONDS = 8 * 24 * 3600;
+const minuteSk = (minute: number) => String(minute).padStart(15, '0');
+
+/** One UpdateItem with ADD per stream-minute touched since the last flush: never a write per record. */
+export class DynamoMetricsStore implements MetricsStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async addMinutes(tenant: string, stream: string, points: MinutePoint[]): Promise<void> {
+    for (const p of points) {
+      const names: Record<string, string> = {};
+      const values: Item = { ':exp': { N: String(Math.floor(p.minute / 1000) + RETENTION_SECONDS) } };
+      const adds: string[] = [];
+      FIELDS.forEach((f, i) => {
+        if (!p[f]) return;
+        names[`#f${i}`] = f;
+        values[`:v${i}`] = { N: String(p[f]) };
+        adds.push(`#f${i} :v${i}`);
+      });
+      if (!adds.length) continue;
+      try {
+        await this.client.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: { pk: { S: `METRIC#${tenant}#${stream}` }, sk: { S: minuteSk(p.minute) } },
+            UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :exp`,
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+          }),
+        );
+      } catch (err) {
+        throw catalogUnavailable(err);
+      }
+    }
+  }
+
+  async getMinutes(tenant: string, stream: string, fromMs: number, toMs: number): Promise<MinutePoint[]> {
+    const out: MinutePoint[] = [];
+    let start: Item | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+            ExpressionAttributeValues: {
+              ':pk': { S: `METRIC#${tenant}#${stream}` },
+              ':from': { S: minuteSk(fromMs) },
+              ':to': { S: minuteSk(toMs) },
+            },
+            ExclusiveStartKey: start,
+          }),
+        );
+        for (const item of page.Items ?? []) {
+          const point = { minute: Number(item.sk!.S) } as MinutePoint;
+          for (const f of FIELDS) point[f] = Number(item[f]?.N ?? 0);
+          out.push(point);
+        }
+        start = page.LastEvaluatedKey;
+      } while (start);
+    } catch (err) {
+      throw catalogUnavailable(err);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,10 @@
+export { createFirehoseClient } from './client.js';
+export type { FirehoseConnection } from './client.js';
+export { DynamoReceiptStore, receiptKey } from './dynamo-receipt-store.js';
+export { FirehoseDelivery, FirehoseEntriesFailedError } from './firehose-delivery.js';
+export type { FirehoseDeliveryOptions } from './firehose-delivery.js';
+export { FIREHOSE_LIMITS, packLines, planCalls } from './pack.js';
+export type { FirehoseLimits } from './pack.js';
+export type { DeliveryReceipt, ReceiptStore } from './receipt-store.js';
+export { DEFAULT_BACKOFF, backoffDelay, isRetryable } from './retry.js';
+export type { Backoff } from './retry.js';

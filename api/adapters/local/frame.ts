@@ -1,0 +1,128 @@
+import { crc32 } from 'node:zlib';
+import type { IngestBatch } from '../../ports.js';
+
+/**
+ * One log entry: the batch's metadata plus its records and rejects as ready-made NDJSON blocks.
+ * The blocks are slices of the frame itself, so buffering and publishing never copy or re-serialize.
+ */
+export interface LogEntry {
+  lsn: number;
+  tenant: string;
+  stream: string;
+  batchId: string;
+  receivedAt: string;
+  schemaVersion: number;
+  buffering: { intervalSeconds: number; sizeMiB: number };
+  recordCount: number;
+  /** Records, each newline-terminated; empty when there are none. */
+  records: Buffer;
+  rejectCount: number;
+  rejects: Buffer;
+}
+
+/** [u32 payload length][u32 crc32 of payload][payload]. */
+export const FRAME_HEADER_BYTES = 8;
+/** Anything larger is a torn or corrupt length, not a real entry. */
+export const MAX_FRAME_PAYLOAD = 512 * 1024 * 1024;
+
+interface EntryHeader {
+  l: number;
+  t: string;
+  s: string;
+  b: string;
+  at: string;
+  v: number;
+  bi: number;
+  bs: number;
+  n: number;
+  nb: number;
+  j: number;
+  jb: number;
+}
+
+function block(lines: string[]): string {
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
+
+/** Encodes a batch as one frame and returns the entry view over it. */
+export function encodeEntry(lsn: number, batch: IngestBatch): { frame: Buffer; entry: LogEntry } {
+  const records = block(batch.records);
+  const rejects = block(batch.rejects);
+  const nb = Buffer.byteLength(records);
+  const jb = Buffer.byteLength(rejects);
+  const header: EntryHeader = {
+    l: lsn,
+    t: batch.tenant,
+    s: batch.stream,
+    b: batch.batchId,
+    at: batch.receivedAt,
+    v: batch.schemaVersion,
+    bi: batch.buffering.intervalSeconds,
+    bs: batch.buffering.sizeMiB,
+    n: batch.records.length,
+    nb,
+    j: batch.rejects.length,
+    jb,
+  };
+  const head = JSON.stringify(header) + '\n';
+  const hb = Buffer.byteLength(head);
+  const payloadBytes = hb + nb + jb;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payloadBytes);
+  let at = FRAME_HEADER_BYTES;
+  at += frame.write(head, at);
+  at += frame.write(records, at);
+  frame.write(rejects, at);
+  frame.writeUInt32LE(payloadBytes, 0);
+  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
+  return { frame, entry: entryOf(header, frame.subarray(FRAME_HEADER_BYTES + hb)) };
+}
+
+function entryOf(h: EntryHeader, body: Buffer): LogEntry {
+  return {
+    lsn: h.l,
+    tenant: h.t,
+    stream: h.s,
+    batchId: h.b,
+    receivedAt: h.at,
+    schemaVersion: h.v,
+    buffering: { intervalSeconds: h.bi, sizeMiB: h.bs },
+    recordCount: h.n,
+    records: body.subarray(0, h.nb),
+    rejectCount: h.j,
+    rejects: body.subarray(h.nb, h.nb + h.jb),
+  };
+}
+
+function parsePayload(payload: Buffer): LogEntry | undefined {
+  const nl = payload.indexOf(10);
+  if (nl < 0) return undefined;
+  let h: EntryHeader;
+  try {
+    h = JSON.parse(payload.toString('utf8', 0, nl)) as EntryHeader;
+  } catch {
+    return undefined;
+  }
+  if (!Number.isSafeInteger(h.l) || nl + 1 + h.nb + h.jb !== payload.length) return undefined;
+  return entryOf(h, payload.subarray(nl + 1));
+}
+
+/**
+ * Decodes the frames of one segment. `validBytes` ends at the first frame that is short, fails its
+ * crc or does not parse: everything from there on is a torn tail that was never acknowledged.
+ */
+export function decodeFrames(buf: Buffer): { entries: LogEntry[]; validBytes: number } {
+  const entries: LogEntry[] = [];
+  let at = 0;
+  while (at + FRAME_HEADER_BYTES <= buf.length) {
+    const len = buf.readUInt32LE(at);
+    const end = at + FRAME_HEADER_BYTES + len;
+    if (len === 0 || len > MAX_FRAME_PAYLOAD || end > buf.length) break;
+    const payload = buf.subarray(at + FRAME_HEADER_BYTES, end);
+    if (crc32(payload) !== buf.readUInt32LE(at + 4)) break;
+    const entry = parsePayload(payload);
+    if (!entry) break;
+    entries.push(entry);
+    at = end;
+  }
+  return { entries, validBytes: at };
+}

@@ -1,0 +1,86 @@
+/** Read statements: previews, totals, rejections and load history. Pure, like the DDL. */
+import { InvalidInputError } from '../../domain/errors.js';
+import type { Layer, Stream } from '../../domain/streams/types.js';
+import { ident, lit } from './identifiers.js';
+import { streamObjects, tenantObjects } from './names.js';
+import type { SnowflakeSqlConfig, StreamObjects } from './names.js';
+import { TS_FORMAT, col, prepare } from './sql.js';
+
+export const MAX_LIMIT = 10_000;
+
+function checkLimit(limit: number): number {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+    throw new InvalidInputError('Invalid limit', [{ path: 'limit', message: `must be an integer from 1 to ${MAX_LIMIT}` }]);
+  }
+  return limit;
+}
+
+/** Without a dedupe key the deduped layer is the raw table; without an entity key there is no entity layer. */
+export function layerTable(stream: Stream, layer: Layer, o: StreamObjects): string {
+  if (layer === 'raw') return o.raw;
+  if (layer === 'deduped') return stream.dedupe ? o.deduped : o.raw;
+  if (!stream.entity) throw new InvalidInputError('This stream has no entity layer', [{ path: 'layer', message: 'stream declares no entity key' }]);
+  return o.entity;
+}
+
+const asIso = (c: string) => `TO_VARCHAR(${c}, ${TS_FORMAT}) AS ${c}`;
+
+/** Newest first by receive order. Timestamps and dates come back as ISO strings. */
+export function previewSql(stream: Stream, layer: Layer, limit: number, cfg: SnowflakeSqlConfig): string {
+  const { o, cols } = prepare(stream, cfg);
+  const select = [
+    ...cols.map((c) =>
+      c.type === 'timestamp' ? asIso(col(c.name)) : c.type === 'date' ? `TO_VARCHAR(${col(c.name)}, 'YYYY-MM-DD') AS ${col(c.name)}` : col(c.name),
+    ),
+    '"_EXTRA"',
+    '"_ID"',
+    '"_BATCH_ID"',
+    asIso('"_RECEIVED_AT"'),
+    '"_SCHEMA_VERSION"',
+  ];
+  return [
+    `SELECT ${select.join(', ')}`,
+    `FROM ${layerTable(stream, layer, o)}`,
+    `ORDER BY "_BATCH_ID" DESC, "_INDEX" DESC`,
+    `LIMIT ${checkLimit(limit)}`,
+  ].join('\n');
+}
+
+export function countSql(stream: Stream, layer: Layer, cfg: SnowflakeSqlConfig): string {
+  const { o } = prepare(stream, cfg);
+  return `SELECT COUNT(*) AS "TOTAL" FROM ${layerTable(stream, layer, o)}`;
+}
+
+export function rejectionsSql(stream: Stream, limit: number, cfg: SnowflakeSqlConfig): string {
+  const { o } = prepare(stream, cfg);
+  return [
+    `SELECT "RECORD", "ERRORS", ${asIso('"_RECEIVED_AT"')}, "_BATCH_ID", "_INDEX"`,
+    `FROM ${o.quarantine}`,
+    `ORDER BY "_BATCH_ID" DESC, "_INDEX" DESC`,
+    `LIMIT ${checkLimit(limit)}`,
+  ].join('\n');
+}
+
+export function rejectionsCountSql(stream: Stream, cfg: SnowflakeSqlConfig): string {
+  const { o } = prepare(stream, cfg);
+  return `SELECT COUNT(*) AS "TOTAL" FROM ${o.quarantine}`;
+}
+
+/**
+ * Per-file load outcomes of both pipes since `since` (COPY_HISTORY keeps 14 days). FILE_NAME is the lake
+ * key, so receipts can match the objects a batch went into.
+ */
+export function copyHistorySql(tenant: string, stream: string, since: string, cfg: SnowflakeSqlConfig): string {
+  ident(tenant);
+  ident(stream);
+  const at = Date.parse(since);
+  if (Number.isNaN(at)) throw new InvalidInputError('Invalid time', [{ path: 'since', message: 'must be an ISO-8601 time' }]);
+  const o = streamObjects(tenant, stream, cfg);
+  const t = tenantObjects(tenant, cfg);
+  const part = (kind: 'raw' | 'quarantine', table: string) =>
+    [
+      `SELECT ${lit(kind)} AS "KIND", "FILE_NAME", ${asIso('"LAST_LOAD_TIME"')}, "ROW_COUNT", "ROW_PARSED", "ERROR_COUNT", "FIRST_ERROR_MESSAGE", "STATUS"`,
+      `FROM TABLE(${t.database}.INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => ${lit(table)}, START_TIME => TO_TIMESTAMP_TZ(${lit(new Date(at).toISOString())})))`,
+    ].join('\n');
+  return [part('raw', o.raw), 'UNION ALL', part('quarantine', o.quarantine), 'ORDER BY "LAST_LOAD_TIME"'].join('\n');
+}

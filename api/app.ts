@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { authenticate } from './domain/auth/authenticate.js';
+import type { Ctx } from './domain/context.js';
+import { InvalidInputError } from './domain/errors.js';
+import { problem, toProblemResponse } from './http/problem.js';
+import { readJsonBody } from './http/json-body.js';
+import type { AnyRoute, AppEnv } from './http/route.js';
+import { parseOrThrow } from './http/zod-errors.js';
+import { buildOpenApi } from './openapi/document.js';
+import { DOCS_HTML } from './openapi/docs-page.js';
+import { API_VERSION } from './openapi/version.js';
+import { routes as defaultRoutes } from './routes/index.js';
+import type { Services } from './services.js';
+
+export interface AppOptions {
+  routes?: AnyRoute[];
+  /** Serves the built web UI (local mode); injected so app.ts stays runtime-neutral. */
+  staticHandler?: MiddlewareHandler<AppEnv>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** Builds the Hono app from injected services. Starts nothing: server.ts and lambda.ts do that. */
+export function createApp(services: Services, options: AppOptions = {}): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const incoming = c.req.header('x-request-id');
+    const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    c.set('requestId', requestId);
+    c.set('services', services);
+    c.header('X-Request-Id', requestId);
+    await next();
+    c.res.headers.set('X-Request-Id', requestId);
+  });
+
+  app.onError((err, c) => {
+    const requestId = c.get('requestId') ?? randomUUID();
+    const out = toProblemResponse(err, requestId);
+    if (out.status >= 500) services.logger.error({ err, requestId, path: c.req.path }, 'request failed');
+    else services.logger.debug({ requestId, path: c.req.path, code: (out.body as { code?: string }).code }, 'request rejected');
+    return new Response(JSON.stringify(out.body), {
+      status: out.status,
+      headers: { 'Content-Type': out.contentType, 'X-Request-Id': requestId, ...out.headers },
+    });
+  });
+
+  const table = options.routes ?? defaultRoutes;
+  for (const route of table) mount(app, route);
+  let openapi: unknown;
+  app.get('/openapi.json', (c) => c.json((openapi ??= buildOpenApi(table, API_VERSION))));
+  app.get('/docs', (c) => c.html(DOCS_HTML));
+
+  if (options.staticHandler) app.use('*', options.staticHandler);
+
+  app.notFound((c) => {
+    const requestId = c.get('requestId');
+    return c.json(problem(404, 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`, requestId), 404, {
+      'Content-Type': 'application/problem+json',
+    });
+  });
+
+  return app;
+}
+
+function mount(app: Hono<AppEnv>, route: AnyRoute): void {
+  const honoPath = route.path.replace(/\{(\w+)\}/g, ':$1');
+  app.on(route.method.toUpperCase(), honoPath, async (c: Context<AppEnv>) => {
+    const services = c.get('services');
+    const principal =
+      route.access.kind === 'public' ? undefined : await authenticate(services, c.req.header('authorization'));
+    const ctx: Ctx = { services, principal, requestId: c.get('requestId') };
+    c.set('ctx', ctx);
+    const params = route.params ? parseOrThrow(route.params, c.req.param(), 'path') : undefined;
+    const query = route.query ? parseOrThrow(route.query, c.req.query(), 'query') : undefined;
+    let body: unknown;
+    if (route.body) {
+      body = parseOrThrow(route.body, await readJsonBody(c.req.raw), 'body');
+    } else if (!route.rawBody && (c.req.header('content-length') ?? '0') !== '0' && route.method !== 'get') {
+      throw new InvalidInputError(`${route.method.toUpperCase()} ${route.path} takes no request body.`);
+    }
+    return route.handler({ c, ctx, params, query, body });
+  });
+}

@@ -1,0 +1,85 @@
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { DuckDbWarehouse } from '../adapters/duckdb/index.js';
+import { CachedCatalog } from '../adapters/cache/cached-catalog.js';
+import {
+  DynamoCatalog,
+  DynamoIdempotencyStore,
+  DynamoMetricsStore,
+  createDynamoClient,
+  ensureTable,
+  startDynalite,
+} from '../adapters/dynamodb/index.js';
+import { LocalDelivery } from '../adapters/local/index.js';
+import type { Config } from '../config.js';
+import { hashSecret } from '../domain/auth/secrets.js';
+import { createBatchIdGenerator } from '../domain/records/ids.js';
+import { RecentKeys } from '../domain/records/recent-keys.js';
+import { ValidatorCache } from '../domain/records/validators.js';
+import { MinuteMetrics } from '../monitoring/minute-metrics.js';
+import type { Services } from '../services.js';
+
+export interface LocalStack {
+  services: Services;
+  dataDir: string;
+  catalogEndpoint: string;
+  /** SIGTERM path: flush every buffer, load everything, then release engines. */
+  drainAndClose(): Promise<void>;
+  /** Test path: release engines without draining. */
+  close(): Promise<void>;
+}
+
+const TABLE = 'tributary';
+
+/** The embedded stack: dynalite catalog, durable log + lake + loader, DuckDB warehouse per tenant. */
+export async function composeLocal(config: Config, logger: Logger, adminKey: string): Promise<LocalStack> {
+  const dataDir = resolve(config.TRIBUTARY_DATA_DIR);
+  const dynamo = await startDynalite(join(dataDir, 'catalog'));
+  const client = createDynamoClient({ endpoint: dynamo.endpoint });
+  await ensureTable(client, TABLE);
+  // In-process writes invalidate at once; the TTL only matters for writes from elsewhere (none locally).
+  const catalog = new CachedCatalog(new DynamoCatalog(client, TABLE), 60_000);
+  const metrics = new MinuteMetrics(new DynamoMetricsStore(client, TABLE));
+  const warehouse = new DuckDbWarehouse({ dir: join(dataDir, 'warehouse'), logger: logger.child({ component: 'warehouse' }) });
+  const delivery = new LocalDelivery({
+    dataDir,
+    target: warehouse,
+    getStream: (tenant, name) => catalog.getStream(tenant, name),
+    metrics,
+    logger: logger.child({ component: 'delivery' }),
+    highWatermarkBytes: config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES,
+    gzip: config.TRIBUTARY_GZIP_OBJECTS,
+  });
+  await delivery.start();
+
+  const services: Services = {
+    config,
+    catalog,
+    idempotency: new DynamoIdempotencyStore(client, TABLE),
+    delivery,
+    warehouse,
+    metrics,
+    logger,
+    now: () => new Date(),
+    ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache() },
+    adminKeyHash: hashSecret(adminKey),
+  };
+
+  const release = async () => {
+    await metrics.close().catch((err) => logger.warn({ err }, 'metrics flush failed'));
+    await delivery.close();
+    await warehouse.close();
+    client.destroy();
+    await dynamo.close();
+  };
+  return {
+    services,
+    dataDir,
+    catalogEndpoint: dynamo.endpoint,
+    drainAndClose: async () => {
+      await delivery.drain();
+      await release();
+    },
+    close: release,
+  };
+}

@@ -1,0 +1,20 @@
+import type { Services } from '../../services.js';
+import { UnauthenticatedError } from '../errors.js';
+import type { Principal } from '../keys/types.js';
+import { hashSecret, parseToken, sameHash } from './secrets.js';
+
+/** Resolves a bearer token to a principal, or throws UnauthenticatedError (401). */
+export async function authenticate(services: Services, authorization: string | undefined): Promise<Principal> {
+  if (!authorization) throw new UnauthenticatedError('Missing Authorization header: send "Authorization: Bearer <key>".');
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!m) throw new UnauthenticatedError('Authorization header must be "Bearer <key>".');
+  const token = m[1]!;
+  if (sameHash(hashSecret(token), services.adminKeyHash)) return { kind: 'platform' };
+  const parsed = parseToken(token);
+  if (!parsed) throw new UnauthenticatedError('Unknown or revoked API key.');
+  const key = await services.catalog.getKey(parsed.id);
+  if (!key || key.revokedAt || !sameHash(hashSecret(parsed.secret), key.hash)) {
+    throw new UnauthenticatedError('Unknown or revoked API key.');
+  }
+  return { kind: 'key', key };
+}

@@ -1,0 +1,49 @@
+import { requireTenant } from '../auth/authorize.js';
+import type { VerbArgs } from '../context.js';
+import { loadStream } from '../streams/load-stream.js';
+import type { DeliveryStatus, MinutePoint } from '../../ports.js';
+import type { Stream } from '../streams/types.js';
+
+export type Health = 'fresh' | 'stale' | 'failing' | 'idle';
+const DEFAULT_MAX_LOAD_DELAY_MINUTES = 5;
+
+export async function streamMetrics({ ctx, input }: VerbArgs<{ tenant: string; stream: string; minutes: number }>) {
+  requireTenant(ctx, input.tenant, 'read', input.stream);
+  const stream = await loadStream(ctx, input.tenant, input.stream);
+  const now = ctx.services.now().getTime();
+  const [minutes, status] = await Promise.all([
+    ctx.services.metrics.series(input.tenant, input.stream, now - (input.minutes - 1) * 60_000, now),
+    ctx.services.delivery.status(input.tenant, input.stream),
+  ]);
+  const lastActive = [...minutes].reverse().find((m) => m.received > 0);
+  const lastReceivedAt = lastActive ? new Date(lastActive.minute).toISOString() : undefined;
+  const lagSeconds = status.oldestUnloadedAt ? Math.max(0, (now - Date.parse(status.oldestUnloadedAt)) / 1000) : 0;
+  return {
+    minutes,
+    totals: sum(minutes),
+    ...(lastReceivedAt ? { lastReceivedAt } : {}),
+    ...(status.lastLoadedAt ? { lastLoadedAt: status.lastLoadedAt } : {}),
+    lagSeconds: Math.round(lagSeconds * 10) / 10,
+    pendingRecords: status.pendingRecords,
+    health: health(stream, status, lastReceivedAt, lagSeconds, now),
+    ...(status.lastLoadError ? { lastLoadError: status.lastLoadError } : {}),
+  };
+}
+
+export function health(stream: Stream, status: DeliveryStatus, lastReceivedAt: string | undefined, lagSeconds: number, now: number): Health {
+  const err = status.lastLoadError;
+  if (err && (!status.lastLoadedAt || Date.parse(err.at) > Date.parse(status.lastLoadedAt))) return 'failing';
+  if (!lastReceivedAt && !status.lastLoadedAt && !status.pendingRecords) return 'idle';
+  const maxDelay = (stream.freshness?.maxLoadDelayMinutes ?? DEFAULT_MAX_LOAD_DELAY_MINUTES) * 60;
+  if (lagSeconds > maxDelay) return 'stale';
+  const silence = stream.freshness?.maxSilenceMinutes;
+  const last = lastReceivedAt ?? status.lastLoadedAt;
+  if (silence && last && now - Date.parse(last) > silence * 60_000) return 'stale';
+  return 'fresh';
+}
+
+function sum(points: MinutePoint[]) {
+  const t = { received: 0, accepted: 0, rejected: 0, duplicates: 0, deliveredObjects: 0, deliveredBytes: 0, loadedRows: 0, loadErrors: 0 };
+  for (const p of points) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += p[k];
+  return t;
+}

@@ -1,0 +1,155 @@
+import { requireTenant } from '../auth/authorize.js';
+import type { VerbArgs } from '../context.js';
+import { IdempotencyConflictError, InvalidInputError, RecordsRejectedError, StreamGoneError } from '../errors.js';
+import { loadStream } from '../streams/load-stream.js';
+import type { Stream } from '../streams/types.js';
+import type { IdempotencyRecord, IngestBatch } from '../../ports.js';
+import type { Services } from '../../services.js';
+import { recordIdFromBatch, recordIdFromKey } from './ids.js';
+import { parseRecordsBody } from './parse-body.js';
+import type { IngestResult } from './types.js';
+
+export interface IngestInput {
+  tenant: string;
+  stream: string;
+  atomic: boolean;
+  idempotencyKey?: string;
+  body: ReadableStream<Uint8Array> | null;
+  contentType?: string;
+  contentEncoding?: string;
+  contentLength?: string;
+}
+
+export interface IngestOutcome {
+  status: 200 | 422;
+  body: IngestResult;
+  replayed: boolean;
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
+/** A pending claim older than this belonged to a request that died; a retry may take it over. */
+const STALE_CLAIM_MS = 60_000;
+
+/**
+ * Validates every record, and answers only after the accepted records and the quarantined rejects are
+ * durable. A fully rejected batch is 422 with the same body; an atomic batch with any reject stores nothing.
+ */
+export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Promise<IngestOutcome> {
+  requireTenant(ctx, input.tenant, 'produce', input.stream);
+  const { services } = ctx;
+  const stream = await loadStream(ctx, input.tenant, input.stream);
+  if (stream.deletedAt) throw new StreamGoneError(`Stream '${input.stream}' was deleted; it takes no more records.`);
+  if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
+    throw new InvalidInputError('Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -', [
+      { path: 'header.Idempotency-Key', message: 'must match ^[A-Za-z0-9._:-]{1,128}$' },
+    ]);
+  }
+  const c = services.config;
+  const parsed = await parseRecordsBody({
+    body: input.body,
+    contentType: input.contentType,
+    contentEncoding: input.contentEncoding,
+    contentLength: input.contentLength,
+    limits: {
+      maxBodyBytes: c.TRIBUTARY_MAX_BODY_BYTES,
+      maxDecompressedBytes: c.TRIBUTARY_MAX_DECOMPRESSED_BYTES,
+      maxRecordBytes: c.TRIBUTARY_MAX_RECORD_BYTES,
+      maxRecords: c.TRIBUTARY_MAX_RECORDS,
+      maxDepth: 32,
+    },
+  });
+
+  let claim: IdempotencyRecord | undefined;
+  if (input.idempotencyKey) {
+    const fingerprint = `${parsed.sha256}:${input.atomic ? 'atomic' : 'partial'}`;
+    claim = { tenant: input.tenant, stream: input.stream, key: input.idempotencyKey, fingerprint, state: 'pending', createdAt: services.now().toISOString() };
+    const replay = await claimIdempotency(services, claim);
+    if (replay) return replay;
+  }
+
+  try {
+    const outcome = await validateAndStore(services, stream, parsed.records, input.atomic);
+    if (claim) await services.idempotency.complete({ ...claim, state: 'done', result: { status: outcome.status, body: outcome.body } });
+    return outcome;
+  } catch (err) {
+    // Nothing was acknowledged, so the same request may be retried under the same key.
+    if (claim) await services.idempotency.release(claim).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function claimIdempotency(services: Services, claim: IdempotencyRecord): Promise<IngestOutcome | undefined> {
+  const existing = await services.idempotency.claim(claim);
+  if (!existing) return undefined;
+  if (existing.fingerprint !== claim.fingerprint) {
+    throw new IdempotencyConflictError(`Idempotency-Key '${claim.key}' was already used with a different request body.`);
+  }
+  if (existing.state === 'done' && existing.result) {
+    return { status: existing.result.status as 200 | 422, body: existing.result.body, replayed: true };
+  }
+  if (services.now().getTime() - Date.parse(existing.createdAt) < STALE_CLAIM_MS) {
+    throw new IdempotencyConflictError(`A request with Idempotency-Key '${claim.key}' is still in progress; retry shortly.`);
+  }
+  await services.idempotency.complete(claim);
+  return undefined;
+}
+
+async function validateAndStore(services: Services, stream: Stream, records: unknown[], atomic: boolean): Promise<IngestOutcome> {
+  const compiled = services.ingest.validators.get(stream);
+  const receivedAt = services.now();
+  const batchId = services.ingest.nextBatchId();
+  const receivedIso = receivedAt.toISOString();
+  const head = `{"_tenant":${JSON.stringify(stream.tenant)},"_stream":${JSON.stringify(stream.name)},"_batch_id":"${batchId}","_received_at":"${receivedIso}","_schema_version":${stream.version}`;
+  const dedupeKey = stream.dedupe?.key;
+  const streamKey = `${stream.tenant}/${stream.name}`;
+
+  const lines: string[] = [];
+  const rejects: string[] = [];
+  const errors: IngestResult['errors'] = [];
+  let duplicates = 0;
+  for (let i = 0; i < records.length; i++) {
+    const value = records[i];
+    const problems = compiled.validate(value);
+    if (problems) {
+      for (const p of problems) errors.push({ index: i, path: p.path, message: p.message });
+      rejects.push(`${head},"_index":${i},"record":${JSON.stringify(value)},"errors":${JSON.stringify(problems)}}`);
+      continue;
+    }
+    const record = value as Record<string, unknown>;
+    let id: string;
+    if (dedupeKey) {
+      id = recordIdFromKey(stream.name, dedupeKey.map((k) => record[k]));
+      if (services.ingest.recentKeys.seen(streamKey, id)) duplicates++;
+    } else {
+      id = recordIdFromBatch(batchId, i);
+    }
+    const { declared, extra } = compiled.split(record);
+    lines.push(
+      `${head},"_id":${JSON.stringify(id)},"_index":${i},"record":${JSON.stringify(declared)}${extra ? `,"extra":${JSON.stringify(extra)}` : ''}}`,
+    );
+  }
+
+  const body: IngestResult = { batchId, accepted: lines.length, rejected: rejects.length, duplicates, errors };
+  if (atomic && rejects.length) {
+    throw new RecordsRejectedError('Atomic batch rejected: nothing was stored.', { ...body, accepted: 0, duplicates: 0 });
+  }
+
+  const batch: IngestBatch = {
+    tenant: stream.tenant,
+    stream: stream.name,
+    batchId,
+    receivedAt: receivedIso,
+    schemaVersion: stream.version,
+    buffering: stream.buffering,
+    records: lines,
+    rejects,
+  };
+  await services.delivery.append(batch);
+  services.metrics.add(stream.tenant, stream.name, {
+    received: records.length,
+    accepted: lines.length,
+    rejected: rejects.length,
+    duplicates,
+  });
+  return { status: lines.length ? 200 : 422, body, replayed: false };
+}

@@ -1,0 +1,131 @@
+/**
+ * Checks for the string formats the schema subset supports. Stricter than ajv-formats where the
+ * warehouses are stricter: date-time needs a colon in the offset and rejects leap seconds, and
+ * uuid must be canonical (no urn: prefix), so every accepted value loads as TIMESTAMP/DATE.
+ */
+export type FormatName = 'date-time' | 'date' | 'email' | 'uuid';
+
+export const FORMAT_NAMES: readonly FormatName[] = ['date-time', 'date', 'email', 'uuid'];
+
+const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function digits2(s: string, at: number): number {
+  return (s.charCodeAt(at) - 48) * 10 + (s.charCodeAt(at + 1) - 48);
+}
+
+/** Year, month and day at the start of a string already matched against a YYYY-MM-DD shape. */
+function validCalendarDate(s: string): boolean {
+  const year = digits2(s, 0) * 100 + digits2(s, 2);
+  const month = digits2(s, 5);
+  const day = digits2(s, 8);
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (month === 2 && day === 29) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= DAYS_IN_MONTH[month];
+}
+
+// Hand-rolled scanners: formats sit on the ingest hot path and these run several times faster than regexes.
+function isDigit(s: string, at: number): boolean {
+  const c = s.charCodeAt(at);
+  return c >= 48 && c <= 57;
+}
+
+/** YYYY-MM-DD shape (digits and dashes) at the start of s; the calendar is checked separately. */
+function dateShape(s: string): boolean {
+  return (
+    isDigit(s, 0) &&
+    isDigit(s, 1) &&
+    isDigit(s, 2) &&
+    isDigit(s, 3) &&
+    s.charCodeAt(4) === 45 &&
+    isDigit(s, 5) &&
+    isDigit(s, 6) &&
+    s.charCodeAt(7) === 45 &&
+    isDigit(s, 8) &&
+    isDigit(s, 9)
+  );
+}
+
+/** hh:mm with hh <= 23 and mm <= 59 at `at`. */
+function hourMinute(s: string, at: number): boolean {
+  return (
+    isDigit(s, at) &&
+    isDigit(s, at + 1) &&
+    s.charCodeAt(at + 2) === 58 &&
+    isDigit(s, at + 3) &&
+    isDigit(s, at + 4) &&
+    digits2(s, at) <= 23 &&
+    digits2(s, at + 3) <= 59
+  );
+}
+// The HTML spec's "valid e-mail address" with a dotted domain; the length cap bounds regex work.
+const EMAIL =
+  /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
+
+/** RFC 3339 date-time with a timezone (Z or ±hh:mm), up to nanosecond precision. */
+export function isDateTime(s: string): boolean {
+  const n = s.length;
+  if (n < 20 || !dateShape(s)) return false;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 116 && sep !== 32) return false; // T, t or space
+  if (
+    !hourMinute(s, 11) ||
+    s.charCodeAt(16) !== 58 ||
+    !isDigit(s, 17) ||
+    !isDigit(s, 18) ||
+    digits2(s, 17) > 59
+  )
+    return false;
+  let i = 19;
+  if (s.charCodeAt(i) === 46) {
+    const start = ++i;
+    while (i < n && isDigit(s, i)) i++;
+    if (i === start || i - start > 9) return false;
+  }
+  const z = s.charCodeAt(i);
+  if (z === 90 || z === 122) {
+    if (i + 1 !== n) return false;
+  } else if (z === 43 || z === 45) {
+    if (i + 6 !== n || !hourMinute(s, i + 1)) return false;
+  } else return false;
+  return validCalendarDate(s);
+}
+
+/** RFC 3339 full-date (YYYY-MM-DD) naming a real calendar day. */
+export function isDate(s: string): boolean {
+  return s.length === 10 && dateShape(s) && validCalendarDate(s);
+}
+
+export function isEmail(s: string): boolean {
+  return s.length <= 254 && EMAIL.test(s);
+}
+
+/** Canonical 8-4-4-4-12 hex form, either case. */
+export function isUuid(s: string): boolean {
+  if (s.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!((c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70))) return false;
+  }
+  return true;
+}
+
+export const FORMAT_CHECKS: Readonly<Record<FormatName, (s: string) => boolean>> = {
+  'date-time': isDateTime,
+  date: isDate,
+  email: isEmail,
+  uuid: isUuid,
+};
+
+/** Length in Unicode code points, as JSON Schema counts minLength/maxLength. */
+export function codePointLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+    n++;
+  }
+  return n;
+}

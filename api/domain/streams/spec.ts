@@ -1,0 +1,87 @@
+import type { Config } from '../../config.js';
+import { InvalidInputError, type FieldError } from '../errors.js';
+import { nonNullTypes } from '../schema/columns.js';
+import { parseObjectSchema } from '../schema/index.js';
+import type { ObjectSchema } from '../schema/types.js';
+import type { StreamSpec } from './types.js';
+
+/** What a client may send; defaults fill the rest. */
+export interface StreamSpecInput {
+  description?: string;
+  schema: unknown;
+  dedupe?: { key: string[] };
+  entity?: { key: string[]; orderBy?: string; deleteField?: string };
+  piiFields?: string[];
+  clusterBy?: string[];
+  compatibility?: 'BACKWARD' | 'FULL';
+  freshness?: { maxSilenceMinutes: number; maxLoadDelayMinutes?: number };
+  buffering?: { intervalSeconds: number; sizeMiB: number };
+}
+
+export function normalizeSpec(input: StreamSpecInput, config: Config): StreamSpec {
+  const schema = parseObjectSchema(input.schema);
+  const spec: StreamSpec = {
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    schema,
+    ...(input.dedupe ? { dedupe: input.dedupe } : {}),
+    ...(input.entity ? { entity: input.entity } : {}),
+    piiFields: input.piiFields ?? [],
+    clusterBy: input.clusterBy ?? [],
+    compatibility: input.compatibility ?? 'BACKWARD',
+    ...(input.freshness ? { freshness: input.freshness } : {}),
+    buffering: input.buffering ?? {
+      intervalSeconds: config.TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS,
+      sizeMiB: config.TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB,
+    },
+  };
+  checkReferences(spec);
+  return spec;
+}
+
+/** Fields that keys depend on: they may never be removed from the schema. */
+export function keyFields(spec: StreamSpec): string[] {
+  const fields = new Set<string>([...(spec.dedupe?.key ?? []), ...(spec.entity?.key ?? []), ...spec.clusterBy]);
+  if (spec.entity?.orderBy) fields.add(spec.entity.orderBy);
+  if (spec.entity?.deleteField) fields.add(spec.entity.deleteField);
+  return [...fields];
+}
+
+/** Every field a spec names must be a declared top-level property of its schema. */
+export function checkReferences(spec: StreamSpec): void {
+  const errors: FieldError[] = [];
+  const props = spec.schema.properties;
+  const ref = (path: string, field: string) => {
+    if (!Object.hasOwn(props, field)) errors.push({ path, message: `'${field}' is not a property of the schema` });
+  };
+  const keyList = (path: string, fields: string[]) => {
+    if (fields.length === 0) errors.push({ path, message: 'must name at least one field' });
+    if (new Set(fields).size !== fields.length) errors.push({ path, message: 'must not repeat a field' });
+    fields.forEach((f, i) => {
+      ref(`${path}.${i}`, f);
+      if (Object.hasOwn(props, f) && isComplex(spec.schema, f)) {
+        errors.push({ path: `${path}.${i}`, message: `'${f}' is an object or array and cannot be part of a key` });
+      }
+    });
+  };
+  if (spec.dedupe) keyList('dedupe.key', spec.dedupe.key);
+  if (spec.entity) {
+    keyList('entity.key', spec.entity.key);
+    if (spec.entity.orderBy) ref('entity.orderBy', spec.entity.orderBy);
+    if (spec.entity.deleteField) {
+      ref('entity.deleteField', spec.entity.deleteField);
+      const p = props[spec.entity.deleteField];
+      if (p && !nonNullTypes(p).every((t) => t === 'boolean')) {
+        errors.push({ path: 'entity.deleteField', message: `'${spec.entity.deleteField}' must be a boolean property` });
+      }
+    }
+  }
+  spec.piiFields.forEach((f, i) => ref(`piiFields.${i}`, f));
+  spec.clusterBy.forEach((f, i) => ref(`clusterBy.${i}`, f));
+  if (errors.length) {
+    throw new InvalidInputError(`Invalid stream spec: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+  }
+}
+
+function isComplex(schema: ObjectSchema, field: string): boolean {
+  return nonNullTypes(schema.properties[field]!).some((t) => t === 'object' || t === 'array');
+}

@@ -1,0 +1,104 @@
+import { requireTenant } from '../auth/authorize.js';
+import type { VerbArgs } from '../context.js';
+import { InvalidInputError, SchemaIncompatibleError, StreamGoneError } from '../errors.js';
+import { evaluateEvolution, parseObjectSchema } from '../schema/index.js';
+import { loadStream } from './load-stream.js';
+import { checkReferences, keyFields, type StreamSpecInput } from './spec.js';
+import type { SchemaChange, Stream, StreamVersion } from './types.js';
+
+export type StreamPatch = Partial<Omit<StreamSpecInput, 'dedupe' | 'entity'>> & {
+  dedupe?: unknown;
+  entity?: unknown;
+};
+
+export interface EvolutionVerdict {
+  dryRun: true;
+  compatible: boolean;
+  fromVersion: number;
+  toVersion: number;
+  changes: SchemaChange[];
+  violations: { path: string; message: string }[];
+  ddl: string[];
+}
+
+/**
+ * PATCH: a new schema becomes version n+1 when compatible. The warehouse is altered before the
+ * catalog points at the new version, so no record of it is acknowledged before its columns exist.
+ */
+export async function updateStream({
+  ctx,
+  input,
+}: VerbArgs<{ tenant: string; name: string; patch: StreamPatch; dryRun: boolean }>): Promise<Stream | EvolutionVerdict> {
+  requireTenant(ctx, input.tenant, 'manage');
+  const current = await loadStream(ctx, input.tenant, input.name);
+  if (current.deletedAt) throw new StreamGoneError(`Stream '${input.name}' was deleted; it can no longer be changed.`);
+  const { patch } = input;
+  const immutable = (['dedupe', 'entity'] as const).filter((k) => k in patch && patch[k] !== undefined);
+  if (immutable.length) {
+    throw new InvalidInputError(`${immutable.join(' and ')} cannot change after creation: they define the warehouse layers.`, immutable.map((k) => ({ path: `body.${k}`, message: 'is immutable after creation' })));
+  }
+
+  const next: Stream = {
+    ...current,
+    ...(patch.description !== undefined ? { description: patch.description } : {}),
+    ...(patch.piiFields ? { piiFields: patch.piiFields } : {}),
+    ...(patch.clusterBy ? { clusterBy: patch.clusterBy } : {}),
+    ...(patch.compatibility ? { compatibility: patch.compatibility } : {}),
+    ...(patch.freshness ? { freshness: patch.freshness } : {}),
+    ...(patch.buffering ? { buffering: patch.buffering } : {}),
+  };
+
+  let version: StreamVersion | undefined;
+  let changes: SchemaChange[] = [];
+  let violations: { path: string; message: string }[] = [];
+  if (patch.schema !== undefined) {
+    const to = parseObjectSchema(patch.schema);
+    const verdict = evaluateEvolution({
+      from: current.schema,
+      to,
+      compatibility: next.compatibility,
+      keyFields: keyFields(current),
+    });
+    changes = verdict.changes;
+    violations = verdict.violations;
+    if (changes.length) {
+      next.schema = to;
+      next.version = current.version + 1;
+    }
+  }
+  checkReferencesOrViolations(next, violations);
+
+  const ddl = violations.length || next.version === current.version ? [] : ctx.services.warehouse.planEvolution(current, next);
+  if (input.dryRun) {
+    return { dryRun: true, compatible: violations.length === 0, fromVersion: current.version, toVersion: next.version, changes, violations, ddl };
+  }
+  if (violations.length) {
+    throw new SchemaIncompatibleError(
+      `The new schema is not ${next.compatibility}-compatible with version ${current.version}: ${violations.length} violation(s).`,
+      violations,
+    );
+  }
+
+  const now = ctx.services.now().toISOString();
+  next.updatedAt = now;
+  next.revision = current.revision + 1;
+  if (next.version !== current.version) {
+    version = { version: next.version, schema: next.schema, createdAt: now, changes };
+    await ctx.services.warehouse.evolveStream(current, next);
+  }
+  await ctx.services.catalog.updateStream(next, current.revision, version);
+  return next;
+}
+
+/** piiFields/clusterBy must still name declared properties after the change. */
+function checkReferencesOrViolations(next: Stream, violations: { path: string; message: string }[]): void {
+  try {
+    checkReferences(next);
+  } catch (err) {
+    if (err instanceof InvalidInputError && violations.length) {
+      violations.push(...err.errors);
+      return;
+    }
+    throw err;
+  }
+}

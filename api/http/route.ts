@@ -1,0 +1,68 @@
+import type { Context } from 'hono';
+import type { z } from 'zod';
+import type { Action } from '../domain/auth/authorize.js';
+import type { Ctx } from '../domain/context.js';
+import type { Services } from '../services.js';
+
+export interface AppEnv {
+  Variables: { requestId: string; services: Services; ctx: Ctx };
+}
+
+/**
+ * Who may call a route. The domain verb enforces it; the declaration drives the OpenAPI security
+ * section and the generated route × role × tenant security suite.
+ */
+export type Access =
+  | { kind: 'public' }
+  | { kind: 'any-key' }
+  | { kind: 'platform' }
+  | { kind: 'tenant'; action: Action; stream: boolean };
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+}
+
+type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
+
+export interface RouteInput<P, Q, B> {
+  c: Context<AppEnv>;
+  ctx: Ctx;
+  params: Infer<P>;
+  query: Infer<Q>;
+  body: Infer<B>;
+}
+
+export interface RouteDef<
+  P extends z.ZodType | undefined = z.ZodType | undefined,
+  Q extends z.ZodType | undefined = z.ZodType | undefined,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** OpenAPI-style path, e.g. /v1/tenants/{tenant}/keys */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  access: Access;
+  params?: P;
+  query?: Q;
+  /** JSON body schema. Routes that read the raw body themselves (ingest) declare `rawBody` instead. */
+  body?: B;
+  rawBody?: { contentTypes: string[]; description: string };
+  responses: Record<number, ResponseSpec>;
+  handler: (input: RouteInput<P, Q, B>) => Promise<Response>;
+}
+
+export function defineRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(def: RouteDef<P, Q, B>): RouteDef<P, Q, B> {
+  return def;
+}
+
+/** Routes are stored type-erased in the table. */
+export type AnyRoute = RouteDef<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;

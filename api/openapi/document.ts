@@ -1,0 +1,87 @@
+import { OpenApiBuilder, type OperationObject, type ParameterObject, type SchemaObject } from 'openapi3-ts/oas31';
+import { z } from 'zod';
+import type { AnyRoute } from '../http/route.js';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Builds the OpenAPI 3.1 document from the same route table and zod schemas the app serves,
+ * so the contract cannot drift from the code (a test compares it with the committed openapi.yaml).
+ */
+export function buildOpenApi(routes: AnyRoute[], version: string): Json {
+  const components: Record<string, SchemaObject> = {};
+  const toSchema = (schema: z.ZodType, io: 'input' | 'output'): SchemaObject => {
+    const out = z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Json;
+    const defs = (out.$defs ?? {}) as Record<string, Json>;
+    delete out.$defs;
+    delete out.$schema;
+    for (const [id, def] of Object.entries(defs)) components[id] ??= rewriteRefs(def) as SchemaObject;
+    return rewriteRefs(out) as SchemaObject;
+  };
+
+  const builder = OpenApiBuilder.create()
+    .addTitle('Tributary')
+    .addVersion(version)
+    .addDescription(
+      'Self-service data ingestion: tenants, scoped keys, streams with schemas and safe evolution, validated ingest ' +
+        'acknowledged only after durable storage, and raw/deduped/entity warehouse layers. Errors are RFC 9457 problem+json.',
+    )
+    .addSecurityScheme('bearer', { type: 'http', scheme: 'bearer', description: 'trb_<id>_<secret> API key, or the platform admin key' });
+
+  for (const route of routes) {
+    const parameters: ParameterObject[] = [];
+    for (const [where, schema] of [
+      ['path', route.params],
+      ['query', route.query],
+    ] as const) {
+      if (!schema) continue;
+      const obj = toSchema(schema, 'input') as Json;
+      const required = new Set((obj.required as string[]) ?? []);
+      for (const [name, s] of Object.entries((obj.properties ?? {}) as Record<string, SchemaObject>)) {
+        parameters.push({ name, in: where, required: where === 'path' || required.has(name), schema: s });
+      }
+    }
+    const op: OperationObject = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: route.tags,
+      ...(parameters.length ? { parameters } : {}),
+      ...(route.access.kind === 'public' ? { security: [] } : { security: [{ bearer: [] }] }),
+      'x-access': route.access,
+      responses: Object.fromEntries(
+        Object.entries(route.responses).map(([status, r]) => [
+          status,
+          {
+            description: r.description,
+            ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: toSchema(r.schema, 'output') } } } : {}),
+          },
+        ]),
+      ),
+    };
+    if (route.body) {
+      op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } };
+    } else if (route.rawBody) {
+      op.requestBody = {
+        required: true,
+        description: route.rawBody.description,
+        content: Object.fromEntries(route.rawBody.contentTypes.map((t) => [t, { schema: {} }])),
+      };
+    }
+    builder.addPath(route.path, { ...(builder.getSpec().paths?.[route.path] ?? {}), [route.method]: op });
+  }
+  for (const [id, schema] of Object.entries(components).sort(([a], [b]) => a.localeCompare(b))) builder.addSchema(id, schema);
+  return builder.getSpec() as unknown as Json;
+}
+
+function rewriteRefs(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(rewriteRefs);
+  if (value && typeof value === 'object') {
+    const out: Json = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(v);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,43 @@
+import type { AnyRoute } from '../http/route.js';
+import { createKeyRoute } from './keys/create.js';
+import { revokeKeyRoute } from './keys/delete.js';
+import { listKeysRoute } from './keys/list.js';
+import { meRoute } from './me/get.js';
+import { streamMetricsRoute } from './monitoring/stream-metrics.js';
+import { ingestRoute } from './records/create.js';
+import { listRecordsRoute } from './records/list.js';
+import { receiptRoute } from './records/receipt.js';
+import { listRejectionsRoute } from './records/rejections.js';
+import { createStreamRoute } from './streams/create.js';
+import { deleteStreamRoute } from './streams/delete.js';
+import { getStreamRoute } from './streams/get.js';
+import { listStreamsRoute } from './streams/list.js';
+import { updateStreamRoute } from './streams/update.js';
+import { listVersionsRoute } from './streams/versions.js';
+import { healthRoute } from './system/health.js';
+import { readyRoute } from './system/ready.js';
+import { createTenantRoute } from './tenants/create.js';
+import { listTenantsRoute } from './tenants/list.js';
+
+/** The route table: the app, the OpenAPI document and the security suite are all generated from it. */
+export const routes: AnyRoute[] = [
+  healthRoute,
+  readyRoute,
+  meRoute,
+  createTenantRoute,
+  listTenantsRoute,
+  createKeyRoute,
+  listKeysRoute,
+  revokeKeyRoute,
+  createStreamRoute,
+  listStreamsRoute,
+  getStreamRoute,
+  updateStreamRoute,
+  deleteStreamRoute,
+  listVersionsRoute,
+  ingestRoute,
+  listRecordsRoute,
+  listRejectionsRoute,
+  receiptRoute,
+  streamMetricsRoute,
+] as AnyRoute[];

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { streamMetrics } from '../../domain/monitoring/stream-metrics.js';
+import { defineRoute } from '../../http/route.js';
+import { StreamParams, authErrors, badRequest } from '../params.js';
+
+const CountersShape = {
+  received: z.number(),
+  accepted: z.number(),
+  rejected: z.number(),
+  duplicates: z.number(),
+  deliveredObjects: z.number(),
+  deliveredBytes: z.number(),
+  loadedRows: z.number(),
+  loadErrors: z.number(),
+};
+
+export const StreamMetricsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(1440).default(60) });
+export const StreamMetricsResponse = z.object({
+  minutes: z.array(z.object({ minute: z.number(), ...CountersShape })),
+  totals: z.object(CountersShape),
+  lastReceivedAt: z.string().optional(),
+  lastLoadedAt: z.string().optional(),
+  lagSeconds: z.number(),
+  pendingRecords: z.number(),
+  health: z.enum(['fresh', 'stale', 'failing', 'idle']),
+  lastLoadError: z.object({ at: z.string(), message: z.string(), object: z.string().optional() }).optional(),
+});
+export type StreamMetricsResponse = z.infer<typeof StreamMetricsResponse>;
+
+export const streamMetricsRoute = defineRoute({
+  method: 'get',
+  path: '/v1/tenants/{tenant}/streams/{stream}/metrics',
+  operationId: 'getStreamMetrics',
+  summary: 'Per-minute counters, lag, freshness and health of a stream',
+  tags: ['monitoring'],
+  access: { kind: 'tenant', action: 'read', stream: true },
+  params: StreamParams,
+  query: StreamMetricsQuery,
+  responses: { 200: { description: 'Metrics', schema: StreamMetricsResponse }, ...badRequest, ...authErrors },
+  handler: async ({ c, ctx, params, query }) =>
+    c.json(await streamMetrics({ ctx, input: { tenant: params.tenant, stream: params.stream, minutes: query.minutes } })),
+});

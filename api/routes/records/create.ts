@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { ingestRecords } from '../../domain/records/ingest.js';
+import { defineRoute } from '../../http/route.js';
+import { ProblemSchema, StreamParams, authErrors, badRequest } from '../params.js';
+
+export const IngestQuery = z.object({ atomic: z.enum(['true', 'false']).optional() });
+export const IngestResponse = z
+  .object({
+    batchId: z.string(),
+    accepted: z.number().int(),
+    rejected: z.number().int(),
+    duplicates: z.number().int(),
+    errors: z.array(z.object({ index: z.number().int(), path: z.string(), message: z.string() })),
+  })
+  .meta({ id: 'IngestResult' });
+export type IngestResponse = z.infer<typeof IngestResponse>;
+
+const problemOf = (description: string) => ({ description, schema: ProblemSchema, contentType: 'application/problem+json' });
+
+export const ingestRoute = defineRoute({
+  method: 'post',
+  path: '/v1/tenants/{tenant}/streams/{stream}/records',
+  operationId: 'ingestRecords',
+  summary: 'Send records; answered only after they are durably stored',
+  description:
+    'Body: a JSON array, {"records": [...]}, or NDJSON (application/x-ndjson); Content-Encoding: gzip accepted. ' +
+    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h.',
+  tags: ['records'],
+  access: { kind: 'tenant', action: 'produce', stream: true },
+  params: StreamParams,
+  query: IngestQuery,
+  rawBody: {
+    contentTypes: ['application/json', 'application/x-ndjson'],
+    description: 'Records as a JSON array, {"records": [...]}, or NDJSON',
+  },
+  responses: {
+    200: { description: 'At least one record accepted and durably stored', schema: IngestResponse },
+    ...badRequest,
+    ...authErrors,
+    409: problemOf('Idempotency-Key reused with a different body, or the stream was deleted'),
+    413: problemOf('A size limit was exceeded; `limit` names it'),
+    415: problemOf('Unsupported Content-Type or Content-Encoding'),
+    422: { description: 'No record accepted (or an atomic batch had a reject); same body as 200', schema: IngestResponse },
+    429: problemOf('Buffers are full; retry after Retry-After seconds'),
+    503: problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds'),
+  },
+  handler: async ({ c, ctx, params, query }) => {
+    const outcome = await ingestRecords({
+      ctx,
+      input: {
+        tenant: params.tenant,
+        stream: params.stream,
+        atomic: query.atomic === 'true',
+        idempotencyKey: c.req.header('idempotency-key'),
+        body: c.req.raw.body,
+        contentType: c.req.header('content-type'),
+        contentEncoding: c.req.header('content-encoding'),
+        contentLength: c.req.header('content-length'),
+      },
+    });
+    if (outcome.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(outcome.body, outcome.status);
+  },
+});

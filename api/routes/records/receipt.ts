@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { getReceipt } from '../../domain/records/read.js';
+import { defineRoute } from '../../http/route.js';
+import { StreamName, TenantName, authErrors } from '../params.js';
+
+export const ReceiptParams = z.object({
+  tenant: TenantName,
+  stream: StreamName,
+  batchId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'batchId must be a 26-character batch id'),
+});
+export const ReceiptResponse = z.object({
+  batchId: z.string(),
+  receivedAt: z.string(),
+  accepted: z.number().int(),
+  rejected: z.number().int(),
+  state: z.enum(['buffered', 'delivered', 'loaded']),
+  objects: z.array(z.string()),
+  loadedAt: z.string().optional(),
+});
+export type ReceiptResponse = z.infer<typeof ReceiptResponse>;
+
+export const receiptRoute = defineRoute({
+  method: 'get',
+  path: '/v1/tenants/{tenant}/streams/{stream}/batches/{batchId}',
+  operationId: 'getBatchReceipt',
+  summary: 'Follow a batch end to end: buffered, delivered, loaded',
+  tags: ['records'],
+  access: { kind: 'tenant', action: 'read', stream: true },
+  params: ReceiptParams,
+  responses: { 200: { description: 'Receipt', schema: ReceiptResponse }, ...authErrors },
+  handler: async ({ c, ctx, params }) => c.json(await getReceipt({ ctx, input: params })),
+});

@@ -1,0 +1,30 @@
+import type { z } from 'zod';
+import { createStream } from '../../domain/streams/create-stream.js';
+import { presentStream } from '../../domain/streams/present.js';
+import { defineRoute } from '../../http/route.js';
+import { ProblemSchema, TenantParams, authErrors, badRequest } from '../params.js';
+import { CreateStreamBody, StreamSchema } from './schemas.js';
+
+export type CreateStreamBody = z.infer<typeof CreateStreamBody>;
+
+export const createStreamRoute = defineRoute({
+  method: 'post',
+  path: '/v1/tenants/{tenant}/streams',
+  operationId: 'createStream',
+  summary: 'Create a stream with its schema, keys and buffering hints',
+  tags: ['streams'],
+  access: { kind: 'tenant', action: 'manage', stream: false },
+  params: TenantParams,
+  body: CreateStreamBody,
+  responses: {
+    201: { description: 'Created', schema: StreamSchema },
+    ...badRequest,
+    ...authErrors,
+    409: { description: 'A stream with this name exists', schema: ProblemSchema, contentType: 'application/problem+json' },
+  },
+  handler: async ({ c, ctx, params, body }) => {
+    const { name, ...spec } = body;
+    const stream = await createStream({ ctx, input: { tenant: params.tenant, name, spec } });
+    return c.json(presentStream(stream), 201);
+  },
+});

@@ -1,0 +1,18 @@
+import { deleteStream } from '../../domain/streams/delete-stream.js';
+import { defineRoute } from '../../http/route.js';
+import { StreamParams, authErrors } from '../params.js';
+
+export const deleteStreamRoute = defineRoute({
+  method: 'delete',
+  path: '/v1/tenants/{tenant}/streams/{stream}',
+  operationId: 'deleteStream',
+  summary: 'Delete a stream: ingest stops, the data is kept',
+  tags: ['streams'],
+  access: { kind: 'tenant', action: 'manage', stream: false },
+  params: StreamParams,
+  responses: { 204: { description: 'Deleted' }, ...authErrors },
+  handler: async ({ c, ctx, params }) => {
+    await deleteStream({ ctx, input: { tenant: params.tenant, name: params.stream } });
+    return c.body(null, 204);
+  },
+});

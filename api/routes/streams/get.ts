@@ -1,0 +1,18 @@
+import { presentStream } from '../../domain/streams/present.js';
+import { getStream } from '../../domain/streams/read-streams.js';
+import { defineRoute } from '../../http/route.js';
+import { StreamParams, authErrors } from '../params.js';
+import { StreamSchema } from './schemas.js';
+
+export const getStreamRoute = defineRoute({
+  method: 'get',
+  path: '/v1/tenants/{tenant}/streams/{stream}',
+  operationId: 'getStream',
+  summary: 'Get a stream’s current spec',
+  tags: ['streams'],
+  access: { kind: 'tenant', action: 'read', stream: true },
+  params: StreamParams,
+  responses: { 200: { description: 'The stream', schema: StreamSchema }, ...authErrors },
+  handler: async ({ c, ctx, params }) =>
+    c.json(presentStream(await getStream({ ctx, input: { tenant: params.tenant, name: params.stream } }))),
+});

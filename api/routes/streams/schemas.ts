@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { StreamName } from '../params.js';
+
+const Field = z.string().min(1).max(63);
+
+export const JsonSchemaObject = z
+  .record(z.string(), z.unknown())
+  .describe('A JSON Schema subset: type object with properties; see docs for supported keywords.')
+  .meta({ id: 'StreamSchema' });
+
+export const StreamSpecFields = {
+  description: z.string().max(1000).optional(),
+  schema: JsonSchemaObject,
+  dedupe: z.object({ key: z.array(Field).min(1).max(10) }).strict().optional(),
+  entity: z
+    .object({ key: z.array(Field).min(1).max(10), orderBy: Field.optional(), deleteField: Field.optional() })
+    .strict()
+    .optional(),
+  piiFields: z.array(Field).max(200).optional(),
+  clusterBy: z.array(Field).max(4).optional(),
+  compatibility: z.enum(['BACKWARD', 'FULL']).optional(),
+  freshness: z
+    .object({
+      maxSilenceMinutes: z.number().int().min(1).max(10_080),
+      maxLoadDelayMinutes: z.number().int().min(1).max(1440).optional(),
+    })
+    .strict()
+    .optional(),
+  buffering: z
+    .object({ intervalSeconds: z.number().min(0.05).max(900), sizeMiB: z.number().min(0.001).max(128) })
+    .strict()
+    .optional(),
+};
+
+export const CreateStreamBody = z.object({ name: StreamName, ...StreamSpecFields }).strict().meta({ id: 'StreamSpec' });
+
+export const StreamSchema = z
+  .object({
+    name: z.string(),
+    version: z.number().int(),
+    description: z.string().optional(),
+    schema: JsonSchemaObject,
+    dedupe: z.object({ key: z.array(z.string()) }).optional(),
+    entity: z.object({ key: z.array(z.string()), orderBy: z.string().optional(), deleteField: z.string().optional() }).optional(),
+    piiFields: z.array(z.string()),
+    clusterBy: z.array(z.string()),
+    compatibility: z.enum(['BACKWARD', 'FULL']),
+    freshness: z.object({ maxSilenceMinutes: z.number(), maxLoadDelayMinutes: z.number().optional() }).optional(),
+    buffering: z.object({ intervalSeconds: z.number(), sizeMiB: z.number() }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    deletedAt: z.string().optional(),
+  })
+  .meta({ id: 'Stream' });
+
+export const SchemaChangeSchema = z.object({ field: z.string(), change: z.string(), from: z.unknown().optional(), to: z.unknown().optional() });

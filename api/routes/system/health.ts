@@ -1,0 +1,15 @@
+import { z } from 'zod';
+import { defineRoute } from '../../http/route.js';
+
+export const HealthResponse = z.object({ status: z.literal('ok') });
+
+export const healthRoute = defineRoute({
+  method: 'get',
+  path: '/health',
+  operationId: 'health',
+  summary: 'Liveness',
+  tags: ['operations'],
+  access: { kind: 'public' },
+  responses: { 200: { description: 'The process is alive', schema: HealthResponse } },
+  handler: async ({ c }) => c.json({ status: 'ok' as const }),
+});

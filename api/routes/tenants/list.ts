@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { listTenants } from '../../domain/tenants/verbs.js';
+import { defineRoute } from '../../http/route.js';
+import { authErrors } from '../params.js';
+
+export const ListTenantsResponse = z.object({ tenants: z.array(z.object({ name: z.string(), createdAt: z.string() })) });
+export type ListTenantsResponse = z.infer<typeof ListTenantsResponse>;
+
+export const listTenantsRoute = defineRoute({
+  method: 'get',
+  path: '/v1/tenants',
+  operationId: 'listTenants',
+  summary: 'List tenants (platform admin)',
+  tags: ['tenants'],
+  access: { kind: 'platform' },
+  responses: { 200: { description: 'Tenants', schema: ListTenantsResponse }, ...authErrors },
+  handler: async ({ c, ctx }) => c.json(await listTenants({ ctx, input: undefined })),
+});

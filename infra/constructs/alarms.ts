@@ -1,0 +1,100 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+
+export interface AlarmThresholds {
+  /** Age in seconds of the oldest record not yet in S3. */
+  firehoseDataFreshnessSeconds: number;
+  albElb5xxPer5Min: number;
+  albTarget5xxPer5Min: number;
+}
+
+export const DEFAULT_ALARM_THRESHOLDS: AlarmThresholds = {
+  firehoseDataFreshnessSeconds: 900,
+  albElb5xxPer5Min: 5,
+  albTarget5xxPer5Min: 5,
+};
+
+export interface ServiceAlarmsProps {
+  /** Delivery streams by label (`raw`, `quarantine`) → stream name. */
+  deliveryStreams: Record<string, string>;
+  functions: Record<string, lambda.IFunction>;
+  loadBalancer: elbv2.IApplicationLoadBalancer & { metrics: elbv2.IApplicationLoadBalancerMetrics };
+  thresholds?: Partial<AlarmThresholds>;
+}
+
+const period = Duration.minutes(5);
+
+/** The signals that mean records are not reaching the lake, or producers are getting errors. */
+export class ServiceAlarms extends Construct {
+  readonly alarms: cloudwatch.Alarm[] = [];
+
+  constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
+    super(scope, id);
+    const t = { ...DEFAULT_ALARM_THRESHOLDS, ...props.thresholds };
+
+    for (const [label, streamName] of Object.entries(props.deliveryStreams)) {
+      const firehoseMetric = (metricName: string, statistic: string) =>
+        new cloudwatch.Metric({ namespace: 'AWS/Firehose', metricName, dimensionsMap: { DeliveryStreamName: streamName }, statistic, period });
+      this.add(`${label}DataFreshness`, {
+        alarmDescription: `Records in the ${label} delivery stream are older than ${t.firehoseDataFreshnessSeconds}s: delivery to S3 is stalled`,
+        metric: firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum'),
+        threshold: t.firehoseDataFreshnessSeconds,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.add(`${label}DeliverySuccess`, {
+        alarmDescription: `Some ${label} deliveries to S3 failed (DeliveryToS3.Success below 1)`,
+        metric: firehoseMetric('DeliveryToS3.Success', 'Minimum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        // No deliveries means no traffic, not failure; staleness is caught by DataFreshness.
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    for (const [label, fn] of Object.entries(props.functions)) {
+      this.add(`${label}Errors`, {
+        alarmDescription: `The ${label} function raised errors`,
+        metric: fn.metricErrors({ period, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      this.add(`${label}Throttles`, {
+        alarmDescription: `The ${label} function was throttled`,
+        metric: fn.metricThrottles({ period, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+
+    this.add('AlbElb5xx', {
+      alarmDescription: 'The load balancer itself answered 5xx (no healthy target, Lambda failures surfaced as 502/503)',
+      metric: props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period, statistic: 'Sum' }),
+      threshold: t.albElb5xxPer5Min,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.add('AlbTarget5xx', {
+      alarmDescription: 'The functions answered 5xx',
+      metric: props.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
+      threshold: t.albTarget5xxPer5Min,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  private add(id: string, props: cloudwatch.AlarmProps): void {
+    this.alarms.push(new cloudwatch.Alarm(this, id, props));
+  }
+}

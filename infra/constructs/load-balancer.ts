@@ -1,0 +1,65 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import { NagSuppressions } from '../nag.js';
+import { Construct } from 'constructs';
+
+/** The ingest hot path; everything else (catalog, admin, queries, UI) goes to the api function. */
+export const INGEST_PATH_PATTERN = '/v1/tenants/*/streams/*/records';
+export const INGEST_RULE_PRIORITY = 10;
+
+export interface LoadBalancerProps {
+  vpc: ec2.IVpc;
+  certificateArn: string;
+  accessLogsBucket: s3.IBucket;
+  ingestFunction: lambda.IFunction;
+  apiFunction: lambda.IFunction;
+}
+
+/** Internet-facing ALB: HTTPS only (HTTP redirects), POST records → ingest, the rest → api. */
+export class LoadBalancer extends Construct {
+  readonly alb: elbv2.ApplicationLoadBalancer;
+  readonly httpsListener: elbv2.ApplicationListener;
+
+  constructor(scope: Construct, id: string, props: LoadBalancerProps) {
+    super(scope, id);
+    this.alb = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc: props.vpc,
+      internetFacing: true,
+      dropInvalidHeaderFields: true,
+      idleTimeout: Duration.seconds(60),
+    });
+    this.alb.logAccessLogs(props.accessLogsBucket, 'alb');
+
+    this.httpsListener = this.alb.addListener('Https', {
+      port: 443,
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      certificates: [elbv2.ListenerCertificate.fromArn(props.certificateArn)],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      open: true,
+    });
+    this.httpsListener.addTargets('Api', {
+      targets: [new targets.LambdaTarget(props.apiFunction)],
+    });
+    this.httpsListener.addTargets('Ingest', {
+      priority: INGEST_RULE_PRIORITY,
+      conditions: [elbv2.ListenerCondition.pathPatterns([INGEST_PATH_PATTERN]), elbv2.ListenerCondition.httpRequestMethods(['POST'])],
+      targets: [new targets.LambdaTarget(props.ingestFunction)],
+    });
+    this.alb.addRedirect({ sourcePort: 80, sourceProtocol: elbv2.ApplicationProtocol.HTTP, targetPort: 443, targetProtocol: elbv2.ApplicationProtocol.HTTPS });
+
+    NagSuppressions.addResourceSuppressions(
+      this.alb,
+      [
+        {
+          id: 'AwsSolutions-EC23',
+          reason: 'Public ingestion endpoint: producers connect from anywhere on 443 (and 80, which only redirects to 443); authentication is per-tenant API keys.',
+        },
+      ],
+      true,
+    );
+  }
+}

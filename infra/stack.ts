@@ -1,0 +1,251 @@
+import path from 'node:path';
+import { Aws, CfnCondition, CfnOutput, CfnParameter, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { AccessLogsBucket } from './constructs/access-logs-bucket.js';
+import { ServiceAlarms } from './constructs/alarms.js';
+import type { AlarmThresholds } from './constructs/alarms.js';
+import { DeliveryStream } from './constructs/delivery-stream.js';
+import { LAKE_PREFIXES, LakeBucket } from './constructs/lake-bucket.js';
+import { LoadBalancer } from './constructs/load-balancer.js';
+import { ServiceFunction } from './constructs/service-function.js';
+import { SnowflakeStorageRole } from './constructs/snowflake-storage-role.js';
+
+/** Non-secret Snowflake connection settings, handed to the functions as SNOWFLAKE_* variables. */
+export interface SnowflakeSettings {
+  account?: string;
+  user?: string;
+  role?: string;
+  warehouse?: string;
+  database?: string;
+  accessUrl?: string;
+  /** Name of the storage integration the external stage uses. */
+  storageIntegration?: string;
+}
+
+export interface TributaryStackProps extends StackProps {
+  /** Directory with the pre-built esbuild output (index.mjs + chunks); see infra/bundle.ts. */
+  lambdaBundleDir: string;
+  /** Default of the GlacierTransitionDays parameter. */
+  glacierTransitionDays?: number;
+  snowflake?: SnowflakeSettings;
+  /** Extra variables for both functions (they win over the computed ones). */
+  extraEnvironment?: Record<string, string>;
+  firehoseBufferIntervalSeconds?: number;
+  firehoseBufferSizeMiB?: number;
+  lambdaMemoryMiB?: number;
+  alarmThresholds?: Partial<AlarmThresholds>;
+}
+
+/**
+ * ALB / Lambda's request and response bodies are capped at 1 MB, so the app's own limit is lowered
+ * to fit instead of letting the ALB answer 502.
+ */
+export const ALB_LAMBDA_MAX_BODY_BYTES = 1_000_000;
+
+/** Tributary in AWS mode: Hono on Lambda behind an ALB, Firehose → S3 → Snowpipe → Snowflake, catalog in DynamoDB. */
+export class TributaryStack extends Stack {
+  readonly table: dynamodb.Table;
+  readonly lake: LakeBucket;
+  readonly rawStream: DeliveryStream;
+  readonly quarantineStream: DeliveryStream;
+  readonly ingest: ServiceFunction;
+  readonly api: ServiceFunction;
+  readonly loadBalancer: LoadBalancer;
+  readonly snowflakeStorage: SnowflakeStorageRole;
+  readonly alarms: ServiceAlarms;
+  readonly parameters: {
+    certificateArn: CfnParameter;
+    snowpipeQueueArn: CfnParameter;
+    glacierTransitionDays: CfnParameter;
+    snowflakeKeySecretArn: CfnParameter;
+    snowflakeExternalId: CfnParameter;
+    snowflakeIamUserArn: CfnParameter;
+  };
+
+  constructor(scope: Construct, id: string, props: TributaryStackProps) {
+    super(scope, id, props);
+
+    this.parameters = {
+      certificateArn: new CfnParameter(this, 'CertificateArn', {
+        type: 'String',
+        description: 'ACM certificate for the HTTPS listener',
+        allowedPattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[A-Za-z0-9-]+$',
+      }),
+      snowpipeQueueArn: new CfnParameter(this, 'SnowpipeQueueArn', {
+        type: 'String',
+        description: "Snowflake-owned SQS queue of the pipe (SHOW PIPES → notification_channel)",
+        allowedPattern: '^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+$',
+      }),
+      glacierTransitionDays: new CfnParameter(this, 'GlacierTransitionDays', {
+        type: 'Number',
+        description: 'Days before raw/ objects move to Glacier',
+        default: props.glacierTransitionDays ?? 90,
+        minValue: 1,
+      }),
+      snowflakeKeySecretArn: new CfnParameter(this, 'SnowflakeKeySecretArn', {
+        type: 'String',
+        description: 'Secrets Manager secret holding the Snowflake key-pair private key (PEM)',
+        allowedPattern: '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:.+$',
+      }),
+      snowflakeExternalId: new CfnParameter(this, 'SnowflakeExternalId', {
+        type: 'String',
+        description: 'STORAGE_AWS_EXTERNAL_ID of the Snowflake storage integration',
+        minLength: 2,
+      }),
+      snowflakeIamUserArn: new CfnParameter(this, 'SnowflakeIamUserArn', {
+        type: 'String',
+        description:
+          'STORAGE_AWS_IAM_USER_ARN of the storage integration. Leave empty on the first deploy (the integration needs the role ARN first); the role then trusts only this account until it is set.',
+        default: '',
+        allowedPattern: '^(|arn:aws[a-z-]*:iam::\\d{12}:user/.+)$',
+      }),
+    };
+    const p = this.parameters;
+
+    const logs = new AccessLogsBucket(this, 'AccessLogs');
+
+    const vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      // The functions run outside the VPC (they reach DynamoDB, Firehose and Snowflake over AWS
+      // endpoints), so the VPC only hosts the ALB: public subnets, no NAT gateways to pay for.
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 }],
+      // Restricting the default SG needs a custom-resource Lambda; nothing in this VPC uses it.
+      restrictDefaultSecurityGroup: false,
+    });
+    vpc.addFlowLog('FlowLogs', {
+      destination: ec2.FlowLogDestination.toS3(logs.bucket, 'vpc-flow-logs/'),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+
+    this.table = new dynamodb.Table(this, 'Catalog', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: 'expiresAt',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.lake = new LakeBucket(this, 'Lake', {
+      accessLogsBucket: logs.bucket,
+      snowpipeQueueArn: p.snowpipeQueueArn.valueAsString,
+      glacierTransitionDays: p.glacierTransitionDays.valueAsNumber,
+    });
+
+    const streamProps = {
+      bucket: this.lake.bucket,
+      key: this.lake.key,
+      bufferIntervalSeconds: props.firehoseBufferIntervalSeconds,
+      bufferSizeMiB: props.firehoseBufferSizeMiB,
+    };
+    this.rawStream = new DeliveryStream(this, 'RawDelivery', { ...streamProps, prefix: 'raw' });
+    this.quarantineStream = new DeliveryStream(this, 'QuarantineDelivery', { ...streamProps, prefix: 'quarantine' });
+
+    const environment = {
+      TRIBUTARY_MODE: 'aws',
+      TRIBUTARY_TABLE_NAME: this.table.tableName,
+      TRIBUTARY_FIREHOSE_STREAM: this.rawStream.streamName,
+      TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: this.quarantineStream.streamName,
+      TRIBUTARY_S3_BUCKET: this.lake.bucket.bucketName,
+      TRIBUTARY_MAX_BODY_BYTES: String(ALB_LAMBDA_MAX_BODY_BYTES),
+      SNOWFLAKE_PRIVATE_KEY_SECRET_ARN: p.snowflakeKeySecretArn.valueAsString,
+      ...snowflakeEnvironment(props.snowflake),
+      NODE_OPTIONS: '--enable-source-maps',
+      ...props.extraEnvironment,
+    };
+
+    // Both functions run the same bundle; the ALB decides which one a request reaches.
+    const code = lambda.Code.fromAsset(path.resolve(props.lambdaBundleDir), { exclude: ['metafile.json'] });
+    this.ingest = new ServiceFunction(this, 'Ingest', {
+      code,
+      description: 'Tributary ingest: POST /v1/tenants/{tenant}/streams/{stream}/records',
+      environment,
+      memorySize: props.lambdaMemoryMiB,
+    });
+    this.api = new ServiceFunction(this, 'Api', {
+      code,
+      description: 'Tributary API: catalog, administration, queries and UI',
+      environment,
+      memorySize: props.lambdaMemoryMiB,
+    });
+
+    this.ingest.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PutToDeliveryStreams',
+        actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+        resources: [this.rawStream.streamArn, this.quarantineStream.streamArn],
+      }),
+    );
+    this.table.grantReadWriteData(this.ingest.role);
+    this.table.grantReadWriteData(this.api.role);
+    this.api.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadSnowflakeKey',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [p.snowflakeKeySecretArn.valueAsString],
+      }),
+    );
+
+    this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
+      vpc,
+      certificateArn: p.certificateArn.valueAsString,
+      accessLogsBucket: logs.bucket,
+      ingestFunction: this.ingest.fn,
+      apiFunction: this.api.fn,
+    });
+
+    const hasSnowflakeUser = new CfnCondition(this, 'HasSnowflakeIamUser', {
+      expression: Fn.conditionNot(Fn.conditionEquals(p.snowflakeIamUserArn.valueAsString, '')),
+    });
+    this.snowflakeStorage = new SnowflakeStorageRole(this, 'SnowflakeStorage', {
+      bucket: this.lake.bucket,
+      key: this.lake.key,
+      prefixes: LAKE_PREFIXES,
+      snowflakePrincipalArn: Fn.conditionIf(
+        hasSnowflakeUser.logicalId,
+        p.snowflakeIamUserArn.valueAsString,
+        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`,
+      ).toString(),
+      externalId: p.snowflakeExternalId.valueAsString,
+    });
+
+    this.alarms = new ServiceAlarms(this, 'Alarms', {
+      deliveryStreams: { Raw: this.rawStream.streamName, Quarantine: this.quarantineStream.streamName },
+      functions: { Ingest: this.ingest.fn, Api: this.api.fn },
+      loadBalancer: this.loadBalancer.alb,
+      thresholds: props.alarmThresholds,
+    });
+
+    new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.alb.loadBalancerDnsName });
+    new CfnOutput(this, 'CatalogTableName', { value: this.table.tableName });
+    new CfnOutput(this, 'LakeBucketName', { value: this.lake.bucket.bucketName });
+    new CfnOutput(this, 'LakeKeyArn', { value: this.lake.key.keyArn });
+    new CfnOutput(this, 'RawDeliveryStreamName', { value: this.rawStream.streamName });
+    new CfnOutput(this, 'QuarantineDeliveryStreamName', { value: this.quarantineStream.streamName });
+    new CfnOutput(this, 'SnowflakeStorageRoleArn', {
+      value: this.snowflakeStorage.role.roleArn,
+      description: 'STORAGE_AWS_ROLE_ARN for CREATE STORAGE INTEGRATION',
+    });
+  }
+}
+
+/** Only settings that are present: an empty SNOWFLAKE_ACCESS_URL would fail the app's URL validation. */
+export function snowflakeEnvironment(settings: SnowflakeSettings = {}): Record<string, string> {
+  const entries: [string, string | undefined][] = [
+    ['SNOWFLAKE_ACCOUNT', settings.account],
+    ['SNOWFLAKE_USER', settings.user],
+    ['SNOWFLAKE_ROLE', settings.role],
+    ['SNOWFLAKE_WAREHOUSE', settings.warehouse],
+    ['SNOWFLAKE_DATABASE', settings.database],
+    ['SNOWFLAKE_ACCESS_URL', settings.accessUrl],
+    ['TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION', settings.storageIntegration],
+  ];
+  return Object.fromEntries(entries.filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0));
+}

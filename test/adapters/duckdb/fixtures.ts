@@ -1,0 +1,104 @@
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { pino } from 'pino';
+import type { LakeRecord, QuarantineRecord } from '../../../api/domain/records/types.js';
+import type { Stream } from '../../../api/domain/streams/types.js';
+import type { LakeObject } from '../../../api/ports.js';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export function makeStream(overrides: Partial<Stream> = {}): Stream {
+  return {
+    tenant: 'acme',
+    name: 'events',
+    version: 1,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    revision: 1,
+    schema: { type: 'object', properties: { id: { type: 'string' } } },
+    piiFields: [],
+    clusterBy: [],
+    compatibility: 'BACKWARD',
+    buffering: { intervalSeconds: 1, sizeMiB: 5 },
+    ...overrides,
+  };
+}
+
+export async function tempDir(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'tributary-duckdb-'));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Batch ids sort in receive order, like the real (time-ordered) ones. */
+export function batchId(n: number): string {
+  return `b${String(n).padStart(8, '0')}`;
+}
+
+export function lakeRecord(
+  stream: Stream,
+  batch: number,
+  index: number,
+  record: Record<string, unknown>,
+  extra?: Record<string, unknown>,
+): LakeRecord {
+  return {
+    _tenant: stream.tenant,
+    _stream: stream.name,
+    _id: `${batchId(batch)}-${index}`,
+    _batch_id: batchId(batch),
+    _index: index,
+    _received_at: new Date(Date.UTC(2026, 0, 1, 0, 0, batch, index)).toISOString(),
+    _schema_version: stream.version,
+    record,
+    ...(extra ? { extra } : {}),
+  };
+}
+
+export function quarantineRecord(stream: Stream, batch: number, index: number, record: unknown, message: string): QuarantineRecord {
+  return {
+    _tenant: stream.tenant,
+    _stream: stream.name,
+    _batch_id: batchId(batch),
+    _index: index,
+    _received_at: new Date(Date.UTC(2026, 0, 1, 0, 0, batch, index)).toISOString(),
+    _schema_version: stream.version,
+    record,
+    errors: [{ path: '/x', message }],
+  };
+}
+
+/** Writes lines as a lake object under a Hive-style key, gzipped when the name ends in .gz. */
+export async function writeObject(
+  dir: string,
+  stream: Stream,
+  name: string,
+  lines: Array<string | object>,
+  kind: LakeObject['kind'] = 'raw',
+): Promise<LakeObject> {
+  const key = `${kind}/tenant=${stream.tenant}/stream=${stream.name}/dt=2026-01-01/hour=00/${name}`;
+  const file = path.join(dir, 'lake', key);
+  const text = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, name.endsWith('.gz') ? gzipSync(text) : text);
+  return { tenant: stream.tenant, stream: stream.name, kind, key, path: file, bytes: (await stat(file)).size, records: lines.length };
+}
+
+/** Reads a closed tenant database directly, to check what the adapter left on disk. */
+export async function inspect(dir: string, tenant: string, sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(path.join(dir, `${tenant}.duckdb`));
+  try {
+    const connection = await instance.connect();
+    const reader = await connection.runAndReadAll(sql);
+    const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+    connection.closeSync();
+    return rows;
+  } finally {
+    instance.closeSync();
+  }
+}

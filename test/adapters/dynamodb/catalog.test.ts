@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoCatalog,
+  DynamoIdempotencyStore,
+  DynamoMetricsStore,
+  createDynamoClient,
+  ensureTable,
+  startDynalite,
+  type EmbeddedDynamo,
+} from '../../../api/adapters/dynamodb/index.js';
+import { AlreadyExistsError, ConcurrentModificationError, DependencyUnavailableError } from '../../../api/domain/errors.js';
+import type { ApiKey } from '../../../api/domain/keys/types.js';
+import type { Stream } from '../../../api/domain/streams/types.js';
+
+let dynamo: EmbeddedDynamo;
+let client: DynamoDBClient;
+let catalog: DynamoCatalog;
+
+const stream = (over: Partial<Stream> = {}): Stream => ({
+  tenant: 'acme',
+  name: 'orders',
+  version: 1,
+  revision: 1,
+  schema: { type: 'object', properties: { id: { type: 'string' } } },
+  piiFields: [],
+  clusterBy: [],
+  compatibility: 'BACKWARD',
+  buffering: { intervalSeconds: 1, sizeMiB: 5 },
+  createdAt: '2026-01-01T00:00:00.000Z',
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  ...over,
+});
+
+const key = (id: string, tenant = 'acme'): ApiKey => ({
+  id,
+  tenant,
+  name: id,
+  role: 'producer',
+  streams: ['*'],
+  pii: false,
+  hash: 'ab'.repeat(32),
+  createdAt: `2026-01-01T00:00:0${id.length % 10}.000Z`,
+});
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  client = createDynamoClient({ endpoint: dynamo.endpoint });
+  await ensureTable(client, 'cat');
+  await ensureTable(client, 'cat'); // idempotent
+  catalog = new DynamoCatalog(client, 'cat');
+});
+afterAll(async () => {
+  client.destroy();
+  await dynamo.close();
+});
+
+describe('DynamoCatalog against dynalite', () => {
+  it('creates tenants once and lists them', async () => {
+    await catalog.createTenant({ name: 'acme', createdAt: 'now' });
+    await catalog.createTenant({ name: 'globex', createdAt: 'now' });
+    await expect(catalog.createTenant({ name: 'acme', createdAt: 'later' })).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect((await catalog.listTenants()).map((t) => t.name).sort()).toEqual(['acme', 'globex']);
+    expect((await catalog.getTenant('acme'))?.createdAt).toBe('now');
+    expect(await catalog.getTenant('nope')).toBeUndefined();
+  });
+
+  it('stores keys, lists them per tenant and revokes once', async () => {
+    await catalog.createKey(key('k1'));
+    await catalog.createKey(key('k22'));
+    await catalog.createKey(key('k3', 'globex'));
+    await expect(catalog.createKey(key('k1'))).rejects.toBeInstanceOf(AlreadyExistsError);
+    expect((await catalog.listKeys('acme')).map((k) => k.id).sort()).toEqual(['k1', 'k22']);
+    expect(await catalog.revokeKey('globex', 'k1', 'x')).toBe(false); // another tenant's key
+    expect(await catalog.revokeKey('acme', 'k1', '2026-02-02')).toBe(true);
+    expect(await catalog.revokeKey('acme', 'k1', '2026-02-03')).toBe(false);
+    expect((await catalog.getKey('k1'))?.revokedAt).toBe('2026-02-02');
+    expect(await catalog.getKey('missing')).toBeUndefined();
+  });
+
+  it('creates streams uniquely and updates them with optimistic versioning', async () => {
+    const s = stream();
+    await catalog.createStream(s, { version: 1, schema: s.schema, createdAt: s.createdAt, changes: [] });
+    await expect(catalog.createStream(s, { version: 1, schema: s.schema, createdAt: s.createdAt, changes: [] })).rejects.toBeInstanceOf(
+      AlreadyExistsError,
+    );
+    const v2 = { ...s, version: 2, revision: 2 };
+    await catalog.updateStream(v2, 1, { version: 2, schema: s.schema, createdAt: 'later', changes: [{ field: 'x', change: 'added' }] });
+    // A writer that read revision 1 loses.
+    await expect(catalog.updateStream({ ...s, revision: 2, description: 'stale' }, 1)).rejects.toBeInstanceOf(ConcurrentModificationError);
+    // Two evolutions racing for version 2: the version item is claimed once.
+    await expect(catalog.updateStream({ ...v2, revision: 3 }, 2, { version: 2, schema: s.schema, createdAt: 'x', changes: [] })).rejects.toBeInstanceOf(
+      ConcurrentModificationError,
+    );
+    expect((await catalog.getStream('acme', 'orders'))?.version).toBe(2);
+    expect((await catalog.listVersions('acme', 'orders')).map((v) => v.version)).toEqual([1, 2]);
+    expect((await catalog.listStreams('acme')).map((x) => x.name)).toEqual(['orders']);
+    expect(await catalog.listStreams('globex')).toEqual([]);
+  });
+
+  it('claims idempotency keys once and replays the stored result', async () => {
+    const store = new DynamoIdempotencyStore(client, 'cat');
+    const rec = { tenant: 'acme', stream: 'orders', key: 'k-1', fingerprint: 'f1', state: 'pending' as const, createdAt: new Date().toISOString() };
+    expect(await store.claim(rec)).toBeUndefined();
+    expect((await store.claim({ ...rec, fingerprint: 'f2' }))?.fingerprint).toBe('f1');
+    const body = { batchId: 'b', accepted: 1, rejected: 0, duplicates: 0, errors: [] };
+    await store.complete({ ...rec, state: 'done', result: { status: 200, body } });
+    expect((await store.claim(rec))?.result?.body).toEqual(body);
+    await store.release(rec);
+    expect(await store.claim(rec)).toBeUndefined();
+  });
+
+  it('adds per-minute counters atomically', async () => {
+    const store = new DynamoMetricsStore(client, 'cat');
+    const zero = { received: 0, accepted: 0, rejected: 0, duplicates: 0, deliveredObjects: 0, deliveredBytes: 0, loadedRows: 0, loadErrors: 0 };
+    await store.addMinutes('acme', 'orders', [{ ...zero, minute: 60_000, received: 5, accepted: 4 }]);
+    await store.addMinutes('acme', 'orders', [{ ...zero, minute: 60_000, received: 2, rejected: 1 }, { ...zero, minute: 120_000, loadedRows: 9 }]);
+    const points = await store.getMinutes('acme', 'orders', 0, 180_000);
+    expect(points).toEqual([
+      { ...zero, minute: 60_000, received: 7, accepted: 4, rejected: 1 },
+      { ...zero, minute: 120_000, loadedRows: 9 },
+    ]);
+  });
+
+  it('turns an unreachable DynamoDB into DependencyUnavailableError with the cause', async () => {
+    const dead = createDynamoClient({ endpoint: 'http://127.0.0.1:9' });
+    const err = await new DynamoCatalog(dead, 'cat').getTenant('acme').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect((err as Error).cause).toBeDefined();
+    dead.destroy();
+  });
+});

@@ -1,0 +1,136 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DependencyUnavailableError } from '../../../api/domain/errors.js';
+import { encodeEntry } from '../../../api/adapters/local/frame.js';
+import { nodeLogFs, segmentName, WriteAheadLog, type LogFile, type LogFs } from '../../../api/adapters/local/log.js';
+import { makeBatch, silentLogger, tempDir } from './support.js';
+
+/** Wraps the real file system, recording operations and letting a test hold or fail fdatasync. */
+class GatedFs implements LogFs {
+  readonly ops: string[] = [];
+  gate: Promise<void> | undefined;
+  failNextSync: Error | undefined;
+  async create(file: string): Promise<LogFile> {
+    const fh = await nodeLogFs.create(file);
+    return {
+      writev: async (bufs) => {
+        this.ops.push(`writev:${bufs.length}`);
+        return fh.writev(bufs);
+      },
+      datasync: async () => {
+        this.ops.push('datasync:start');
+        if (this.gate) await this.gate;
+        const fail = this.failNextSync;
+        this.failNextSync = undefined;
+        if (fail) throw fail;
+        await fh.datasync();
+        this.ops.push('datasync:done');
+      },
+      truncate: (len) => fh.truncate(len),
+      close: () => fh.close(),
+    };
+  }
+  syncDir(dir: string): Promise<void> {
+    return nodeLogFs.syncDir(dir);
+  }
+}
+
+describe('WriteAheadLog', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await tempDir();
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  it('group-commits: appends resolve only after the fdatasync covering them, one write and one sync per group', async () => {
+    const gfs = new GatedFs();
+    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: gfs, logger: silentLogger });
+    await wal.recover();
+    await wal.openActive(1);
+    let release!: () => void;
+    gfs.gate = new Promise((r) => (release = r));
+    const order: string[] = [];
+    const frames = [1, 2, 3, 4, 5].map((lsn) => encodeEntry(lsn, makeBatch()).frame);
+    const resolved: number[] = [];
+    const first = wal.append(1, frames[0], () => order.push('durable:1')).then(() => resolved.push(1));
+    await new Promise((r) => setTimeout(r, 20));
+    // The first group is stuck in fdatasync; these accumulate into the next group.
+    const rest = [2, 3, 4, 5].map((lsn) => wal.append(lsn, frames[lsn - 1], () => order.push(`durable:${lsn}`)).then(() => resolved.push(lsn)));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(resolved).toEqual([]);
+    expect(gfs.ops).toEqual(['writev:1', 'datasync:start']);
+    expect(wal.queuedEntries).toBe(4);
+    gfs.gate = undefined;
+    release();
+    await first;
+    await Promise.all(rest);
+    expect(resolved).toEqual([1, 2, 3, 4, 5]);
+    expect(order).toEqual(['durable:1', 'durable:2', 'durable:3', 'durable:4', 'durable:5']);
+    expect(gfs.ops).toEqual(['writev:1', 'datasync:start', 'datasync:done', 'writev:4', 'datasync:start', 'datasync:done']);
+    await wal.close();
+    const onDisk = await fs.readFile(path.join(dir, segmentName(1)));
+    expect(onDisk.equals(Buffer.concat(frames))).toBe(true);
+  });
+
+  it('rejects the waiting group with DependencyUnavailableError (cause kept) and cuts the failed write back', async () => {
+    const gfs = new GatedFs();
+    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: gfs, logger: silentLogger });
+    await wal.recover();
+    await wal.openActive(1);
+    const a = encodeEntry(1, makeBatch()).frame;
+    await wal.append(1, a, (s) => wal.hold(s, 1));
+    const boom = new Error('EIO: disk on fire');
+    gfs.failNextSync = boom;
+    const durable: number[] = [];
+    const err = await wal.append(2, encodeEntry(2, makeBatch()).frame, () => durable.push(2)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect((err as Error).cause).toBe(boom);
+    expect(durable).toEqual([]);
+    // The next append goes to a fresh segment; the failed frame is gone from the old one.
+    await wal.append(3, encodeEntry(3, makeBatch()).frame, () => durable.push(3));
+    expect(durable).toEqual([3]);
+    await wal.close();
+    expect((await fs.readFile(path.join(dir, segmentName(1)))).equals(a)).toBe(true);
+    const again = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
+    const { segments } = await again.recover();
+    expect(segments.flatMap((s) => s.entries.map((e) => e.lsn))).toEqual([1, 3]);
+  });
+
+  it('truncates a torn tail at recovery', async () => {
+    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
+    await wal.recover();
+    await wal.openActive(1);
+    const a = encodeEntry(1, makeBatch()).frame;
+    await wal.append(1, a, () => undefined);
+    await wal.close();
+    const file = path.join(dir, segmentName(1));
+    const torn = encodeEntry(2, makeBatch()).frame.subarray(0, 50);
+    await fs.appendFile(file, torn);
+    const again = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
+    const { segments, maxLsn } = await again.recover();
+    expect(segments.flatMap((s) => s.entries.map((e) => e.lsn))).toEqual([1]);
+    expect(maxLsn).toBe(1);
+    expect((await fs.stat(file)).size).toBe(a.length);
+  });
+
+  it('rotates segments and deletes a sealed one once all its parts are released', async () => {
+    const wal = new WriteAheadLog({ dir, segmentBytes: 1, fs: nodeLogFs, logger: silentLogger });
+    await wal.recover();
+    await wal.openActive(1);
+    const segs: number[] = [];
+    for (const lsn of [1, 2, 3]) {
+      await wal.append(lsn, encodeEntry(lsn, makeBatch()).frame, (s) => {
+        segs.push(s);
+        wal.hold(s, 1);
+      });
+    }
+    expect(segs).toEqual([1, 2, 3]);
+    expect(await fs.readdir(dir)).toEqual([segmentName(1), segmentName(2), segmentName(3)]);
+    wal.release(2, 1);
+    await wal.close();
+    expect(await fs.readdir(dir)).toEqual([segmentName(1), segmentName(3)]);
+  });
+});

@@ -1,0 +1,224 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import type { Counters, IngestBatch, LakeObject, LoadTarget, Metrics, MinutePoint } from '../../../api/ports.js';
+import type { Stream } from '../../../api/domain/streams/types.js';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export async function tempDir(prefix = 'tributary-local-'): Promise<string> {
+  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
+}
+
+/** In-memory Metrics that just sums what it is given. */
+export class SumMetrics implements Metrics {
+  readonly totals = new Map<string, Partial<Counters>>();
+  add(tenant: string, stream: string, delta: Partial<Counters>): void {
+    const k = `${tenant}/${stream}`;
+    const t = this.totals.get(k) ?? {};
+    for (const [name, v] of Object.entries(delta) as [keyof Counters, number][]) t[name] = (t[name] ?? 0) + v;
+    this.totals.set(k, t);
+  }
+  get(tenant: string, stream: string, name: keyof Counters): number {
+    return this.totals.get(`${tenant}/${stream}`)?.[name] ?? 0;
+  }
+  async series(): Promise<MinutePoint[]> {
+    return [];
+  }
+  async flush(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+interface HistoryRow {
+  key: string;
+  loadedAt: string;
+  kind: string;
+  lines: string[];
+}
+
+/**
+ * A LoadTarget test double: each load writes one history file (rows + load time) atomically, so a
+ * key's presence in the history and its rows appear together, as in the warehouse's transaction.
+ */
+export class FileLoadTarget implements LoadTarget {
+  calls = 0;
+  /** Fail this many loads before succeeding. */
+  failures = 0;
+  constructor(readonly dir: string) {}
+
+  private file(key: string): string {
+    return path.join(this.dir, `${encodeURIComponent(key)}.json`);
+  }
+
+  async loadObject(obj: LakeObject, _stream: Stream): Promise<{ rows: number; alreadyLoaded: boolean }> {
+    this.calls++;
+    if (this.failures > 0) {
+      this.failures--;
+      throw new Error('warehouse unavailable');
+    }
+    await fs.mkdir(this.dir, { recursive: true });
+    const file = this.file(obj.key);
+    if (await exists(file)) return { rows: 0, alreadyLoaded: true };
+    const raw = await fs.readFile(obj.path);
+    const text = (obj.key.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+    const lines = text.split('\n').filter((l) => l.length > 0);
+    const row: HistoryRow = { key: obj.key, loadedAt: new Date().toISOString(), kind: obj.kind, lines };
+    const tmp = `${file}.${process.pid}.${Math.random()}.tmp`;
+    await fs.writeFile(tmp, JSON.stringify(row));
+    // Exclusive publication: link fails if another load of the same key won the race.
+    try {
+      await fs.link(tmp, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { rows: 0, alreadyLoaded: true };
+      throw err;
+    } finally {
+      await fs.rm(tmp, { force: true });
+    }
+    return { rows: lines.length, alreadyLoaded: false };
+  }
+
+  async history(): Promise<HistoryRow[]> {
+    let names: string[] = [];
+    try {
+      names = (await fs.readdir(this.dir)).filter((n) => n.endsWith('.json'));
+    } catch {
+      return [];
+    }
+    return Promise.all(names.map(async (n) => JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as HistoryRow));
+  }
+
+  async loadedKeys(tenant: string): Promise<Set<string>> {
+    return new Set((await this.history()).map((h) => h.key).filter((k) => k.includes(`/tenant=${tenant}/`)));
+  }
+
+  async loadedAt(_tenant: string, keys: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const k of keys) {
+      try {
+        out.set(k, (JSON.parse(await fs.readFile(this.file(k), 'utf8')) as HistoryRow).loadedAt);
+      } catch {
+        // not loaded
+      }
+    }
+    return out;
+  }
+
+  /** Every loaded line's _id (raw) or _batch_id:_index (quarantine), with repeats. */
+  async loadedIds(): Promise<string[]> {
+    const ids: string[] = [];
+    for (const h of await this.history()) {
+      for (const l of h.lines) {
+        const r = JSON.parse(l) as { _id?: string; _batch_id: string; _index: number };
+        ids.push(r._id ?? `q:${r._batch_id}:${r._index}`);
+      }
+    }
+    return ids;
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  return fs.access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+export function testStream(tenant: string, name: string): Stream {
+  const now = '2026-11-26T12:00:00.000Z';
+  return {
+    tenant,
+    name,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    revision: 1,
+    schema: { type: 'object', properties: {} },
+    piiFields: [],
+    clusterBy: [],
+    compatibility: 'BACKWARD',
+    buffering: { intervalSeconds: 60, sizeMiB: 5 },
+  };
+}
+
+let seq = 0;
+
+/** A batch of `n` records (and `rejects` rejects) serialized as ingest would. */
+export function makeBatch(
+  opts: { tenant?: string; stream?: string; n?: number; rejects?: number; intervalSeconds?: number; sizeMiB?: number; pad?: number; batchId?: string } = {},
+): IngestBatch {
+  const tenant = opts.tenant ?? 'acme';
+  const stream = opts.stream ?? 'orders';
+  const batchId = opts.batchId ?? `b${process.pid}x${Date.now()}x${++seq}`;
+  const receivedAt = new Date().toISOString();
+  const filler = 'x'.repeat(opts.pad ?? 100);
+  const records: string[] = [];
+  for (let i = 0; i < (opts.n ?? 3); i++) {
+    records.push(
+      JSON.stringify({
+        _tenant: tenant,
+        _stream: stream,
+        _id: `${batchId}-${i}`,
+        _batch_id: batchId,
+        _index: i,
+        _received_at: receivedAt,
+        _schema_version: 1,
+        record: { i, filler, note: 'line\nbreak' },
+      }),
+    );
+  }
+  const rejects: string[] = [];
+  for (let i = 0; i < (opts.rejects ?? 0); i++) {
+    rejects.push(
+      JSON.stringify({
+        _tenant: tenant,
+        _stream: stream,
+        _batch_id: batchId,
+        _index: 1000 + i,
+        _received_at: receivedAt,
+        _schema_version: 1,
+        record: { bad: true },
+        errors: [{ path: '/x', message: 'required' }],
+      }),
+    );
+  }
+  return {
+    tenant,
+    stream,
+    batchId,
+    receivedAt,
+    schemaVersion: 1,
+    buffering: { intervalSeconds: opts.intervalSeconds ?? 60, sizeMiB: opts.sizeMiB ?? 5 },
+    records,
+    rejects,
+  };
+}
+
+/** Every file under dir, relative, sorted. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fs.readdir(path.join(dir, rel), { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) await walk(r);
+      else out.push(r);
+    }
+  };
+  await walk('');
+  return out.sort();
+}
+
+export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,252 @@
+/**
+ * A local stand-in for Snowflake's REST endpoints, enough for the real snowflake-sdk to log in with
+ * key-pair auth, run statements and close its session. It records every SQL text it receives, answers
+ * SELECTs with scripted rows and can fail chosen statements with Snowflake error codes.
+ */
+import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+/** Snowflake's wire names for column types (the `type` of a rowtype entry). */
+export type StubColumnType = 'text' | 'fixed' | 'real' | 'boolean' | 'variant' | 'date' | 'timestamp_tz';
+
+export interface StubColumn {
+  name: string;
+  type: StubColumnType;
+}
+
+export interface StubResult {
+  columns: StubColumn[];
+  /** Values as Snowflake's JSON result format sends them: strings (or null), one array per row. */
+  rows: Array<Array<string | null>>;
+}
+
+export interface StubError {
+  /** Snowflake error code, e.g. '002003' (object does not exist) or '001003' (syntax error). */
+  code: string;
+  message: string;
+  sqlState: string;
+}
+
+export type StubAnswer = StubResult | StubError;
+
+interface Script {
+  match: (sql: string) => boolean;
+  answer: StubAnswer;
+  remaining: number;
+}
+
+export interface StubRequest {
+  method: string;
+  path: string;
+}
+
+export interface StubLogin {
+  account: string;
+  user: string;
+  authenticator: string;
+  /** Whether the JWT verified against the stub's public key (true when no key was given). */
+  verified: boolean;
+}
+
+const OK_STATEMENT: StubResult = {
+  columns: [{ name: 'status', type: 'text' }],
+  rows: [['Statement executed successfully.']],
+};
+
+export class SnowflakeStub {
+  /** Every sqlText received, in order. */
+  readonly statements: string[] = [];
+  readonly requests: StubRequest[] = [];
+  readonly logins: StubLogin[] = [];
+  private scripts: Script[] = [];
+  private sessions = new Set<string>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    private readonly publicKeyPem?: string,
+  ) {}
+
+  /** Starts on 127.0.0.1 with an OS-chosen port. With a public key, logins must carry a JWT it verifies. */
+  static async start(opts: { publicKeyPem?: string } = {}): Promise<SnowflakeStub> {
+    let stub: SnowflakeStub | undefined;
+    const server = createServer((req, res) => {
+      void stub?.handle(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    stub = new SnowflakeStub(server, `http://127.0.0.1:${port}`, opts.publicKeyPem);
+    return stub;
+  }
+
+  /** Answers the next `times` statements matching `match` (default: every one) with `answer`. */
+  on(match: RegExp | string | ((sql: string) => boolean), answer: StubAnswer, times = Infinity): void {
+    const fn =
+      typeof match === 'function' ? match : typeof match === 'string' ? (sql: string) => sql.includes(match) : (sql: string) => match.test(sql);
+    this.scripts.push({ match: fn, answer, remaining: times });
+  }
+
+  /** Forgets recorded statements and scripts (sessions stay valid). */
+  reset(): void {
+    this.statements.length = 0;
+    this.requests.length = 0;
+    this.scripts = [];
+  }
+
+  get openSessions(): number {
+    return this.sessions.size;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', this.url);
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname });
+    let body: Record<string, unknown> = {};
+    try {
+      body = await readJson(req);
+    } catch {
+      return send(res, 400, { success: false, message: 'bad body', code: '390000', data: null });
+    }
+    switch (url.pathname) {
+      case '/session/v1/login-request':
+        return send(res, 200, this.login(body));
+      case '/queries/v1/query-request':
+        if (!this.authorized(req)) return send(res, 200, sessionGone());
+        return send(res, 200, this.query(body));
+      case '/session':
+        // DELETE of the session: POST /session?delete=true
+        this.sessions.delete(tokenOf(req) ?? '');
+        return send(res, 200, { success: true, code: null, message: null, data: null });
+      case '/session/heartbeat':
+      case '/telemetry/send':
+        return send(res, 200, { success: true, code: null, message: null, data: null });
+      case '/session/token-request':
+        return send(res, 200, { success: false, code: '390114', message: 'Master token renewal is not supported by the stub.', data: null });
+      default:
+        return send(res, 404, { success: false, code: '390404', message: `stub has no ${url.pathname}`, data: null });
+    }
+  }
+
+  private login(body: Record<string, unknown>): unknown {
+    const data = (body.data ?? {}) as Record<string, unknown>;
+    const token = typeof data.TOKEN === 'string' ? data.TOKEN : '';
+    const verified = this.publicKeyPem ? verifyJwt(token, this.publicKeyPem) : true;
+    this.logins.push({
+      account: String(data.ACCOUNT_NAME ?? ''),
+      user: String(data.LOGIN_NAME ?? ''),
+      authenticator: String(data.AUTHENTICATOR ?? ''),
+      verified,
+    });
+    if (!verified) return { success: false, code: '390144', message: 'JWT token is invalid.', data: null };
+    const session = randomUUID();
+    this.sessions.add(session);
+    return {
+      success: true,
+      code: null,
+      message: null,
+      data: {
+        token: session,
+        masterToken: `master-${session}`,
+        validityInSeconds: 3600,
+        masterValidityInSeconds: 14400,
+        sessionId: Math.floor(Math.random() * 1e9),
+        parameters: [],
+        sessionInfo: {},
+      },
+    };
+  }
+
+  private query(body: Record<string, unknown>): unknown {
+    const sql = String(body.sqlText ?? '');
+    this.statements.push(sql);
+    const script = this.scripts.find((s) => s.remaining > 0 && s.match(sql));
+    if (script) script.remaining -= 1;
+    const answer = script?.answer ?? OK_STATEMENT;
+    const queryId = randomUUID();
+    if ('code' in answer) {
+      return {
+        success: false,
+        code: answer.code,
+        message: answer.message,
+        data: { queryId, sqlState: answer.sqlState, errorCode: answer.code, internalError: false, age: 0 },
+      };
+    }
+    return {
+      success: true,
+      code: null,
+      message: null,
+      data: {
+        queryId,
+        rowtype: answer.columns.map((c) => ({
+          name: c.name,
+          type: c.type,
+          nullable: true,
+          scale: c.type === 'fixed' ? 0 : null,
+          precision: c.type === 'fixed' ? 38 : null,
+          length: null,
+          byteLength: null,
+          database: '',
+          schema: '',
+          table: '',
+          collation: null,
+        })),
+        rowset: answer.rows,
+        total: answer.rows.length,
+        returned: answer.rows.length,
+        queryResultFormat: 'json',
+        version: 1,
+        statementTypeId: /^\s*select/i.test(sql) ? 4096 : 24576,
+        parameters: [],
+      },
+    };
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const token = tokenOf(req);
+    return token !== undefined && this.sessions.has(token);
+  }
+}
+
+function tokenOf(req: IncomingMessage): string | undefined {
+  const m = /Snowflake Token="([^"]+)"/.exec(req.headers.authorization ?? '');
+  return m?.[1];
+}
+
+function sessionGone(): unknown {
+  return { success: false, code: '390112', message: 'Your session has expired. Please login again.', data: null };
+}
+
+async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let raw = Buffer.concat(chunks);
+  if (raw.length === 0) return {};
+  if (req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b)) raw = gunzipSync(raw);
+  return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** RS256 check of the key-pair JWT the driver sends as TOKEN. */
+function verifyJwt(token: string, publicKeyPem: string): boolean {
+  const parts = token.split('.');
+  if (parts.length !== 3) return false;
+  try {
+    const verifier = createVerify('RSA-SHA256');
+    verifier.update(`${parts[0]}.${parts[1]}`);
+    return verifier.verify(createPublicKey(publicKeyPem), Buffer.from(parts[2], 'base64url'));
+  } catch {
+    return false;
+  }
+}
