@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { authenticate } from './domain/auth/authenticate.js';
+import { requirePlatform, requireTenant } from './domain/auth/authorize.js';
 import type { Ctx } from './domain/context.js';
 import { InvalidInputError } from './domain/errors.js';
 import { problem, toProblemResponse } from './http/problem.js';
@@ -73,6 +74,8 @@ function mount(app: Hono<AppEnv>, route: AnyRoute): void {
     const ctx: Ctx = { services, principal, requestId: c.get('requestId') };
     c.set('ctx', ctx);
     const params = route.params ? parseOrThrow(route.params, c.req.param(), 'path') : undefined;
+    // Refuse before reading a body; the domain verb checks again, so the declaration cannot widen access.
+    authorizeEarly(ctx, route, params as Record<string, string> | undefined);
     const query = route.query ? parseOrThrow(route.query, c.req.query(), 'query') : undefined;
     let body: unknown;
     if (route.body) {
@@ -82,4 +85,10 @@ function mount(app: Hono<AppEnv>, route: AnyRoute): void {
     }
     return route.handler({ c, ctx, params, query, body });
   });
+}
+
+function authorizeEarly(ctx: Ctx, route: AnyRoute, params: Record<string, string> | undefined): void {
+  const a = route.access;
+  if (a.kind === 'platform') requirePlatform(ctx);
+  if (a.kind === 'tenant' && params?.tenant) requireTenant(ctx, params.tenant, a.action, a.stream ? params.stream : undefined);
 }

@@ -72,14 +72,14 @@ export class SnowflakeStub {
 
   /** Starts on 127.0.0.1 with an OS-chosen port. With a public key, logins must carry a JWT it verifies. */
   static async start(opts: { publicKeyPem?: string } = {}): Promise<SnowflakeStub> {
-    let stub: SnowflakeStub | undefined;
+    const holder: { stub?: SnowflakeStub } = {};
     const server = createServer((req, res) => {
-      void stub?.handle(req, res);
+      void holder.stub?.handle(req, res);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    stub = new SnowflakeStub(server, `http://127.0.0.1:${port}`, opts.publicKeyPem);
-    return stub;
+    holder.stub = new SnowflakeStub(server, `http://127.0.0.1:${port}`, opts.publicKeyPem);
+    return holder.stub;
   }
 
   /** Answers the next `times` statements matching `match` (default: every one) with `answer`. */

@@ -51,7 +51,8 @@ export async function connectSnowflake(opts: SnowflakeConnectOptions): Promise<S
   };
   const conn = snowflake.createConnection(options);
   try {
-    await conn.connectAsync();
+    // connectAsync resolves even when the login is refused; the callback form reports it.
+    await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
   } catch (err) {
     throw new DependencyUnavailableError('Could not connect to Snowflake', 5, { cause: err });
   }

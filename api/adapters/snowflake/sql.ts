@@ -3,11 +3,11 @@
  * golden-tested; the warehouse runs exactly what these return. Every name is validated before any
  * statement is produced (validateStream), so a bad name never yields a partial plan.
  */
-import { InvalidInputError, SchemaIncompatibleError } from '../../domain/errors.js';
+import { InvalidInputError } from '../../domain/errors.js';
 import type { FieldError } from '../../domain/errors.js';
 import { columnsOf } from '../../domain/schema/columns.js';
 import type { Column } from '../../domain/schema/types.js';
-import type { Layer, Stream } from '../../domain/streams/types.js';
+import type { Stream } from '../../domain/streams/types.js';
 import { checkName, ident, lit } from './identifiers.js';
 import { SQL_TYPES, lakePrefix, streamObjects } from './names.js';
 import type { SnowflakeSqlConfig, SqlType, StreamObjects } from './names.js';

@@ -11,7 +11,7 @@ export function hashSecret(secret: string): string {
 }
 
 export function newKeyMaterial(): { id: string; secret: string; token: string; hash: string } {
-  const id = randomBytes(13).toString('base64url').toLowerCase().replace(/[^a-z0-9]/g, '0').slice(0, 20);
+  const id = randomBytes(10).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   return { id, secret, token: `trb_${id}_${secret}`, hash: hashSecret(secret) };
 }

@@ -66,9 +66,11 @@ export function recordTooDeep(limits: BodyLimits, path: string, where: string): 
 
 /**
  * Checks the records of a JSON body (`[...]` or `{"records": [...]}`, after any BOM) against
- * maxRecords, maxRecordBytes and maxDepth. Throws the first breach, naming `records[i]`.
+ * maxRecords and maxDepth, throwing the first breach (naming `records[i]`), and measures each record
+ * against maxRecordBytes. An oversized record is returned rather than thrown: size costs nothing to
+ * defer, and the caller reports a syntax error first when the body is also malformed.
  */
-export function checkJsonBodyLimits(b: Buffer, start: number, limits: BodyLimits): void {
+export function checkJsonBodyLimits(b: Buffer, start: number, limits: BodyLimits): PayloadTooLargeError | undefined {
   const n = b.length;
   let first = start;
   while (first < n && isWs(b[first])) first++;
@@ -83,12 +85,16 @@ export function checkJsonBodyLimits(b: Buffer, start: number, limits: BodyLimits
   let lastNonWs = -1;
   let expectKey = false;
   let keyIsRecords = false;
+  let recordsKeys = 0;
+  let oversized: PayloadTooLargeError | undefined;
 
   const closeElement = (): void => {
     if (elemStart < 0) return;
     const size = lastNonWs + 1 - elemStart;
     elemStart = -1;
-    if (size > limits.maxRecordBytes) throw recordTooLarge(limits, `records[${count - 1}]`, size);
+    if (size > limits.maxRecordBytes && oversized === undefined) {
+      oversized = recordTooLarge(limits, `records[${count - 1}]`, size);
+    }
   };
 
   for (let i = first; i < n; i++) {
@@ -104,6 +110,11 @@ export function checkJsonBodyLimits(b: Buffer, start: number, limits: BodyLimits
       if (expectKey && depth === 1) {
         keyIsRecords = isRecordsKey(b, i, close);
         expectKey = false;
+        // JSON.parse would silently keep the last one; for the envelope that hides a mistake.
+        if (keyIsRecords && ++recordsKeys > 1) {
+          const message = 'duplicate "records" key in the request body';
+          throw new InvalidInputError(message, [{ path: 'body', message }]);
+        }
       }
       lastNonWs = close;
       i = close;
@@ -119,9 +130,7 @@ export function checkJsonBodyLimits(b: Buffer, start: number, limits: BodyLimits
         throw recordTooDeep(limits, 'body', 'the request body');
       }
       if (depth === base && c === 0x5b && (base === 1 || keyIsRecords)) {
-        // A later duplicate "records" key wins in JSON.parse, so start counting afresh.
         inRecords = true;
-        count = 0;
       } else if (base === 2 && depth === 1) {
         expectKey = true;
       }
@@ -137,6 +146,7 @@ export function checkJsonBodyLimits(b: Buffer, start: number, limits: BodyLimits
     }
     lastNonWs = i;
   }
+  return oversized;
 }
 
 /** True when the JSON text in b[start, end) nests containers deeper than `max`. */

@@ -81,7 +81,7 @@ const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 function parseJsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
   const start = bytes.subarray(0, 3).equals(BOM) ? 3 : 0;
-  checkJsonBodyLimits(bytes, start, limits);
+  const oversized = checkJsonBodyLimits(bytes, start, limits);
   const text = bytes.toString('utf8', start);
   if (text.trim() === '') throw invalid('request body is empty; expected a JSON array of records or {"records": [...]}');
   const parsed = parseJsonText(
@@ -104,9 +104,10 @@ function parseJsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
     records = (parsed as { records: unknown }).records;
     if (!Array.isArray(records)) throw invalid('"records" must be an array of records', 'records');
   } else {
-    const got = parsed === null ? 'null' : Array.isArray(parsed) ? 'array' : typeof parsed;
-    throw invalid(`expected a JSON array of records or an object {"records": [...]}, got ${got === 'object' ? 'an object without "records"' : got}`);
+    const got = parsed === null ? 'null' : typeof parsed === 'object' ? 'an object without "records"' : typeof parsed;
+    throw invalid(`expected a JSON array of records or an object {"records": [...]}, got ${got}`);
   }
+  if (oversized !== undefined) throw oversized;
   const list = records as unknown[];
   if (list.length === 0) throw noRecords();
   // The scan already counted, but only what it could see; the parsed array is the truth.

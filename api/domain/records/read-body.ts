@@ -42,7 +42,7 @@ function inflatedTooLarge(maxDecompressedBytes: number): PayloadTooLargeError {
 async function* countedChunks(
   body: ReadableStream<Uint8Array>,
   maxBodyBytes: number,
-  seen: { bytes: number; hash: ReturnType<typeof createHash> },
+  seen: { bytes: number; hash: ReturnType<typeof createHash>; breach?: PayloadTooLargeError },
 ): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   let finished = false;
@@ -54,7 +54,7 @@ async function* countedChunks(
         return;
       }
       seen.bytes += value.byteLength;
-      if (seen.bytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+      if (seen.bytes > maxBodyBytes) throw (seen.breach = bodyTooLarge(maxBodyBytes));
       seen.hash.update(value);
       yield value;
     }
@@ -74,7 +74,12 @@ function isZlibError(e: unknown): e is Error {
  * its output passes maxDecompressedBytes, so a bomb costs at most the limit plus one zlib chunk.
  */
 export async function readBody(body: ReadableStream<Uint8Array> | null, options: ReadBodyOptions): Promise<ReadBody> {
-  const seen = { bytes: 0, hash: createHash('sha256') };
+  // A breach is remembered here because pipeline() may surface the AbortError of tearing the other
+  // stages down instead of the error that caused it.
+  const seen: { bytes: number; hash: ReturnType<typeof createHash>; breach?: PayloadTooLargeError } = {
+    bytes: 0,
+    hash: createHash('sha256'),
+  };
   const chunks: Uint8Array[] = [];
   let total = 0;
   if (body !== null) {
@@ -93,12 +98,15 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, options:
             for await (const chunk of inflated) {
               total += chunk.byteLength;
               options.onInflated?.(total);
-              if (total > options.maxDecompressedBytes) throw inflatedTooLarge(options.maxDecompressedBytes);
+              if (total > options.maxDecompressedBytes) {
+                throw (seen.breach = inflatedTooLarge(options.maxDecompressedBytes));
+              }
               chunks.push(chunk);
             }
           },
         );
       } catch (e) {
+        if (seen.breach !== undefined) throw seen.breach;
         if (isZlibError(e)) {
           if (seen.bytes === 0) {
             throw new InvalidInputError('request body is empty', [{ path: 'body', message: 'request body is empty' }]);

@@ -106,8 +106,10 @@ class Generator {
       const v = this.fresh('v');
       const at = [...parts, { text: `/${pointerSegment(name)}` }];
       code += `const ${v} = ${readOwn(obj, name)};\n`;
-      code += `if (${v} === undefined) {${required.has(name) ? this.error(pathExpr(at), 'is required') : ''}}\n`;
-      code += `else {\n${this.value(props[name], v, at)}}\n`;
+      const check = this.value(props[name], v, at);
+      code += required.has(name)
+        ? `if (${v} === undefined) ${this.error(pathExpr(at), 'is required')}\nelse {\n${check}}\n`
+        : `if (${v} !== undefined) {\n${check}}\n`;
     }
     for (const name of required) {
       if (Object.hasOwn(props, name)) continue;
@@ -133,13 +135,9 @@ class Generator {
     const at = pathExpr(parts);
     const enumCheck = p.enum ? this.enumCheck(p.enum, v) : undefined;
     const branches = types.map((t) => {
-      const checks: string[] = [];
-      if (enumCheck) checks.push(`if (!(${enumCheck})) ${this.error(at, `must be one of ${lit(p.enum)}`)}`);
-      const specific = this.typeSpecific(t, p, v, parts, at);
-      if (specific) checks.push(specific);
-      // Once enum fails the other checks would only repeat the problem.
-      const body = checks.length === 2 ? `${checks[0]}\nelse {\n${checks[1]}}` : (checks[0] ?? '');
-      return `if (${typeTest(t, v)}) {\n${body}}\n`;
+      // Like JSON Schema, every keyword is checked once the type matches, so each problem is listed.
+      const enumCode = enumCheck ? `if (!(${enumCheck})) ${this.error(at, `must be one of ${lit(p.enum)}`)}\n` : '';
+      return `if (${typeTest(t, v)}) {\n${enumCode}${this.typeSpecific(t, p, v, parts, at)}}\n`;
     });
     return `${branches.join('else ')}else ${this.error(at, `must be ${declared.join(' or ')}`)}\n`;
   }
@@ -169,11 +167,11 @@ class Generator {
         if (p.minLength !== undefined) {
           const m = finite(p.minLength, 'minLength');
           // Code points never exceed UTF-16 units and are at least half of them, so count only when unsure.
-          code += `if (${v}.length < ${2 * m} && R.len(${v}) < ${m}) ${this.error(at, `must be at least ${m} characters long`)}\n`;
+          code += `if (${v}.length < ${2 * m} && R.len(${v}) < ${m}) ${this.error(at, `must be at least ${m} ${m === 1 ? 'character' : 'characters'} long`)}\n`;
         }
         if (p.maxLength !== undefined) {
           const m = finite(p.maxLength, 'maxLength');
-          code += `if (${v}.length > ${m} && R.len(${v}) > ${m}) ${this.error(at, `must be at most ${m} characters long`)}\n`;
+          code += `if (${v}.length > ${m} && R.len(${v}) > ${m}) ${this.error(at, `must be at most ${m} ${m === 1 ? 'character' : 'characters'} long`)}\n`;
         }
         return code;
       }

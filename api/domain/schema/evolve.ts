@@ -208,6 +208,16 @@ function fullViolation(d: Diff): string[] {
     case 'type':
     case 'format':
       return [`changing ${change.change} ${fmt(change.from)} -> ${fmt(change.to)}`];
+    case 'nullable':
+      return [change.to ? 'adding null to the type' : 'removing null from the type'];
+    case 'required':
+      return [change.to ? 'making an optional property required' : 'making a required property optional'];
+    case 'enum':
+      return ['changing enum values'];
+    case 'bounds':
+      return ['changing bounds'];
+    case 'items':
+      return ['changing the items schema'];
     case 'additionalProperties':
       return [`changing additionalProperties ${change.from} -> ${change.to}`];
     default:

@@ -1,0 +1,81 @@
+import { Readable } from 'node:stream';
+import { createGzip, gzipSync } from 'node:zlib';
+import { parseRecordsBody, DEFAULT_BODY_LIMITS } from '../../../api/domain/records/index.js';
+import type { BodyLimits, ParsedRecordsBody } from '../../../api/domain/records/index.js';
+
+export interface TrackedStream {
+  stream: ReadableStream<Uint8Array>;
+  /** Bytes the consumer has pulled so far. */
+  pulled(): number;
+  cancelled(): boolean;
+}
+
+/** A pull-driven body stream that hands out `chunkSize` pieces and records how far it was read. */
+export function trackedStream(bytes: Uint8Array, chunkSize = 16 * 1024): TrackedStream {
+  let offset = 0;
+  let wasCancelled = false;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (offset >= bytes.length) {
+          controller.close();
+          return;
+        }
+        const end = Math.min(offset + chunkSize, bytes.length);
+        controller.enqueue(bytes.slice(offset, end));
+        offset = end;
+      },
+      cancel() {
+        wasCancelled = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, pulled: () => offset, cancelled: () => wasCancelled };
+}
+
+export interface ParseOptions {
+  contentType?: string;
+  contentEncoding?: string;
+  contentLength?: string;
+  limits?: Partial<BodyLimits>;
+  chunkSize?: number;
+  onInflated?: (total: number) => void;
+}
+
+export function parse(body: string | Uint8Array | null, options: ParseOptions = {}): Promise<ParsedRecordsBody> {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  return parseRecordsBody({
+    body: bytes === null ? null : trackedStream(bytes, options.chunkSize).stream,
+    contentType: 'contentType' in options ? options.contentType : 'application/json',
+    contentEncoding: options.contentEncoding,
+    contentLength: options.contentLength,
+    limits: { ...DEFAULT_BODY_LIMITS, ...options.limits },
+    onInflated: options.onInflated,
+  });
+}
+
+export function gzip(text: string | Uint8Array): Buffer {
+  return gzipSync(text);
+}
+
+/** `totalBytes` of zeros, gzipped as a stream so the plain form is never held in memory. */
+export async function gzippedZeros(totalBytes: number): Promise<Buffer> {
+  const block = Buffer.alloc(1024 * 1024);
+  async function* zeros(): AsyncGenerator<Buffer> {
+    for (let left = totalBytes; left > 0; left -= block.length) yield left >= block.length ? block : block.subarray(0, left);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of Readable.from(zeros()).pipe(createGzip({ level: 9 }))) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Runs `fn` and returns what it threw (failing if it did not throw). */
+export async function rejection(fn: () => Promise<unknown>): Promise<unknown> {
+  try {
+    await fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a rejection');
+}

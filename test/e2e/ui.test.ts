@@ -1,0 +1,296 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeb, freePort, repoRoot, startServer, type RunningServer } from './harness.js';
+
+const ADMIN_KEY = 'e2e-platform-key-0123456789abcdefghijklmnop';
+const SHOTS = path.join(repoRoot, 'test-results', 'screenshots');
+// The real server by default; another entry point can be given to run the same flow against it.
+const ENTRY = process.env.TRIBUTARY_E2E_SERVER ?? 'api/server.ts';
+
+const SCHEMA = {
+  type: 'object',
+  properties: {
+    order_id: { type: 'string' },
+    amount: { type: 'number' },
+    email: { type: 'string' },
+    placed_at: { type: 'string', format: 'date-time' },
+  },
+  required: ['order_id', 'amount'],
+};
+
+let server: RunningServer;
+let dataDir: string;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let adminSecret = '';
+let consumerSecret = '';
+let batchId = '';
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Waits until the locator's text matches, polling the live page (the UI updates by polling). */
+async function waitForText(locator: Locator, text: string | RegExp, timeout = 30_000): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ state: 'visible', timeout });
+}
+
+/** Every form control must have an accessible name (a label, aria-label or aria-labelledby). */
+async function unlabelledControls(): Promise<string[]> {
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLInputElement>('input, select, textarea')]
+      .filter((el) => el.type !== 'hidden')
+      .filter((el) => !(el.labels && el.labels.length) && !el.getAttribute('aria-label') && !el.getAttribute('aria-labelledby'))
+      .map((el) => el.outerHTML.slice(0, 120)),
+  );
+}
+
+async function signIn(key: string): Promise<void> {
+  await page.getByLabel('API key').fill(key);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+}
+
+async function signOut(): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByLabel('API key').waitFor();
+}
+
+async function api(method: string, urlPath: string, key: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(`${server.baseUrl}${urlPath}`, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: text ? (JSON.parse(text) as unknown) : undefined };
+}
+
+describe('web console in headless Chromium', () => {
+  beforeAll(async () => {
+    buildWeb();
+    await mkdir(SHOTS, { recursive: true });
+    dataDir = await mkdtemp(path.join(tmpdir(), 'tributary-e2e-'));
+    server = await startServer({ entry: ENTRY, port: await freePort(), dataDir, adminKey: ADMIN_KEY });
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
+    });
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
+    page = await context.newPage();
+    // Anything but our own origin would break the "no network beyond the API" rule.
+    await page.route(
+      (url) => url.origin !== server.baseUrl,
+      (route) => route.abort(),
+    );
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('signs in with the platform key and creates a tenant, showing its admin key once', async () => {
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`${server.baseUrl}/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await shot('signin');
+
+    await page.getByLabel('API key').fill('not-a-valid-key-at-all-000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await waitForText(page.getByRole('alert'), 'not accepted');
+
+    await signIn(ADMIN_KEY);
+    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    expect(await page.evaluate(() => ({ local: localStorage.length, cookie: document.cookie }))).toEqual({ local: 0, cookie: '' });
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
+
+    await page.getByLabel('Tenant name').fill('acme');
+    await page.getByRole('button', { name: 'Create tenant' }).click();
+    const secret = page.getByLabel('Secret', { exact: true });
+    await secret.waitFor();
+    adminSecret = await secret.inputValue();
+    expect(adminSecret.length).toBeGreaterThan(20);
+    await page.getByRole('cell', { name: 'acme' }).waitFor();
+    expect(await unlabelledControls()).toEqual([]);
+    await shot('tenants');
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    expect(await secret.count()).toBe(0);
+    expect(requests.every((u) => u.startsWith(server.baseUrl))).toBe(true);
+    await signOut();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+  });
+
+  it('creates a stream through the UI as the tenant admin', async () => {
+    await signIn(adminSecret);
+    await page.getByRole('heading', { name: 'Streams' }).waitFor();
+    await page.getByRole('link', { name: 'Create stream' }).click();
+    await page.getByRole('heading', { name: 'Create a stream' }).waitFor();
+
+    await page.getByLabel('Name', { exact: true }).fill('orders');
+    await page.getByLabel('Description').fill('Web shop orders');
+    const editor = page.getByLabel('Schema (JSON)');
+    await editor.fill('{ "type": "object", ');
+    await waitForText(page.locator('#schema-local-error'), 'Invalid JSON');
+    await editor.fill(JSON.stringify(SCHEMA, null, 2));
+    expect(await page.locator('#schema-local-error').count()).toBe(0);
+    await page.getByLabel('Dedupe key').fill('order_id');
+    await page.getByLabel(/^PII fields/).fill('email');
+    expect(await unlabelledControls()).toEqual([]);
+    await shot('stream-create');
+    await page.getByRole('button', { name: 'Create stream' }).click();
+
+    await page.getByRole('heading', { name: 'Stream orders' }).waitFor();
+    await waitForText(page.getByTestId('schema-version'), '1');
+  });
+
+  it('shows pushed records, counts, the chart and the rejected record live', async () => {
+    const push = await api('POST', '/v1/tenants/acme/streams/orders/records', adminSecret, [
+      { order_id: 'o1', amount: 10.5, email: 'a@example.com', placed_at: '2024-05-01T10:00:00Z' },
+      { order_id: 'o2', amount: 20, email: 'b@example.com' },
+      { order_id: 'o3', amount: 7.25 },
+      { order_id: 'o4', amount: 'lots' },
+    ]);
+    expect([200, 422]).toContain(push.status);
+    const result = push.json as { batchId: string; accepted: number; rejected: number };
+    expect(result).toMatchObject({ accepted: 3, rejected: 1 });
+    batchId = result.batchId;
+
+    // No reload: the page polls.
+    await waitForText(page.getByTestId('total-accepted'), /^3$/);
+    await waitForText(page.getByTestId('total-rejected'), /^1$/);
+    await waitForText(page.getByTestId('total-received'), /^4$/);
+    await waitForText(page.getByTestId('throughput-chart'), 'accepted 3');
+    expect(await page.getByTestId('throughput-chart').locator('canvas').count()).toBeGreaterThan(0);
+
+    const rejections = page.getByTestId('rejections');
+    await waitForText(rejections, '/amount');
+    expect(await rejections.textContent()).toContain('lots');
+
+    await waitForText(page.getByTestId('preview-total'), /^3 rows in the raw layer/);
+    await page.getByRole('tab', { name: 'Deduped' }).click();
+    await waitForText(page.getByRole('tabpanel'), 'deduped layer');
+
+    await page.getByLabel('Batch id').fill(batchId);
+    await page.getByRole('button', { name: 'Look up' }).click();
+    await waitForText(page.getByTestId('batch-receipt'), 'Accepted / rejected');
+    expect(await page.getByTestId('batch-receipt').textContent()).toContain('3 / 1');
+
+    await page.getByRole('button', { name: '24 h' }).click();
+    await waitForText(page.getByTestId('throughput-chart'), 'last 24 hours');
+    await waitForText(page.getByTestId('total-accepted'), /^3$/);
+    await page.getByRole('button', { name: '1 h' }).click();
+    expect(await unlabelledControls()).toEqual([]);
+    await shot('stream-detail');
+
+    await page.getByRole('link', { name: 'Streams', exact: true }).first().click();
+    const row = page.getByTestId('stream-row-orders');
+    await row.waitFor();
+    await waitForText(row.getByTestId('health'), /Fresh|Stale|Failing|Idle/);
+    expect(await row.locator('canvas').count()).toBeGreaterThan(0);
+    await waitForText(row, '4/min');
+    await shot('streams');
+  });
+
+  it('evolves the schema only after a compatible dry run', async () => {
+    await page.getByRole('link', { name: 'orders' }).click();
+    await page.getByRole('link', { name: 'Evolve schema' }).click();
+    await page.getByRole('heading', { name: /Evolve schema of/ }).waitFor();
+    const save = page.getByRole('button', { name: 'Save' });
+    expect(await save.isDisabled()).toBe(true);
+
+    const evolved = { ...SCHEMA, properties: { ...SCHEMA.properties, coupon: { type: 'string' } } };
+    await page.getByLabel('Schema (JSON)').fill(JSON.stringify(evolved, null, 2));
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await waitForText(page.getByTestId('verdict'), 'Compatible');
+    const dry = await page.getByTestId('dry-run').textContent();
+    expect(dry).toContain('coupon');
+    expect(await page.getByTestId('ddl').textContent()).toContain('coupon');
+    expect(await save.isEnabled()).toBe(true);
+    await shot('stream-evolve');
+
+    // Any edit invalidates the verdict until the dry run is repeated.
+    await page.getByLabel('Schema (JSON)').fill(JSON.stringify(evolved));
+    expect(await save.isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await waitForText(page.getByTestId('verdict'), 'Compatible');
+    await save.click();
+
+    await page.getByRole('heading', { name: 'Stream orders' }).waitFor();
+    await waitForText(page.getByTestId('schema-version'), '2');
+    await waitForText(page.getByTestId('version-diff'), 'coupon');
+  });
+
+  it('shows an incompatible dry run with its violations and keeps Save disabled', async () => {
+    await page.getByRole('link', { name: 'Evolve schema' }).click();
+    await page.getByRole('heading', { name: /Evolve schema of/ }).waitFor();
+    const broken = { ...SCHEMA, properties: { ...SCHEMA.properties, amount: { type: 'string' } } };
+    await page.getByLabel('Schema (JSON)').fill(JSON.stringify(broken, null, 2));
+    await page.getByRole('button', { name: 'Dry run' }).click();
+    await waitForText(page.getByTestId('verdict'), 'Not compatible');
+    await waitForText(page.locator('#schema-api-errors'), 'amount');
+    expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+  });
+
+  it('creates a key whose secret is shown once, and refuses key management to a consumer', async () => {
+    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByLabel('Key name').fill('reader');
+    await page.getByLabel('Role').selectOption('consumer');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = page.getByLabel('Secret', { exact: true });
+    await secret.waitFor();
+    consumerSecret = await secret.inputValue();
+    await page.getByRole('button', { name: 'Copy' }).click();
+    await waitForText(page.locator('.secret'), 'Copied');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(consumerSecret);
+    await page.getByTestId('key-row-reader').waitFor();
+    expect(await unlabelledControls()).toEqual([]);
+    await shot('keys');
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    expect(await secret.count()).toBe(0);
+    expect(await page.content()).not.toContain(consumerSecret);
+
+    await signOut();
+    await signIn(consumerSecret);
+    await page.getByRole('heading', { name: 'Streams' }).waitFor();
+    expect(await page.getByRole('link', { name: 'Keys' }).count()).toBe(0);
+    await page.goto(`${server.baseUrl}/#/keys`);
+    await waitForText(page.getByRole('alert'), 'Your key (role consumer) cannot manage keys');
+    await shot('keys-forbidden');
+    await signOut();
+  });
+
+  it('revokes the key after confirmation', async () => {
+    await signIn(adminSecret);
+    await page.getByRole('link', { name: 'Keys' }).click();
+    const row = page.getByTestId('key-row-reader');
+    await row.getByRole('button', { name: 'Revoke reader' }).click();
+    await row.getByRole('button', { name: 'Cancel' }).click();
+    await row.getByRole('button', { name: 'Revoke reader' }).click();
+    await row.getByRole('button', { name: 'Confirm revoke' }).click();
+    await waitForText(row, 'Revoked');
+    expect((await api('GET', '/v1/me', consumerSecret)).status).toBe(401);
+
+    await page.getByRole('link', { name: 'Alerts' }).click();
+    await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+    await waitForText(page.locator('main'), /alerts? firing/);
+    await shot('alerts');
+  });
+});
