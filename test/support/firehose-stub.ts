@@ -109,12 +109,24 @@ export async function startFirehoseStub(opts: { streams: string[] }): Promise<Fi
     }
     const body = parseBody(raw);
     const streamName = typeof body.DeliveryStreamName === 'string' ? body.DeliveryStreamName : '';
-    const entries = operation === 'PutRecord' ? [body.Record] : Array.isArray(body.Records) ? body.Records : [];
+    const entries =
+      operation === 'PutRecord' ? [body.Record] : Array.isArray(body.Records) ? body.Records : [];
     const records = entries.map((entry, i) => decodeData(entry, i));
-    const call: StubCall = { operation, streamName, records, outcome: 'ok', recordIds: records.map(() => undefined) };
+    const call: StubCall = {
+      operation,
+      streamName,
+      records,
+      outcome: 'ok',
+      recordIds: records.map(() => undefined),
+    };
     calls.push(call);
 
-    const invalid = validate(operation, streamName, records, Array.isArray(body.Records) || operation === 'PutRecord');
+    const invalid = validate(
+      operation,
+      streamName,
+      records,
+      Array.isArray(body.Records) || operation === 'PutRecord',
+    );
     if (invalid) {
       call.outcome = 'invalid';
       call.errorType = invalid.type;
@@ -123,7 +135,11 @@ export async function startFirehoseStub(opts: { streams: string[] }): Promise<Fi
     if (!streams.has(streamName)) {
       call.outcome = 'invalid';
       call.errorType = 'ResourceNotFoundException';
-      throw new StubError(400, 'ResourceNotFoundException', `Firehose ${streamName} under account 123456789012 not found.`);
+      throw new StubError(
+        400,
+        'ResourceNotFoundException',
+        `Firehose ${streamName} under account 123456789012 not found.`,
+      );
     }
 
     const fault = nextFault();
@@ -136,7 +152,11 @@ export async function startFirehoseStub(opts: { streams: string[] }): Promise<Fi
     if (fault?.kind === 'http500') {
       call.outcome = 'http500';
       call.errorType = 'InternalFailure';
-      throw new StubError(500, 'InternalFailure', 'The request processing has failed because of an unknown error.');
+      throw new StubError(
+        500,
+        'InternalFailure',
+        'The request processing has failed because of an unknown error.',
+      );
     }
     if (fault?.kind === 'throttle') {
       call.outcome = 'throttle';
@@ -205,7 +225,8 @@ export async function startFirehoseStub(opts: { streams: string[] }): Promise<Fi
 function parseBody(raw: Buffer): Record<string, unknown> {
   try {
     const parsed: unknown = JSON.parse(raw.toString('utf8'));
-    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+      return parsed as Record<string, unknown>;
   } catch {
     // fall through
   }
@@ -215,25 +236,50 @@ function parseBody(raw: Buffer): Record<string, unknown> {
 function decodeData(entry: unknown, index: number): Buffer {
   const data = entry && typeof entry === 'object' ? (entry as { Data?: unknown }).Data : undefined;
   if (typeof data !== 'string') {
-    throw new StubError(400, 'ValidationException', `1 validation error detected: Value null at 'records.${index + 1}.member.data' failed to satisfy constraint: Member must not be null`);
+    throw new StubError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value null at 'records.${index + 1}.member.data' failed to satisfy constraint: Member must not be null`,
+    );
   }
   return Buffer.from(data, 'base64');
 }
 
 /** The checks AWS makes before looking at the stream, with its error types and wording. */
-function validate(operation: string, streamName: string, records: Buffer[], hasRecords: boolean): StubError | undefined {
+function validate(
+  operation: string,
+  streamName: string,
+  records: Buffer[],
+  hasRecords: boolean,
+): StubError | undefined {
   if (!/^[a-zA-Z0-9_.-]{1,64}$/.test(streamName)) {
-    return new StubError(400, 'ValidationException', `1 validation error detected: Value '${streamName}' at 'deliveryStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+`);
+    return new StubError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value '${streamName}' at 'deliveryStreamName' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+`,
+    );
   }
   if (!hasRecords || records.length === 0) {
-    return new StubError(400, 'ValidationException', "1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length greater than or equal to 1");
+    return new StubError(
+      400,
+      'ValidationException',
+      "1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length greater than or equal to 1",
+    );
   }
   if (operation === 'PutRecordBatch' && records.length > STUB_LIMITS.maxRecordsPerCall) {
-    return new StubError(400, 'ValidationException', `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to ${STUB_LIMITS.maxRecordsPerCall}`);
+    return new StubError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length less than or equal to ${STUB_LIMITS.maxRecordsPerCall}`,
+    );
   }
   const tooBig = records.findIndex((r) => r.length > STUB_LIMITS.maxRecordBytes);
   if (tooBig >= 0) {
-    return new StubError(400, 'ValidationException', `1 validation error detected: Value at 'records.${tooBig + 1}.member.data' failed to satisfy constraint: Member must have length less than or equal to ${STUB_LIMITS.maxRecordBytes}`);
+    return new StubError(
+      400,
+      'ValidationException',
+      `1 validation error detected: Value at 'records.${tooBig + 1}.member.data' failed to satisfy constraint: Member must have length less than or equal to ${STUB_LIMITS.maxRecordBytes}`,
+    );
   }
   const total = records.reduce((sum, r) => sum + r.length, 0);
   if (total > STUB_LIMITS.maxBytesPerCall) {

@@ -58,9 +58,11 @@ export function checkNames(stream: Stream): void {
 
 /**
  * Idempotent DDL that brings the tenant database up to `stream`: tables are created if missing and
- * given any declared column they lack; layer views are (re)created or dropped to match the spec.
+ * given any declared column they lack. With `replace`, layer views are (re)created or dropped to match
+ * the spec; with `ifMissing` (the loader's safety net, which may hold an older copy of the stream)
+ * missing views are created and existing ones are left alone.
  */
-export function createStatements(stream: Stream): string[] {
+export function createStatements(stream: Stream, views: ViewMode = 'replace'): string[] {
   const columns = declaredColumns(stream);
   const raw = qualified(RAW, stream.name);
   const rawColumns = [
@@ -72,47 +74,58 @@ export function createStatements(stream: Stream): string[] {
   return [
     ...[RAW, DEDUPED, ENTITY, QUARANTINE].map((s) => `CREATE SCHEMA IF NOT EXISTS ${quote(s)}`),
     `CREATE TABLE IF NOT EXISTS ${raw} (${rawColumns.join(', ')})`,
-    ...columns.map((c) => `ALTER TABLE ${raw} ADD COLUMN IF NOT EXISTS ${quote(c.name)} ${SQL_TYPES[c.type]}`),
+    ...columns.map(
+      (c) => `ALTER TABLE ${raw} ADD COLUMN IF NOT EXISTS ${quote(c.name)} ${SQL_TYPES[c.type]}`,
+    ),
     `CREATE TABLE IF NOT EXISTS ${qualified(QUARANTINE, stream.name)} (${quarantineColumns.join(', ')})`,
-    ...viewStatements(stream),
+    ...viewStatements(stream, views),
   ];
 }
+
+export type ViewMode = 'replace' | 'ifMissing';
 
 /**
  * Layer views over the raw table. Views (rather than materialized tables) are always exactly
  * consistent with raw, and DuckDB rebinds `*` when the raw table gains or widens a column.
  */
-export function viewStatements(stream: Stream): string[] {
+export function viewStatements(stream: Stream, mode: ViewMode = 'replace'): string[] {
   const columns = declaredColumns(stream);
   const raw = qualified(RAW, stream.name);
   const field = (name: string) => fieldExpr(columns, name);
   const statements: string[] = [];
+  const create = mode === 'replace' ? 'CREATE OR REPLACE VIEW' : 'CREATE VIEW IF NOT EXISTS';
+  const drop = (view: string) => {
+    if (mode === 'replace') statements.push(`DROP VIEW IF EXISTS ${view}`);
+  };
 
   const deduped = qualified(DEDUPED, stream.name);
   if (stream.dedupe && stream.dedupe.key.length > 0) {
     // The first received copy wins: batch ids are time-ordered, so (_batch_id, _index) is receive order.
     statements.push(
-      `CREATE OR REPLACE VIEW ${deduped} AS SELECT * FROM ${raw} ` +
+      `${create} ${deduped} AS SELECT * FROM ${raw} ` +
         `QUALIFY row_number() OVER (PARTITION BY ${stream.dedupe.key.map(field).join(', ')} ORDER BY "_batch_id", "_index") = 1`,
     );
   } else {
-    statements.push(`DROP VIEW IF EXISTS ${deduped}`);
+    drop(deduped);
   }
 
   const entity = qualified(ENTITY, stream.name);
   if (stream.entity && stream.entity.key.length > 0) {
     const { key, orderBy, deleteField } = stream.entity;
     // Latest by orderBy (NULL counts as lowest), ties to the later-received row.
-    const order = [...(orderBy ? [`${field(orderBy)} DESC NULLS LAST`] : []), '"_batch_id" DESC', '"_index" DESC'];
-    const latest =
-      `SELECT * FROM ${raw} QUALIFY row_number() OVER (PARTITION BY ${key.map(field).join(', ')} ORDER BY ${order.join(', ')}) = 1`;
+    const order = [
+      ...(orderBy ? [`${field(orderBy)} DESC NULLS LAST`] : []),
+      '"_batch_id" DESC',
+      '"_index" DESC',
+    ];
+    const latest = `SELECT * FROM ${raw} QUALIFY row_number() OVER (PARTITION BY ${key.map(field).join(', ')} ORDER BY ${order.join(', ')}) = 1`;
     statements.push(
       deleteField
-        ? `CREATE OR REPLACE VIEW ${entity} AS SELECT * FROM (${latest}) WHERE NOT (${deletedExpr(columns, deleteField)})`
-        : `CREATE OR REPLACE VIEW ${entity} AS ${latest}`,
+        ? `${create} ${entity} AS SELECT * FROM (${latest}) WHERE NOT (${deletedExpr(columns, deleteField)})`
+        : `${create} ${entity} AS ${latest}`,
     );
   } else {
-    statements.push(`DROP VIEW IF EXISTS ${entity}`);
+    drop(entity);
   }
   return statements;
 }
@@ -137,7 +150,9 @@ function deletedExpr(columns: Column[], name: string): string {
  */
 export function planEvolution(from: Stream, to: Stream): string[] {
   if (from.tenant !== to.tenant || from.name !== to.name) {
-    throw new InvalidInputError('Cannot evolve one stream into another', [{ path: 'name', message: 'must match' }]);
+    throw new InvalidInputError('Cannot evolve one stream into another', [
+      { path: 'name', message: 'must match' },
+    ]);
   }
   const before = new Map(declaredColumns(from).map((c) => [c.name, c]));
   const raw = qualified(RAW, to.name);
@@ -146,16 +161,22 @@ export function planEvolution(from: Stream, to: Stream): string[] {
   for (const column of declaredColumns(to)) {
     const old = before.get(column.name);
     if (!old) {
-      statements.push(`ALTER TABLE ${raw} ADD COLUMN IF NOT EXISTS ${quote(column.name)} ${SQL_TYPES[column.type]}`);
+      statements.push(
+        `ALTER TABLE ${raw} ADD COLUMN IF NOT EXISTS ${quote(column.name)} ${SQL_TYPES[column.type]}`,
+      );
     } else if (old.type !== column.type) {
       if (old.type === 'integer' && column.type === 'number') {
         statements.push(`ALTER TABLE ${raw} ALTER COLUMN ${quote(column.name)} SET DATA TYPE DOUBLE`);
       } else {
-        incompatible.push({ path: `/properties/${column.name}`, message: `cannot change column type from ${old.type} to ${column.type}` });
+        incompatible.push({
+          path: `/properties/${column.name}`,
+          message: `cannot change column type from ${old.type} to ${column.type}`,
+        });
       }
     }
   }
-  if (incompatible.length > 0) throw new SchemaIncompatibleError('Column types cannot change this way', incompatible);
+  if (incompatible.length > 0)
+    throw new SchemaIncompatibleError('Column types cannot change this way', incompatible);
   const oldViews = viewStatements(from);
   const newViews = viewStatements(to);
   if (newViews.some((s, i) => s !== oldViews[i])) statements.push(...newViews);

@@ -11,7 +11,10 @@ import { literal, qualified, quote } from './identifiers.js';
  */
 function readNdjson(path: string, columns: ReadonlyArray<readonly [string, string]>): string {
   // read_ndjson globs its path argument; lake paths never contain glob characters, so refuse them.
-  if (/[*?[\]{}]/.test(path)) throw new InvalidInputError('Lake object path contains glob characters', [{ path: 'path', message: path }]);
+  if (/[*?[\]{}]/.test(path))
+    throw new InvalidInputError('Lake object path contains glob characters', [
+      { path: 'path', message: path },
+    ]);
   const spec = columns.map(([name, type]) => `${literal(name)}: ${literal(type)}`).join(', ');
   const compression = path.endsWith('.gz') ? 'gzip' : 'uncompressed';
   return `read_ndjson(${literal(path)}, columns = {${spec}}, format = 'newline_delimited', compression = '${compression}', hive_partitioning = false)`;
@@ -21,9 +24,16 @@ export function rawLoadSql(stream: Stream, path: string): string {
   const declared = declaredColumns(stream);
   const source: Array<readonly [string, string]> = [...RAW_META_COLUMNS, ['extra', 'JSON']];
   if (declared.length > 0) {
-    source.push(['record', `STRUCT(${declared.map((c) => `${quote(c.name)} ${SQL_TYPES[c.type]}`).join(', ')})`]);
+    source.push([
+      'record',
+      `STRUCT(${declared.map((c) => `${quote(c.name)} ${SQL_TYPES[c.type]}`).join(', ')})`,
+    ]);
   }
-  const targets = [...declared.map((c) => quote(c.name)), quote('_extra'), ...RAW_META_COLUMNS.map(([n]) => quote(n))];
+  const targets = [
+    ...declared.map((c) => quote(c.name)),
+    quote('_extra'),
+    ...RAW_META_COLUMNS.map(([n]) => quote(n)),
+  ];
   const values = [
     ...declared.map((c) => `struct_extract("record", ${literal(c.name)})`),
     '"extra"',

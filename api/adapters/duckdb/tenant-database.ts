@@ -22,6 +22,8 @@ export class TenantDatabase {
       const db = new TenantDatabase(instance, connection);
       // Strings without an offset are read as UTC, whatever the host's zone.
       await connection.run(`SET TimeZone = 'UTC'`);
+      // Layers order by (_batch_id, _index), never by insertion order; dropping it lets inserts run in parallel.
+      await connection.run('SET preserve_insertion_order = false');
       await inTransaction(connection, () => runAll(connection, HISTORY_STATEMENTS));
       return db;
     } catch (err) {

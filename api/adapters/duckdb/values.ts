@@ -31,10 +31,14 @@ export function daysToDate(days: number): string {
 export function toJson(value: DuckDBValue, type: DuckDBType): unknown {
   if (value === null) return null;
   if (typeof value === 'bigint') {
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value.toString();
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   }
   if (typeof value === 'string') {
-    return type.typeId === DuckDBTypeId.VARCHAR && type.alias === 'JSON' ? (JSON.parse(value) as unknown) : value;
+    return type.typeId === DuckDBTypeId.VARCHAR && type.alias === 'JSON'
+      ? (JSON.parse(value) as unknown)
+      : value;
   }
   if (typeof value === 'number' || typeof value === 'boolean') return value;
   if (value instanceof DuckDBTimestampTZValue || value instanceof DuckDBTimestampValue) {

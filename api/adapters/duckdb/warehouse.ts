@@ -39,7 +39,7 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
     const statements = createStatements(stream);
     const db = await this.database(stream.tenant);
     await translate(`create tables for ${stream.name}`, () => db.transaction((c) => runAll(c, statements)));
-    db.ensured.add(statements.join(';\n'));
+    db.ensured.add(ensureKey(stream));
   }
 
   planEvolution(from: Stream, to: Stream): string[] {
@@ -50,19 +50,24 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
     // Creating `from` first (all IF NOT EXISTS) lets an evolution run even where the tables were never made.
     const statements = [...createStatements(from), ...planEvolution(from, to)];
     const db = await this.database(to.tenant);
-    await translate(`evolve ${to.name} to version ${to.version}`, () => db.transaction((c) => runAll(c, statements)));
+    await translate(`evolve ${to.name} to version ${to.version}`, () =>
+      db.transaction((c) => runAll(c, statements)),
+    );
     this.logger.info({ tenant: to.tenant, stream: to.name, version: to.version }, 'evolved stream tables');
   }
 
   async loadObject(obj: LakeObject, stream: Stream): Promise<{ rows: number; alreadyLoaded: boolean }> {
     checkNames(stream);
     if (obj.tenant !== stream.tenant || obj.stream !== stream.name) {
-      throw new InvalidInputError(`Object ${obj.key} does not belong to stream ${stream.tenant}/${stream.name}`);
+      throw new InvalidInputError(
+        `Object ${obj.key} does not belong to stream ${stream.tenant}/${stream.name}`,
+      );
     }
-    if (obj.kind !== 'raw' && obj.kind !== 'quarantine') throw new InvalidInputError(`Unknown object kind ${String(obj.kind)}`);
+    if (obj.kind !== 'raw' && obj.kind !== 'quarantine')
+      throw new InvalidInputError(`Unknown object kind ${String(obj.kind)}`);
     const sql = obj.kind === 'raw' ? rawLoadSql(stream, obj.path) : quarantineLoadSql(stream, obj.path);
-    const ddl = createStatements(stream);
-    const fingerprint = ddl.join(';\n');
+    const ddl = createStatements(stream, 'ifMissing');
+    const fingerprint = ensureKey(stream);
     const db = await this.database(stream.tenant);
     const started = performance.now();
 
@@ -76,7 +81,13 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
       }),
     );
     this.logger.debug(
-      { tenant: obj.tenant, stream: obj.stream, key: obj.key, ...result, ms: Math.round(performance.now() - started) },
+      {
+        tenant: obj.tenant,
+        stream: obj.stream,
+        key: obj.key,
+        ...result,
+        ms: Math.round(performance.now() - started),
+      },
       result.alreadyLoaded ? 'object already loaded' : 'loaded object',
     );
     return result;
@@ -96,9 +107,12 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
     if (!db) return new Map();
     const reader = await translate('read load history', () =>
       db.exclusive((c) =>
-        c.runAndReadAll(`SELECT "key", "loaded_at" FROM ${LOAD_HISTORY} WHERE "key" IN (SELECT unnest($keys::VARCHAR[]))`, {
-          keys: listValue(keys),
-        }),
+        c.runAndReadAll(
+          `SELECT "key", "loaded_at" FROM ${LOAD_HISTORY} WHERE "key" IN (SELECT unnest($keys::VARCHAR[]))`,
+          {
+            keys: listValue(keys),
+          },
+        ),
       ),
     );
     return new Map(rowsAsJson(reader).map((row) => [String(row.key), String(row.loaded_at)]));
@@ -139,8 +153,13 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
   }
 
   /** The layer's full row count and its newest `limit` rows, or undefined when there is no such table yet. */
-  private async newest(stream: Stream, schema: string, limit: number): Promise<{ total: number; rows: Record<string, unknown>[] } | undefined> {
-    if (!Number.isSafeInteger(limit) || limit < 0) throw new InvalidInputError('limit must be a non-negative integer');
+  private async newest(
+    stream: Stream,
+    schema: string,
+    limit: number,
+  ): Promise<{ total: number; rows: Record<string, unknown>[] } | undefined> {
+    if (!Number.isSafeInteger(limit) || limit < 0)
+      throw new InvalidInputError('limit must be a non-negative integer');
     const db = await this.existing(stream.tenant);
     if (!db) return undefined;
     const relation = qualified(schema, stream.name);
@@ -148,7 +167,9 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
       db.exclusive(async (c) => {
         if (!(await relationExists(c, schema, stream.name))) return undefined;
         const count = await c.runAndReadAll(`SELECT count(*) FROM ${relation}`);
-        const rows = await c.runAndReadAll(`SELECT * FROM ${relation} ORDER BY "_batch_id" DESC, "_index" DESC LIMIT ${limit}`);
+        const rows = await c.runAndReadAll(
+          `SELECT * FROM ${relation} ORDER BY "_batch_id" DESC, "_index" DESC LIMIT ${limit}`,
+        );
         return { total: Number(count.getRows()[0][0]), rows: rowsAsJson(rows) };
       }),
     );
@@ -184,14 +205,25 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
   }
 }
 
-async function loadOnce(c: DuckDBConnection, obj: LakeObject, sql: string): Promise<{ rows: number; alreadyLoaded: boolean }> {
+/** What a load checks before it runs the (cheap but not free) create-if-missing DDL again. */
+function ensureKey(stream: Stream): string {
+  return createStatements(stream, 'ifMissing').join(';\n');
+}
+
+async function loadOnce(
+  c: DuckDBConnection,
+  obj: LakeObject,
+  sql: string,
+): Promise<{ rows: number; alreadyLoaded: boolean }> {
   const seen = await c.runAndReadAll(`SELECT 1 FROM ${LOAD_HISTORY} WHERE "key" = $key`, { key: obj.key });
   if (seen.currentRowCount > 0) return { rows: 0, alreadyLoaded: true };
   const inserted = await c.run(sql);
   const rows = Number(inserted.rowsChanged);
   // A short read means a truncated or corrupt object; recording it as loaded would lose the rest.
   if (rows !== obj.records) {
-    throw new DependencyUnavailableError(`Lake object ${obj.key} has ${rows} rows where ${obj.records} were written`);
+    throw new DependencyUnavailableError(
+      `Lake object ${obj.key} has ${rows} rows where ${obj.records} were written`,
+    );
   }
   await c.run(
     `INSERT INTO ${LOAD_HISTORY} ("key", "stream", "kind", "rows", "bytes", "loaded_at") VALUES ($key, $stream, $kind, $rows, $bytes, now())`,

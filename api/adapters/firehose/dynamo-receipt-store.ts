@@ -6,7 +6,11 @@ import type { DeliveryReceipt, ReceiptStore } from './receipt-store.js';
 const SEVEN_DAYS_SECONDS = 7 * 24 * 60 * 60;
 
 /** Key layout in the single table: receipts sit under their tenant, beside its catalog items. */
-export function receiptKey(tenant: string, stream: string, batchId: string): Record<'pk' | 'sk', AttributeValue> {
+export function receiptKey(
+  tenant: string,
+  stream: string,
+  batchId: string,
+): Record<'pk' | 'sk', AttributeValue> {
   return { pk: { S: `TENANT#${tenant}` }, sk: { S: `BATCH#${stream}#${batchId}` } };
 }
 
@@ -46,7 +50,9 @@ export class DynamoReceiptStore implements ReceiptStore {
     try {
       await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
     } catch (err) {
-      throw new DependencyUnavailableError('Could not store the batch receipt in DynamoDB', 1, { cause: err });
+      throw new DependencyUnavailableError('Could not store the batch receipt in DynamoDB', 1, {
+        cause: err,
+      });
     }
   }
 
@@ -54,11 +60,17 @@ export class DynamoReceiptStore implements ReceiptStore {
     let item: Record<string, AttributeValue> | undefined;
     try {
       const out = await this.client.send(
-        new GetItemCommand({ TableName: this.tableName, Key: receiptKey(tenant, stream, batchId), ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: receiptKey(tenant, stream, batchId),
+          ConsistentRead: true,
+        }),
       );
       item = out.Item;
     } catch (err) {
-      throw new DependencyUnavailableError('Could not read the batch receipt from DynamoDB', 1, { cause: err });
+      throw new DependencyUnavailableError('Could not read the batch receipt from DynamoDB', 1, {
+        cause: err,
+      });
     }
     if (!item) return undefined;
     // TTL deletion lags expiry by up to days; an expired receipt is gone as far as callers know.

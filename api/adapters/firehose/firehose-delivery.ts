@@ -94,7 +94,10 @@ export class FirehoseDelivery implements Delivery {
   }
 
   append(batch: IngestBatch): Promise<void> {
-    if (this.closed) return Promise.reject(new DependencyUnavailableError('Delivery is shutting down', this.retryAfterSeconds));
+    if (this.closed)
+      return Promise.reject(
+        new DependencyUnavailableError('Delivery is shutting down', this.retryAfterSeconds),
+      );
     const work = this.deliver(batch);
     this.inFlight.add(work);
     const forget = () => this.inFlight.delete(work);
@@ -105,8 +108,14 @@ export class FirehoseDelivery implements Delivery {
   private async deliver(batch: IngestBatch): Promise<void> {
     // Pack everything before sending anything, so an oversized line fails the batch with nothing sent.
     const entries: Entry[] = [
-      ...packLines(batch.records, this.limits.maxRecordBytes).map((data) => ({ streamName: this.opts.rawStreamName, data })),
-      ...packLines(batch.rejects, this.limits.maxRecordBytes).map((data) => ({ streamName: this.opts.quarantineStreamName, data })),
+      ...packLines(batch.records, this.limits.maxRecordBytes).map((data) => ({
+        streamName: this.opts.rawStreamName,
+        data,
+      })),
+      ...packLines(batch.rejects, this.limits.maxRecordBytes).map((data) => ({
+        streamName: this.opts.quarantineStreamName,
+        data,
+      })),
     ];
     await this.putAll(entries, batch);
 
@@ -125,7 +134,10 @@ export class FirehoseDelivery implements Delivery {
     if (entries.length > 0) {
       // Firehose records, not lake objects: Firehose decides how records become S3 objects.
       const bytes = entries.reduce((sum, e) => sum + e.data.length, 0);
-      this.opts.metrics.add(batch.tenant, batch.stream, { deliveredObjects: entries.length, deliveredBytes: bytes });
+      this.opts.metrics.add(batch.tenant, batch.stream, {
+        deliveredObjects: entries.length,
+        deliveredBytes: bytes,
+      });
     }
   }
 
@@ -141,9 +153,13 @@ export class FirehoseDelivery implements Delivery {
       const results = await this.sendRound(pending, remaining);
       const fatal = results.find((r) => r.fatal);
       if (fatal) {
-        throw new DependencyUnavailableError(`Firehose refused the records: ${describeError(fatal.error)}`, this.retryAfterSeconds, {
-          cause: fatal.error,
-        });
+        throw new DependencyUnavailableError(
+          `Firehose refused the records: ${describeError(fatal.error)}`,
+          this.retryAfterSeconds,
+          {
+            cause: fatal.error,
+          },
+        );
       }
       pending = results.flatMap((r) => r.failed);
       lastError = results.find((r) => r.error !== undefined)?.error ?? lastError;
@@ -153,7 +169,15 @@ export class FirehoseDelivery implements Delivery {
       const delay = backoffDelay(attempt, this.backoff, this.random);
       if (this.now() + delay >= deadline) throw this.exhausted(pending.length, entries.length, lastError);
       this.opts.logger.warn(
-        { tenant: batch.tenant, stream: batch.stream, batchId: batch.batchId, attempt, pending: pending.length, delayMs: Math.round(delay), err: describeError(lastError) },
+        {
+          tenant: batch.tenant,
+          stream: batch.stream,
+          batchId: batch.batchId,
+          attempt,
+          pending: pending.length,
+          delayMs: Math.round(delay),
+          err: describeError(lastError),
+        },
         'firehose put incomplete; retrying',
       );
       await this.sleep(delay);
@@ -179,7 +203,8 @@ export class FirehoseDelivery implements Delivery {
     }
     const calls: Array<{ streamName: string; entries: Entry[] }> = [];
     for (const [streamName, list] of byStream) {
-      for (const group of planCalls(list, (e) => e.data.length, this.limits)) calls.push({ streamName, entries: group });
+      for (const group of planCalls(list, (e) => e.data.length, this.limits))
+        calls.push({ streamName, entries: group });
     }
 
     // A call still running when the budget ends is cut off: the route must answer before Lambda times out.
@@ -205,7 +230,10 @@ export class FirehoseDelivery implements Delivery {
   private async sendCall(streamName: string, entries: Entry[], signal: AbortSignal): Promise<CallResult> {
     try {
       const out = await this.opts.client.send(
-        new PutRecordBatchCommand({ DeliveryStreamName: streamName, Records: entries.map((e) => ({ Data: e.data })) }),
+        new PutRecordBatchCommand({
+          DeliveryStreamName: streamName,
+          Records: entries.map((e) => ({ Data: e.data })),
+        }),
         { abortSignal: signal },
       );
       const responses = out.RequestResponses ?? [];
@@ -217,10 +245,14 @@ export class FirehoseDelivery implements Delivery {
         if (r?.RecordId && !r.ErrorCode) entry.recordId = r.RecordId;
         else {
           failed.push(entry);
-          codes.add(r?.ErrorCode ? `${r.ErrorCode}: ${r.ErrorMessage ?? ''}`.trim() : 'no RecordId in response');
+          codes.add(
+            r?.ErrorCode ? `${r.ErrorCode}: ${r.ErrorMessage ?? ''}`.trim() : 'no RecordId in response',
+          );
         }
       });
-      return failed.length ? { failed, error: new FirehoseEntriesFailedError(failed.length, [...codes]) } : { failed };
+      return failed.length
+        ? { failed, error: new FirehoseEntriesFailedError(failed.length, [...codes]) }
+        : { failed };
     } catch (err) {
       if (signal.aborted) return { failed: entries, error: err, aborted: true };
       return { failed: entries, error: err, fatal: !isRetryable(err) };

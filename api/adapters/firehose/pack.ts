@@ -50,13 +50,20 @@ export function packLines(lines: readonly string[], maxRecordBytes: number): Buf
 }
 
 /** Splits items (in order) into groups that each fit one PutRecordBatch call. */
-export function planCalls<T>(items: readonly T[], sizeOf: (item: T) => number, limits: FirehoseLimits): T[][] {
+export function planCalls<T>(
+  items: readonly T[],
+  sizeOf: (item: T) => number,
+  limits: FirehoseLimits,
+): T[][] {
   const calls: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
   for (const item of items) {
     const size = sizeOf(item);
-    if (current.length > 0 && (current.length >= limits.maxRecordsPerCall || bytes + size > limits.maxBytesPerCall)) {
+    if (
+      current.length > 0 &&
+      (current.length >= limits.maxRecordsPerCall || bytes + size > limits.maxBytesPerCall)
+    ) {
       calls.push(current);
       current = [];
       bytes = 0;

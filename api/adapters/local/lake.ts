@@ -77,8 +77,10 @@ export class Lake {
     beforeVisible?: (obj: LakeObject) => Promise<void>,
   ): Promise<LakeObject> {
     const key = objectKey(parts, parts.at, parts.gzip);
-    const plain = parts.chunks.length === 1 ? parts.chunks[0] : Buffer.concat(parts.chunks);
-    const body = parts.gzip ? await gzip(plain) : plain;
+    // Uncompressed objects go out as the logged chunks themselves (one writev, no copy).
+    const body = parts.gzip ? [await gzip(parts.chunks.length === 1 ? parts.chunks[0] : Buffer.concat(parts.chunks))] : parts.chunks;
+    let bytes = 0;
+    for (const c of body) bytes += c.length;
     const tmp = path.join(this.tmpDir, `${randomUUID()}.tmp`);
     const file = path.join(this.root, key);
     const obj: LakeObject = {
@@ -87,13 +89,14 @@ export class Lake {
       kind: parts.kind,
       key,
       path: file,
-      bytes: body.length,
+      bytes,
       records: parts.records,
     };
     try {
       const fh = await fs.open(tmp, 'wx');
       try {
-        await fh.writeFile(body);
+        const { bytesWritten } = await fh.writev(body);
+        if (bytesWritten !== bytes) throw new Error(`short write to ${tmp} (${bytesWritten} of ${bytes} bytes)`);
         await fh.datasync();
       } finally {
         await fh.close();

@@ -5,7 +5,10 @@ import type { Stream } from '../../../api/domain/streams/types.js';
 import { makeStream } from './fixtures.js';
 
 const base = makeStream({
-  schema: { type: 'object', properties: { id: { type: 'string' }, n: { type: 'integer' }, gone: { type: 'boolean' } } },
+  schema: {
+    type: 'object',
+    properties: { id: { type: 'string' }, n: { type: 'integer' }, gone: { type: 'boolean' } },
+  },
 });
 const withSchema = (properties: Stream['schema']['properties'], extra: Partial<Stream> = {}): Stream => ({
   ...base,
@@ -16,7 +19,11 @@ const withSchema = (properties: Stream['schema']['properties'], extra: Partial<S
 
 describe('planEvolution', () => {
   it('adds new properties, widens integer to number and never drops a column', () => {
-    const to = withSchema({ id: { type: 'string' }, n: { type: 'number' }, at: { type: 'string', format: 'date-time' } });
+    const to = withSchema({
+      id: { type: 'string' },
+      n: { type: 'number' },
+      at: { type: 'string', format: 'date-time' },
+    });
     expect(planEvolution(base, to)).toEqual([
       'ALTER TABLE "raw"."events" ALTER COLUMN "n" SET DATA TYPE DOUBLE',
       'ALTER TABLE "raw"."events" ADD COLUMN IF NOT EXISTS "at" TIMESTAMPTZ',
@@ -28,12 +35,16 @@ describe('planEvolution', () => {
   });
 
   it('recreates layer views when their definition changes', () => {
-    const to = withSchema(base.schema.properties, { entity: { key: ['id'], orderBy: 'n', deleteField: 'gone' } });
+    const to = withSchema(base.schema.properties, {
+      entity: { key: ['id'], orderBy: 'n', deleteField: 'gone' },
+    });
     const plan = planEvolution(base, to);
     expect(plan).toHaveLength(2);
     expect(plan[0]).toBe('DROP VIEW IF EXISTS "deduped"."events"');
     expect(plan[1]).toMatch(/^CREATE OR REPLACE VIEW "entity"."events" AS /);
-    expect(plan[1]).toContain('PARTITION BY "id" ORDER BY "n" DESC NULLS LAST, "_batch_id" DESC, "_index" DESC');
+    expect(plan[1]).toContain(
+      'PARTITION BY "id" ORDER BY "n" DESC NULLS LAST, "_batch_id" DESC, "_index" DESC',
+    );
     expect(plan[1]).toContain('WHERE NOT ("gone" IS TRUE)');
   });
 
@@ -43,7 +54,9 @@ describe('planEvolution', () => {
   });
 
   it('refuses invalid names and a different stream', () => {
-    expect(() => planEvolution(base, withSchema({ 'bad"name': { type: 'string' } }))).toThrow(InvalidInputError);
+    expect(() => planEvolution(base, withSchema({ 'bad"name': { type: 'string' } }))).toThrow(
+      InvalidInputError,
+    );
     expect(() => planEvolution(base, { ...base, name: 'other' })).toThrow(InvalidInputError);
     expect(() => planEvolution(base, { ...base, name: 'x"; --' })).toThrow(InvalidInputError);
   });

@@ -60,7 +60,13 @@ export function lakeRecord(
   };
 }
 
-export function quarantineRecord(stream: Stream, batch: number, index: number, record: unknown, message: string): QuarantineRecord {
+export function quarantineRecord(
+  stream: Stream,
+  batch: number,
+  index: number,
+  record: unknown,
+  message: string,
+): QuarantineRecord {
   return {
     _tenant: stream.tenant,
     _stream: stream.name,
@@ -86,7 +92,15 @@ export async function writeObject(
   const text = lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + '\n';
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, name.endsWith('.gz') ? gzipSync(text) : text);
-  return { tenant: stream.tenant, stream: stream.name, kind, key, path: file, bytes: (await stat(file)).size, records: lines.length };
+  return {
+    tenant: stream.tenant,
+    stream: stream.name,
+    kind,
+    key,
+    path: file,
+    bytes: (await stat(file)).size,
+    records: lines.length,
+  };
 }
 
 /** Reads a closed tenant database directly, to check what the adapter left on disk. */

@@ -35,7 +35,15 @@ it(`loads ${ROWS} rows in one bulk statement`, async () => {
       stream,
       Math.floor(i / 500),
       i % 500,
-      { user_id: `u${i % 1000}`, page: '/home', amount: i / 4, count: i, at: new Date(1.7e12 + i * 1000).toISOString(), ok: i % 2 === 0, props: { i } },
+      {
+        user_id: `u${i % 1000}`,
+        page: '/home',
+        amount: i / 4,
+        count: i,
+        at: new Date(1.7e12 + i * 1000).toISOString(),
+        ok: i % 2 === 0,
+        props: { i },
+      },
       i % 3 === 0 ? { ref: 'x' } : undefined,
     ),
   );
@@ -48,7 +56,9 @@ it(`loads ${ROWS} rows in one bulk statement`, async () => {
       const result = await warehouse.loadObject(obj, stream);
       const seconds = (performance.now() - started) / 1000;
       expect(result.rows).toBe(ROWS);
-      console.log(`duckdb load ${name}: ${ROWS} rows, ${(obj.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s = ${Math.round(ROWS / seconds)} rows/s`);
+      console.log(
+        `duckdb load ${name}: ${ROWS} rows, ${(obj.bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(2)} s = ${Math.round(ROWS / seconds)} rows/s`,
+      );
     }
     expect((await warehouse.preview(stream, 'raw', 0)).total).toBe(2 * ROWS);
     expect((await warehouse.preview(stream, 'deduped', 0)).total).toBe(ROWS);

@@ -3,7 +3,16 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../../api/adapters/duckdb/index.js';
 import { DependencyUnavailableError, InvalidInputError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
-import { inspect, lakeRecord, makeStream, quarantineRecord, removeDir, silentLogger, tempDir, writeObject } from './fixtures.js';
+import {
+  inspect,
+  lakeRecord,
+  makeStream,
+  quarantineRecord,
+  removeDir,
+  silentLogger,
+  tempDir,
+  writeObject,
+} from './fixtures.js';
 
 const users = makeStream({
   name: 'users',
@@ -27,7 +36,13 @@ const users = makeStream({
 });
 
 type Row = Record<string, unknown>;
-const row = (event_id: string, user_id: string, version: number | null, name?: string, more: Row = {}): Row => ({
+const row = (
+  event_id: string,
+  user_id: string,
+  version: number | null,
+  name?: string,
+  more: Row = {},
+): Row => ({
   event_id,
   user_id,
   version,
@@ -51,7 +66,17 @@ describe('DuckDbWarehouse', () => {
   async function loadUsers(): Promise<string[]> {
     await warehouse.createStream(users);
     const first = await writeObject(dir, users, 'a.ndjson', [
-      lakeRecord(users, 1, 0, row('e1', 'u1', 1, 'A', { seen_at: '2026-03-04T05:06:07.123Z', day: '2026-03-04', score: 1.5, tags: ['x', 'y'] })),
+      lakeRecord(
+        users,
+        1,
+        0,
+        row('e1', 'u1', 1, 'A', {
+          seen_at: '2026-03-04T05:06:07.123Z',
+          day: '2026-03-04',
+          score: 1.5,
+          tags: ['x', 'y'],
+        }),
+      ),
       lakeRecord(users, 1, 1, row('e2', 'u2', 1, 'B'), { utm: 'mail', nested: { a: 1 } }),
       lakeRecord(users, 1, 2, row('e1', 'u1', 1, 'A-dup')),
       lakeRecord(users, 1, 3, row('e3', 'u1', 3, 'C')),
@@ -65,7 +90,13 @@ describe('DuckDbWarehouse', () => {
       lakeRecord(users, 3, 0, row('e9', 'u5', 1, 'I')),
       lakeRecord(users, 3, 1, row('e10', 'u5', null, 'H')),
       lakeRecord(users, 3, 2, row('e11', 'u6', 1, 'gone', { deleted: true })),
-      lakeRecord(users, 3, 3, row('e12', 'u6', 2, 'J', { deleted: false, seen_at: '2026-03-04T07:06:07+02:00' }), { utm: 'ads' }),
+      lakeRecord(
+        users,
+        3,
+        3,
+        row('e12', 'u6', 2, 'J', { deleted: false, seen_at: '2026-03-04T07:06:07+02:00' }),
+        { utm: 'ads' },
+      ),
     ]);
     expect(await warehouse.loadObject(first, users)).toEqual({ rows: 9, alreadyLoaded: false });
     expect(await warehouse.loadObject(second, users)).toEqual({ rows: 4, alreadyLoaded: false });
@@ -77,7 +108,21 @@ describe('DuckDbWarehouse', () => {
 
     const raw = await warehouse.preview(users, 'raw', 100);
     expect(raw.total).toBe(13);
-    expect(raw.records.map((r) => r.event_id)).toEqual(['e12', 'e11', 'e10', 'e9', 'e8', 'e7', 'e6', 'e5', 'e4', 'e3', 'e1', 'e2', 'e1']);
+    expect(raw.records.map((r) => r.event_id)).toEqual([
+      'e12',
+      'e11',
+      'e10',
+      'e9',
+      'e8',
+      'e7',
+      'e6',
+      'e5',
+      'e4',
+      'e3',
+      'e1',
+      'e2',
+      'e1',
+    ]);
 
     const deduped = await warehouse.preview(users, 'deduped', 100);
     expect(deduped.total).toBe(12);
@@ -111,7 +156,13 @@ describe('DuckDbWarehouse', () => {
       _schema_version: 1,
     });
     const withExtra = records.find((r) => r._id === 'b00000001-1');
-    expect(withExtra).toMatchObject({ event_id: 'e2', utm: 'mail', nested: { a: 1 }, score: null, tags: null });
+    expect(withExtra).toMatchObject({
+      event_id: 'e2',
+      utm: 'mail',
+      nested: { a: 1 },
+      score: null,
+      tags: null,
+    });
     const offset = records.find((r) => r._id === 'b00000003-3');
     expect(offset).toMatchObject({ seen_at: '2026-03-04T05:06:07.000Z', deleted: false, utm: 'ads' });
 
@@ -171,12 +222,19 @@ describe('DuckDbWarehouse', () => {
 
   it('loads each object exactly once, also under concurrent duplicate notifications', async () => {
     const loaded = await loadUsers();
-    const again = await writeObject(dir, users, 'a.ndjson', [lakeRecord(users, 1, 0, row('e1', 'u1', 1, 'A'))]);
+    const again = await writeObject(dir, users, 'a.ndjson', [
+      lakeRecord(users, 1, 0, row('e1', 'u1', 1, 'A')),
+    ]);
     again.records = 9; // same key as before: the history row decides, not the content
     expect(await warehouse.loadObject(again, users)).toEqual({ rows: 0, alreadyLoaded: true });
 
-    const fresh = await writeObject(dir, users, 'c.ndjson', [lakeRecord(users, 4, 0, row('e13', 'u7', 1, 'K'))]);
-    const results = await Promise.all([warehouse.loadObject(fresh, users), warehouse.loadObject({ ...fresh }, users)]);
+    const fresh = await writeObject(dir, users, 'c.ndjson', [
+      lakeRecord(users, 4, 0, row('e13', 'u7', 1, 'K')),
+    ]);
+    const results = await Promise.all([
+      warehouse.loadObject(fresh, users),
+      warehouse.loadObject({ ...fresh }, users),
+    ]);
     expect(results.map((r) => r.alreadyLoaded).sort()).toEqual([false, true]);
     expect(results.reduce((n, r) => n + r.rows, 0)).toBe(1);
     expect((await warehouse.preview(users, 'raw', 0)).total).toBe(14);
@@ -195,7 +253,9 @@ describe('DuckDbWarehouse', () => {
     warehouse = new DuckDbWarehouse({ dir, logger: silentLogger });
     expect((await warehouse.loadedKeys('acme')).size).toBe(2);
     const [key] = await warehouse.loadedKeys('acme');
-    const obj = await writeObject(dir, users, key.split('/').pop() ?? '', [lakeRecord(users, 9, 0, row('e99', 'u9', 1))]);
+    const obj = await writeObject(dir, users, key.split('/').pop() ?? '', [
+      lakeRecord(users, 9, 0, row('e99', 'u9', 1)),
+    ]);
     expect(await warehouse.loadObject(obj, users)).toEqual({ rows: 0, alreadyLoaded: true });
     expect((await warehouse.preview(users, 'raw', 0)).total).toBe(13);
   });
@@ -238,8 +298,20 @@ describe('DuckDbWarehouse', () => {
     const result = await warehouse.rejections(users, 2);
     expect(result.total).toBe(3);
     expect(result.rejections).toEqual([
-      { record: [1, 2], errors: [{ path: '/x', message: 'must be object' }], receivedAt: '2026-01-01T00:00:02.000Z', batchId: 'b00000002', index: 0 },
-      { record: 'not an object', errors: [{ path: '/x', message: 'must be object' }], receivedAt: '2026-01-01T00:00:01.002Z', batchId: 'b00000001', index: 2 },
+      {
+        record: [1, 2],
+        errors: [{ path: '/x', message: 'must be object' }],
+        receivedAt: '2026-01-01T00:00:02.000Z',
+        batchId: 'b00000002',
+        index: 0,
+      },
+      {
+        record: 'not an object',
+        errors: [{ path: '/x', message: 'must be object' }],
+        receivedAt: '2026-01-01T00:00:01.002Z',
+        batchId: 'b00000001',
+        index: 2,
+      },
     ]);
     expect((await warehouse.preview(users, 'raw', 1)).total).toBe(0);
   });
@@ -247,7 +319,13 @@ describe('DuckDbWarehouse', () => {
   describe('malformed objects raise and record nothing', () => {
     const cases: Array<[string, Array<string | object>, number?]> = [
       ['a truncated line', [lakeRecord(users, 1, 0, row('e1', 'u1', 1)), '{"_id":"x","_batch_id":"b1","rec']],
-      ['a value of the wrong type', [lakeRecord(users, 1, 0, row('e1', 'u1', 1)), lakeRecord(users, 1, 1, row('e2', 'u1', 1, 'n', { version: 'seven' }))]],
+      [
+        'a value of the wrong type',
+        [
+          lakeRecord(users, 1, 0, row('e1', 'u1', 1)),
+          lakeRecord(users, 1, 1, row('e2', 'u1', 1, 'n', { version: 'seven' })),
+        ],
+      ],
       ['a bad timestamp', [lakeRecord(users, 1, 0, row('e1', 'u1', 1, 'n', { seen_at: 'yesterday' }))]],
       ['a line that is not an object', [lakeRecord(users, 1, 0, row('e1', 'u1', 1)), '[1,2,3]']],
       ['fewer rows than were written', [lakeRecord(users, 1, 0, row('e1', 'u1', 1))], 2],
@@ -282,7 +360,15 @@ describe('DuckDbWarehouse', () => {
         await expect(warehouse.createStream(stream)).rejects.toBeInstanceOf(InvalidInputError);
         await expect(warehouse.preview(stream, 'raw', 1)).rejects.toBeInstanceOf(InvalidInputError);
         await expect(warehouse.rejections(stream, 1)).rejects.toBeInstanceOf(InvalidInputError);
-        const obj = { tenant: stream.tenant, stream: stream.name, kind: 'raw' as const, key: 'k', path: '/dev/null', bytes: 0, records: 0 };
+        const obj = {
+          tenant: stream.tenant,
+          stream: stream.name,
+          kind: 'raw' as const,
+          key: 'k',
+          path: '/dev/null',
+          bytes: 0,
+          records: 0,
+        };
         await expect(warehouse.loadObject(obj, stream)).rejects.toBeInstanceOf(InvalidInputError);
       }
       await expect(warehouse.loadedKeys(name)).rejects.toBeInstanceOf(InvalidInputError);
@@ -298,12 +384,24 @@ describe('DuckDbWarehouse', () => {
       for (const stream of fields) {
         await expect(warehouse.createStream(stream)).rejects.toBeInstanceOf(InvalidInputError);
       }
-      await expect(warehouse.preview(makeStream(), 'raw; DROP' as 'raw', 1)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(warehouse.preview(makeStream(), 'raw; DROP' as 'raw', 1)).rejects.toBeInstanceOf(
+        InvalidInputError,
+      );
       await expect(warehouse.preview(makeStream(), 'raw', -1)).rejects.toBeInstanceOf(InvalidInputError);
       const stream = makeStream();
-      const obj = { tenant: 'acme', stream: 'events', kind: 'raw' as const, key: 'k', path: '/tmp/*.ndjson', bytes: 0, records: 0 };
+      const obj = {
+        tenant: 'acme',
+        stream: 'events',
+        kind: 'raw' as const,
+        key: 'k',
+        path: '/tmp/*.ndjson',
+        bytes: 0,
+        records: 0,
+      };
       await expect(warehouse.loadObject(obj, stream)).rejects.toBeInstanceOf(InvalidInputError);
-      await expect(warehouse.loadObject({ ...obj, path: '/dev/null', stream: 'other' }, stream)).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(
+        warehouse.loadObject({ ...obj, path: '/dev/null', stream: 'other' }, stream),
+      ).rejects.toBeInstanceOf(InvalidInputError);
       expect(await readdir(dir)).toEqual([]);
     });
   });

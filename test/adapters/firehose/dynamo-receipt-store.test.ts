@@ -39,7 +39,9 @@ describe('DynamoReceiptStore', () => {
 
   it('writes one item under the tenant, keyed by stream and batch, expiring in 7 days', async () => {
     await store.put(receipt);
-    const out = await dynamo.client.send(new GetItemCommand({ TableName: TABLE, Key: receiptKey('acme', 'orders', receipt.batchId) }));
+    const out = await dynamo.client.send(
+      new GetItemCommand({ TableName: TABLE, Key: receiptKey('acme', 'orders', receipt.batchId) }),
+    );
     expect(out.Item?.pk).toEqual({ S: 'TENANT#acme' });
     expect(out.Item?.sk).toEqual({ S: `BATCH#orders#${receipt.batchId}` });
     expect(out.Item?.expiresAt).toEqual({ N: String(NOW.getTime() / 1000 + 7 * 24 * 3600) });
@@ -60,12 +62,20 @@ describe('DynamoReceiptStore', () => {
 
   it('treats an expired receipt as gone before TTL deletion catches up', async () => {
     await store.put({ ...receipt, batchId: 'old' });
-    const later = new DynamoReceiptStore({ client: dynamo.client, tableName: TABLE, now: () => new Date(NOW.getTime() + 8 * 24 * 3600 * 1000) });
+    const later = new DynamoReceiptStore({
+      client: dynamo.client,
+      tableName: TABLE,
+      now: () => new Date(NOW.getTime() + 8 * 24 * 3600 * 1000),
+    });
     expect(await later.get('acme', 'orders', 'old')).toBeUndefined();
   });
 
   it('translates DynamoDB failures into DependencyUnavailableError with the cause', async () => {
-    const missing = new DynamoReceiptStore({ client: dynamo.client, tableName: 'no-such-table', now: () => NOW });
+    const missing = new DynamoReceiptStore({
+      client: dynamo.client,
+      tableName: 'no-such-table',
+      now: () => NOW,
+    });
     const putErr = await missing.put(receipt).catch((e: unknown) => e);
     expect(putErr).toBeInstanceOf(DependencyUnavailableError);
     expect((putErr as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });

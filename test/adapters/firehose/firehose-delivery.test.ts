@@ -5,7 +5,16 @@ import type { DynamoReceiptStore } from '../../../api/adapters/firehose/index.js
 import { DependencyUnavailableError, PayloadTooLargeError } from '../../../api/domain/errors.js';
 import { startFirehoseStub } from '../../support/firehose-stub.js';
 import type { FirehoseStub, StubCall, StubFault } from '../../support/firehose-stub.js';
-import { QUARANTINE_STREAM, RAW_STREAM, linesOf, makeBatch, makeDelivery, receiptStore, startDynamo, stubClient } from './harness.js';
+import {
+  QUARANTINE_STREAM,
+  RAW_STREAM,
+  linesOf,
+  makeBatch,
+  makeDelivery,
+  receiptStore,
+  startDynamo,
+  stubClient,
+} from './harness.js';
 import type { Dynamo } from './harness.js';
 
 const TABLE = 'tributary';
@@ -19,7 +28,10 @@ let impatient: FirehoseClient;
 let receipts: DynamoReceiptStore;
 
 beforeAll(async () => {
-  [dynamo, stub] = await Promise.all([startDynamo(TABLE), startFirehoseStub({ streams: [RAW_STREAM, QUARANTINE_STREAM] })]);
+  [dynamo, stub] = await Promise.all([
+    startDynamo(TABLE),
+    startFirehoseStub({ streams: [RAW_STREAM, QUARANTINE_STREAM] }),
+  ]);
   // Generous enough that a busy machine never times out a call by accident.
   client = stubClient(stub.endpoint, 10_000);
   // Short, so a hung call fails fast.
@@ -44,7 +56,8 @@ const firstMismatch = (a: string[], b: string[]): number => {
   return -1;
 };
 const callsTo = (streamName: string): StubCall[] => stub.calls.filter((c) => c.streamName === streamName);
-const ids = (calls: StubCall[]): string[] => calls.flatMap((c) => c.recordIds.filter((id): id is string => id !== undefined));
+const ids = (calls: StubCall[]): string[] =>
+  calls.flatMap((c) => c.recordIds.filter((id): id is string => id !== undefined));
 
 describe('FirehoseDelivery.append', () => {
   it('packs a batch into newline-terminated NDJSON records and stores a receipt of their RecordIds', async () => {
@@ -72,8 +85,12 @@ describe('FirehoseDelivery.append', () => {
     expect(status.pendingRecords).toBe(0);
     expect(status.lastDeliveredAt).toBe('2026-11-26T12:00:00.000Z');
     expect(await delivery.status('acme', 'other')).toEqual({ pendingRecords: 0, lastDeliveredAt: undefined });
-    const bytes = [...raw, ...callsTo(QUARANTINE_STREAM)].flatMap((c) => c.records).reduce((s, r) => s + r.length, 0);
-    expect(metrics.adds).toEqual([{ tenant: 'acme', stream: 'orders', delta: { deliveredObjects: 2, deliveredBytes: bytes } }]);
+    const bytes = [...raw, ...callsTo(QUARANTINE_STREAM)]
+      .flatMap((c) => c.records)
+      .reduce((s, r) => s + r.length, 0);
+    expect(metrics.adds).toEqual([
+      { tenant: 'acme', stream: 'orders', delta: { deliveredObjects: 2, deliveredBytes: bytes } },
+    ]);
   });
 
   it('sends rejects to the quarantine stream only', async () => {
@@ -84,7 +101,11 @@ describe('FirehoseDelivery.append', () => {
     const quarantine = callsTo(QUARANTINE_STREAM);
     expect(quarantine).toHaveLength(1);
     expect(linesOf(quarantine[0].records)).toEqual(batch.rejects);
-    expect(JSON.parse(linesOf(quarantine[0].records)[0])).toMatchObject({ _tenant: 'acme', _stream: 'orders', errors: [{ path: '/n' }] });
+    expect(JSON.parse(linesOf(quarantine[0].records)[0])).toMatchObject({
+      _tenant: 'acme',
+      _stream: 'orders',
+      errors: [{ path: '/n' }],
+    });
   });
 
   it('splits a large batch into calls within 4 MiB and records within 1000 KiB, never splitting a line', async () => {
@@ -116,7 +137,11 @@ describe('FirehoseDelivery.append', () => {
 
   it('splits at 500 records per call', async () => {
     // One line per record, 1,201 records: the call limit, not the byte limit, decides.
-    const { delivery } = makeDelivery({ client, receipts, limits: { ...FIREHOSE_LIMITS, maxRecordBytes: 400 } });
+    const { delivery } = makeDelivery({
+      client,
+      receipts,
+      limits: { ...FIREHOSE_LIMITS, maxRecordBytes: 400 },
+    });
     const batch = makeBatch({ records: 1201, pad: 150 });
     await delivery.append(batch);
     const raw = callsTo(RAW_STREAM);
@@ -141,7 +166,13 @@ describe('FirehoseDelivery.append', () => {
     expect(clock.sleeps).toEqual([25]);
 
     const receipt = await delivery.receipt('acme', 'orders', batch.batchId);
-    expect(receipt?.objects).toEqual([first.recordIds[0], retry.recordIds[0], first.recordIds[2], retry.recordIds[1], first.recordIds[4]]);
+    expect(receipt?.objects).toEqual([
+      first.recordIds[0],
+      retry.recordIds[0],
+      first.recordIds[2],
+      retry.recordIds[1],
+      first.recordIds[4],
+    ]);
   });
 
   const transient: Array<[string, StubFault]> = [
@@ -150,7 +181,10 @@ describe('FirehoseDelivery.append', () => {
     ['a hung call (request timeout)', { kind: 'hang' }],
   ];
   it.each(transient)('retries after %s, then succeeds', async (_name, fault) => {
-    const { delivery, clock } = makeDelivery({ client: fault.kind === 'hang' ? impatient : client, receipts });
+    const { delivery, clock } = makeDelivery({
+      client: fault.kind === 'hang' ? impatient : client,
+      receipts,
+    });
     const batch = makeBatch({ records: 20, rejects: 1 });
     stub.fail(fault, 2);
     await delivery.append(batch);
@@ -158,14 +192,31 @@ describe('FirehoseDelivery.append', () => {
     // Two calls per round (raw and quarantine), the first two rounds both faulted... in whichever order
     // the calls reached the stub; the third round delivers.
     expect(stub.calls.filter((c) => c.outcome === fault.kind)).toHaveLength(2);
-    expect(linesOf(callsTo(RAW_STREAM).filter((c) => c.outcome === 'ok').flatMap((c) => c.records))).toEqual(batch.records);
-    expect(linesOf(callsTo(QUARANTINE_STREAM).filter((c) => c.outcome === 'ok').flatMap((c) => c.records))).toEqual(batch.rejects);
+    expect(
+      linesOf(
+        callsTo(RAW_STREAM)
+          .filter((c) => c.outcome === 'ok')
+          .flatMap((c) => c.records),
+      ),
+    ).toEqual(batch.records);
+    expect(
+      linesOf(
+        callsTo(QUARANTINE_STREAM)
+          .filter((c) => c.outcome === 'ok')
+          .flatMap((c) => c.records),
+      ),
+    ).toEqual(batch.rejects);
     expect(clock.sleeps).toHaveLength(1);
     expect((await delivery.receipt('acme', 'orders', batch.batchId))?.objects).toHaveLength(2);
   });
 
   it('backs off exponentially with full jitter until the budget is spent, then fails with nothing stored', async () => {
-    const { delivery, clock, metrics } = makeDelivery({ client, receipts, retryBudgetMs: 3_000, random: () => 0.99 });
+    const { delivery, clock, metrics } = makeDelivery({
+      client,
+      receipts,
+      retryBudgetMs: 3_000,
+      random: () => 0.99,
+    });
     const batch = makeBatch({ records: 5 });
     stub.fail({ kind: 'throttle' }, Infinity);
 
@@ -177,7 +228,9 @@ describe('FirehoseDelivery.append', () => {
 
     const caps = [50, 100, 200, 400, 800, 1000, 1000];
     expect(clock.sleeps.length).toBeGreaterThan(3);
-    clock.sleeps.forEach((ms, attempt) => expect(ms).toBeCloseTo(0.99 * caps[Math.min(attempt, caps.length - 1)], 6));
+    clock.sleeps.forEach((ms, attempt) =>
+      expect(ms).toBeCloseTo(0.99 * caps[Math.min(attempt, caps.length - 1)], 6),
+    );
     expect(clock.sleeps.reduce((a, b) => a + b, 0)).toBeLessThan(3_000);
     expect(stub.calls).toHaveLength(clock.sleeps.length + 1);
 
@@ -270,7 +323,11 @@ describe('FirehoseDelivery.append', () => {
     const batch = makeBatch({ records: 0 });
     await delivery.append(batch);
     expect(stub.calls).toEqual([]);
-    expect(await delivery.receipt('acme', 'orders', batch.batchId)).toMatchObject({ state: 'delivered', objects: [], accepted: 0 });
+    expect(await delivery.receipt('acme', 'orders', batch.batchId)).toMatchObject({
+      state: 'delivered',
+      objects: [],
+      accepted: 0,
+    });
   });
 });
 
@@ -281,6 +338,8 @@ describe('FirehoseDelivery lifecycle', () => {
     const pending = delivery.append(makeBatch({ records: 3 }));
     await delivery.close();
     await expect(pending).resolves.toBeUndefined();
-    await expect(delivery.append(makeBatch({ records: 1 }))).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await expect(delivery.append(makeBatch({ records: 1 }))).rejects.toBeInstanceOf(
+      DependencyUnavailableError,
+    );
   });
 });

@@ -27,8 +27,14 @@ afterAll(async () => {
 });
 
 const put = (records: Buffer[], streamName = RAW_STREAM, via = client) =>
-  via.send(new PutRecordBatchCommand({ DeliveryStreamName: streamName, Records: records.map((Data) => ({ Data })) }));
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } });
+  via.send(
+    new PutRecordBatchCommand({ DeliveryStreamName: streamName, Records: records.map((Data) => ({ Data })) }),
+  );
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as Error & { $metadata?: { httpStatusCode?: number } },
+  );
 
 describe('firehose stub', () => {
   it('matches the limits the adapter packs to', () => {
@@ -39,7 +45,9 @@ describe('firehose stub', () => {
     const out = await put([Buffer.from('a\n'), Buffer.from('b\n')]);
     expect(out.FailedPutCount).toBe(0);
     expect(out.RequestResponses?.map((r) => typeof r.RecordId)).toEqual(['string', 'string']);
-    const single = await client.send(new PutRecordCommand({ DeliveryStreamName: RAW_STREAM, Record: { Data: Buffer.from('c\n') } }));
+    const single = await client.send(
+      new PutRecordCommand({ DeliveryStreamName: RAW_STREAM, Record: { Data: Buffer.from('c\n') } }),
+    );
     expect(single.RecordId).toEqual(expect.any(String));
     expect(stub.calls.map((c) => [c.operation, c.records.map(String)])).toEqual([
       ['PutRecordBatch', ['a\n', 'b\n']],
@@ -51,14 +59,21 @@ describe('firehose stub', () => {
     stub.fail({ kind: 'entries', fail: (_d, i) => i === 1 });
     const out = await put([Buffer.from('a'), Buffer.from('b'), Buffer.from('c')]);
     expect(out.FailedPutCount).toBe(1);
-    expect(out.RequestResponses?.[1]).toEqual({ ErrorCode: 'ServiceUnavailableException', ErrorMessage: 'Slow down.' });
+    expect(out.RequestResponses?.[1]).toEqual({
+      ErrorCode: 'ServiceUnavailableException',
+      ErrorMessage: 'Slow down.',
+    });
     expect(stub.delivered(RAW_STREAM).slice(-2).map(String)).toEqual(['a', 'c']);
   });
 
   it('enforces the hard limits with the errors AWS uses, which retrying cannot fix', async () => {
-    const tooMany = await failure(put(Array.from({ length: STUB_LIMITS.maxRecordsPerCall + 1 }, () => Buffer.from('x'))));
+    const tooMany = await failure(
+      put(Array.from({ length: STUB_LIMITS.maxRecordsPerCall + 1 }, () => Buffer.from('x'))),
+    );
     const tooLarge = await failure(put([Buffer.alloc(STUB_LIMITS.maxRecordBytes + 1, 0x61)]));
-    const callTooLarge = await failure(put(Array.from({ length: 5 }, () => Buffer.alloc(STUB_LIMITS.maxRecordBytes, 0x61))));
+    const callTooLarge = await failure(
+      put(Array.from({ length: 5 }, () => Buffer.alloc(STUB_LIMITS.maxRecordBytes, 0x61))),
+    );
     const missing = await failure(put([Buffer.from('x')], 'no-such-stream'));
     expect(tooMany).toMatchObject({ name: 'ValidationException' });
     expect(tooLarge).toMatchObject({ name: 'ValidationException' });
@@ -77,7 +92,10 @@ describe('firehose stub', () => {
     const throttled = await failure(put([Buffer.from('x')]));
     const broken = await failure(put([Buffer.from('x')]));
     const hung = await failure(put([Buffer.from('x')], RAW_STREAM, impatient));
-    expect(throttled).toMatchObject({ name: 'ServiceUnavailableException', $metadata: { httpStatusCode: 503 } });
+    expect(throttled).toMatchObject({
+      name: 'ServiceUnavailableException',
+      $metadata: { httpStatusCode: 503 },
+    });
     expect(broken?.$metadata?.httpStatusCode).toBe(500);
     expect(hung).toMatchObject({ name: 'TimeoutError' });
     for (const err of [throttled, broken, hung]) expect(isRetryable(err)).toBe(true);

@@ -4,7 +4,11 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import dynalite from 'dynalite';
 import { pino } from 'pino';
-import { DynamoReceiptStore, FirehoseDelivery, createFirehoseClient } from '../../../api/adapters/firehose/index.js';
+import {
+  DynamoReceiptStore,
+  FirehoseDelivery,
+  createFirehoseClient,
+} from '../../../api/adapters/firehose/index.js';
 import type { FirehoseDeliveryOptions } from '../../../api/adapters/firehose/index.js';
 import type { Counters, IngestBatch, Metrics, MinutePoint } from '../../../api/ports.js';
 
@@ -25,7 +29,11 @@ export async function startDynamo(tableName: string): Promise<Dynamo> {
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, credentials: CREDENTIALS });
+  const client = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: `http://127.0.0.1:${port}`,
+    credentials: CREDENTIALS,
+  });
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
@@ -96,14 +104,24 @@ export function makeDelivery(
   return { delivery, clock, metrics };
 }
 
-export function receiptStore(client: DynamoDBClient, tableName: string, now?: () => Date): DynamoReceiptStore {
+export function receiptStore(
+  client: DynamoDBClient,
+  tableName: string,
+  now?: () => Date,
+): DynamoReceiptStore {
   return new DynamoReceiptStore({ client, tableName, now });
 }
 
 let batchSeq = 0;
 
 /** A batch of LakeRecord lines; `pad` grows each record's payload. */
-export function makeBatch(opts: { records: number; rejects?: number; pad?: number; tenant?: string; stream?: string }): IngestBatch {
+export function makeBatch(opts: {
+  records: number;
+  rejects?: number;
+  pad?: number;
+  tenant?: string;
+  stream?: string;
+}): IngestBatch {
   const tenant = opts.tenant ?? 'acme';
   const stream = opts.stream ?? 'orders';
   const batchId = `b${String(++batchSeq).padStart(6, '0')}`;
@@ -133,7 +151,16 @@ export function makeBatch(opts: { records: number; rejects?: number; pad?: numbe
       errors: [{ path: '/n', message: 'is required' }],
     }),
   );
-  return { tenant, stream, batchId, receivedAt, schemaVersion: 1, buffering: { intervalSeconds: 1, sizeMiB: 5 }, records, rejects };
+  return {
+    tenant,
+    stream,
+    batchId,
+    receivedAt,
+    schemaVersion: 1,
+    buffering: { intervalSeconds: 1, sizeMiB: 5 },
+    records,
+    rejects,
+  };
 }
 
 /** The NDJSON lines inside packed Firehose records, in order. */

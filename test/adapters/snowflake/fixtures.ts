@@ -7,6 +7,9 @@ import type { SnowflakeSqlConfig } from '../../../api/adapters/snowflake/index.j
 import type { ObjectSchema } from '../../../api/domain/schema/types.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 
+/** Injection attempts, upper case, unicode, too long, empty, leading digit or underscore. */
+export const BAD_NAMES = ['a"; drop table x; --', 'Orders', 'ordérs', 'a'.repeat(64), '', '1abc', '_meta'];
+
 export const config: SnowflakeSqlConfig = {
   database: 'tributary',
   warehouse: 'tributary_wh',

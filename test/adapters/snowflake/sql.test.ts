@@ -11,7 +11,7 @@ import {
 import { lit } from '../../../api/adapters/snowflake/identifiers.js';
 import { InvalidInputError, SchemaIncompatibleError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
-import { config, evolved, expectGolden, ordersStream, plainStream } from './fixtures.js';
+import { BAD_NAMES, config, evolved, expectGolden, ordersStream, plainStream } from './fixtures.js';
 
 describe('Snowflake DDL (golden)', () => {
   it('creates a stream with dedupe, entity, clustering and PII', async () => {
@@ -143,8 +143,6 @@ describe('Snowflake DDL rules', () => {
     expect(() => copyHistorySql('acme', 'orders', "'); drop", config)).toThrow(InvalidInputError);
   });
 });
-
-export const BAD_NAMES = ['a"; drop table x; --', 'Orders', 'ordérs', 'a'.repeat(64), '', '1abc', '_meta'];
 
 describe('identifier validation', () => {
   const cases: Array<[string, (bad: string) => Stream]> = [

@@ -18,7 +18,7 @@ export const FORMAT_SAMPLES: Record<FormatName, { valid: string[]; invalid: stri
   },
 };
 
-const nullable = <T extends PrimitiveType>(t: T): fc.Arbitrary<T | T[]> => fc.oneof(fc.constant(t), fc.constant([t, 'null' as T]));
+const nullable = (t: PrimitiveType): fc.Arbitrary<PrimitiveType | PrimitiveType[]> => fc.oneof(fc.constant(t), fc.constant<PrimitiveType[]>([t, 'null']));
 
 function withNull(p: PropertySchema): PropertySchema {
   // A nullable enum must list null (parse insists on it).
