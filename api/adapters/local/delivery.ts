@@ -400,7 +400,8 @@ export class LocalDelivery implements Delivery {
     this.streamState(buf.tenant, buf.stream).lastDeliveredAt = at.toISOString();
     this.opts.metrics.add(buf.tenant, buf.stream, { deliveredObjects: 1, deliveredBytes: obj.bytes });
     this.objectUnits.set(obj.key, { unit: buf.unit, streamKey: streamKey(buf.tenant, buf.stream) });
-    this.loader.notify(obj);
+    // After close the notification is dropped; the next start's refresh finds the object.
+    if (!this.closed) this.loader.notify(obj);
   }
 
   /** Tracks an object found at start-up as pending until it is loaded. */

@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SnowflakeWarehouse, connectSnowflake } from '../../../api/adapters/snowflake/index.js';
+import { SnowflakeWarehouse, connectSnowflake, snowflakeWarehouseFromConfig } from '../../../api/adapters/snowflake/index.js';
+import { parseConfig } from '../../../api/config.js';
 import { DependencyUnavailableError, InvalidInputError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { SnowflakeStub } from '../../support/snowflake-stub.js';
@@ -257,6 +258,38 @@ describe('connecting', () => {
       expect(attempts).toBe(2);
       expect(stub.logins.map((l) => l.verified)).toEqual([false, false]);
       expect(stub.statements).toEqual([]);
+    } finally {
+      await warehouse.close();
+      await stub.close();
+    }
+  });
+});
+
+describe('snowflakeWarehouseFromConfig', () => {
+  it('needs the Snowflake settings in aws mode', () => {
+    expect(() => snowflakeWarehouseFromConfig(parseConfig({}), { logger: pino({ level: 'silent' }) })).toThrow(InvalidInputError);
+  });
+
+  it('connects with the configured key, account and access URL', async () => {
+    const stub = await SnowflakeStub.start({ publicKeyPem: publicKey });
+    const warehouse = snowflakeWarehouseFromConfig(
+      parseConfig({
+        SNOWFLAKE_ACCOUNT: 'acct',
+        SNOWFLAKE_USER: 'svc',
+        SNOWFLAKE_ROLE: 'tributary',
+        SNOWFLAKE_WAREHOUSE: 'tributary_wh',
+        SNOWFLAKE_DATABASE: 'tributary',
+        SNOWFLAKE_ACCESS_URL: stub.url,
+        SNOWFLAKE_PRIVATE_KEY: privateKey.replace(/\n/g, '\\n'),
+        TRIBUTARY_S3_BUCKET: 'tributary-lake',
+        TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION: 'tributary_lake',
+      }),
+      { logger: pino({ level: 'silent' }) },
+    );
+    try {
+      await warehouse.createStream(ordersStream());
+      expect(renderStatements(stub.statements)).toBe(await readGolden('create'));
+      expect(stub.logins).toEqual([{ account: 'acct', user: 'svc', authenticator: 'SNOWFLAKE_JWT', verified: true }]);
     } finally {
       await warehouse.close();
       await stub.close();

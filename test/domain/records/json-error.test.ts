@@ -35,7 +35,7 @@ describe('findJsonSyntaxProblem', () => {
           expect(problem.index).toBeLessThanOrEqual(text.length);
         }
       }),
-      { numRuns: 3000 },
+      { numRuns: 2000 },
     );
   });
 
@@ -54,8 +54,8 @@ describe('findJsonSyntaxProblem', () => {
     expect(findJsonSyntaxProblem('{"a":1 "b":2}')?.message).toBe("expected ',' or '}' after property value");
   });
 
-  it('validates 1M-deep nesting without recursion', () => {
-    const deep = '['.repeat(1_000_000) + ']'.repeat(1_000_000);
+  it('validates 200k-deep nesting without recursion', () => {
+    const deep = '['.repeat(200_000) + ']'.repeat(200_000);
     expect(findJsonSyntaxProblem(deep)).toBeUndefined();
     expect(findJsonSyntaxProblem(deep.slice(0, -1))?.message).toBe('unexpected end of input');
   });

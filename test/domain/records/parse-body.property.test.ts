@@ -48,7 +48,7 @@ describe('parseRecordsBody properties', () => {
           expect(out.records).toEqual(JSON.parse(JSON.stringify(recs)));
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 100 },
     );
   });
 

@@ -145,7 +145,7 @@ describe('parseRecordsBody: content encoding', () => {
   });
 
   it('stops a gzip bomb (100 MiB of zeros) while inflating', async () => {
-    const bomb = await gzippedZeros(100 * 1024 * 1024);
+    const bomb = gzippedZeros(100);
     const body = trackedStream(bomb, 1024);
     let inflated = 0;
     const e = await rejection(() =>
