@@ -1,4 +1,4 @@
-import { App, Aspects } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from './nag.js';
 import { DEFAULT_LAMBDA_OUTDIR } from './bundle.js';
@@ -54,6 +54,6 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
     glacierTransitionDays: glacierDays,
     snowflake,
   });
-  Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return { app, stack };
 }

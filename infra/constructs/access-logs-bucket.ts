@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from '../nag.js';
+import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
 
 export interface AccessLogsBucketProps {
@@ -33,11 +33,10 @@ export class AccessLogsBucket extends Construct {
         },
       ],
     });
-    NagSuppressions.addResourceSuppressions(this.bucket, [
-      {
-        id: 'AwsSolutions-S1',
-        reason: 'This is the access-log destination bucket itself; logging it into itself would create a feedback loop of log objects.',
-      },
-    ]);
+    acknowledge(
+      this.bucket,
+      'AwsSolutions-S1',
+      'This is the access-log destination bucket itself; logging it into itself would create a feedback loop of log objects.',
+    );
   }
 }

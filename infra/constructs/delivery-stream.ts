@@ -1,10 +1,11 @@
 import { ArnFormat, Aws, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from '../nag.js';
+import { acknowledge, wildcardResourceFinding } from '../nag.js';
 import { Construct } from 'constructs';
 
 /** Dynamic partitioning refuses smaller buffers. */
@@ -98,13 +99,14 @@ export class DeliveryStream extends Construct {
         }),
       ],
     });
-    NagSuppressions.addResourceSuppressions(policy, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'Firehose names objects itself (partition path + random suffix), so writes are granted on the object keys under this stream\'s own prefix and its error prefix only.',
-        appliesTo: [{ regex: `/^Resource::<.*\\.Arn>\\/(errors\\/)?${props.prefix}\\/\\*$/g` }],
-      },
-    ]);
+    const bucketResource = props.bucket.node.defaultChild as CfnElement;
+    for (const suffix of [`/${props.prefix}/*`, `/errors/${props.prefix}/*`]) {
+      acknowledge(
+        policy,
+        wildcardResourceFinding(bucketResource, suffix),
+        'Firehose names objects itself (partition path + random suffix), so writes are granted on the object keys under this stream\'s own prefix and its error prefix only.',
+      );
+    }
 
     this.stream = new firehose.CfnDeliveryStream(this, 'Resource', {
       deliveryStreamType: 'DirectPut',

@@ -4,7 +4,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from '../nag.js';
+import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
 
 /** The ingest hot path; everything else (catalog, admin, queries, UI) goes to the api function. */
@@ -51,15 +51,10 @@ export class LoadBalancer extends Construct {
     });
     this.alb.addRedirect({ sourcePort: 80, sourceProtocol: elbv2.ApplicationProtocol.HTTP, targetPort: 443, targetProtocol: elbv2.ApplicationProtocol.HTTPS });
 
-    NagSuppressions.addResourceSuppressions(
+    acknowledge(
       this.alb,
-      [
-        {
-          id: 'AwsSolutions-EC23',
-          reason: 'Public ingestion endpoint: producers connect from anywhere on 443 (and 80, which only redirects to 443); authentication is per-tenant API keys.',
-        },
-      ],
-      true,
+      'AwsSolutions-EC23',
+      'Public ingestion endpoint: producers connect from anywhere on 443 (and 80, which only redirects to 443); authentication is per-tenant API keys.',
     );
   }
 }

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { NagSuppressions } from '../nag.js';
+import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
 
 export interface ServiceFunctionProps {
@@ -42,13 +42,6 @@ export class ServiceFunction extends Construct {
         }),
       ],
     });
-    NagSuppressions.addResourceSuppressions(logPolicy, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'Lambda creates one log stream per execution environment with generated names; the grant is limited to streams of this function\'s own log group.',
-        appliesTo: [{ regex: '/^Resource::<.*\\.Arn>$/g' }, { regex: '/^Resource::.*log-group:.*:\\*$/g' }],
-      },
-    ]);
 
     this.fn = new lambda.Function(this, 'Function', {
       description: props.description,
@@ -64,12 +57,11 @@ export class ServiceFunction extends Construct {
       environment: props.environment,
     });
     this.fn.node.addDependency(logPolicy);
-    NagSuppressions.addResourceSuppressions(this.fn, [
-      {
-        id: 'AwsSolutions-L1',
-        reason: 'Node.js 22 is pinned deliberately: the esbuild bundle targets node22 and the runtime moves only together with that target.',
-      },
-    ]);
+    acknowledge(
+      this.fn,
+      'AwsSolutions-L1',
+      'Node.js 22 is pinned deliberately: the esbuild bundle targets node22 and the runtime moves only together with that target.',
+    );
   }
 
   addToRolePolicy(statement: iam.PolicyStatement): void {

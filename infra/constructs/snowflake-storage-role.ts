@@ -1,7 +1,8 @@
+import type { CfnElement } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import { NagSuppressions } from '../nag.js';
+import { acknowledge, wildcardResourceFinding } from '../nag.js';
 import { Construct } from 'constructs';
 
 export interface SnowflakeStorageRoleProps {
@@ -53,12 +54,12 @@ export class SnowflakeStorageRole extends Construct {
         }),
       ],
     });
-    NagSuppressions.addResourceSuppressions(policy, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason: 'Snowpipe reads whatever object Firehose wrote under the loaded prefixes; reads are limited to those prefixes of the lake bucket.',
-        appliesTo: props.prefixes.map((p) => ({ regex: `/^Resource::<.*\\.Arn>\\/${p}\\/\\*$/g` })),
-      },
-    ]);
+    for (const prefix of props.prefixes) {
+      acknowledge(
+        policy,
+        wildcardResourceFinding(props.bucket.node.defaultChild as CfnElement, `/${prefix}/*`),
+        'Snowpipe reads whatever object Firehose wrote under the loaded prefixes; reads are limited to those prefixes of the lake bucket.',
+      );
+    }
   }
 }
