@@ -24,6 +24,7 @@ export const ConfigSchema = z.object({
   TRIBUTARY_TABLE_NAME: z.string().optional(),
   TRIBUTARY_DYNAMODB_ENDPOINT: z.string().url().optional(),
   TRIBUTARY_FIREHOSE_STREAM: z.string().optional(),
+  TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: z.string().optional(),
   TRIBUTARY_FIREHOSE_ENDPOINT: z.string().url().optional(),
   TRIBUTARY_RETRY_BUDGET_MS: int(8_000),
   SNOWFLAKE_ACCOUNT: z.string().optional(),
@@ -51,7 +52,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const config = result.data;
   if (config.TRIBUTARY_MODE === 'aws') {
-    const missing = (['AWS_REGION', 'TRIBUTARY_TABLE_NAME', 'TRIBUTARY_FIREHOSE_STREAM'] as const).filter((k) => !config[k]);
+    const missing = (['AWS_REGION', 'TRIBUTARY_TABLE_NAME', 'TRIBUTARY_FIREHOSE_STREAM', 'TRIBUTARY_FIREHOSE_QUARANTINE_STREAM'] as const).filter((k) => !config[k]);
     if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required when TRIBUTARY_MODE=aws`).join('\n')}`);
   }
   return config;

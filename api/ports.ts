@@ -127,8 +127,8 @@ export interface PreviewResult {
 export interface Warehouse {
   /** Creates the raw table, quarantine table and layer views/tables. Idempotent. */
   createStream(stream: Stream): Promise<void>;
-  /** The DDL that evolving `from` into `to` would run; pure, for dry runs. */
-  planEvolution(from: Stream, to: Stream): string[];
+  /** The DDL that evolving `from` into `to` would run, without running it (dry runs). */
+  planEvolution(from: Stream, to: Stream): string[] | Promise<string[]>;
   /** Runs that DDL. Must complete before any record of `to.version` is acknowledged. */
   evolveStream(from: Stream, to: Stream): Promise<void>;
   /** Newest first; each row has the record's fields plus _id, _batch_id, _received_at, _schema_version. */

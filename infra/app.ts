@@ -1,9 +1,13 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, Validations } from 'aws-cdk-lib';
 import { CURRENTLY_RECOMMENDED_FLAGS } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from './nag.js';
 import { DEFAULT_LAMBDA_OUTDIR } from './bundle.js';
 import { TributaryStack } from './stack.js';
 import type { SnowflakeSettings } from './stack.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const DEFAULT_STACK_NAME = 'Tributary';
 export const DEFAULT_REGION = 'us-east-1';
@@ -14,6 +18,11 @@ export interface BuildAppOptions {
   /** Cloud assembly directory. Defaults to cdk.out. */
   outdir?: string;
   stackName?: string;
+  /**
+   * Run CDK's built-in CloudFormation template validation (cfn-lint rules) on synth. Thorough but
+   * slow (~30 s here); tests turn it off. `CDK_VALIDATION=false` disables it too.
+   */
+  cloudFormationValidation?: boolean;
   /** Where settings come from (region, account, SNOWFLAKE_*, glacier days); defaults to process.env. */
   env?: Record<string, string | undefined>;
 }
@@ -29,7 +38,11 @@ export interface BuiltApp {
  */
 export function buildApp(options: BuildAppOptions = {}): BuiltApp {
   const env = options.env ?? process.env;
-  const app = new App({ outdir: options.outdir ?? 'cdk.out', context: { ...CURRENTLY_RECOMMENDED_FLAGS } });
+  const app = new App({
+    outdir: options.outdir ?? path.join(repoRoot, 'cdk.out'),
+    context: { ...CURRENTLY_RECOMMENDED_FLAGS },
+    builtinCloudFormationValidation: options.cloudFormationValidation ?? true,
+  });
   // The ALB access-log bucket policy names the region's ELB log-delivery account, so the region
   // must be concrete; the account may stay deploy-time.
   const region = env.CDK_DEFAULT_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;

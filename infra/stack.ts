@@ -14,6 +14,7 @@ import { LAKE_PREFIXES, LakeBucket } from './constructs/lake-bucket.js';
 import { LoadBalancer } from './constructs/load-balancer.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { SnowflakeStorageRole } from './constructs/snowflake-storage-role.js';
+import { acknowledge } from './nag.js';
 
 /** Non-secret Snowflake connection settings, handed to the functions as SNOWFLAKE_* variables. */
 export interface SnowflakeSettings {
@@ -46,6 +47,18 @@ export interface TributaryStackProps extends StackProps {
  * to fit instead of letting the ALB answer 502.
  */
 export const ALB_LAMBDA_MAX_BODY_BYTES = 1_000_000;
+
+/** What a function does with catalog items (reads, conditional writes, transactions). */
+export const CATALOG_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
 
 /** Tributary in AWS mode: Hono on Lambda behind an ALB, Firehose → S3 → Snowpipe → Snowflake, catalog in DynamoDB. */
 export class TributaryStack extends Stack {
@@ -183,8 +196,18 @@ export class TributaryStack extends Stack {
         resources: [this.rawStream.streamArn, this.quarantineStream.streamArn],
       }),
     );
-    this.table.grantReadWriteData(this.ingest.role);
-    this.table.grantReadWriteData(this.api.role);
+    // Item-level access only: no stream reads, no table management.
+    this.ingest.addToRolePolicy(
+      new iam.PolicyStatement({ sid: 'CatalogItems', actions: [...CATALOG_ITEM_ACTIONS], resources: [this.table.tableArn] }),
+    );
+    this.api.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'CatalogItems',
+        // Administrative listings page through the whole catalog.
+        actions: [...CATALOG_ITEM_ACTIONS, 'dynamodb:Scan'],
+        resources: [this.table.tableArn],
+      }),
+    );
     this.api.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadSnowflakeKey',
@@ -222,6 +245,12 @@ export class TributaryStack extends Stack {
       loadBalancer: this.loadBalancer.alb,
       thresholds: props.alarmThresholds,
     });
+
+    acknowledge(
+      this,
+      'CloudFormation-Validate::W2509',
+      'SnowflakeKeySecretArn is the ARN of the secret, not the secret: echoing it is harmless and NoEcho would only hide it from operators.',
+    );
 
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.alb.loadBalancerDnsName });
     new CfnOutput(this, 'CatalogTableName', { value: this.table.tableName });

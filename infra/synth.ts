@@ -1,27 +1,32 @@
+import path from 'node:path';
 import { ensureLambdaBundle } from './bundle.js';
 import { buildApp } from './app.js';
 
-interface NagFinding {
-  level: string;
-  path: string;
-  message: string;
-}
-
-/** Synthesizes the cloud assembly into cdk.out without the CDK CLI; exits 1 on cdk-nag errors. */
+/**
+ * Synthesizes the cloud assembly into cdk.out without the CDK CLI or Docker. cdk-nag runs as a CDK
+ * validation plugin: any unacknowledged AwsSolutions finding (error or warning) makes synth throw,
+ * and this script exits 1. Set CDK_VALIDATION=false to skip the slower cfn-lint template checks.
+ */
 async function main(): Promise<void> {
-  const lambdaBundleDir = await ensureLambdaBundle();
+  const bundleDir = process.env.TRIBUTARY_LAMBDA_BUNDLE_DIR ? path.resolve(process.env.TRIBUTARY_LAMBDA_BUNDLE_DIR) : undefined;
+  const lambdaBundleDir = await ensureLambdaBundle({ outdir: bundleDir });
   const { app, stack } = buildApp({ lambdaBundleDir });
-  const assembly = app.synth();
+  let assembly;
+  try {
+    assembly = app.synth();
+  } catch (err) {
+    // CDK has already printed the validation report (cdk-nag findings) to stderr.
+    console.error(err instanceof Error ? err.message : err);
+    console.error('synth failed: fix or acknowledge (with a reason) every finding above');
+    process.exitCode = 1;
+    return;
+  }
   const artifact = assembly.getStackArtifact(stack.artifactId);
-
-  const findings: NagFinding[] = artifact.messages
-    .filter((m) => m.level === 'error' || m.level === 'warning')
-    .map((m) => ({ level: m.level, path: m.id, message: String(m.entry.data) }));
-  for (const f of findings) console.error(`[${f.level}] ${f.path}\n  ${f.message.split('\n')[0]}`);
-
-  const errors = findings.filter((f) => f.level === 'error');
-  const warnings = findings.filter((f) => f.level === 'warning');
-  console.log(`synthesized ${artifact.templateFile} into ${assembly.directory} (${errors.length} errors, ${warnings.length} warnings)`);
+  const resources = Object.keys((artifact.template as { Resources?: object }).Resources ?? {}).length;
+  const errors = artifact.messages.filter((m) => m.level === 'error');
+  for (const m of errors) console.error(`[error] ${m.id}: ${String(m.entry.data)}`);
+  console.log(`synthesized ${stack.stackName}: ${resources} resources → ${path.relative(process.cwd(), artifact.templateFullPath)}`);
+  console.log('cdk-nag AwsSolutions: no unacknowledged findings');
   if (errors.length > 0) process.exitCode = 1;
 }
 

@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
 
 export interface AccessLogsBucketProps {
@@ -33,10 +32,5 @@ export class AccessLogsBucket extends Construct {
         },
       ],
     });
-    acknowledge(
-      this.bucket,
-      'AwsSolutions-S1',
-      'This is the access-log destination bucket itself; logging it into itself would create a feedback loop of log objects.',
-    );
   }
 }

@@ -51,10 +51,12 @@ export class LoadBalancer extends Construct {
     });
     this.alb.addRedirect({ sourcePort: 80, sourceProtocol: elbv2.ApplicationProtocol.HTTP, targetPort: 443, targetProtocol: elbv2.ApplicationProtocol.HTTPS });
 
-    acknowledge(
-      this.alb,
-      'AwsSolutions-EC23',
-      'Public ingestion endpoint: producers connect from anywhere on 443 (and 80, which only redirects to 443); authentication is per-tenant API keys.',
-    );
+    for (const securityGroup of this.alb.connections.securityGroups) {
+      acknowledge(
+        securityGroup,
+        'AwsSolutions-EC23',
+        'Public ingestion endpoint: producers connect from anywhere on 443 (and 80, which only redirects to 443); authentication is per-tenant API keys.',
+      );
+    }
   }
 }

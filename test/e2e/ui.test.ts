@@ -49,6 +49,10 @@ async function unlabelledControls(): Promise<string[]> {
   );
 }
 
+function h1(name: string | RegExp): Locator {
+  return page.getByRole('heading', { level: 1, name, exact: typeof name === 'string' ? true : undefined });
+}
+
 async function signIn(key: string): Promise<void> {
   await page.getByLabel('API key').fill(key);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -91,6 +95,7 @@ describe('web console in headless Chromium', () => {
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
     page = await context.newPage();
+    page.setDefaultTimeout(20_000);
     // Anything but our own origin would break the "no network beyond the API" rule.
     await page.route(
       (url) => url.origin !== server.baseUrl,
@@ -108,7 +113,7 @@ describe('web console in headless Chromium', () => {
     const requests: string[] = [];
     page.on('request', (r) => requests.push(r.url()));
     await page.goto(`${server.baseUrl}/`);
-    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await h1('Sign in').waitFor();
     await shot('signin');
 
     await page.getByLabel('API key').fill('not-a-valid-key-at-all-000000000');
@@ -116,7 +121,7 @@ describe('web console in headless Chromium', () => {
     await waitForText(page.getByRole('alert'), 'not accepted');
 
     await signIn(ADMIN_KEY);
-    await page.getByRole('heading', { name: 'Tenants' }).waitFor();
+    await h1('Tenants').waitFor();
     expect(await page.evaluate(() => ({ local: localStorage.length, cookie: document.cookie }))).toEqual({ local: 0, cookie: '' });
     expect(await page.evaluate(() => sessionStorage.length)).toBe(1);
 
@@ -138,9 +143,9 @@ describe('web console in headless Chromium', () => {
 
   it('creates a stream through the UI as the tenant admin', async () => {
     await signIn(adminSecret);
-    await page.getByRole('heading', { name: 'Streams' }).waitFor();
+    await h1('Streams').waitFor();
     await page.getByRole('link', { name: 'Create stream' }).click();
-    await page.getByRole('heading', { name: 'Create a stream' }).waitFor();
+    await h1('Create a stream').waitFor();
 
     await page.getByLabel('Name', { exact: true }).fill('orders');
     await page.getByLabel('Description').fill('Web shop orders');
@@ -155,7 +160,7 @@ describe('web console in headless Chromium', () => {
     await shot('stream-create');
     await page.getByRole('button', { name: 'Create stream' }).click();
 
-    await page.getByRole('heading', { name: 'Stream orders' }).waitFor();
+    await h1('Stream orders').waitFor();
     await waitForText(page.getByTestId('schema-version'), '1');
   });
 
@@ -203,14 +208,14 @@ describe('web console in headless Chromium', () => {
     await row.waitFor();
     await waitForText(row.getByTestId('health'), /Fresh|Stale|Failing|Idle/);
     expect(await row.locator('canvas').count()).toBeGreaterThan(0);
-    await waitForText(row, '4/min');
+    await waitForText(row.getByTestId('received-hour'), /^\s*4 in the last hour/);
     await shot('streams');
   });
 
   it('evolves the schema only after a compatible dry run', async () => {
-    await page.getByRole('link', { name: 'orders' }).click();
+    await page.getByRole('link', { name: 'orders', exact: true }).click();
     await page.getByRole('link', { name: 'Evolve schema' }).click();
-    await page.getByRole('heading', { name: /Evolve schema of/ }).waitFor();
+    await h1(/Evolve schema of/).waitFor();
     const save = page.getByRole('button', { name: 'Save' });
     expect(await save.isDisabled()).toBe(true);
 
@@ -231,14 +236,14 @@ describe('web console in headless Chromium', () => {
     await waitForText(page.getByTestId('verdict'), 'Compatible');
     await save.click();
 
-    await page.getByRole('heading', { name: 'Stream orders' }).waitFor();
+    await h1('Stream orders').waitFor();
     await waitForText(page.getByTestId('schema-version'), '2');
     await waitForText(page.getByTestId('version-diff'), 'coupon');
   });
 
   it('shows an incompatible dry run with its violations and keeps Save disabled', async () => {
     await page.getByRole('link', { name: 'Evolve schema' }).click();
-    await page.getByRole('heading', { name: /Evolve schema of/ }).waitFor();
+    await h1(/Evolve schema of/).waitFor();
     const broken = { ...SCHEMA, properties: { ...SCHEMA.properties, amount: { type: 'string' } } };
     await page.getByLabel('Schema (JSON)').fill(JSON.stringify(broken, null, 2));
     await page.getByRole('button', { name: 'Dry run' }).click();
@@ -249,8 +254,8 @@ describe('web console in headless Chromium', () => {
   });
 
   it('creates a key whose secret is shown once, and refuses key management to a consumer', async () => {
-    await page.getByRole('link', { name: 'Keys' }).click();
-    await page.getByRole('heading', { name: 'API keys' }).waitFor();
+    await page.getByRole('link', { name: 'Keys', exact: true }).click();
+    await h1('API keys').waitFor();
     await page.getByLabel('Key name').fill('reader');
     await page.getByLabel('Role').selectOption('consumer');
     await page.getByRole('button', { name: 'Create key' }).click();
@@ -269,8 +274,8 @@ describe('web console in headless Chromium', () => {
 
     await signOut();
     await signIn(consumerSecret);
-    await page.getByRole('heading', { name: 'Streams' }).waitFor();
-    expect(await page.getByRole('link', { name: 'Keys' }).count()).toBe(0);
+    await h1('Streams').waitFor();
+    expect(await page.getByRole('link', { name: 'Keys', exact: true }).count()).toBe(0);
     await page.goto(`${server.baseUrl}/#/keys`);
     await waitForText(page.getByRole('alert'), 'Your key (role consumer) cannot manage keys');
     await shot('keys-forbidden');
@@ -279,7 +284,7 @@ describe('web console in headless Chromium', () => {
 
   it('revokes the key after confirmation', async () => {
     await signIn(adminSecret);
-    await page.getByRole('link', { name: 'Keys' }).click();
+    await page.getByRole('link', { name: 'Keys', exact: true }).click();
     const row = page.getByTestId('key-row-reader');
     await row.getByRole('button', { name: 'Revoke reader' }).click();
     await row.getByRole('button', { name: 'Cancel' }).click();
@@ -288,8 +293,8 @@ describe('web console in headless Chromium', () => {
     await waitForText(row, 'Revoked');
     expect((await api('GET', '/v1/me', consumerSecret)).status).toBe(401);
 
-    await page.getByRole('link', { name: 'Alerts' }).click();
-    await page.getByRole('heading', { name: 'Alerts' }).waitFor();
+    await page.getByRole('link', { name: 'Alerts', exact: true }).click();
+    await h1('Alerts').waitFor();
     await waitForText(page.locator('main'), /alerts? firing/);
     await shot('alerts');
   });

@@ -85,7 +85,11 @@ export class SnowflakeStub {
   /** Answers the next `times` statements matching `match` (default: every one) with `answer`. */
   on(match: RegExp | string | ((sql: string) => boolean), answer: StubAnswer, times = Infinity): void {
     const fn =
-      typeof match === 'function' ? match : typeof match === 'string' ? (sql: string) => sql.includes(match) : (sql: string) => match.test(sql);
+      typeof match === 'function'
+        ? match
+        : typeof match === 'string'
+          ? (sql: string) => sql.includes(match)
+          : (sql: string) => match.test(sql);
     this.scripts.push({ match: fn, answer, remaining: times });
   }
 
@@ -128,9 +132,19 @@ export class SnowflakeStub {
       case '/telemetry/send':
         return send(res, 200, { success: true, code: null, message: null, data: null });
       case '/session/token-request':
-        return send(res, 200, { success: false, code: '390114', message: 'Master token renewal is not supported by the stub.', data: null });
+        return send(res, 200, {
+          success: false,
+          code: '390114',
+          message: 'Master token renewal is not supported by the stub.',
+          data: null,
+        });
       default:
-        return send(res, 404, { success: false, code: '390404', message: `stub has no ${url.pathname}`, data: null });
+        return send(res, 404, {
+          success: false,
+          code: '390404',
+          message: `stub has no ${url.pathname}`,
+          data: null,
+        });
     }
   }
 
@@ -220,7 +234,12 @@ function tokenOf(req: IncomingMessage): string | undefined {
 }
 
 function sessionGone(): unknown {
-  return { success: false, code: '390112', message: 'Your session has expired. Please login again.', data: null };
+  return {
+    success: false,
+    code: '390112',
+    message: 'Your session has expired. Please login again.',
+    data: null,
+  };
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
@@ -228,7 +247,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   for await (const chunk of req) chunks.push(chunk as Buffer);
   let raw = Buffer.concat(chunks);
   if (raw.length === 0) return {};
-  if (req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b)) raw = gunzipSync(raw);
+  if (req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b))
+    raw = gunzipSync(raw);
   return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
 }
 

@@ -2,7 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
 import { ApiError, createApi } from './api.js';
 import { SessionContext, type Session } from './context.js';
-import { href, useRoute, type Route } from './router.js';
+import { href, navigate, useRoute, type Route } from './router.js';
 import { clearKey, loadKey, saveKey } from './session.js';
 import type { Me } from './types.js';
 import { SignIn } from './views/SignIn.js';
@@ -20,6 +20,13 @@ export function App() {
   const [auth, setAuth] = useState<Auth>(() => (loadKey() ? { state: 'checking' } : { state: 'signed-out' }));
   const [status, setStatus] = useState('');
   const route = useRoute();
+
+  // Status messages are announced, then cleared so the toast does not cover the page.
+  useEffect(() => {
+    if (!status) return;
+    const timer = setTimeout(() => setStatus(''), 8000);
+    return () => clearTimeout(timer);
+  }, [status]);
 
   const signOut = useCallback((message?: string) => {
     clearKey();
@@ -73,7 +80,15 @@ export function App() {
         {session && (
           <div class="identity">
             <span>{describe(session.me)}</span>
-            <button type="button" class="secondary" onClick={() => signOut('Signed out.')}>
+            <button
+              type="button"
+              class="secondary"
+              onClick={() => {
+                // The next key may see other things: start it on its home page.
+                navigate(href.home);
+                signOut('Signed out.');
+              }}
+            >
               Sign out
             </button>
           </div>

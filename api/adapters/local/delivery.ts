@@ -89,9 +89,11 @@ interface Range {
   key: string;
 }
 
-const bufferKey = (kind: ObjectKind, tenant: string, stream: string) => `${kind}\u0000${tenant}\u0000${stream}`;
+const bufferKey = (kind: ObjectKind, tenant: string, stream: string) =>
+  `${kind}\u0000${tenant}\u0000${stream}`;
 const streamKey = (tenant: string, stream: string) => `${tenant}\u0000${stream}`;
-const receiptKey = (tenant: string, stream: string, batchId: string) => `${tenant}\u0000${stream}\u0000${batchId}`;
+const receiptKey = (tenant: string, stream: string, batchId: string) =>
+  `${tenant}\u0000${stream}\u0000${batchId}`;
 
 /**
  * Local delivery: a group-committed write-ahead log, Firehose-style buffering into lake objects, and
@@ -117,6 +119,8 @@ export class LocalDelivery implements Delivery {
   private nextLsn = 1;
   private unpublishedBytes = 0;
   private started = false;
+  /** Appends are taken only once recovery has fixed the next log position. */
+  private accepting = false;
   /** While recovery re-buffers the log: no timers or flushes until every entry is accounted for. */
   private replaying = false;
   private closed = false;
@@ -188,6 +192,7 @@ export class LocalDelivery implements Delivery {
     this.flushAll();
     await this.settlePublishing();
     await this.refresh(listed);
+    this.accepting = !this.closed;
   }
 
   /** Re-buffers the parts of a logged entry that no published object covers. Returns parts replayed. */
@@ -248,8 +253,19 @@ export class LocalDelivery implements Delivery {
           failed.push(o);
           continue;
         }
-        const obj: LakeObject = { tenant, stream: o.stream, kind: o.kind, key: o.key, path: o.path, bytes: o.bytes, records: info.records };
-        const unit: Unit = { minReceivedAt: info.firstReceivedAt ?? new Date(this.now()).toISOString(), records: info.records };
+        const obj: LakeObject = {
+          tenant,
+          stream: o.stream,
+          kind: o.kind,
+          key: o.key,
+          path: o.path,
+          bytes: o.bytes,
+          records: info.records,
+        };
+        const unit: Unit = {
+          minReceivedAt: info.firstReceivedAt ?? new Date(this.now()).toISOString(),
+          records: info.records,
+        };
         this.track(obj, unit);
         this.loader.notify(obj);
       }
@@ -264,12 +280,18 @@ export class LocalDelivery implements Delivery {
   }
 
   append(batch: IngestBatch): Promise<void> {
-    if (!this.started || this.closed) return Promise.reject(new DependencyUnavailableError('delivery is not running'));
+    if (!this.accepting || this.closed)
+      return Promise.reject(new DependencyUnavailableError('delivery is not running'));
     const waiting = this.unpublishedBytes + this.wal.queuedBytes;
     if (waiting >= this.opts.highWatermarkBytes) {
-      return Promise.reject(new OverloadedError(`delivery buffers are full (${waiting} bytes not yet delivered)`, 1));
+      return Promise.reject(
+        new OverloadedError(`delivery buffers are full (${waiting} bytes not yet delivered)`, 1),
+      );
     }
-    if (this.wal.queuedBytes >= (this.opts.maxQueueBytes ?? 64 * MiB) || this.wal.queuedEntries >= (this.opts.maxQueueEntries ?? 20_000)) {
+    if (
+      this.wal.queuedBytes >= (this.opts.maxQueueBytes ?? 64 * MiB) ||
+      this.wal.queuedEntries >= (this.opts.maxQueueEntries ?? 20_000)
+    ) {
       return Promise.reject(new OverloadedError('the delivery log is behind', 1));
     }
     const { frame, entry } = encodeEntry(this.nextLsn++, batch);
@@ -378,8 +400,14 @@ export class LocalDelivery implements Delivery {
         this.onPublished(buf, obj, at);
         return;
       } catch (err) {
-        const delay = Math.min(this.opts.retryMaxMs ?? 30_000, (this.opts.retryBaseMs ?? 250) * 2 ** (attempt - 1));
-        this.opts.logger.error({ err, tenant: buf.tenant, stream: buf.stream, attempt, retryInMs: delay }, 'publishing a lake object failed');
+        const delay = Math.min(
+          this.opts.retryMaxMs ?? 30_000,
+          (this.opts.retryBaseMs ?? 250) * 2 ** (attempt - 1),
+        );
+        this.opts.logger.error(
+          { err, tenant: buf.tenant, stream: buf.stream, attempt, retryInMs: delay },
+          'publishing a lake object failed',
+        );
         await this.sleep(delay);
       }
     }
@@ -446,7 +474,13 @@ export class LocalDelivery implements Delivery {
     let r = this.receipts.get(receiptKey(tenant, stream, batchId));
     if (!r) r = await this.receiptFromIndex(tenant, stream, batchId);
     if (!r) return undefined;
-    const base = { batchId: r.batchId, receivedAt: r.receivedAt, accepted: r.accepted, rejected: r.rejected, objects: [...r.objects] };
+    const base = {
+      batchId: r.batchId,
+      receivedAt: r.receivedAt,
+      accepted: r.accepted,
+      rejected: r.rejected,
+      objects: [...r.objects],
+    };
     if (r.pendingParts > 0) return { ...base, state: 'buffered' };
     const times = new Map<string, string>();
     const unknown: string[] = [];
@@ -468,7 +502,11 @@ export class LocalDelivery implements Delivery {
     return { ...base, state: 'loaded', loadedAt };
   }
 
-  private async receiptFromIndex(tenant: string, stream: string, batchId: string): Promise<ReceiptState | undefined> {
+  private async receiptFromIndex(
+    tenant: string,
+    stream: string,
+    batchId: string,
+  ): Promise<ReceiptState | undefined> {
     const lines = await this.receiptIndex.find(tenant, stream, batchId);
     const keys = new Set<string>();
     for (const l of lines) {
@@ -482,7 +520,15 @@ export class LocalDelivery implements Delivery {
     }
     if (keys.size === 0) return undefined;
     const l = lines[0];
-    return { tenant, batchId, receivedAt: l.at, accepted: l.a, rejected: l.r, pendingParts: 0, objects: [...keys] };
+    return {
+      tenant,
+      batchId,
+      receivedAt: l.at,
+      accepted: l.a,
+      rejected: l.r,
+      pendingParts: 0,
+      objects: [...keys],
+    };
   }
 
   async status(tenant: string, stream: string): Promise<DeliveryStatus> {

@@ -45,7 +45,13 @@ const KEY =
 export function parseObjectKey(key: string): ObjectKeyParts | undefined {
   const m = KEY.exec(key);
   if (!m || m[4] !== m[3]) return undefined;
-  return { kind: m[1] as ObjectKind, tenant: m[2], stream: m[3], firstLsn: Number(m[5]), lastLsn: Number(m[6]) };
+  return {
+    kind: m[1] as ObjectKind,
+    tenant: m[2],
+    stream: m[3],
+    firstLsn: Number(m[5]),
+    lastLsn: Number(m[6]),
+  };
 }
 
 /**
@@ -78,7 +84,9 @@ export class Lake {
   ): Promise<LakeObject> {
     const key = objectKey(parts, parts.at, parts.gzip);
     // Uncompressed objects go out as the logged chunks themselves (one writev, no copy).
-    const body = parts.gzip ? [await gzip(parts.chunks.length === 1 ? parts.chunks[0] : Buffer.concat(parts.chunks))] : parts.chunks;
+    const body = parts.gzip
+      ? [await gzip(parts.chunks.length === 1 ? parts.chunks[0] : Buffer.concat(parts.chunks))]
+      : parts.chunks;
     let bytes = 0;
     for (const c of body) bytes += c.length;
     const tmp = path.join(this.tmpDir, `${randomUUID()}.tmp`);
@@ -96,7 +104,8 @@ export class Lake {
       const fh = await fs.open(tmp, 'wx');
       try {
         const { bytesWritten } = await fh.writev(body);
-        if (bytesWritten !== bytes) throw new Error(`short write to ${tmp} (${bytesWritten} of ${bytes} bytes)`);
+        if (bytesWritten !== bytes)
+          throw new Error(`short write to ${tmp} (${bytesWritten} of ${bytes} bytes)`);
         await fh.datasync();
       } finally {
         await fh.close();

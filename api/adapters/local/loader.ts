@@ -87,7 +87,10 @@ export class Loader {
       this.opts.onError(obj, at, message);
       const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (job.attempts - 1));
       const jittered = Math.round(delay * (0.5 + Math.random() / 2));
-      this.opts.logger.warn({ err, object: obj.key, attempts: job.attempts, retryInMs: jittered }, 'load failed; will retry');
+      this.opts.logger.warn(
+        { err, object: obj.key, attempts: job.attempts, retryInMs: jittered },
+        'load failed; will retry',
+      );
       if (this.closed) return;
       job.timer = setTimeout(() => {
         job.timer = undefined;

@@ -73,9 +73,7 @@ export class WriteAheadLog {
   private bytesQueued = 0;
   private closed = false;
 
-  constructor(
-    private readonly opts: { dir: string; segmentBytes: number; fs: LogFs; logger: Logger },
-  ) {}
+  constructor(private readonly opts: { dir: string; segmentBytes: number; fs: LogFs; logger: Logger }) {}
 
   get queuedBytes(): number {
     return this.bytesQueued;
@@ -100,7 +98,10 @@ export class WriteAheadLog {
       const buf = await fs.readFile(file);
       const { entries, validBytes } = decodeFrames(buf);
       if (validBytes < buf.length) {
-        this.opts.logger.warn({ segment: name, droppedBytes: buf.length - validBytes }, 'truncating torn log tail');
+        this.opts.logger.warn(
+          { segment: name, droppedBytes: buf.length - validBytes },
+          'truncating torn log tail',
+        );
         const fh = await fs.open(file, 'r+');
         try {
           await fh.truncate(validBytes);
@@ -174,7 +175,8 @@ export class WriteAheadLog {
       const active = await this.activeFor(group[0].lsn);
       startSize = active.size;
       const { bytesWritten } = await active.fh.writev(group.map((p) => p.frame));
-      if (bytesWritten !== bytes) throw new Error(`short write to the delivery log (${bytesWritten} of ${bytes} bytes)`);
+      if (bytesWritten !== bytes)
+        throw new Error(`short write to the delivery log (${bytesWritten} of ${bytes} bytes)`);
       await active.fh.datasync();
       active.size += bytes;
       const id = active.seg.id;
@@ -198,7 +200,12 @@ export class WriteAheadLog {
 
   private async activeFor(firstLsn: number): Promise<{ seg: Segment; fh: LogFile; size: number }> {
     if (this.active) return this.active;
-    const seg: Segment = { id: firstLsn, file: path.join(this.opts.dir, segmentName(firstLsn)), pending: 0, sealed: false };
+    const seg: Segment = {
+      id: firstLsn,
+      file: path.join(this.opts.dir, segmentName(firstLsn)),
+      pending: 0,
+      sealed: false,
+    };
     const fh = await this.opts.fs.create(seg.file);
     try {
       // The new file's directory entry must be durable before anything in it is acknowledged.
@@ -223,7 +230,9 @@ export class WriteAheadLog {
     if (!active) return;
     this.active = undefined;
     active.seg.sealed = true;
-    await active.fh.close().catch((err: unknown) => this.opts.logger.warn({ err }, 'closing a log segment failed'));
+    await active.fh
+      .close()
+      .catch((err: unknown) => this.opts.logger.warn({ err }, 'closing a log segment failed'));
     this.maybeDelete(active.seg);
   }
 
@@ -248,7 +257,9 @@ export class WriteAheadLog {
     this.segments.delete(seg.id);
     const p = fs
       .unlink(seg.file)
-      .catch((err: unknown) => this.opts.logger.warn({ err, segment: seg.file }, 'deleting a published log segment failed'))
+      .catch((err: unknown) =>
+        this.opts.logger.warn({ err, segment: seg.file }, 'deleting a published log segment failed'),
+      )
       .finally(() => this.deletions.delete(p));
     this.deletions.add(p);
   }

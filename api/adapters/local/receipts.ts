@@ -113,13 +113,17 @@ export class ReceiptIndex {
       const m = FILE.exec(name);
       if (!m) continue;
       const start = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]));
-      if (start + HOUR_MS < cutoff && name !== this.current?.name) await fs.rm(path.join(this.dir, name), { force: true });
+      if (start + HOUR_MS < cutoff && name !== this.current?.name)
+        await fs.rm(path.join(this.dir, name), { force: true });
     }
   }
 
   /** Every line for the batch, scanning the retained files (for receipts no longer in memory). */
   async find(tenant: string, stream: string, batchId: string): Promise<ReceiptLine[]> {
-    const names = (await fs.readdir(this.dir)).filter((n) => FILE.test(n)).sort().reverse();
+    const names = (await fs.readdir(this.dir))
+      .filter((n) => FILE.test(n))
+      .sort()
+      .reverse();
     const out: ReceiptLine[] = [];
     for (const name of names) {
       const rl = createInterface({ input: createReadStream(path.join(this.dir, name)), crlfDelay: Infinity });

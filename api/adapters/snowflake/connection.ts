@@ -56,7 +56,9 @@ export async function connectSnowflake(opts: SnowflakeConnectOptions): Promise<S
   } catch (err) {
     throw new DependencyUnavailableError('Could not connect to Snowflake', 5, { cause: err });
   }
-  const parameters = opts.statementTimeoutSeconds ? { STATEMENT_TIMEOUT_IN_SECONDS: opts.statementTimeoutSeconds } : undefined;
+  const parameters = opts.statementTimeoutSeconds
+    ? { STATEMENT_TIMEOUT_IN_SECONDS: opts.statementTimeoutSeconds }
+    : undefined;
   return {
     execute: (sqlText) => run(conn, sqlText, parameters),
     close: () =>
@@ -68,7 +70,11 @@ export async function connectSnowflake(opts: SnowflakeConnectOptions): Promise<S
   };
 }
 
-function run(conn: Connection, sqlText: string, parameters: Record<string, unknown> | undefined): Promise<Row[]> {
+function run(
+  conn: Connection,
+  sqlText: string,
+  parameters: Record<string, unknown> | undefined,
+): Promise<Row[]> {
   return new Promise((resolve, reject) => {
     conn.execute({
       sqlText,
@@ -89,20 +95,26 @@ export async function resolvePrivateKey(opts: {
   region?: string;
 }): Promise<string> {
   if (opts.privateKey) return normalizePem(opts.privateKey);
-  if (!opts.secretArn) throw new DependencyUnavailableError('No Snowflake private key configured (SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_SECRET_ARN)');
+  if (!opts.secretArn)
+    throw new DependencyUnavailableError(
+      'No Snowflake private key configured (SNOWFLAKE_PRIVATE_KEY or SNOWFLAKE_PRIVATE_KEY_SECRET_ARN)',
+    );
   const client = opts.secrets ?? new SecretsManagerClient(opts.region ? { region: opts.region } : {});
   let secret: string | undefined;
   try {
     const out = await client.send(new GetSecretValueCommand({ SecretId: opts.secretArn }));
     secret = out.SecretString;
   } catch (err) {
-    throw new DependencyUnavailableError('Could not read the Snowflake key from Secrets Manager', 5, { cause: err });
+    throw new DependencyUnavailableError('Could not read the Snowflake key from Secrets Manager', 5, {
+      cause: err,
+    });
   }
   if (!secret) throw new DependencyUnavailableError('The Snowflake key secret has no string value');
   const trimmed = secret.trim();
   if (trimmed.startsWith('{')) {
     const parsed = JSON.parse(trimmed) as { privateKey?: unknown };
-    if (typeof parsed.privateKey !== 'string') throw new DependencyUnavailableError('The Snowflake key secret has no privateKey field');
+    if (typeof parsed.privateKey !== 'string')
+      throw new DependencyUnavailableError('The Snowflake key secret has no privateKey field');
     return normalizePem(parsed.privateKey);
   }
   return normalizePem(trimmed);

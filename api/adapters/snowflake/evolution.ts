@@ -30,7 +30,9 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
   prepare(from, cfg);
   const { o, cols } = prepare(to, cfg);
   if (from.tenant !== to.tenant || from.name !== to.name) {
-    throw new InvalidInputError('Cannot evolve one stream into another', [{ path: 'name', message: 'tenant and name must not change' }]);
+    throw new InvalidInputError('Cannot evolve one stream into another', [
+      { path: 'name', message: 'tenant and name must not change' },
+    ]);
   }
   const before = new Map(columnsOf(from.schema).map((c) => [c.name, c]));
   const added: Column[] = [];
@@ -40,7 +42,11 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
     const prev = before.get(c.name);
     if (!prev) added.push(c);
     else if (prev.type === 'integer' && c.type === 'number') widened.push(c);
-    else if (prev.type !== c.type) errors.push({ path: `schema.properties.${c.name}`, message: `cannot change ${prev.type} to ${c.type}` });
+    else if (prev.type !== c.type)
+      errors.push({
+        path: `schema.properties.${c.name}`,
+        message: `cannot change ${prev.type} to ${c.type}`,
+      });
   }
   if (errors.length) throw new SchemaIncompatibleError('Snowflake cannot apply this change', errors);
 
@@ -51,11 +57,13 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
 
   if (columnsChanged) {
     out.push(`ALTER PIPE ${o.rawPipe} SET PIPE_EXECUTION_PAUSED = TRUE`);
-    for (const c of added) out.push(`ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${col(c.name)} ${SQL_TYPES[c.type]}`);
+    for (const c of added)
+      out.push(`ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${col(c.name)} ${SQL_TYPES[c.type]}`);
     for (const c of widened) {
       const tmp = `"_WIDEN_${c.name.toUpperCase()}"`;
       // Unmasked first: the copy must read clear values whatever roles the service holds.
-      if (isPii(from, c.name)) out.push(`ALTER TABLE ${o.raw} MODIFY COLUMN ${col(c.name)} UNSET MASKING POLICY`);
+      if (isPii(from, c.name))
+        out.push(`ALTER TABLE ${o.raw} MODIFY COLUMN ${col(c.name)} UNSET MASKING POLICY`);
       out.push(
         `ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${tmp} FLOAT`,
         `UPDATE ${o.raw} SET ${tmp} = ${col(c.name)}::FLOAT`,
@@ -73,7 +81,9 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
 
   // Masking of the raw table: new PII columns, retyped PII columns, and PII no longer declared.
   const changedNames = new Set([...added, ...widened].map((c) => c.name));
-  const needMask = cols.filter((c) => isPii(to, c.name) && (changedNames.has(c.name) || !isPii(from, c.name)));
+  const needMask = cols.filter(
+    (c) => isPii(to, c.name) && (changedNames.has(c.name) || !isPii(from, c.name)),
+  );
   // A retired property keeps its column, and its mask with it: only a still-declared field can stop being PII.
   const declared = new Set(cols.map((c) => c.name));
   const dropMask = [...before.keys()].filter((f) => isPii(from, f) && !isPii(to, f) && declared.has(f));
@@ -87,7 +97,11 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
   }
 
   if (!same(from.clusterBy, to.clusterBy)) {
-    out.push(to.clusterBy.length ? `ALTER TABLE ${o.raw} CLUSTER BY (${list(to.clusterBy)})` : `ALTER TABLE ${o.raw} DROP CLUSTERING KEY`);
+    out.push(
+      to.clusterBy.length
+        ? `ALTER TABLE ${o.raw} CLUSTER BY (${list(to.clusterBy)})`
+        : `ALTER TABLE ${o.raw} DROP CLUSTERING KEY`,
+    );
   }
 
   if (layersChanged) {
@@ -97,8 +111,10 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
   } else {
     const layers = [...(to.dedupe ? [o.deduped] : []), ...(to.entity ? [o.entity] : [])];
     for (const t of layers) {
-      for (const c of needMask) out.push(setMask('DYNAMIC TABLE', t, col(c.name), o.maskPolicy(SQL_TYPES[c.type])));
-      for (const f of dropMask) out.push(`ALTER DYNAMIC TABLE ${t} MODIFY COLUMN ${col(f)} UNSET MASKING POLICY`);
+      for (const c of needMask)
+        out.push(setMask('DYNAMIC TABLE', t, col(c.name), o.maskPolicy(SQL_TYPES[c.type])));
+      for (const f of dropMask)
+        out.push(`ALTER DYNAMIC TABLE ${t} MODIFY COLUMN ${col(f)} UNSET MASKING POLICY`);
     }
   }
   return out;
@@ -106,6 +122,9 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
 
 function refreshFrom(to: Stream): string {
   const at = Date.parse(to.updatedAt);
-  if (Number.isNaN(at)) throw new InvalidInputError('Invalid stream', [{ path: 'updatedAt', message: 'must be an ISO-8601 time' }]);
+  if (Number.isNaN(at))
+    throw new InvalidInputError('Invalid stream', [
+      { path: 'updatedAt', message: 'must be an ISO-8601 time' },
+    ]);
   return new Date(at - REFRESH_MARGIN_MS).toISOString();
 }

@@ -18,14 +18,19 @@ export function checkName(value: unknown, path: string, errors: FieldError[]): v
 
 /** A validated domain name as a Snowflake identifier. Throws InvalidInputError on anything else. */
 export function ident(name: string): string {
-  if (!NAME_PATTERN.test(name)) throw new InvalidInputError(`Invalid identifier`, [{ path: 'name', message: 'must match ^[a-z][a-z0-9_]{0,62}$' }]);
+  if (!NAME_PATTERN.test(name))
+    throw new InvalidInputError(`Invalid identifier`, [
+      { path: 'name', message: 'must match ^[a-z][a-z0-9_]{0,62}$' },
+    ]);
   return `"${name.toUpperCase()}"`;
 }
 
 /** A configured object name (created outside Tributary, usually unquoted, hence upper-case). */
 export function configIdent(name: string, setting: string): string {
   if (!CONFIG_NAME_PATTERN.test(name)) {
-    throw new InvalidInputError(`Invalid Snowflake setting ${setting}`, [{ path: setting, message: 'must match ^[A-Za-z][A-Za-z0-9_]{0,254}$' }]);
+    throw new InvalidInputError(`Invalid Snowflake setting ${setting}`, [
+      { path: setting, message: 'must match ^[A-Za-z][A-Za-z0-9_]{0,254}$' },
+    ]);
   }
   return `"${name.toUpperCase()}"`;
 }

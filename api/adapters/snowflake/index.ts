@@ -5,6 +5,13 @@ export type { Row, SnowflakeConnectOptions, SnowflakeConnectionLike } from './co
 export { toDomainError } from './errors.js';
 export { DEFAULT_TARGET_LAG, lakePrefix, streamObjects, tenantObjects } from './names.js';
 export type { SnowflakeSqlConfig, StreamObjects, TenantObjects } from './names.js';
-export { createStreamSql, grantsSql, layersSql, maskingPolicySql, maskingSql, validateStream } from './sql.js';
+export {
+  createStreamSql,
+  grantsSql,
+  layersSql,
+  maskingPolicySql,
+  maskingSql,
+  validateStream,
+} from './sql.js';
 export { REFRESH_MARGIN_MS, evolveStreamSql } from './evolution.js';
 export { copyHistorySql, countSql, previewSql, rejectionsCountSql, rejectionsSql } from './queries.js';

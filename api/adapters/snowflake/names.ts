@@ -75,7 +75,8 @@ export function tenantObjects(tenant: string, cfg: SnowflakeSqlConfig): TenantOb
   const database = configIdent(cfg.database, 'database');
   const schema = qualify(database, ident(tenant));
   const targetLag = cfg.targetLag ?? DEFAULT_TARGET_LAG;
-  if (!TARGET_LAG_PATTERN.test(targetLag)) throw new InvalidSetting('targetLag', "must look like '1 minute' or be DOWNSTREAM");
+  if (!TARGET_LAG_PATTERN.test(targetLag))
+    throw new InvalidSetting('targetLag', "must look like '1 minute' or be DOWNSTREAM");
   if (!BUCKET_PATTERN.test(cfg.bucket)) throw new InvalidSetting('bucket', 'must be an S3 bucket name');
   const piiRole = role(cfg.piiRole, tenant, 'piiRole');
   return {

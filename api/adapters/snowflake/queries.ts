@@ -10,7 +10,9 @@ export const MAX_LIMIT = 10_000;
 
 function checkLimit(limit: number): number {
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-    throw new InvalidInputError('Invalid limit', [{ path: 'limit', message: `must be an integer from 1 to ${MAX_LIMIT}` }]);
+    throw new InvalidInputError('Invalid limit', [
+      { path: 'limit', message: `must be an integer from 1 to ${MAX_LIMIT}` },
+    ]);
   }
   return limit;
 }
@@ -19,7 +21,10 @@ function checkLimit(limit: number): number {
 export function layerTable(stream: Stream, layer: Layer, o: StreamObjects): string {
   if (layer === 'raw') return o.raw;
   if (layer === 'deduped') return stream.dedupe ? o.deduped : o.raw;
-  if (!stream.entity) throw new InvalidInputError('This stream has no entity layer', [{ path: 'layer', message: 'stream declares no entity key' }]);
+  if (!stream.entity)
+    throw new InvalidInputError('This stream has no entity layer', [
+      { path: 'layer', message: 'stream declares no entity key' },
+    ]);
   return o.entity;
 }
 
@@ -30,7 +35,11 @@ export function previewSql(stream: Stream, layer: Layer, limit: number, cfg: Sno
   const { o, cols } = prepare(stream, cfg);
   const select = [
     ...cols.map((c) =>
-      c.type === 'timestamp' ? asIso(col(c.name)) : c.type === 'date' ? `TO_VARCHAR(${col(c.name)}, 'YYYY-MM-DD') AS ${col(c.name)}` : col(c.name),
+      c.type === 'timestamp'
+        ? asIso(col(c.name))
+        : c.type === 'date'
+          ? `TO_VARCHAR(${col(c.name)}, 'YYYY-MM-DD') AS ${col(c.name)}`
+          : col(c.name),
     ),
     '"_EXTRA"',
     '"_ID"',
@@ -70,11 +79,17 @@ export function rejectionsCountSql(stream: Stream, cfg: SnowflakeSqlConfig): str
  * Per-file load outcomes of both pipes since `since` (COPY_HISTORY keeps 14 days). FILE_NAME is the lake
  * key, so receipts can match the objects a batch went into.
  */
-export function copyHistorySql(tenant: string, stream: string, since: string, cfg: SnowflakeSqlConfig): string {
+export function copyHistorySql(
+  tenant: string,
+  stream: string,
+  since: string,
+  cfg: SnowflakeSqlConfig,
+): string {
   ident(tenant);
   ident(stream);
   const at = Date.parse(since);
-  if (Number.isNaN(at)) throw new InvalidInputError('Invalid time', [{ path: 'since', message: 'must be an ISO-8601 time' }]);
+  if (Number.isNaN(at))
+    throw new InvalidInputError('Invalid time', [{ path: 'since', message: 'must be an ISO-8601 time' }]);
   const o = streamObjects(tenant, stream, cfg);
   const t = tenantObjects(tenant, cfg);
   const part = (kind: 'raw' | 'quarantine', table: string) =>
@@ -82,5 +97,10 @@ export function copyHistorySql(tenant: string, stream: string, since: string, cf
       `SELECT ${lit(kind)} AS "KIND", "FILE_NAME", ${asIso('"LAST_LOAD_TIME"')}, "ROW_COUNT", "ROW_PARSED", "ERROR_COUNT", "FIRST_ERROR_MESSAGE", "STATUS"`,
       `FROM TABLE(${t.database}.INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => ${lit(table)}, START_TIME => TO_TIMESTAMP_TZ(${lit(new Date(at).toISOString())})))`,
     ].join('\n');
-  return [part('raw', o.raw), 'UNION ALL', part('quarantine', o.quarantine), 'ORDER BY "LAST_LOAD_TIME"'].join('\n');
+  return [
+    part('raw', o.raw),
+    'UNION ALL',
+    part('quarantine', o.quarantine),
+    'ORDER BY "LAST_LOAD_TIME"',
+  ].join('\n');
 }

@@ -39,7 +39,8 @@ export function validateStream(stream: Stream): void {
   const mustExist = (field: string | undefined, path: string) => {
     if (field === undefined) return;
     checkName(field, path, errors);
-    if (NAME_OK(field) && !known.has(field)) errors.push({ path, message: `${field} is not a declared property` });
+    if (NAME_OK(field) && !known.has(field))
+      errors.push({ path, message: `${field} is not a declared property` });
   };
   stream.dedupe?.key.forEach((k, i) => mustExist(k, `dedupe.key.${i}`));
   stream.entity?.key.forEach((k, i) => mustExist(k, `entity.key.${i}`));
@@ -47,8 +48,10 @@ export function validateStream(stream: Stream): void {
   mustExist(stream.entity?.deleteField, 'entity.deleteField');
   stream.piiFields.forEach((f, i) => mustExist(f, `piiFields.${i}`));
   stream.clusterBy.forEach((f, i) => mustExist(f, `clusterBy.${i}`));
-  if (stream.dedupe && stream.dedupe.key.length === 0) errors.push({ path: 'dedupe.key', message: 'must not be empty' });
-  if (stream.entity && stream.entity.key.length === 0) errors.push({ path: 'entity.key', message: 'must not be empty' });
+  if (stream.dedupe && stream.dedupe.key.length === 0)
+    errors.push({ path: 'dedupe.key', message: 'must not be empty' });
+  if (stream.entity && stream.entity.key.length === 0)
+    errors.push({ path: 'entity.key', message: 'must not be empty' });
   if (errors.length) throw new InvalidInputError('Invalid name for Snowflake', errors);
 }
 
@@ -82,7 +85,12 @@ export function createStreamSql(stream: Stream, cfg: SnowflakeSqlConfig): string
 function tenantSql(o: StreamObjects): string[] {
   return [
     `CREATE SCHEMA IF NOT EXISTS ${o.schema}`,
-    [`CREATE FILE FORMAT IF NOT EXISTS ${o.fileFormat}`, `  TYPE = JSON`, `  STRIP_OUTER_ARRAY = FALSE`, `  COMPRESSION = AUTO`].join('\n'),
+    [
+      `CREATE FILE FORMAT IF NOT EXISTS ${o.fileFormat}`,
+      `  TYPE = JSON`,
+      `  STRIP_OUTER_ARRAY = FALSE`,
+      `  COMPRESSION = AUTO`,
+    ].join('\n'),
     [
       `CREATE STAGE IF NOT EXISTS ${o.stage}`,
       `  URL = ${o.bucketUrl}`,
@@ -104,7 +112,11 @@ function rawTableSql(stream: Stream, o: StreamObjects, cols: Column[]): string {
 }
 
 function quarantineTableSql(o: StreamObjects): string {
-  const lines = ['  "RECORD" VARIANT', '  "ERRORS" VARIANT', ...QUARANTINE_META.map((m) => `  ${m.column} ${m.type} NOT NULL`)];
+  const lines = [
+    '  "RECORD" VARIANT',
+    '  "ERRORS" VARIANT',
+    ...QUARANTINE_META.map((m) => `  ${m.column} ${m.type} NOT NULL`),
+  ];
   return `CREATE TABLE IF NOT EXISTS ${o.quarantine} (\n${lines.join(',\n')}\n)`;
 }
 
@@ -113,7 +125,13 @@ function quarantineTableSql(o: StreamObjects): string {
  * stream's own lake prefix with its trailing slash. ON_ERROR is explicit: a file with a bad line is
  * skipped whole and reported by COPY_HISTORY / VALIDATE_PIPE_LOAD.
  */
-export function pipeSql(stream: Stream, o: StreamObjects, cols: Column[], kind: 'raw' | 'quarantine', verb: string): string {
+export function pipeSql(
+  stream: Stream,
+  o: StreamObjects,
+  cols: Column[],
+  kind: 'raw' | 'quarantine',
+  verb: string,
+): string {
   const target = kind === 'raw' ? o.raw : o.quarantine;
   const pipe = kind === 'raw' ? o.rawPipe : o.quarantinePipe;
   const select =
@@ -159,7 +177,12 @@ export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create
   const { o } = prepare(stream, cfg);
   const verb = mode === 'create' ? 'CREATE DYNAMIC TABLE IF NOT EXISTS' : 'CREATE OR REPLACE DYNAMIC TABLE';
   const out: string[] = [];
-  const header = (name: string) => [`${verb} ${name}`, `  TARGET_LAG = ${o.targetLag}`, `  WAREHOUSE = ${o.warehouse}`, `  AS`];
+  const header = (name: string) => [
+    `${verb} ${name}`,
+    `  TARGET_LAG = ${o.targetLag}`,
+    `  WAREHOUSE = ${o.warehouse}`,
+    `  AS`,
+  ];
   if (stream.dedupe) {
     out.push(
       [
@@ -174,14 +197,28 @@ export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create
     const source = stream.dedupe ? o.deduped : o.raw;
     const { key, orderBy, deleteField } = stream.entity;
     // Ascending with NULLS FIRST makes the latest row last; reversed, it is row 1 (a NULL orderBy never wins).
-    const order = [...(orderBy ? [`${col(orderBy)} DESC NULLS LAST`] : []), '"_BATCH_ID" DESC', '"_INDEX" DESC'].join(', ');
-    const latest = [`SELECT *`, `FROM ${source}`, `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${list(key)} ORDER BY ${order}) = 1`];
+    const order = [
+      ...(orderBy ? [`${col(orderBy)} DESC NULLS LAST`] : []),
+      '"_BATCH_ID" DESC',
+      '"_INDEX" DESC',
+    ].join(', ');
+    const latest = [
+      `SELECT *`,
+      `FROM ${source}`,
+      `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${list(key)} ORDER BY ${order}) = 1`,
+    ];
     out.push(
       [
         ...header(o.entity),
         ...(deleteField
           ? // The tombstone must win first and then hide its entity, so the filter sits outside the QUALIFY.
-            [`  SELECT *`, `  FROM (`, ...latest.map((l) => `    ${l}`), `  )`, `  WHERE ${col(deleteField)} IS DISTINCT FROM TRUE`]
+            [
+              `  SELECT *`,
+              `  FROM (`,
+              ...latest.map((l) => `    ${l}`),
+              `  )`,
+              `  WHERE ${col(deleteField)} IS DISTINCT FROM TRUE`,
+            ]
           : latest.map((l) => `  ${l}`)),
       ].join('\n'),
     );
@@ -232,7 +269,12 @@ export function policiesSql(stream: Stream, o: StreamObjects, cols: Column[]): s
   );
 }
 
-export function setMask(kind: 'TABLE' | 'DYNAMIC TABLE', table: string, column: string, policy: string): string {
+export function setMask(
+  kind: 'TABLE' | 'DYNAMIC TABLE',
+  table: string,
+  column: string,
+  policy: string,
+): string {
   return `ALTER ${kind} ${table} MODIFY COLUMN ${column} SET MASKING POLICY ${policy} FORCE`;
 }
 
@@ -241,7 +283,9 @@ function rawMaskingSql(stream: Stream, o: StreamObjects, cols: Column[]): string
   if (stream.piiFields.length === 0) return [];
   return [
     ...policiesSql(stream, o, cols),
-    ...cols.filter((c) => stream.piiFields.includes(c.name)).map((c) => setMask('TABLE', o.raw, col(c.name), o.maskPolicy(SQL_TYPES[c.type]))),
+    ...cols
+      .filter((c) => stream.piiFields.includes(c.name))
+      .map((c) => setMask('TABLE', o.raw, col(c.name), o.maskPolicy(SQL_TYPES[c.type]))),
     setMask('TABLE', o.quarantine, '"RECORD"', o.maskPolicy('VARIANT')),
   ];
 }
@@ -254,7 +298,9 @@ function layerMaskingSql(stream: Stream, cfg: SnowflakeSqlConfig): string[] {
   const { o, cols } = prepare(stream, cfg);
   const layers = [...(stream.dedupe ? [o.deduped] : []), ...(stream.entity ? [o.entity] : [])];
   return layers.flatMap((t) =>
-    cols.filter((c) => stream.piiFields.includes(c.name)).map((c) => setMask('DYNAMIC TABLE', t, col(c.name), o.maskPolicy(SQL_TYPES[c.type]))),
+    cols
+      .filter((c) => stream.piiFields.includes(c.name))
+      .map((c) => setMask('DYNAMIC TABLE', t, col(c.name), o.maskPolicy(SQL_TYPES[c.type]))),
   );
 }
 

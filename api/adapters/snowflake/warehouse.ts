@@ -69,7 +69,10 @@ export class SnowflakeWarehouse implements Warehouse {
   async preview(stream: Stream, layer: Layer, limit: number): Promise<PreviewResult> {
     const select = previewSql(stream, layer, limit, this.opts.config);
     const count = countSql(stream, layer, this.opts.config);
-    const [totalRows, rows] = [await this.query(stream.tenant, count), await this.query(stream.tenant, select)];
+    const [totalRows, rows] = [
+      await this.query(stream.tenant, count),
+      await this.query(stream.tenant, select),
+    ];
     const cols = columnsOf(stream.schema);
     return {
       total: Number(totalRows[0]?.TOTAL ?? 0),
@@ -92,7 +95,10 @@ export class SnowflakeWarehouse implements Warehouse {
   async rejections(stream: Stream, limit: number): Promise<{ total: number; rejections: Rejection[] }> {
     const select = rejectionsSql(stream, limit, this.opts.config);
     const count = rejectionsCountSql(stream, this.opts.config);
-    const [totalRows, rows] = [await this.query(stream.tenant, count), await this.query(stream.tenant, select)];
+    const [totalRows, rows] = [
+      await this.query(stream.tenant, count),
+      await this.query(stream.tenant, select),
+    ];
     return {
       total: Number(totalRows[0]?.TOTAL ?? 0),
       rejections: rows.map((row) => ({
@@ -122,7 +128,12 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   /** When each of `keys` was loaded (successfully), for batch receipts. */
-  async loadedAt(tenant: string, stream: string, keys: string[], since?: string): Promise<Map<string, string>> {
+  async loadedAt(
+    tenant: string,
+    stream: string,
+    keys: string[],
+    since?: string,
+  ): Promise<Map<string, string>> {
     const wanted = new Set(keys);
     const out = new Map<string, string>();
     for (const e of await this.loadHistory(tenant, stream, since)) {
@@ -159,17 +170,27 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   /** In order, stopping at the first failure; every statement is idempotent, so a retry resumes safely. */
-  private async runAll(tenant: string, statements: string[], context: Record<string, unknown>): Promise<void> {
+  private async runAll(
+    tenant: string,
+    statements: string[],
+    context: Record<string, unknown>,
+  ): Promise<void> {
     const started = this.now().getTime();
     for (const [i, sql] of statements.entries()) {
       try {
         await this.query(tenant, sql);
       } catch (err) {
-        this.opts.logger.warn({ ...context, tenant, statement: i, of: statements.length, err }, 'snowflake DDL failed');
+        this.opts.logger.warn(
+          { ...context, tenant, statement: i, of: statements.length, err },
+          'snowflake DDL failed',
+        );
         throw err;
       }
     }
-    this.opts.logger.info({ ...context, tenant, statements: statements.length, ms: this.now().getTime() - started }, 'snowflake DDL applied');
+    this.opts.logger.info(
+      { ...context, tenant, statements: statements.length, ms: this.now().getTime() - started },
+      'snowflake DDL applied',
+    );
   }
 }
 
@@ -189,13 +210,27 @@ export interface SnowflakeFromConfigOptions {
 }
 
 /** Builds the adapter from the environment's settings; the key is resolved once, lazily, and never logged. */
-export function snowflakeWarehouseFromConfig(config: Config, opts: SnowflakeFromConfigOptions): SnowflakeWarehouse {
+export function snowflakeWarehouseFromConfig(
+  config: Config,
+  opts: SnowflakeFromConfigOptions,
+): SnowflakeWarehouse {
   const missing: string[] = (
-    ['SNOWFLAKE_ACCOUNT', 'SNOWFLAKE_USER', 'SNOWFLAKE_WAREHOUSE', 'SNOWFLAKE_DATABASE', 'TRIBUTARY_S3_BUCKET', 'TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION'] as const
+    [
+      'SNOWFLAKE_ACCOUNT',
+      'SNOWFLAKE_USER',
+      'SNOWFLAKE_WAREHOUSE',
+      'SNOWFLAKE_DATABASE',
+      'TRIBUTARY_S3_BUCKET',
+      'TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION',
+    ] as const
   ).filter((k) => !config[k]);
-  if (!config.SNOWFLAKE_PRIVATE_KEY && !config.SNOWFLAKE_PRIVATE_KEY_SECRET_ARN) missing.push('SNOWFLAKE_PRIVATE_KEY');
+  if (!config.SNOWFLAKE_PRIVATE_KEY && !config.SNOWFLAKE_PRIVATE_KEY_SECRET_ARN)
+    missing.push('SNOWFLAKE_PRIVATE_KEY');
   if (missing.length) {
-    throw new InvalidInputError('Snowflake is not configured', missing.map((k) => ({ path: k, message: 'required when TRIBUTARY_MODE=aws' })));
+    throw new InvalidInputError(
+      'Snowflake is not configured',
+      missing.map((k) => ({ path: k, message: 'required when TRIBUTARY_MODE=aws' })),
+    );
   }
   let key: Promise<string> | undefined;
   const privateKey = () => {

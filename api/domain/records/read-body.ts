@@ -1,7 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import { InvalidInputError, PayloadTooLargeError } from '../errors.js';
 
 export interface ReadBodyOptions {
@@ -42,7 +40,7 @@ function inflatedTooLarge(maxDecompressedBytes: number): PayloadTooLargeError {
 async function* countedChunks(
   body: ReadableStream<Uint8Array>,
   maxBodyBytes: number,
-  seen: { bytes: number; hash: ReturnType<typeof createHash>; breach?: PayloadTooLargeError },
+  seen: { bytes: number; hash: ReturnType<typeof createHash> },
 ): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   let finished = false;
@@ -54,7 +52,7 @@ async function* countedChunks(
         return;
       }
       seen.bytes += value.byteLength;
-      if (seen.bytes > maxBodyBytes) throw (seen.breach = bodyTooLarge(maxBodyBytes));
+      if (seen.bytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
       seen.hash.update(value);
       yield value;
     }
@@ -69,18 +67,75 @@ function isZlibError(e: unknown): e is Error {
   return typeof code === 'string' && code.startsWith('Z_');
 }
 
+/** Resolves once the stream can take more input, or is gone. */
+function writable(z: Gunzip): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      z.off('drain', done);
+      z.off('close', done);
+      resolve();
+    };
+    z.on('drain', done);
+    z.on('close', done);
+  });
+}
+
 /**
- * Reads the whole body within the limits. Gzip is inflated as it streams in and abandoned the moment
- * its output passes maxDecompressedBytes, so a bomb costs at most the limit plus one zlib chunk.
+ * Inflates as the body streams in, and gives up the moment output passes the limit, so a bomb costs
+ * at most the limit plus one zlib chunk. (Driving the Gunzip transform by hand rather than through
+ * stream.pipeline keeps a small request's overhead close to zlib's one-shot gunzip.)
+ */
+async function inflate(
+  source: AsyncIterable<Uint8Array>,
+  options: ReadBodyOptions,
+  seen: { breach?: PayloadTooLargeError },
+): Promise<{ chunks: Buffer[]; total: number }> {
+  const z = createGunzip({ chunkSize: 64 * 1024 });
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let failure: unknown;
+  const finished = new Promise<void>((resolve) => {
+    z.once('end', resolve);
+    z.once('close', resolve);
+  });
+  z.on('error', (e) => {
+    failure ??= e;
+  });
+  z.on('data', (chunk: Buffer) => {
+    total += chunk.byteLength;
+    options.onInflated?.(total);
+    if (total > options.maxDecompressedBytes) {
+      failure ??= seen.breach = inflatedTooLarge(options.maxDecompressedBytes);
+      z.destroy();
+      return;
+    }
+    chunks.push(chunk);
+  });
+  try {
+    for await (const chunk of source) {
+      // Leaving the loop cancels the upload (see countedChunks).
+      if (failure !== undefined) break;
+      if (!z.write(chunk)) await writable(z);
+    }
+    if (failure === undefined) z.end();
+    await finished;
+  } finally {
+    z.destroy();
+  }
+  if (failure !== undefined) throw failure;
+  return { chunks, total };
+}
+
+/**
+ * Reads the whole body within the limits, hashing the bytes as received and inflating gzip as it
+ * arrives.
  */
 export async function readBody(body: ReadableStream<Uint8Array> | null, options: ReadBodyOptions): Promise<ReadBody> {
-  // A breach is remembered here because pipeline() may surface the AbortError of tearing the other
-  // stages down instead of the error that caused it.
   const seen: { bytes: number; hash: ReturnType<typeof createHash>; breach?: PayloadTooLargeError } = {
     bytes: 0,
     hash: createHash('sha256'),
   };
-  const chunks: Uint8Array[] = [];
+  let chunks: Uint8Array[] = [];
   let total = 0;
   if (body !== null) {
     const source = countedChunks(body, options.maxBodyBytes, seen);
@@ -91,20 +146,7 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, options:
       }
     } else {
       try {
-        await pipeline(
-          Readable.from(source, { objectMode: false }),
-          createGunzip({ chunkSize: 64 * 1024 }),
-          async (inflated: AsyncIterable<Buffer>) => {
-            for await (const chunk of inflated) {
-              total += chunk.byteLength;
-              options.onInflated?.(total);
-              if (total > options.maxDecompressedBytes) {
-                throw (seen.breach = inflatedTooLarge(options.maxDecompressedBytes));
-              }
-              chunks.push(chunk);
-            }
-          },
-        );
+        ({ chunks, total } = await inflate(source, options, seen));
       } catch (e) {
         if (seen.breach !== undefined) throw seen.breach;
         if (isZlibError(e)) {

@@ -136,7 +136,9 @@ class Generator {
     const enumCheck = p.enum ? this.enumCheck(p.enum, v) : undefined;
     const branches = types.map((t) => {
       // Like JSON Schema, every keyword is checked once the type matches, so each problem is listed.
-      const enumCode = enumCheck ? `if (!(${enumCheck})) ${this.error(at, `must be one of ${lit(p.enum)}`)}\n` : '';
+      const enumCode = enumCheck
+        ? `if (!(${enumCheck})) ${this.error(at, `must be one of ${lit(p.enum)}`)}\n`
+        : '';
       return `if (${typeTest(t, v)}) {\n${enumCode}${this.typeSpecific(t, p, v, parts, at)}}\n`;
     });
     return `${branches.join('else ')}else ${this.error(at, `must be ${declared.join(' or ')}`)}\n`;

@@ -68,7 +68,7 @@ export async function updateStream({
   }
   checkReferencesOrViolations(next, violations);
 
-  const ddl = violations.length || next.version === current.version ? [] : ctx.services.warehouse.planEvolution(current, next);
+  const ddl = violations.length || next.version === current.version ? [] : await ctx.services.warehouse.planEvolution(current, next);
   if (input.dryRun) {
     return { dryRun: true, compatible: violations.length === 0, fromVersion: current.version, toVersion: next.version, changes, violations, ddl };
   }

@@ -25,7 +25,14 @@ async function producer(w: number): Promise<void> {
   for (;;) {
     const n = Math.floor(Math.random() * 5);
     const rejects = Math.random() < 0.3 || n === 0 ? 1 : 0;
-    const b = makeBatch({ stream: w % 2 ? 'orders' : 'clicks', n, rejects, pad: 50, sizeMiB: 8 / 1024, intervalSeconds: 0.02 });
+    const b = makeBatch({
+      stream: w % 2 ? 'orders' : 'clicks',
+      n,
+      rejects,
+      pad: 50,
+      sizeMiB: 8 / 1024,
+      intervalSeconds: 0.02,
+    });
     await delivery.append(b);
     process.stdout.write(`${b.batchId} ${n} ${rejects}\n`);
   }

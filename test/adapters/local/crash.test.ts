@@ -10,14 +10,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Runs the child until it has acknowledged `acks` batches, then SIGKILLs it. Returns the acked ids. */
 async function runAndKill(dataDir: string, whDir: string, acks: number, gzip: boolean): Promise<string[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'crash-child.ts'), dataDir, whDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, CRASH_GZIP: gzip ? '1' : '0' },
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(here, 'crash-child.ts'), dataDir, whDir],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CRASH_GZIP: gzip ? '1' : '0' },
+    },
+  );
   let out = '';
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.on('exit', (_code, signal) => resolve(signal)),
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -52,7 +58,10 @@ describe('LocalDelivery crash safety', () => {
     const dataDir = path.join(root, 'data');
     const whDir = path.join(root, 'wh');
     // Two kills: the second child also starts by recovering what the first left behind.
-    const acked = [...(await runAndKill(dataDir, whDir, 400, false)), ...(await runAndKill(dataDir, whDir, 300, true))];
+    const acked = [
+      ...(await runAndKill(dataDir, whDir, 400, false)),
+      ...(await runAndKill(dataDir, whDir, 300, true)),
+    ];
     expect(acked.length).toBeGreaterThan(500);
 
     const target = new FileLoadTarget(whDir);

@@ -4,9 +4,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDelivery, type LocalDeliveryOptions } from '../../../api/adapters/local/index.js';
 import { DependencyUnavailableError, OverloadedError } from '../../../api/domain/errors.js';
 import type { IngestBatch } from '../../../api/ports.js';
-import { FileLoadTarget, listFiles, makeBatch, silentLogger, SumMetrics, tempDir, testStream, waitFor } from './support.js';
+import {
+  FileLoadTarget,
+  listFiles,
+  makeBatch,
+  silentLogger,
+  SumMetrics,
+  tempDir,
+  testStream,
+  waitFor,
+} from './support.js';
 
-const KEY = /^(raw|quarantine)\/tenant=acme\/stream=(orders|clicks)\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/\2-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d+-\d+\.ndjson$/;
+const KEY =
+  /^(raw|quarantine)\/tenant=acme\/stream=(orders|clicks)\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/\2-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d+-\d+\.ndjson$/;
 
 describe('LocalDelivery', () => {
   let root: string;
@@ -20,7 +30,9 @@ describe('LocalDelivery', () => {
     await fs.rm(root, { recursive: true, force: true });
   });
 
-  async function start(over: Partial<LocalDeliveryOptions> & { target?: FileLoadTarget; metrics?: SumMetrics } = {}) {
+  async function start(
+    over: Partial<LocalDeliveryOptions> & { target?: FileLoadTarget; metrics?: SumMetrics } = {},
+  ) {
     const target = over.target ?? new FileLoadTarget(path.join(root, 'wh'));
     const metrics = over.metrics ?? new SumMetrics();
     const d = new LocalDelivery({
@@ -46,7 +58,8 @@ describe('LocalDelivery', () => {
     await d.close();
   }
 
-  const lakeKeys = async () => (await listFiles(path.join(root, 'data', 'lake'))).filter((k) => !k.startsWith('.'));
+  const lakeKeys = async () =>
+    (await listFiles(path.join(root, 'data', 'lake'))).filter((k) => !k.startsWith('.'));
 
   function expectedIds(batches: IngestBatch[]): string[] {
     return batches
@@ -70,9 +83,13 @@ describe('LocalDelivery', () => {
     expect(keys).toHaveLength(2);
     for (const k of keys) expect(k).toMatch(KEY);
     const raw = keys.find((k) => k.startsWith('raw/'))!;
-    expect(await fs.readFile(path.join(root, 'data', 'lake', raw), 'utf8')).toBe([...a.records, ...b.records].map((r) => r + '\n').join(''));
+    expect(await fs.readFile(path.join(root, 'data', 'lake', raw), 'utf8')).toBe(
+      [...a.records, ...b.records].map((r) => r + '\n').join(''),
+    );
     const quarantine = keys.find((k) => k.startsWith('quarantine/'))!;
-    expect(await fs.readFile(path.join(root, 'data', 'lake', quarantine), 'utf8')).toBe(a.rejects.map((r) => r + '\n').join(''));
+    expect(await fs.readFile(path.join(root, 'data', 'lake', quarantine), 'utf8')).toBe(
+      a.rejects.map((r) => r + '\n').join(''),
+    );
     expect((await target.loadedIds()).sort()).toEqual(expectedIds([a, b]));
 
     await waitFor(async () => (await d.status('acme', 'orders')).pendingRecords === 0);
@@ -82,11 +99,20 @@ describe('LocalDelivery', () => {
     expect(status.lastLoadedAt).toBeDefined();
     expect(status.lastLoadError).toBeUndefined();
     expect(metrics.get('acme', 'orders', 'deliveredObjects')).toBe(2);
-    expect(metrics.get('acme', 'orders', 'deliveredBytes')).toBe((await fs.stat(path.join(root, 'data', 'lake', raw))).size + (await fs.stat(path.join(root, 'data', 'lake', quarantine))).size);
+    expect(metrics.get('acme', 'orders', 'deliveredBytes')).toBe(
+      (await fs.stat(path.join(root, 'data', 'lake', raw))).size +
+        (await fs.stat(path.join(root, 'data', 'lake', quarantine))).size,
+    );
     expect(metrics.get('acme', 'orders', 'loadedRows')).toBe(7);
 
     const receipt = await d.receipt('acme', 'orders', a.batchId);
-    expect(receipt).toMatchObject({ batchId: a.batchId, receivedAt: a.receivedAt, accepted: 3, rejected: 2, state: 'loaded' });
+    expect(receipt).toMatchObject({
+      batchId: a.batchId,
+      receivedAt: a.receivedAt,
+      accepted: 3,
+      rejected: 2,
+      state: 'loaded',
+    });
     expect(receipt?.objects.sort()).toEqual([quarantine, raw].sort());
     expect(receipt?.loadedAt).toBeDefined();
     expect(await d.receipt('acme', 'orders', 'nope')).toBeUndefined();
@@ -95,7 +121,9 @@ describe('LocalDelivery', () => {
   it('flushes a buffer as soon as it passes sizeMiB, and reports what is still buffered', async () => {
     const { d, target } = await start();
     const sizeMiB = 4096 / (1024 * 1024);
-    const batches = Array.from({ length: 12 }, () => makeBatch({ n: 4, pad: 200, sizeMiB, intervalSeconds: 3600 }));
+    const batches = Array.from({ length: 12 }, () =>
+      makeBatch({ n: 4, pad: 200, sizeMiB, intervalSeconds: 3600 }),
+    );
     for (const b of batches) await d.append(b);
     await waitFor(async () => (await target.history()).length >= 2);
     const keys = await lakeKeys();
@@ -105,7 +133,11 @@ describe('LocalDelivery', () => {
     }
     const last = makeBatch({ n: 1, sizeMiB, intervalSeconds: 3600 });
     await d.append(last);
-    expect(await d.receipt('acme', 'orders', last.batchId)).toMatchObject({ state: 'buffered', objects: [], accepted: 1 });
+    expect(await d.receipt('acme', 'orders', last.batchId)).toMatchObject({
+      state: 'buffered',
+      objects: [],
+      accepted: 1,
+    });
     const status = await d.status('acme', 'orders');
     expect(status.pendingRecords).toBeGreaterThanOrEqual(1);
     expect(status.oldestUnloadedAt! <= last.receivedAt).toBe(true);
@@ -187,13 +219,19 @@ describe('LocalDelivery', () => {
 
   it('recovers entries logged but not published (crash before publish)', async () => {
     const first = await start();
-    const batches = [makeBatch({ n: 3, rejects: 1, intervalSeconds: 3600 }), makeBatch({ n: 4, intervalSeconds: 3600 })];
+    const batches = [
+      makeBatch({ n: 3, rejects: 1, intervalSeconds: 3600 }),
+      makeBatch({ n: 4, intervalSeconds: 3600 }),
+    ];
     for (const b of batches) await first.d.append(b);
     await stop(first.d);
     expect(await lakeKeys()).toEqual([]);
 
     const second = await start();
-    expect(await second.d.receipt('acme', 'orders', batches[0].batchId)).toMatchObject({ accepted: 3, rejected: 1 });
+    expect(await second.d.receipt('acme', 'orders', batches[0].batchId)).toMatchObject({
+      accepted: 3,
+      rejected: 1,
+    });
     await second.d.drain();
     expect((await second.target.loadedIds()).sort()).toEqual(expectedIds(batches));
     expect(await second.d.receipt('acme', 'orders', batches[1].batchId)).toMatchObject({ state: 'loaded' });
@@ -204,7 +242,10 @@ describe('LocalDelivery', () => {
 
   it('does not republish entries whose object was published before the crash (crash before checkpoint)', async () => {
     const first = await start();
-    const batches = [makeBatch({ n: 3, rejects: 2, intervalSeconds: 3600 }), makeBatch({ n: 2, intervalSeconds: 3600 })];
+    const batches = [
+      makeBatch({ n: 3, rejects: 2, intervalSeconds: 3600 }),
+      makeBatch({ n: 2, intervalSeconds: 3600 }),
+    ];
     for (const b of batches) await first.d.append(b);
     await first.d.drain();
     const before = await lakeKeys();
@@ -254,7 +295,13 @@ describe('LocalDelivery', () => {
 
     const second = await start({ segmentBytes: 1 });
     const r = await second.d.receipt('acme', 'orders', b.batchId);
-    expect(r).toMatchObject({ batchId: b.batchId, receivedAt: b.receivedAt, accepted: 2, rejected: 1, state: 'loaded' });
+    expect(r).toMatchObject({
+      batchId: b.batchId,
+      receivedAt: b.receivedAt,
+      accepted: 2,
+      rejected: 1,
+      state: 'loaded',
+    });
     expect(r?.objects.sort()).toEqual(objects);
     expect(r?.loadedAt).toBeDefined();
     expect(await second.d.receipt('other', 'orders', b.batchId)).toBeUndefined();
@@ -264,7 +311,18 @@ describe('LocalDelivery', () => {
     expect(await later.d.receipt('acme', 'orders', b.batchId)).toBeUndefined();
   });
 
-  it('rejects appends once closed', async () => {
+  it('rejects appends before start and once closed', async () => {
+    const idle = new LocalDelivery({
+      dataDir: path.join(root, 'data'),
+      target: new FileLoadTarget(path.join(root, 'wh')),
+      getStream: async (t, s) => testStream(t, s),
+      metrics: new SumMetrics(),
+      logger: silentLogger,
+      highWatermarkBytes: 1024,
+      gzip: false,
+    });
+    await expect(idle.append(makeBatch())).rejects.toBeInstanceOf(DependencyUnavailableError);
+    await idle.close();
     const { d } = await start();
     await stop(d);
     await expect(d.append(makeBatch())).rejects.toBeInstanceOf(DependencyUnavailableError);

@@ -11,7 +11,13 @@ describe('log frames', () => {
     expect(validBytes).toBe(a.frame.length + b.frame.length);
     expect(entries.map((e) => e.lsn)).toEqual([7, 8]);
     const [e] = entries;
-    expect(e).toMatchObject({ tenant: 'acme', stream: 'orders', batchId: batch.batchId, recordCount: 3, rejectCount: 2 });
+    expect(e).toMatchObject({
+      tenant: 'acme',
+      stream: 'orders',
+      batchId: batch.batchId,
+      recordCount: 3,
+      rejectCount: 2,
+    });
     expect(e.records.toString()).toBe(batch.records.join('\n') + '\n');
     expect(e.rejects.toString()).toBe(batch.rejects.join('\n') + '\n');
     expect(entries[1].records.length).toBe(0);

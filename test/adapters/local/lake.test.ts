@@ -16,13 +16,35 @@ describe('lake', () => {
 
   it('names objects Firehose-style with the covered log range as the unique part', () => {
     const at = new Date('2026-11-26T09:05:03.123Z');
-    const key = objectKey({ kind: 'raw', tenant: 'acme', stream: 'orders', firstLsn: 12, lastLsn: 345 }, at, false);
-    expect(key).toBe('raw/tenant=acme/stream=orders/dt=2026-11-26/hour=09/orders-2026-11-26-09-05-03-000000000012-000000000345.ndjson');
-    expect(parseObjectKey(key)).toEqual({ kind: 'raw', tenant: 'acme', stream: 'orders', firstLsn: 12, lastLsn: 345 });
-    const q = objectKey({ kind: 'quarantine', tenant: 'acme', stream: 'orders', firstLsn: 1, lastLsn: 1 }, at, true);
-    expect(q).toMatch(/^quarantine\/tenant=acme\/stream=orders\/dt=2026-11-26\/hour=09\/orders-2026-11-26-09-05-03-\d+-\d+\.ndjson\.gz$/);
+    const key = objectKey(
+      { kind: 'raw', tenant: 'acme', stream: 'orders', firstLsn: 12, lastLsn: 345 },
+      at,
+      false,
+    );
+    expect(key).toBe(
+      'raw/tenant=acme/stream=orders/dt=2026-11-26/hour=09/orders-2026-11-26-09-05-03-000000000012-000000000345.ndjson',
+    );
+    expect(parseObjectKey(key)).toEqual({
+      kind: 'raw',
+      tenant: 'acme',
+      stream: 'orders',
+      firstLsn: 12,
+      lastLsn: 345,
+    });
+    const q = objectKey(
+      { kind: 'quarantine', tenant: 'acme', stream: 'orders', firstLsn: 1, lastLsn: 1 },
+      at,
+      true,
+    );
+    expect(q).toMatch(
+      /^quarantine\/tenant=acme\/stream=orders\/dt=2026-11-26\/hour=09\/orders-2026-11-26-09-05-03-\d+-\d+\.ndjson\.gz$/,
+    );
     expect(parseObjectKey(q)?.kind).toBe('quarantine');
-    expect(parseObjectKey('raw/tenant=acme/stream=orders/dt=2026-11-26/hour=09/other-2026-11-26-09-05-03-1-1.ndjson')).toBeUndefined();
+    expect(
+      parseObjectKey(
+        'raw/tenant=acme/stream=orders/dt=2026-11-26/hour=09/other-2026-11-26-09-05-03-1-1.ndjson',
+      ),
+    ).toBeUndefined();
   });
 
   it('publishes atomically: content durable in a temp dir outside the lake, then renamed into place', async () => {
@@ -71,7 +93,10 @@ describe('lake', () => {
     expect(gunzipSync(await fs.readFile(gz.path)).toString()).toBe('{"q":1}\n');
     const listed = await lake.list();
     expect(listed.map((o) => o.key).sort()).toEqual([obj.key, gz.key].sort());
-    expect(await lake.inspect(listed.find((o) => o.key === gz.key)!)).toEqual({ records: 1, firstReceivedAt: undefined });
+    expect(await lake.inspect(listed.find((o) => o.key === gz.key)!)).toEqual({
+      records: 1,
+      firstReceivedAt: undefined,
+    });
   });
 
   it('removes temp files a crash left behind, never touching published objects', async () => {

@@ -32,7 +32,13 @@ describe('Loader', () => {
     });
   }
 
-  function loader(target: FileLoadTarget, metrics: SumMetrics, loaded: string[], errors: string[], concurrency = 2) {
+  function loader(
+    target: FileLoadTarget,
+    metrics: SumMetrics,
+    loaded: string[],
+    errors: string[],
+    concurrency = 2,
+  ) {
     return new Loader({
       target,
       getStream: async (t, s) => testStream(t, s),

@@ -3,7 +3,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DependencyUnavailableError } from '../../../api/domain/errors.js';
 import { encodeEntry } from '../../../api/adapters/local/frame.js';
-import { nodeLogFs, segmentName, WriteAheadLog, type LogFile, type LogFs } from '../../../api/adapters/local/log.js';
+import {
+  nodeLogFs,
+  segmentName,
+  WriteAheadLog,
+  type LogFile,
+  type LogFs,
+} from '../../../api/adapters/local/log.js';
 import { makeBatch, silentLogger, tempDir } from './support.js';
 
 /** Wraps the real file system, recording operations and letting a test hold or fail fdatasync. */
@@ -58,7 +64,9 @@ describe('WriteAheadLog', () => {
     const first = wal.append(1, frames[0], () => order.push('durable:1')).then(() => resolved.push(1));
     await new Promise((r) => setTimeout(r, 20));
     // The first group is stuck in fdatasync; these accumulate into the next group.
-    const rest = [2, 3, 4, 5].map((lsn) => wal.append(lsn, frames[lsn - 1], () => order.push(`durable:${lsn}`)).then(() => resolved.push(lsn)));
+    const rest = [2, 3, 4, 5].map((lsn) =>
+      wal.append(lsn, frames[lsn - 1], () => order.push(`durable:${lsn}`)).then(() => resolved.push(lsn)),
+    );
     await new Promise((r) => setTimeout(r, 20));
     expect(resolved).toEqual([]);
     expect(gfs.ops).toEqual(['writev:1', 'datasync:start']);
@@ -69,7 +77,14 @@ describe('WriteAheadLog', () => {
     await Promise.all(rest);
     expect(resolved).toEqual([1, 2, 3, 4, 5]);
     expect(order).toEqual(['durable:1', 'durable:2', 'durable:3', 'durable:4', 'durable:5']);
-    expect(gfs.ops).toEqual(['writev:1', 'datasync:start', 'datasync:done', 'writev:4', 'datasync:start', 'datasync:done']);
+    expect(gfs.ops).toEqual([
+      'writev:1',
+      'datasync:start',
+      'datasync:done',
+      'writev:4',
+      'datasync:start',
+      'datasync:done',
+    ]);
     await wal.close();
     const onDisk = await fs.readFile(path.join(dir, segmentName(1)));
     expect(onDisk.equals(Buffer.concat(frames))).toBe(true);
@@ -85,7 +100,9 @@ describe('WriteAheadLog', () => {
     const boom = new Error('EIO: disk on fire');
     gfs.failNextSync = boom;
     const durable: number[] = [];
-    const err = await wal.append(2, encodeEntry(2, makeBatch()).frame, () => durable.push(2)).catch((e: unknown) => e);
+    const err = await wal
+      .append(2, encodeEntry(2, makeBatch()).frame, () => durable.push(2))
+      .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     expect((err as Error).cause).toBe(boom);
     expect(durable).toEqual([]);

@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import type { Counters, IngestBatch, LakeObject, LoadTarget, Metrics, MinutePoint } from '../../../api/ports.js';
+import type {
+  Counters,
+  IngestBatch,
+  LakeObject,
+  LoadTarget,
+  Metrics,
+  MinutePoint,
+} from '../../../api/ports.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -86,7 +93,9 @@ export class FileLoadTarget implements LoadTarget {
     } catch {
       return [];
     }
-    return Promise.all(names.map(async (n) => JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as HistoryRow));
+    return Promise.all(
+      names.map(async (n) => JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as HistoryRow),
+    );
   }
 
   async loadedKeys(tenant: string): Promise<Set<string>> {
@@ -146,7 +155,16 @@ let seq = 0;
 
 /** A batch of `n` records (and `rejects` rejects) serialized as ingest would. */
 export function makeBatch(
-  opts: { tenant?: string; stream?: string; n?: number; rejects?: number; intervalSeconds?: number; sizeMiB?: number; pad?: number; batchId?: string } = {},
+  opts: {
+    tenant?: string;
+    stream?: string;
+    n?: number;
+    rejects?: number;
+    intervalSeconds?: number;
+    sizeMiB?: number;
+    pad?: number;
+    batchId?: string;
+  } = {},
 ): IngestBatch {
   const tenant = opts.tenant ?? 'acme';
   const stream = opts.stream ?? 'orders';

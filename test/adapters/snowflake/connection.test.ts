@@ -23,7 +23,14 @@ describe('resolvePrivateKey', () => {
       const value = secrets.get(id);
       res.writeHead(value ? 200 : 400, { 'content-type': 'application/x-amz-json-1.1' });
       res.end(
-        JSON.stringify(value ? { ARN: id, Name: id, SecretString: value } : { __type: 'ResourceNotFoundException', message: 'Secrets Manager can’t find the specified secret.' }),
+        JSON.stringify(
+          value
+            ? { ARN: id, Name: id, SecretString: value }
+            : {
+                __type: 'ResourceNotFoundException',
+                message: 'Secrets Manager can’t find the specified secret.',
+              },
+        ),
       );
     });
   });
@@ -43,18 +50,37 @@ describe('resolvePrivateKey', () => {
   });
 
   it('prefers the key from the environment, restoring escaped newlines', async () => {
-    expect(await resolvePrivateKey({ privateKey: PEM.replace(/\n/g, '\\n'), secretArn: 'unused', secrets: client })).toBe(PEM);
+    expect(
+      await resolvePrivateKey({
+        privateKey: PEM.replace(/\n/g, '\\n'),
+        secretArn: 'unused',
+        secrets: client,
+      }),
+    ).toBe(PEM);
     expect(targets).toEqual([]);
   });
 
   it('reads a PEM or a JSON secret from Secrets Manager', async () => {
-    expect(await resolvePrivateKey({ secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:pem', secrets: client })).toBe(PEM);
-    expect(await resolvePrivateKey({ secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:json', secrets: client })).toBe(PEM);
+    expect(
+      await resolvePrivateKey({
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:pem',
+        secrets: client,
+      }),
+    ).toBe(PEM);
+    expect(
+      await resolvePrivateKey({
+        secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:json',
+        secrets: client,
+      }),
+    ).toBe(PEM);
     expect(targets).toEqual(['secretsmanager.GetSecretValue', 'secretsmanager.GetSecretValue']);
   });
 
   it('a missing secret or no key at all is DependencyUnavailableError, without the key in the message', async () => {
-    const err = await resolvePrivateKey({ secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:nope', secrets: client }).catch((e: unknown) => e);
+    const err = await resolvePrivateKey({
+      secretArn: 'arn:aws:secretsmanager:eu-west-1:1:secret:nope',
+      secrets: client,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     expect((err as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
     await expect(resolvePrivateKey({})).rejects.toBeInstanceOf(DependencyUnavailableError);
@@ -63,12 +89,23 @@ describe('resolvePrivateKey', () => {
 
 describe('toDomainError', () => {
   it('blames the statement for compilation, data and missing-object errors, and the dependency otherwise', () => {
-    const compile = { name: 'OperationFailedError', code: '001003', sqlState: '42000', message: "SQL compilation error: syntax error line 1 at position 0 unexpected 'x'." };
+    const compile = {
+      name: 'OperationFailedError',
+      code: '001003',
+      sqlState: '42000',
+      message: "SQL compilation error: syntax error line 1 at position 0 unexpected 'x'.",
+    };
     expect(toDomainError(compile)).toBeInstanceOf(InvalidInputError);
     expect(toDomainError(compile).cause).toBe(compile);
-    expect(toDomainError({ code: '100038', sqlState: '22018', message: "Numeric value 'x' is not recognized" })).toBeInstanceOf(InvalidInputError);
-    expect(toDomainError({ code: '003001', sqlState: '42501', message: 'Insufficient privileges' })).toBeInstanceOf(DependencyUnavailableError);
-    expect(toDomainError({ code: 401001, message: 'Network error. Could not reach Snowflake.' })).toBeInstanceOf(DependencyUnavailableError);
+    expect(
+      toDomainError({ code: '100038', sqlState: '22018', message: "Numeric value 'x' is not recognized" }),
+    ).toBeInstanceOf(InvalidInputError);
+    expect(
+      toDomainError({ code: '003001', sqlState: '42501', message: 'Insufficient privileges' }),
+    ).toBeInstanceOf(DependencyUnavailableError);
+    expect(
+      toDomainError({ code: 401001, message: 'Network error. Could not reach Snowflake.' }),
+    ).toBeInstanceOf(DependencyUnavailableError);
     expect(toDomainError(new Error('socket hang up'))).toBeInstanceOf(DependencyUnavailableError);
   });
 });

@@ -76,7 +76,13 @@ export function plainStream(overrides: Partial<Stream> = {}): Stream {
 export function evolved(from: Stream, change: (schema: ObjectSchema) => void): Stream {
   const schema = structuredClone(from.schema);
   change(schema);
-  return { ...from, schema, version: from.version + 1, updatedAt: '2026-11-27T09:30:00.000Z', revision: from.revision + 1 };
+  return {
+    ...from,
+    schema,
+    version: from.version + 1,
+    updatedAt: '2026-11-27T09:30:00.000Z',
+    revision: from.revision + 1,
+  };
 }
 
 const goldenDir = join(dirname(fileURLToPath(import.meta.url)), 'golden');

@@ -105,7 +105,9 @@ describe('Snowflake DDL rules', () => {
     const update = sql.findIndex((s) => s.startsWith('UPDATE'));
     expect(unset).toBeGreaterThanOrEqual(0);
     expect(unset).toBeLessThan(update);
-    expect(sql).toContain('ALTER TABLE "TRIBUTARY"."ACME"."ORDERS_RAW" MODIFY COLUMN "BIRTH_YEAR" SET MASKING POLICY "TRIBUTARY"."ACME"."_PII_MASK_FLOAT" FORCE');
+    expect(sql).toContain(
+      'ALTER TABLE "TRIBUTARY"."ACME"."ORDERS_RAW" MODIFY COLUMN "BIRTH_YEAR" SET MASKING POLICY "TRIBUTARY"."ACME"."_PII_MASK_FLOAT" FORCE',
+    );
   });
 
   it('rejects type changes Snowflake cannot apply', () => {
@@ -138,7 +140,9 @@ describe('Snowflake DDL rules', () => {
 
   it('reads load history from COPY_HISTORY for both pipes', () => {
     const sql = copyHistorySql('acme', 'orders', '2026-11-26T00:00:00Z', config);
-    expect(sql).toContain(`COPY_HISTORY(TABLE_NAME => '"TRIBUTARY"."ACME"."ORDERS_RAW"', START_TIME => TO_TIMESTAMP_TZ('2026-11-26T00:00:00.000Z'))`);
+    expect(sql).toContain(
+      `COPY_HISTORY(TABLE_NAME => '"TRIBUTARY"."ACME"."ORDERS_RAW"', START_TIME => TO_TIMESTAMP_TZ('2026-11-26T00:00:00.000Z'))`,
+    );
     expect(sql).toContain(`'"TRIBUTARY"."ACME"."ORDERS_QUARANTINE"'`);
     expect(() => copyHistorySql('acme', 'orders', "'); drop", config)).toThrow(InvalidInputError);
   });
@@ -174,13 +178,21 @@ describe('identifier validation', () => {
 
   it('rejects unsafe settings', () => {
     expect(() => createStreamSql(plainStream(), { ...config, bucket: "b' --" })).toThrow(InvalidInputError);
-    expect(() => createStreamSql(plainStream(), { ...config, warehouse: 'wh"; drop' })).toThrow(InvalidInputError);
-    expect(() => createStreamSql(plainStream(), { ...config, targetLag: "1 minute'; drop" })).toThrow(InvalidInputError);
-    expect(() => createStreamSql(plainStream(), { ...config, readerRole: '{tenant} reader' })).toThrow(InvalidInputError);
+    expect(() => createStreamSql(plainStream(), { ...config, warehouse: 'wh"; drop' })).toThrow(
+      InvalidInputError,
+    );
+    expect(() => createStreamSql(plainStream(), { ...config, targetLag: "1 minute'; drop" })).toThrow(
+      InvalidInputError,
+    );
+    expect(() => createStreamSql(plainStream(), { ...config, readerRole: '{tenant} reader' })).toThrow(
+      InvalidInputError,
+    );
   });
 
   it('rejects keys that are not declared properties', () => {
     expect(() => createStreamSql(ordersStream({ clusterBy: ['nope'] }), config)).toThrow(InvalidInputError);
-    expect(() => createStreamSql(ordersStream({ entity: { key: ['order_id'], orderBy: 'nope' } }), config)).toThrow(InvalidInputError);
+    expect(() =>
+      createStreamSql(ordersStream({ entity: { key: ['order_id'], orderBy: 'nope' } }), config),
+    ).toThrow(InvalidInputError);
   });
 });

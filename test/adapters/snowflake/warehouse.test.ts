@@ -1,12 +1,24 @@
 import { generateKeyPairSync } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SnowflakeWarehouse, connectSnowflake, snowflakeWarehouseFromConfig } from '../../../api/adapters/snowflake/index.js';
+import {
+  SnowflakeWarehouse,
+  connectSnowflake,
+  snowflakeWarehouseFromConfig,
+} from '../../../api/adapters/snowflake/index.js';
 import { parseConfig } from '../../../api/config.js';
 import { DependencyUnavailableError, InvalidInputError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { SnowflakeStub } from '../../support/snowflake-stub.js';
-import { BAD_NAMES, config, evolved, ordersStream, plainStream, readGolden, renderStatements } from './fixtures.js';
+import {
+  BAD_NAMES,
+  config,
+  evolved,
+  ordersStream,
+  plainStream,
+  readGolden,
+  renderStatements,
+} from './fixtures.js';
 
 /** Key generation is slow on this machine: one realistic pair, plus a small one where any mismatch will do. */
 const keys = (modulusLength = 2048) =>
@@ -36,7 +48,13 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
       now: () => new Date('2026-11-27T10:00:00.000Z'),
       connect: (tenant) => {
         tenantsConnected.push(tenant);
-        return connectSnowflake({ account: 'tributary_test', username: 'svc_tributary', privateKey, accessUrl: stub.url, role: 'TRIBUTARY' });
+        return connectSnowflake({
+          account: 'tributary_test',
+          username: 'svc_tributary',
+          privateKey,
+          accessUrl: stub.url,
+          role: 'TRIBUTARY',
+        });
       },
     });
   };
@@ -51,7 +69,11 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
     await warehouse.createStream(ordersStream());
     expect(renderStatements(stub.statements)).toBe(await readGolden('create'));
     const login = stub.logins.at(-1);
-    expect(login).toMatchObject({ account: 'tributary_test', authenticator: 'SNOWFLAKE_JWT', verified: true });
+    expect(login).toMatchObject({
+      account: 'tributary_test',
+      authenticator: 'SNOWFLAKE_JWT',
+      verified: true,
+    });
     expect(tenantsConnected).toEqual(['acme']);
   });
 
@@ -81,7 +103,10 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
 
   it('preview maps rows to records: typed fields, extras, metadata', async () => {
     open();
-    stub.on(/^SELECT COUNT\(\*\) AS "TOTAL" FROM "TRIBUTARY"."ACME"."ORDERS_ENTITY"$/, { columns: [{ name: 'TOTAL', type: 'fixed' }], rows: [['42']] });
+    stub.on(/^SELECT COUNT\(\*\) AS "TOTAL" FROM "TRIBUTARY"."ACME"."ORDERS_ENTITY"$/, {
+      columns: [{ name: 'TOTAL', type: 'fixed' }],
+      rows: [['42']],
+    });
     stub.on(/^SELECT "ORDER_ID"/, {
       columns: [
         { name: 'ORDER_ID', type: 'text' },
@@ -104,8 +129,46 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
         { name: '_SCHEMA_VERSION', type: 'fixed' },
       ],
       rows: [
-        ['o-2', 'c-1', '***', null, 'shipped', '3', '19.5', '1', null, '2026-11-26T12:00:00.000+01:00', '2026-11-28', '{"gift":true}', '2026-11-26T13:00:00.000+00:00', '{"note":"leave at door"}', 'r-2', 'b-2', '2026-11-26T12:00:01.250+00:00', '2'],
-        ['o-1', 'c-1', '***', null, 'placed', '1', '5', '0', '0', null, null, null, null, null, 'r-1', 'b-1', '2026-11-26T11:00:00.000+00:00', '1'],
+        [
+          'o-2',
+          'c-1',
+          '***',
+          null,
+          'shipped',
+          '3',
+          '19.5',
+          '1',
+          null,
+          '2026-11-26T12:00:00.000+01:00',
+          '2026-11-28',
+          '{"gift":true}',
+          '2026-11-26T13:00:00.000+00:00',
+          '{"note":"leave at door"}',
+          'r-2',
+          'b-2',
+          '2026-11-26T12:00:01.250+00:00',
+          '2',
+        ],
+        [
+          'o-1',
+          'c-1',
+          '***',
+          null,
+          'placed',
+          '1',
+          '5',
+          '0',
+          '0',
+          null,
+          null,
+          null,
+          null,
+          null,
+          'r-1',
+          'b-1',
+          '2026-11-26T11:00:00.000+00:00',
+          '1',
+        ],
       ],
     });
     const result = await warehouse.preview(ordersStream(), 'entity', 2);
@@ -131,9 +194,17 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
         _received_at: '2026-11-26T12:00:01.250Z',
         _schema_version: 2,
       },
-      expect.objectContaining({ order_id: 'o-1', paid: false, deleted: false, _id: 'r-1', _schema_version: 1 }),
+      expect.objectContaining({
+        order_id: 'o-1',
+        paid: false,
+        deleted: false,
+        _id: 'r-1',
+        _schema_version: 1,
+      }),
     ]);
-    expect(stub.statements[1]).toMatch(/FROM "TRIBUTARY"."ACME"."ORDERS_ENTITY"\nORDER BY "_BATCH_ID" DESC, "_INDEX" DESC\nLIMIT 2$/);
+    expect(stub.statements[1]).toMatch(
+      /FROM "TRIBUTARY"."ACME"."ORDERS_ENTITY"\nORDER BY "_BATCH_ID" DESC, "_INDEX" DESC\nLIMIT 2$/,
+    );
   });
 
   it('rejections come from the quarantine table', async () => {
@@ -147,13 +218,27 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
         { name: '_BATCH_ID', type: 'text' },
         { name: '_INDEX', type: 'fixed' },
       ],
-      rows: [['{"order_id":7}', '[{"path":"/order_id","message":"must be string"}]', '2026-11-26T12:00:00.000+00:00', 'b-9', '4']],
+      rows: [
+        [
+          '{"order_id":7}',
+          '[{"path":"/order_id","message":"must be string"}]',
+          '2026-11-26T12:00:00.000+00:00',
+          'b-9',
+          '4',
+        ],
+      ],
     });
     const result = await warehouse.rejections(ordersStream(), 10);
     expect(result).toEqual({
       total: 1,
       rejections: [
-        { record: { order_id: 7 }, errors: [{ path: '/order_id', message: 'must be string' }], receivedAt: '2026-11-26T12:00:00.000Z', batchId: 'b-9', index: 4 },
+        {
+          record: { order_id: 7 },
+          errors: [{ path: '/order_id', message: 'must be string' }],
+          receivedAt: '2026-11-26T12:00:00.000Z',
+          batchId: 'b-9',
+          index: 4,
+        },
       ],
     });
   });
@@ -161,18 +246,53 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
   it('loadHistory reads COPY_HISTORY for both pipes; loadedAt keeps loaded files only', async () => {
     open();
     stub.on('COPY_HISTORY', {
-      columns: ['KIND', 'FILE_NAME', 'LAST_LOAD_TIME', 'ROW_COUNT', 'ROW_PARSED', 'ERROR_COUNT', 'FIRST_ERROR_MESSAGE', 'STATUS'].map((name) => ({
+      columns: [
+        'KIND',
+        'FILE_NAME',
+        'LAST_LOAD_TIME',
+        'ROW_COUNT',
+        'ROW_PARSED',
+        'ERROR_COUNT',
+        'FIRST_ERROR_MESSAGE',
+        'STATUS',
+      ].map((name) => ({
         name,
         type: name.endsWith('COUNT') || name === 'ROW_PARSED' ? ('fixed' as const) : ('text' as const),
       })),
       rows: [
-        ['raw', 'raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz', '2026-11-26T12:01:00.000+00:00', '10', '10', '0', null, 'Loaded'],
-        ['quarantine', 'quarantine/tenant=acme/stream=orders/dt=2026-11-26/b.gz', '2026-11-26T12:02:00.000+00:00', '0', '3', '3', 'Numeric value is not recognized', 'Load failed'],
+        [
+          'raw',
+          'raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz',
+          '2026-11-26T12:01:00.000+00:00',
+          '10',
+          '10',
+          '0',
+          null,
+          'Loaded',
+        ],
+        [
+          'quarantine',
+          'quarantine/tenant=acme/stream=orders/dt=2026-11-26/b.gz',
+          '2026-11-26T12:02:00.000+00:00',
+          '0',
+          '3',
+          '3',
+          'Numeric value is not recognized',
+          'Load failed',
+        ],
       ],
     });
     const history = await warehouse.loadHistory('acme', 'orders');
     expect(history).toEqual([
-      { kind: 'raw', file: 'raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz', loadedAt: '2026-11-26T12:01:00.000Z', rows: 10, parsed: 10, errors: 0, status: 'Loaded' },
+      {
+        kind: 'raw',
+        file: 'raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz',
+        loadedAt: '2026-11-26T12:01:00.000Z',
+        rows: 10,
+        parsed: 10,
+        errors: 0,
+        status: 'Loaded',
+      },
       {
         kind: 'quarantine',
         file: 'quarantine/tenant=acme/stream=orders/dt=2026-11-26/b.gz',
@@ -189,7 +309,9 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
       'raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz',
       'quarantine/tenant=acme/stream=orders/dt=2026-11-26/b.gz',
     ]);
-    expect([...loaded]).toEqual([['raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz', '2026-11-26T12:01:00.000Z']]);
+    expect([...loaded]).toEqual([
+      ['raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz', '2026-11-26T12:01:00.000Z'],
+    ]);
   });
 
   it('a SQL compilation error becomes InvalidInputError with the driver error as cause, and stops the run', async () => {
@@ -209,8 +331,16 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
 
   it('an unavailable warehouse or a missing privilege becomes DependencyUnavailableError', async () => {
     open();
-    stub.on(/^SELECT COUNT/, { code: '000606', message: 'No active warehouse selected in the current session.', sqlState: '57P03' }, 1);
-    stub.on(/^SELECT COUNT/, { code: '003001', message: 'SQL access control error: Insufficient privileges.', sqlState: '42501' }, 1);
+    stub.on(
+      /^SELECT COUNT/,
+      { code: '000606', message: 'No active warehouse selected in the current session.', sqlState: '57P03' },
+      1,
+    );
+    stub.on(
+      /^SELECT COUNT/,
+      { code: '003001', message: 'SQL access control error: Insufficient privileges.', sqlState: '42501' },
+      1,
+    );
     const first = await warehouse.preview(ordersStream(), 'raw', 1).catch((e: unknown) => e);
     expect(first).toBeInstanceOf(DependencyUnavailableError);
     expect((first as Error).cause).toMatchObject({ code: '000606' });
@@ -232,7 +362,9 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
       expect(() => warehouse.planEvolution(s, s)).toThrow(InvalidInputError);
       await expect(warehouse.evolveStream(ordersStream(), s)).rejects.toBeInstanceOf(InvalidInputError);
     }
-    await expect(warehouse.loadHistory('a"; drop table x; --', 'orders')).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(warehouse.loadHistory('a"; drop table x; --', 'orders')).rejects.toBeInstanceOf(
+      InvalidInputError,
+    );
     expect(stub.statements).toEqual([]);
     expect(stub.requests).toEqual([]);
   });
@@ -254,7 +386,9 @@ describe('connecting', () => {
       const err = await warehouse.preview(ordersStream(), 'raw', 1).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(DependencyUnavailableError);
       expect((err as Error).cause).toMatchObject({ code: '390144' });
-      await expect(warehouse.preview(ordersStream(), 'raw', 1)).rejects.toBeInstanceOf(DependencyUnavailableError);
+      await expect(warehouse.preview(ordersStream(), 'raw', 1)).rejects.toBeInstanceOf(
+        DependencyUnavailableError,
+      );
       expect(attempts).toBe(2);
       expect(stub.logins.map((l) => l.verified)).toEqual([false, false]);
       expect(stub.statements).toEqual([]);
@@ -267,7 +401,9 @@ describe('connecting', () => {
 
 describe('snowflakeWarehouseFromConfig', () => {
   it('needs the Snowflake settings in aws mode', () => {
-    expect(() => snowflakeWarehouseFromConfig(parseConfig({}), { logger: pino({ level: 'silent' }) })).toThrow(InvalidInputError);
+    expect(() =>
+      snowflakeWarehouseFromConfig(parseConfig({}), { logger: pino({ level: 'silent' }) }),
+    ).toThrow(InvalidInputError);
   });
 
   it('connects with the configured key, account and access URL', async () => {
@@ -289,7 +425,9 @@ describe('snowflakeWarehouseFromConfig', () => {
     try {
       await warehouse.createStream(ordersStream());
       expect(renderStatements(stub.statements)).toBe(await readGolden('create'));
-      expect(stub.logins).toEqual([{ account: 'acct', user: 'svc', authenticator: 'SNOWFLAKE_JWT', verified: true }]);
+      expect(stub.logins).toEqual([
+        { account: 'acct', user: 'svc', authenticator: 'SNOWFLAKE_JWT', verified: true },
+      ]);
     } finally {
       await warehouse.close();
       await stub.close();

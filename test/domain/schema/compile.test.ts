@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { compileValidator, parseObjectSchema, splitDeclared, type ObjectSchema, type PropertySchema } from '../../../api/domain/schema/index.js';
+import {
+  compileValidator,
+  parseObjectSchema,
+  splitDeclared,
+  type ObjectSchema,
+  type PropertySchema,
+} from '../../../api/domain/schema/index.js';
 
-const one = (p: PropertySchema, required = false): ObjectSchema => parseObjectSchema({ type: 'object', properties: { f: p }, ...(required ? { required: ['f'] } : {}) });
+const one = (p: PropertySchema, required = false): ObjectSchema =>
+  parseObjectSchema({ type: 'object', properties: { f: p }, ...(required ? { required: ['f'] } : {}) });
 const check = (p: PropertySchema, value: unknown): unknown => compileValidator(one(p))({ f: value });
 
 describe('compileValidator: the record itself', () => {
@@ -58,7 +65,12 @@ describe('compileValidator: keywords', () => {
     ['nullable enum null', { type: ['string', 'null'], enum: ['a', null] }, null, null],
     ['boolean enum', { type: 'boolean', enum: [true] }, false, 'must be one of [true]'],
     ['large enum hit', { type: 'string', enum: 'abcdefghijkl'.split('') }, 'k', null],
-    ['large enum miss', { type: 'string', enum: 'abcdefghijkl'.split('') }, 'z', `must be one of ${JSON.stringify('abcdefghijkl'.split(''))}`],
+    [
+      'large enum miss',
+      { type: 'string', enum: 'abcdefghijkl'.split('') },
+      'z',
+      `must be one of ${JSON.stringify('abcdefghijkl'.split(''))}`,
+    ],
     ['minimum ok', { type: 'number', minimum: 0 }, 0, null],
     ['minimum broken', { type: 'number', minimum: 0 }, -0.5, 'must be >= 0'],
     ['maximum ok', { type: 'integer', maximum: 10 }, 10, null],
@@ -67,11 +79,21 @@ describe('compileValidator: keywords', () => {
     ['minLength ok', { type: 'string', minLength: 2 }, 'ab', null],
     ['minLength broken', { type: 'string', minLength: 2 }, 'a', 'must be at least 2 characters long'],
     ['minLength 1', { type: 'string', minLength: 1 }, '', 'must be at least 1 character long'],
-    ['minLength counts code points', { type: 'string', minLength: 2 }, '😀', 'must be at least 2 characters long'],
+    [
+      'minLength counts code points',
+      { type: 'string', minLength: 2 },
+      '😀',
+      'must be at least 2 characters long',
+    ],
     ['maxLength ok with astral', { type: 'string', maxLength: 2 }, '😀😀', null],
     ['maxLength broken', { type: 'string', maxLength: 2 }, 'abc', 'must be at most 2 characters long'],
     ['date-time ok', { type: 'string', format: 'date-time' }, '2024-05-01T12:00:00+02:00', null],
-    ['date-time broken', { type: 'string', format: 'date-time' }, '2024-05-01T12:00:00', 'must match format date-time'],
+    [
+      'date-time broken',
+      { type: 'string', format: 'date-time' },
+      '2024-05-01T12:00:00',
+      'must match format date-time',
+    ],
     ['date ok', { type: 'string', format: 'date' }, '2024-02-29', null],
     ['date broken', { type: 'string', format: 'date' }, '2023-02-29', 'must match format date'],
     ['email ok', { type: 'string', format: 'email' }, 'a@example.com', null],
@@ -91,7 +113,9 @@ describe('compileValidator: keywords', () => {
       { path: '/f', message: 'must be at least 10 characters long' },
       { path: '/f', message: 'must be at most 2 characters long' },
     ]);
-    expect(compileValidator({ type: 'object', properties: { f: p } })({ f: 5 })).toEqual([{ path: '/f', message: 'must be string' }]);
+    expect(compileValidator({ type: 'object', properties: { f: p } })({ f: 5 })).toEqual([
+      { path: '/f', message: 'must be string' },
+    ]);
   });
 });
 
@@ -126,18 +150,30 @@ describe('compileValidator: required and undeclared properties', () => {
     const record: unknown = JSON.parse('{"id":"a","constructor":"b","__proto__":{"polluted":true}}');
     expect(validate(record)).toEqual([{ path: '/__proto__', message: 'undeclared property not allowed' }]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const open = compileValidator(parseObjectSchema({ type: 'object', properties: { id: { type: 'string' } } }));
+    const open = compileValidator(
+      parseObjectSchema({ type: 'object', properties: { id: { type: 'string' } } }),
+    );
     expect(open(record)).toBeNull();
   });
 
   it('allows undeclared properties unless additionalProperties is false', () => {
-    const open = compileValidator(parseObjectSchema({ type: 'object', properties: { id: { type: 'string' } }, additionalProperties: true }));
+    const open = compileValidator(
+      parseObjectSchema({
+        type: 'object',
+        properties: { id: { type: 'string' } },
+        additionalProperties: true,
+      }),
+    );
     expect(open({ id: 'a', anything: [1, 2] })).toBeNull();
   });
 
   it('copes with many declared names (set lookups)', () => {
-    const properties = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`p${i}`, { type: 'integer' }]));
-    const v = compileValidator(parseObjectSchema({ type: 'object', properties, additionalProperties: false }));
+    const properties = Object.fromEntries(
+      Array.from({ length: 20 }, (_, i) => [`p${i}`, { type: 'integer' }]),
+    );
+    const v = compileValidator(
+      parseObjectSchema({ type: 'object', properties, additionalProperties: false }),
+    );
     expect(v({ p0: 1, p19: 2 })).toBeNull();
     expect(v({ p0: 1, p20: 2 })).toEqual([{ path: '/p20', message: 'undeclared property not allowed' }]);
   });
@@ -170,14 +206,24 @@ describe('compileValidator: nesting', () => {
 
   it('accepts a conforming record', () => {
     expect(
-      validate({ items: [{ sku: 'x', qty: 1, tags: ['a', null] }], address: null, matrix: [[1, 2.5], []], free: { anything: { goes: [1] } } }),
+      validate({
+        items: [{ sku: 'x', qty: 1, tags: ['a', null] }],
+        address: null,
+        matrix: [[1, 2.5], []],
+        free: { anything: { goes: [1] } },
+      }),
     ).toBeNull();
   });
 
   it('reports JSON Pointer paths with array indices', () => {
     expect(
       validate({
-        items: [{ sku: 'x', qty: 1 }, { sku: '', qty: 0, tags: ['c'], color: 'red' }, 'nope', { qty: 'many' }],
+        items: [
+          { sku: 'x', qty: 1 },
+          { sku: '', qty: 0, tags: ['c'], color: 'red' },
+          'nope',
+          { qty: 'many' },
+        ],
         address: { town: 'x' },
         matrix: [[1], [2, 'three']],
         free: [],
@@ -206,7 +252,10 @@ describe('compileValidator: nesting', () => {
 describe('compileValidator: code generation safety', () => {
   it('embeds hostile strings only as data', () => {
     const hostile = '"); globalThis.pwned = true; ("';
-    const v = compileValidator({ type: 'object', properties: { f: { type: 'string', enum: [hostile, '\u2028\u2029', '</script>'] } } });
+    const v = compileValidator({
+      type: 'object',
+      properties: { f: { type: 'string', enum: [hostile, '\u2028\u2029', '</script>'] } },
+    });
     expect(v({ f: hostile })).toBeNull();
     expect(v({ f: '\u2028\u2029' })).toBeNull();
     expect(v({ f: 'x' })?.[0].path).toBe('/f');
@@ -214,14 +263,23 @@ describe('compileValidator: code generation safety', () => {
   });
 
   it('refuses schemas it cannot embed safely', () => {
-    expect(() => compileValidator({ type: 'object', properties: { f: { type: 'number', minimum: Number.NaN } } })).toThrow(/finite/);
-    expect(() => compileValidator({ type: 'object', properties: { f: { type: 'object', enum: [{}] } } })).toThrow(/enum/);
-    expect(() => compileValidator({ type: 'object', properties: { f: { type: 'date' as never } } })).toThrow(/unsupported type/);
+    expect(() =>
+      compileValidator({ type: 'object', properties: { f: { type: 'number', minimum: Number.NaN } } }),
+    ).toThrow(/finite/);
+    expect(() =>
+      compileValidator({ type: 'object', properties: { f: { type: 'object', enum: [{}] } } }),
+    ).toThrow(/enum/);
+    expect(() => compileValidator({ type: 'object', properties: { f: { type: 'date' as never } } })).toThrow(
+      /unsupported type/,
+    );
   });
 });
 
 describe('splitDeclared', () => {
-  const schema = parseObjectSchema({ type: 'object', properties: { b: { type: 'string' }, a: { type: 'integer' }, constructor: { type: 'string' } } });
+  const schema = parseObjectSchema({
+    type: 'object',
+    properties: { b: { type: 'string' }, a: { type: 'integer' }, constructor: { type: 'string' } },
+  });
   const split = splitDeclared(schema);
 
   it('keeps declared properties in schema order and reports no extra when there is none', () => {
@@ -232,7 +290,10 @@ describe('splitDeclared', () => {
   });
 
   it('moves undeclared properties to extra, keeping null values as declared', () => {
-    expect(split({ a: null, z: 1, y: { n: 2 } })).toEqual({ declared: { a: null }, extra: { z: 1, y: { n: 2 } } });
+    expect(split({ a: null, z: 1, y: { n: 2 } })).toEqual({
+      declared: { a: null },
+      extra: { z: 1, y: { n: 2 } },
+    });
   });
 
   it('ignores undefined values and inherited members', () => {
@@ -251,7 +312,9 @@ describe('splitDeclared', () => {
   });
 
   it('works for schemas with many properties', () => {
-    const properties = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`p${i}`, { type: 'integer' as const }]));
+    const properties = Object.fromEntries(
+      Array.from({ length: 12 }, (_, i) => [`p${i}`, { type: 'integer' as const }]),
+    );
     const s = splitDeclared({ type: 'object', properties });
     expect(s({ p0: 0, p11: 11, q: 1 })).toEqual({ declared: { p0: 0, p11: 11 }, extra: { q: 1 } });
   });

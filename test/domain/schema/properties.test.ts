@@ -27,35 +27,58 @@ function ajvFor(schema: ObjectSchema) {
 function ajvPaths(errors: ErrorObject[] | null | undefined): string[] {
   const escape = (k: string): string => k.replace(/~/g, '~0').replace(/\//g, '~1');
   const paths = (errors ?? []).map((e) => {
-    if (e.keyword === 'required') return `${e.instancePath}/${escape((e.params as { missingProperty: string }).missingProperty)}`;
-    if (e.keyword === 'additionalProperties') return `${e.instancePath}/${escape((e.params as { additionalProperty: string }).additionalProperty)}`;
+    if (e.keyword === 'required')
+      return `${e.instancePath}/${escape((e.params as { missingProperty: string }).missingProperty)}`;
+    if (e.keyword === 'additionalProperties')
+      return `${e.instancePath}/${escape((e.params as { additionalProperty: string }).additionalProperty)}`;
     return e.instancePath;
   });
   return [...new Set(paths)].sort();
 }
 
-const ourPaths = (errors: Array<{ path: string }> | null): string[] => [...new Set((errors ?? []).map((e) => e.path))].sort();
+const ourPaths = (errors: Array<{ path: string }> | null): string[] =>
+  [...new Set((errors ?? []).map((e) => e.path))].sort();
 
 /** A record valid under the schema, then maybe damaged: one value replaced anywhere in the tree. */
 const recordAndSchema = objectSchema.chain((schema) =>
   fc.record({
     schema: fc.constant(schema),
-    record: fc.oneof(validObject(schema), fc.tuple(validObject(schema), fc.nat(), jsonValue).map(([r, n, v]) => damage(r, n, v)), jsonValue),
+    record: fc.oneof(
+      validObject(schema),
+      fc.tuple(validObject(schema), fc.nat(), jsonValue).map(([r, n, v]) => damage(r, n, v)),
+      jsonValue,
+    ),
   }),
 );
 
 function damage(record: Record<string, unknown>, n: number, replacement: unknown): Record<string, unknown> {
   const slots: Array<[Record<string, unknown> | unknown[], string | number]> = [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach((x, i) => (slots.push([v, i]), walk(x)));
-    else if (v && typeof v === 'object') for (const k of Object.keys(v)) slots.push([v as Record<string, unknown>, k]), walk((v as Record<string, unknown>)[k]);
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        slots.push([v, i]);
+        walk(x);
+      });
+    } else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        slots.push([o, k]);
+        walk(o[k]);
+      }
+    }
   };
   const copy = structuredClone(record);
   walk(copy);
   if (slots.length === 0) return { ...copy, junk: replacement };
   const [holder, key] = slots[n % slots.length];
   if (Array.isArray(holder)) holder[key as number] = replacement;
-  else Object.defineProperty(holder, key, { value: replacement, enumerable: true, writable: true, configurable: true });
+  else
+    Object.defineProperty(holder, key, {
+      value: replacement,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   return copy;
 }
 
@@ -71,14 +94,21 @@ const SAMPLES: Array<[unknown, (t: PrimitiveType[]) => boolean]> = [
 
 describe('validator properties', () => {
   it('generated schemas are inside the subset (parse accepts them unchanged)', () => {
-    fc.assert(fc.property(objectSchema, (schema) => expect(parseObjectSchema(schema)).toEqual(schema)), RUNS);
+    fc.assert(
+      fc.property(objectSchema, (schema) => {
+        expect(parseObjectSchema(schema)).toEqual(schema);
+      }),
+      RUNS,
+    );
   });
 
   it('any record generated to satisfy a schema validates', () => {
     fc.assert(
       fc.property(
         objectSchema.chain((schema) => fc.tuple(fc.constant(schema), validObject(schema))),
-        ([schema, record]) => expect(compileValidator(schema)(record)).toBeNull(),
+        ([schema, record]) => {
+          expect(compileValidator(schema)(record)).toBeNull();
+        },
       ),
       RUNS,
     );
@@ -87,7 +117,9 @@ describe('validator properties', () => {
   it("giving a required field a value of the wrong type is an error at that field's path", () => {
     const arb = objectSchema
       .filter((s) => (s.required ?? []).length > 0)
-      .chain((schema) => fc.tuple(fc.constant(schema), validObject(schema), fc.constantFrom(...(schema.required ?? []))));
+      .chain((schema) =>
+        fc.tuple(fc.constant(schema), validObject(schema), fc.constantFrom(...(schema.required ?? []))),
+      );
     fc.assert(
       fc.property(arb, ([schema, record, field]) => {
         const types = typesOf(schema.properties[field]);
@@ -107,7 +139,13 @@ describe('validator properties', () => {
         const ours = compileValidator(schema)(record);
         const valid = ajv(record);
         expect(ours === null).toBe(valid);
-        expect(ourPaths(ours)).toEqual(record !== null && typeof record === 'object' && !Array.isArray(record) ? ajvPaths(ajv.errors) : valid ? [] : ['']);
+        expect(ourPaths(ours)).toEqual(
+          record !== null && typeof record === 'object' && !Array.isArray(record)
+            ? ajvPaths(ajv.errors)
+            : valid
+              ? []
+              : [''],
+        );
       }),
       RUNS,
     );
@@ -115,10 +153,24 @@ describe('validator properties', () => {
 
   it('never throws, whatever it is given', () => {
     fc.assert(
-      fc.property(objectSchema, fc.oneof(fc.jsonValue(), fc.anything({ withNullPrototype: true, withBigInt: true, withMap: true, withSet: true, withTypedArray: true, withSparseArray: true })), (schema, value) => {
-        const errors = compileValidator(schema)(value);
-        expect(errors === null || errors.length > 0).toBe(true);
-      }),
+      fc.property(
+        objectSchema,
+        fc.oneof(
+          fc.jsonValue(),
+          fc.anything({
+            withNullPrototype: true,
+            withBigInt: true,
+            withMap: true,
+            withSet: true,
+            withTypedArray: true,
+            withSparseArray: true,
+          }),
+        ),
+        (schema, value) => {
+          const errors = compileValidator(schema)(value);
+          expect(errors === null || errors.length > 0).toBe(true);
+        },
+      ),
       RUNS,
     );
   });
@@ -141,8 +193,14 @@ describe('validator properties', () => {
 
 /** Changes BACKWARD allows; each keeps every previously valid record valid. */
 const relaxations: Array<(p: PropertySchema) => PropertySchema> = [
-  (p) => (typesOf(p).includes('integer') && !typesOf(p).includes('number') ? { ...p, type: typesOf(p).map((t) => (t === 'integer' ? 'number' : t)) } : p),
-  (p) => (typesOf(p).includes('null') ? p : { ...p, type: [...typesOf(p), 'null'], ...(p.enum ? { enum: [...p.enum, null] } : {}) }),
+  (p) =>
+    typesOf(p).includes('integer') && !typesOf(p).includes('number')
+      ? { ...p, type: typesOf(p).map((t) => (t === 'integer' ? 'number' : t)) }
+      : p,
+  (p) =>
+    typesOf(p).includes('null')
+      ? p
+      : { ...p, type: [...typesOf(p), 'null'], ...(p.enum ? { enum: [...p.enum, null] } : {}) },
   (p) => (p.minimum === undefined ? p : { ...p, minimum: p.minimum - 1 }),
   (p) => (p.maximum === undefined ? p : { ...p, maximum: p.maximum + 1 }),
   (p) => (p.maxLength === undefined ? p : { ...p, maxLength: undefined }),
@@ -154,28 +212,55 @@ const relaxations: Array<(p: PropertySchema) => PropertySchema> = [
 describe('evolution properties', () => {
   it('a schema evolving into itself is compatible with no changes', () => {
     fc.assert(
-      fc.property(objectSchema, fc.constantFrom('BACKWARD' as const, 'FULL' as const), (schema, compatibility) => {
-        expect(evaluateEvolution({ from: schema, to: structuredClone(schema), compatibility, keyFields: Object.keys(schema.properties) })).toEqual({
-          compatible: true,
-          changes: [],
-          violations: [],
-        });
-      }),
+      fc.property(
+        objectSchema,
+        fc.constantFrom('BACKWARD' as const, 'FULL' as const),
+        (schema, compatibility) => {
+          expect(
+            evaluateEvolution({
+              from: schema,
+              to: structuredClone(schema),
+              compatibility,
+              keyFields: Object.keys(schema.properties),
+            }),
+          ).toEqual({
+            compatible: true,
+            changes: [],
+            violations: [],
+          });
+        },
+      ),
       RUNS,
     );
   });
 
   it('relaxations are BACKWARD compatible and keep old records valid', () => {
     const arb = objectSchema.chain((schema) =>
-      fc.tuple(fc.constant(schema), fc.array(fc.tuple(fc.constantFrom(...Object.keys(schema.properties)), fc.nat(relaxations.length - 1)), { maxLength: 5 }), fc.array(validObject(schema), { minLength: 1, maxLength: 5 }), fc.boolean()),
+      fc.tuple(
+        fc.constant(schema),
+        fc.array(
+          fc.tuple(fc.constantFrom(...Object.keys(schema.properties)), fc.nat(relaxations.length - 1)),
+          { maxLength: 5 },
+        ),
+        fc.array(validObject(schema), { minLength: 1, maxLength: 5 }),
+        fc.boolean(),
+      ),
     );
     fc.assert(
       fc.property(arb, ([from, steps, records, addOptional]) => {
         const to = structuredClone(from);
-        for (const [name, i] of steps) to.properties[name] = JSON.parse(JSON.stringify(relaxations[i](to.properties[name]))) as PropertySchema;
+        for (const [name, i] of steps)
+          to.properties[name] = JSON.parse(
+            JSON.stringify(relaxations[i](to.properties[name])),
+          ) as PropertySchema;
         if (addOptional) to.properties.brand_new = { type: 'string' };
         to.required = (to.required ?? []).slice(1);
-        const result = evaluateEvolution({ from, to, compatibility: 'BACKWARD', keyFields: Object.keys(from.properties) });
+        const result = evaluateEvolution({
+          from,
+          to,
+          compatibility: 'BACKWARD',
+          keyFields: Object.keys(from.properties),
+        });
         expect(result.violations).toEqual([]);
         const validate = compileValidator(parseObjectSchema(to));
         for (const r of records) if (!('brand_new' in r)) expect(validate(r)).toBeNull();

@@ -1,7 +1,7 @@
 import { useMemo } from 'preact/hooks';
 import { tenantPath } from '../api.js';
 import { tenantOf, useSession } from '../context.js';
-import { formatAgo, formatDuration } from '../format.js';
+import { formatAgo, formatDuration, formatNumber } from '../format.js';
 import { minuteGrid } from '../metrics.js';
 import { usePoll } from '../poll.js';
 import { href } from '../router.js';
@@ -86,7 +86,10 @@ function StreamRow({ tenant, stream, firing }: { tenant: string; stream: Stream;
           y={grid.series.received}
           label={`${grid.totals.received} records received in the last hour`}
         />
-        <span class="small"> {grid.series.received[grid.series.received.length - 1] ?? 0}/min</span>
+        <span class="small" data-testid="received-hour">
+          {' '}
+          {formatNumber(grid.totals.received)} in the last hour
+        </span>
       </td>
       <td>{m ? formatAgo(m.lastReceivedAt) : '—'}</td>
       <td>{m ? formatDuration(m.lagSeconds) : '—'}</td>

@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+import { CachedCatalog } from '../adapters/cache/cached-catalog.js';
+import { DynamoCatalog, DynamoIdempotencyStore, DynamoMetricsStore, createDynamoClient } from '../adapters/dynamodb/index.js';
+import { DynamoReceiptStore, FirehoseDelivery, createFirehoseClient } from '../adapters/firehose/index.js';
+import type { Config } from '../config.js';
+import { hashSecret } from '../domain/auth/secrets.js';
+import { createBatchIdGenerator } from '../domain/records/ids.js';
+import { RecentKeys } from '../domain/records/recent-keys.js';
+import { ValidatorCache } from '../domain/records/validators.js';
+import { MinuteMetrics } from '../monitoring/minute-metrics.js';
+import type { Services } from '../services.js';
+import { LazyWarehouse } from './lazy-warehouse.js';
+
+/** How long another Lambda may keep serving a revoked key or an old stream spec. */
+const CATALOG_CACHE_TTL_MS = 10_000;
+
+/**
+ * AWS mode: DynamoDB catalog, Firehose delivery, Snowflake warehouse (loaded lazily so the ingest
+ * path never imports snowflake-sdk). Metrics are flushed by the Lambda entry after each invocation.
+ */
+export function composeAws(config: Config, logger: Logger): Services & { metrics: MinuteMetrics } {
+  if (!config.TRIBUTARY_ADMIN_KEY) throw new Error('TRIBUTARY_ADMIN_KEY is required when TRIBUTARY_MODE=aws');
+  const table = config.TRIBUTARY_TABLE_NAME!;
+  const dynamo = createDynamoClient({ region: config.AWS_REGION, endpoint: config.TRIBUTARY_DYNAMODB_ENDPOINT });
+  const catalog = new CachedCatalog(new DynamoCatalog(dynamo, table), CATALOG_CACHE_TTL_MS);
+  // Timers don't run while a Lambda is frozen, so no background flush: the entry flushes per invocation.
+  const metrics = new MinuteMetrics(new DynamoMetricsStore(dynamo, table), Date.now, 0);
+  const delivery = new FirehoseDelivery({
+    client: createFirehoseClient({ region: config.AWS_REGION!, endpoint: config.TRIBUTARY_FIREHOSE_ENDPOINT }),
+    rawStreamName: config.TRIBUTARY_FIREHOSE_STREAM!,
+    quarantineStreamName: config.TRIBUTARY_FIREHOSE_QUARANTINE_STREAM!,
+    retryBudgetMs: config.TRIBUTARY_RETRY_BUDGET_MS,
+    receipts: new DynamoReceiptStore({ client: dynamo, tableName: table }),
+    metrics,
+    logger: logger.child({ component: 'firehose' }),
+  });
+  const warehouse = new LazyWarehouse(async () => {
+    const { snowflakeWarehouseFromConfig } = await import('../adapters/snowflake/index.js');
+    return snowflakeWarehouseFromConfig(config, { logger: logger.child({ component: 'snowflake' }) });
+  });
+  return {
+    config,
+    catalog,
+    idempotency: new DynamoIdempotencyStore(dynamo, table),
+    delivery,
+    warehouse,
+    metrics,
+    logger,
+    now: () => new Date(),
+    ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache() },
+    adminKeyHash: hashSecret(config.TRIBUTARY_ADMIN_KEY),
+  };
+}

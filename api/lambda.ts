@@ -1,0 +1,25 @@
+import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
+import { handle } from 'hono/aws-lambda';
+import pino from 'pino';
+import { createApp } from './app.js';
+import { composeAws } from './compose/aws.js';
+import { parseConfig } from './config.js';
+
+/**
+ * Lambda entry behind an ALB. Both functions (ingest and control plane) run this same bundle; the
+ * Snowflake adapter is imported lazily, so the ingest function never loads it.
+ */
+const config = parseConfig(process.env);
+const logger = pino({ level: config.TRIBUTARY_LOG_LEVEL, base: { service: 'tributary' } });
+const services = composeAws(config, logger);
+const served = handle(createApp(services));
+
+export async function handler(event: ALBEvent, context: Context): Promise<ALBResult> {
+  try {
+    // hono's LambdaEvent union describes ALB events with its own (narrower) types.
+    return (await served(event as unknown as Parameters<typeof served>[0], context)) as ALBResult;
+  } finally {
+    // One UpdateItem per stream-minute touched by this invocation; a failure only delays counters.
+    await services.metrics.flush().catch((err: unknown) => logger.warn({ err }, 'metrics flush failed'));
+  }
+}
