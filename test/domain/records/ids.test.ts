@@ -88,6 +88,13 @@ describe('recordIdFromKey', () => {
     expect(recordIdFromKey('s', [new Date('2024-01-02T03:04:05.000Z')])).toBe(recordIdFromKey('s', ['2024-01-02T03:04:05.000Z']));
   });
 
+  it('reads a parsed __proto__ key as plain data', () => {
+    const withProto = JSON.parse('{"__proto__": {"x": 1}, "a": 1}') as unknown;
+    expect(recordIdFromKey('s', [withProto])).not.toBe(recordIdFromKey('s', [{ a: 1 }]));
+    expect(recordIdFromKey('s', [withProto])).toBe(recordIdFromKey('s', [JSON.parse('{"a": 1, "__proto__": {"x": 1}}')]));
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
   it('gives the same id for a key and its JSON round trip', () => {
     fc.assert(
       fc.property(fc.string(), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }), (stream, values) => {
