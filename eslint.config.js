@@ -11,7 +11,7 @@ const adapterOnly = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', '.tributary/', 'web/dist/', 'coverage/', 'test-results/'] },
+  { ignores: ['node_modules/', 'dist/', 'cdk.out/', '.tributary/', 'web/dist/', 'coverage/', 'test-results/', '.tmp/', '**/*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

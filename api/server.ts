@@ -1,3 +1,4 @@
+import './threadpool.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';

@@ -1,8 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
-import * as targets from 'aws-cdk-lib/aws-elasticloadbalancingv2-targets';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { acknowledge } from '../nag.js';
 import { Construct } from 'constructs';
@@ -17,6 +16,37 @@ export interface LoadBalancerProps {
   accessLogsBucket: s3.IBucket;
   ingestFunction: lambda.IFunction;
   apiFunction: lambda.IFunction;
+}
+
+/**
+ * Like elbv2-targets' LambdaTarget, but the invoke permission names a source: CDK's grants
+ * elasticloadbalancing.amazonaws.com without one. The exact target-group ARN would be a cycle
+ * (the group registers the function only after the permission exists), so the permission admits
+ * target groups of this account and region.
+ */
+class ScopedLambdaTarget implements elbv2.IApplicationLoadBalancerTarget {
+  constructor(
+    private readonly scope: Construct,
+    private readonly id: string,
+    private readonly fn: lambda.IFunction,
+  ) {}
+
+  attachToApplicationTargetGroup(targetGroup: elbv2.IApplicationTargetGroup): elbv2.LoadBalancerTargetProps {
+    const permission = new lambda.CfnPermission(this.scope, this.id, {
+      action: 'lambda:InvokeFunction',
+      functionName: this.fn.functionArn,
+      principal: 'elasticloadbalancing.amazonaws.com',
+      sourceArn: Stack.of(this.scope).formatArn({
+        service: 'elasticloadbalancing',
+        resource: 'targetgroup',
+        resourceName: '*',
+        arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+      }),
+    });
+    // The ALB checks the permission when the function is registered as a target.
+    targetGroup.node.addDependency(permission);
+    return { targetType: elbv2.TargetType.LAMBDA, targetJson: { id: this.fn.functionArn } };
+  }
 }
 
 /** Internet-facing ALB: HTTPS only (HTTP redirects), POST records → ingest, the rest → api. */
@@ -42,12 +72,12 @@ export class LoadBalancer extends Construct {
       open: true,
     });
     this.httpsListener.addTargets('Api', {
-      targets: [new targets.LambdaTarget(props.apiFunction)],
+      targets: [new ScopedLambdaTarget(this, 'ApiInvokePermission', props.apiFunction)],
     });
     this.httpsListener.addTargets('Ingest', {
       priority: INGEST_RULE_PRIORITY,
       conditions: [elbv2.ListenerCondition.pathPatterns([INGEST_PATH_PATTERN]), elbv2.ListenerCondition.httpRequestMethods(['POST'])],
-      targets: [new targets.LambdaTarget(props.ingestFunction)],
+      targets: [new ScopedLambdaTarget(this, 'IngestInvokePermission', props.ingestFunction)],
     });
     this.alb.addRedirect({ sourcePort: 80, sourceProtocol: elbv2.ApplicationProtocol.HTTP, targetPort: 443, targetProtocol: elbv2.ApplicationProtocol.HTTPS });
 

@@ -33,7 +33,12 @@ export interface RunningServer {
 }
 
 /** Starts the real API server as a child process and waits until it answers. */
-export async function startServer(opts: { entry: string; port: number; dataDir: string; adminKey: string }): Promise<RunningServer> {
+export async function startServer(opts: {
+  entry: string;
+  port: number;
+  dataDir: string;
+  adminKey: string;
+}): Promise<RunningServer> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', opts.entry], {
     cwd: repoRoot,
     env: {

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useMemo, useState } from 'preact/hooks';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ApiError, createApi } from './api.js';
 import { SessionContext, type Session } from './context.js';
 import { href, navigate, useRoute, type Route } from './router.js';
@@ -14,12 +14,25 @@ import { Keys } from './views/Keys.js';
 import { Alerts } from './views/Alerts.js';
 import { ProducerHome } from './views/ProducerHome.js';
 
-type Auth = { state: 'checking' } | { state: 'signed-out'; message?: string } | { state: 'signed-in'; key: string; me: Me };
+type Auth =
+  | { state: 'checking' }
+  | { state: 'signed-out'; message?: string }
+  | { state: 'signed-in'; key: string; me: Me };
 
 export function App() {
   const [auth, setAuth] = useState<Auth>(() => (loadKey() ? { state: 'checking' } : { state: 'signed-out' }));
   const [status, setStatus] = useState('');
   const route = useRoute();
+
+  // After in-app navigation, move focus to the new page so keyboard and screen-reader users start there.
+  const firstRoute = useRef(true);
+  useEffect(() => {
+    if (firstRoute.current) {
+      firstRoute.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus({ preventScroll: false });
+  }, [route]);
 
   // Status messages are announced, then cleared so the toast does not cover the page.
   useEffect(() => {
@@ -38,10 +51,15 @@ export function App() {
       const me = await createApi(key).get<Me>('/v1/me');
       saveKey(key);
       setAuth({ state: 'signed-in', key, me });
-      setStatus(me.kind === 'platform' ? 'Signed in with the platform key.' : `Signed in to tenant ${me.tenant} as ${me.role}.`);
+      setStatus(
+        me.kind === 'platform'
+          ? 'Signed in with the platform key.'
+          : `Signed in to tenant ${me.tenant} as ${me.role}.`,
+      );
       return undefined;
     } catch (e) {
-      if (e instanceof ApiError && e.status === 401) return 'That key was not accepted (it is unknown or revoked).';
+      if (e instanceof ApiError && e.status === 401)
+        return 'That key was not accepted (it is unknown or revoked).';
       return e instanceof ApiError ? e.message : String(e);
     }
   }, []);
@@ -60,7 +78,9 @@ export function App() {
     if (auth.state !== 'signed-in') return null;
     return {
       me: auth.me,
-      api: createApi(auth.key, () => signOut('Your key was rejected (401): it may have been revoked. Sign in again.')),
+      api: createApi(auth.key, () =>
+        signOut('Your key was rejected (401): it may have been revoked. Sign in again.'),
+      ),
       announce: (m: string) => {
         // Clearing first makes a repeated message be read again.
         setStatus('');
@@ -124,7 +144,9 @@ function Nav({ me, route }: { me: Me; route: Route }) {
         : [
             ['Streams', href.streams, route.view.startsWith('stream') || route.view === 'home'],
             ['Alerts', href.alerts, route.view === 'alerts'],
-            ...(me.role === 'admin' ? ([['Keys', href.keys, route.view === 'keys']] as Array<[string, string, boolean]>) : []),
+            ...(me.role === 'admin'
+              ? ([['Keys', href.keys, route.view === 'keys']] as Array<[string, string, boolean]>)
+              : []),
           ];
   return (
     <nav aria-label="Main">
@@ -144,9 +166,14 @@ function Nav({ me, route }: { me: Me; route: Route }) {
 function RouteView({ route, me }: { route: Route; me: Me }) {
   if (me.kind === 'platform') {
     if (route.view === 'home' || route.view === 'tenants') return <Tenants />;
-    return <Message title="Not available">The platform key manages tenants only. Sign in with a tenant key to see streams.</Message>;
+    return (
+      <Message title="Not available">
+        The platform key manages tenants only. Sign in with a tenant key to see streams.
+      </Message>
+    );
   }
-  if (route.view === 'tenants') return <Message title="Tenants">Only the platform key manages tenants.</Message>;
+  if (route.view === 'tenants')
+    return <Message title="Tenants">Only the platform key manages tenants.</Message>;
   switch (route.view) {
     case 'home':
       return me.role === 'producer' ? <ProducerHome /> : <Streams />;

@@ -34,7 +34,11 @@ export function createApi(key: string, onUnauthorized: () => void = () => {}): A
         cache: 'no-store',
       });
     } catch (cause) {
-      throw new ApiError({ status: 0, title: 'Network error', detail: `Could not reach the API (${String(cause)}).` });
+      throw new ApiError({
+        status: 0,
+        title: 'Network error',
+        detail: `Could not reach the API (${String(cause)}).`,
+      });
     }
     if (res.status === 204) return undefined as T;
     const text = await res.text();
@@ -49,7 +53,11 @@ export function createApi(key: string, onUnauthorized: () => void = () => {}): A
       const problem: Problem =
         json && typeof json === 'object'
           ? { ...(json as Problem), status: res.status }
-          : { status: res.status, title: res.statusText || `HTTP ${res.status}`, detail: text.slice(0, 200) || undefined };
+          : {
+              status: res.status,
+              title: res.statusText || `HTTP ${res.status}`,
+              detail: text.slice(0, 200) || undefined,
+            };
       throw new ApiError(problem);
     }
     return json as T;

@@ -32,7 +32,8 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unk
         setError(undefined);
       } catch (e) {
         if (cancelled) return;
-        const err = e instanceof ApiError ? e : new ApiError({ status: 0, title: 'Error', detail: String(e) });
+        const err =
+          e instanceof ApiError ? e : new ApiError({ status: 0, title: 'Error', detail: String(e) });
         setError(err);
         // A key without the right will not gain it by asking again.
         stop = err.status === 401 || err.status === 403 || err.status === 404;

@@ -1,6 +1,16 @@
 import type { ObjectSchema, PropertySchema, SchemaChange } from './types.js';
 
-const CONSTRAINTS = ['format', 'enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'items', 'properties', 'description'] as const;
+const CONSTRAINTS = [
+  'format',
+  'enum',
+  'minimum',
+  'maximum',
+  'minLength',
+  'maxLength',
+  'items',
+  'properties',
+  'description',
+] as const;
 
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -33,7 +43,8 @@ export function diffSchemas(from: ObjectSchema, to: ObjectSchema): SchemaChange[
       continue;
     }
     if (!pa || !pb) continue;
-    if (!same(pa.type, pb.type)) changes.push({ field, change: 'type changed', from: typeText(pa), to: typeText(pb) });
+    if (!same(pa.type, pb.type))
+      changes.push({ field, change: 'type changed', from: typeText(pa), to: typeText(pb) });
     if (reqA.has(field) !== reqB.has(field)) {
       changes.push({ field, change: reqB.has(field) ? 'became required' : 'became optional' });
     }
@@ -60,13 +71,17 @@ export function checkSchemaText(text: string): { schema?: ObjectSchema; error?: 
   } catch (e) {
     return { error: `Invalid JSON: ${jsonErrorWithLine(text, e)}` };
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return { error: 'The schema must be a JSON object.' };
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    return { error: 'The schema must be a JSON object.' };
   const s = value as Record<string, unknown>;
   if (s.type !== 'object') return { error: 'The schema must have "type": "object".' };
   if (!s.properties || typeof s.properties !== 'object' || Array.isArray(s.properties)) {
     return { error: 'The schema must have a "properties" object.' };
   }
-  if (s.required !== undefined && (!Array.isArray(s.required) || s.required.some((r) => typeof r !== 'string'))) {
+  if (
+    s.required !== undefined &&
+    (!Array.isArray(s.required) || s.required.some((r) => typeof r !== 'string'))
+  ) {
     return { error: '"required" must be an array of field names.' };
   }
   return { schema: value as ObjectSchema };

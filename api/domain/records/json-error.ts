@@ -66,7 +66,16 @@ function scanString(text: string, i: number): number {
         continue;
       }
       // " \ / b f n r t
-      if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
+      if (
+        e === 0x22 ||
+        e === 0x5c ||
+        e === 0x2f ||
+        e === 0x62 ||
+        e === 0x66 ||
+        e === 0x6e ||
+        e === 0x72 ||
+        e === 0x74
+      ) {
         j += 2;
         continue;
       }
@@ -86,7 +95,8 @@ function scanNumber(text: string, i: number): number {
   else while (j < n && isDigit(text.charCodeAt(j))) j++;
   if (j < n && text.charCodeAt(j) === 0x2e) {
     j++;
-    if (j >= n || !isDigit(text.charCodeAt(j))) throw new Found(j, 'expected a digit after the decimal point');
+    if (j >= n || !isDigit(text.charCodeAt(j)))
+      throw new Found(j, 'expected a digit after the decimal point');
     while (j < n && isDigit(text.charCodeAt(j))) j++;
   }
   if (j < n && (text.charCodeAt(j) === 0x65 || text.charCodeAt(j) === 0x45)) {
@@ -114,7 +124,10 @@ function skipWs(text: string, i: number): number {
 function scanKey(text: string, i: number): number {
   i = skipWs(text, i);
   if (text.charCodeAt(i) !== 0x22) {
-    throw new Found(i, i >= text.length ? 'unexpected end of input' : 'expected a double-quoted property name');
+    throw new Found(
+      i,
+      i >= text.length ? 'unexpected end of input' : 'expected a double-quoted property name',
+    );
   }
   i = skipWs(text, scanString(text, i));
   if (text.charCodeAt(i) !== 0x3a) {
@@ -184,7 +197,12 @@ function validate(text: string): void {
       stack.pop();
       i++;
     } else {
-      throw new Found(i, top === ARRAY ? "expected ',' or ']' after array element" : "expected ',' or '}' after property value");
+      throw new Found(
+        i,
+        top === ARRAY
+          ? "expected ',' or ']' after array element"
+          : "expected ',' or '}' after property value",
+      );
     }
   }
 }

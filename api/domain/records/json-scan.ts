@@ -70,7 +70,11 @@ export function recordTooDeep(limits: BodyLimits, path: string, where: string): 
  * against maxRecordBytes. An oversized record is returned rather than thrown: size costs nothing to
  * defer, and the caller reports a syntax error first when the body is also malformed.
  */
-export function checkJsonBodyLimits(b: Buffer, start: number, limits: BodyLimits): PayloadTooLargeError | undefined {
+export function checkJsonBodyLimits(
+  b: Buffer,
+  start: number,
+  limits: BodyLimits,
+): PayloadTooLargeError | undefined {
   const n = b.length;
   let first = start;
   while (first < n && isWs(b[first])) first++;

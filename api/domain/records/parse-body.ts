@@ -1,7 +1,13 @@
 import { isUtf8 } from 'node:buffer';
 import { InvalidInputError, UnsupportedMediaTypeError } from '../errors.js';
 import { findJsonSyntaxProblem, lineAndColumn } from './json-error.js';
-import { checkJsonBodyLimits, nestsDeeperThan, recordTooDeep, recordTooLarge, tooManyRecords } from './json-scan.js';
+import {
+  checkJsonBodyLimits,
+  nestsDeeperThan,
+  recordTooDeep,
+  recordTooLarge,
+  tooManyRecords,
+} from './json-scan.js';
 import { bodyTooLarge, readBody } from './read-body.js';
 import type { BodyLimits, ParsedRecordsBody } from './types.js';
 
@@ -32,13 +38,14 @@ const FORMATS: Record<string, BodyFormat> = {
   'application/jsonl': 'ndjson',
 };
 
-const ACCEPTED_TYPES = 'application/json (an array of records, or {"records": [...]}) or application/x-ndjson (one record per line)';
+const ACCEPTED_TYPES =
+  'application/json (an array of records, or {"records": [...]}) or application/x-ndjson (one record per line)';
 
 function bodyFormat(contentType: string | undefined): BodyFormat {
   const mediaType = (contentType ?? '').split(';', 1)[0].trim().toLowerCase();
   const format = Object.hasOwn(FORMATS, mediaType) ? FORMATS[mediaType] : undefined;
   if (format === undefined) {
-    const got = mediaType === '' ? 'no Content-Type' : `Content-Type ${mediaType}`;
+    const got = mediaType === '' ? 'no Content-Type' : `Content-Type ${mediaType.slice(0, 100)}`;
     throw new UnsupportedMediaTypeError(`${got} is not supported; send ${ACCEPTED_TYPES}`);
   }
   return format;
@@ -52,7 +59,7 @@ function isGzip(contentEncoding: string | undefined): boolean {
   if (codings.length === 0) return false;
   if (codings.length === 1 && (codings[0] === 'gzip' || codings[0] === 'x-gzip')) return true;
   throw new UnsupportedMediaTypeError(
-    `Content-Encoding ${codings.join(', ')} is not supported; send gzip or identity (uncompressed)`,
+    `Content-Encoding ${codings.join(', ').slice(0, 100)} is not supported; send gzip or identity (uncompressed)`,
   );
 }
 
@@ -65,12 +72,17 @@ function noRecords(): InvalidInputError {
 }
 
 /** JSON.parse, with a refusal turned into a 400 that says where the text goes wrong. */
-function parseJsonText(text: string, describeAt: (index: number, problem: string) => string, path: string): unknown {
+function parseJsonText(
+  text: string,
+  describeAt: (index: number, problem: string) => string,
+  path: string,
+): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
     // RangeError would be stack exhaustion; the depth scan ran first, so this is a backstop.
-    if (e instanceof RangeError) throw invalid(`${path === 'body' ? 'request body' : path} nests too deeply`, path);
+    if (e instanceof RangeError)
+      throw invalid(`${path === 'body' ? 'request body' : path} nests too deeply`, path);
     const problem = findJsonSyntaxProblem(text);
     if (problem === undefined) throw invalid(`malformed JSON (${String(e).slice(0, 200)})`, path);
     throw invalid(describeAt(problem.index, problem.message), path);
@@ -83,7 +95,8 @@ function parseJsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
   const start = bytes.subarray(0, 3).equals(BOM) ? 3 : 0;
   const oversized = checkJsonBodyLimits(bytes, start, limits);
   const text = bytes.toString('utf8', start);
-  if (text.trim() === '') throw invalid('request body is empty; expected a JSON array of records or {"records": [...]}');
+  if (text.trim() === '')
+    throw invalid('request body is empty; expected a JSON array of records or {"records": [...]}');
   const parsed = parseJsonText(
     text,
     (index, problem) => {
@@ -99,12 +112,15 @@ function parseJsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
   } else if (typeof parsed === 'object' && parsed !== null && Object.hasOwn(parsed, 'records')) {
     const extra = Object.keys(parsed).find((k) => k !== 'records');
     if (extra !== undefined) {
-      throw invalid(`unexpected key ${JSON.stringify(extra)} next to "records"; the body must be {"records": [...]} alone`);
+      throw invalid(
+        `unexpected key ${JSON.stringify(extra)} next to "records"; the body must be {"records": [...]} alone`,
+      );
     }
     records = (parsed as { records: unknown }).records;
     if (!Array.isArray(records)) throw invalid('"records" must be an array of records', 'records');
   } else {
-    const got = parsed === null ? 'null' : typeof parsed === 'object' ? 'an object without "records"' : typeof parsed;
+    const got =
+      parsed === null ? 'null' : typeof parsed === 'object' ? 'an object without "records"' : typeof parsed;
     throw invalid(`expected a JSON array of records or an object {"records": [...]}, got ${got}`);
   }
   if (oversized !== undefined) throw oversized;
@@ -135,9 +151,11 @@ function parseNdjsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
     if (start === end) continue;
     const where = `line ${lineNo}`;
     if (records.length === limits.maxRecords) throw tooManyRecords(limits);
-    if (end - start > limits.maxRecordBytes) throw recordTooLarge(limits, `the record on ${where}`, end - start);
+    if (end - start > limits.maxRecordBytes)
+      throw recordTooLarge(limits, `the record on ${where}`, end - start);
     const line = bytes.subarray(start, end);
-    if (nestsDeeperThan(line, 0, line.length, limits.maxDepth)) throw recordTooDeep(limits, where, `the record on ${where}`);
+    if (nestsDeeperThan(line, 0, line.length, limits.maxDepth))
+      throw recordTooDeep(limits, where, `the record on ${where}`);
     const text = line.toString('utf8');
     const leading = start - lineStart;
     records.push(
@@ -182,7 +200,8 @@ export async function parseRecordsBody(input: ParseRecordsBodyInput): Promise<Pa
     onInflated: input.onInflated,
   });
   if (bytes.length === 0) throw invalid('request body is empty');
-  if (!isUtf8(bytes)) throw invalid(`request body is not valid UTF-8${gzip ? ' (after gzip decompression)' : ''}`);
+  if (!isUtf8(bytes))
+    throw invalid(`request body is not valid UTF-8${gzip ? ' (after gzip decompression)' : ''}`);
   const records = format === 'json' ? parseJsonBody(bytes, limits) : parseNdjsonBody(bytes, limits);
   return { records, rawBytes, sha256 };
 }

@@ -130,7 +130,10 @@ async function inflate(
  * Reads the whole body within the limits, hashing the bytes as received and inflating gzip as it
  * arrives.
  */
-export async function readBody(body: ReadableStream<Uint8Array> | null, options: ReadBodyOptions): Promise<ReadBody> {
+export async function readBody(
+  body: ReadableStream<Uint8Array> | null,
+  options: ReadBodyOptions,
+): Promise<ReadBody> {
   const seen: { bytes: number; hash: ReturnType<typeof createHash>; breach?: PayloadTooLargeError } = {
     bytes: 0,
     hash: createHash('sha256'),
@@ -151,7 +154,9 @@ export async function readBody(body: ReadableStream<Uint8Array> | null, options:
         if (seen.breach !== undefined) throw seen.breach;
         if (isZlibError(e)) {
           if (seen.bytes === 0) {
-            throw new InvalidInputError('request body is empty', [{ path: 'body', message: 'request body is empty' }]);
+            throw new InvalidInputError('request body is empty', [
+              { path: 'body', message: 'request body is empty' },
+            ]);
           }
           const message = `request body is not valid gzip (${e.message})`;
           throw new InvalidInputError(message, [{ path: 'body', message }]);

@@ -77,6 +77,7 @@ export class RecentKeys {
 }
 
 function positive(n: number, name: string): number {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`RecentKeys ${name} must be a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`RecentKeys ${name} must be a positive integer, got ${n}`);
   return n;
 }

@@ -42,7 +42,10 @@ export interface ParseOptions {
   onInflated?: (total: number) => void;
 }
 
-export function parse(body: string | Uint8Array | null, options: ParseOptions = {}): Promise<ParsedRecordsBody> {
+export function parse(
+  body: string | Uint8Array | null,
+  options: ParseOptions = {},
+): Promise<ParsedRecordsBody> {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   return parseRecordsBody({
     body: bytes === null ? null : trackedStream(bytes, options.chunkSize).stream,

@@ -1,6 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createBatchIdGenerator, recordIdFromBatch, recordIdFromKey } from '../../../api/domain/records/index.js';
+import {
+  createBatchIdGenerator,
+  recordIdFromBatch,
+  recordIdFromKey,
+} from '../../../api/domain/records/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
@@ -28,21 +32,24 @@ describe('createBatchIdGenerator', () => {
 
   it('is strictly increasing whatever the clock does (repeats, jumps back)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 2 ** 48 - 1000 }), { minLength: 1, maxLength: 200 }), (times) => {
-        let i = 0;
-        const next = createBatchIdGenerator(() => times[i++]);
-        let prev = '';
-        let maxTime = -1;
-        for (let k = 0; k < times.length; k++) {
-          maxTime = Math.max(maxTime, times[k]);
-          const id = next();
-          expect(id).toMatch(ULID);
-          expect(id > prev).toBe(true);
-          // The time part never runs ahead of the clock's highest reading (bar a carry overflow).
-          expect(decodeTime(id)).toBe(maxTime);
-          prev = id;
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 2 ** 48 - 1000 }), { minLength: 1, maxLength: 200 }),
+        (times) => {
+          let i = 0;
+          const next = createBatchIdGenerator(() => times[i++]);
+          let prev = '';
+          let maxTime = -1;
+          for (let k = 0; k < times.length; k++) {
+            maxTime = Math.max(maxTime, times[k]);
+            const id = next();
+            expect(id).toMatch(ULID);
+            expect(id > prev).toBe(true);
+            // The time part never runs ahead of the clock's highest reading (bar a carry overflow).
+            expect(decodeTime(id)).toBe(maxTime);
+            prev = id;
+          }
+        },
+      ),
     );
   });
 
@@ -81,25 +88,37 @@ describe('recordIdFromKey', () => {
   });
 
   it('ignores object key order and maps values as JSON does', () => {
-    expect(recordIdFromKey('s', [{ a: 1, b: { c: 2, d: 3 } }])).toBe(recordIdFromKey('s', [{ b: { d: 3, c: 2 }, a: 1 }]));
+    expect(recordIdFromKey('s', [{ a: 1, b: { c: 2, d: 3 } }])).toBe(
+      recordIdFromKey('s', [{ b: { d: 3, c: 2 }, a: 1 }]),
+    );
     expect(recordIdFromKey('s', [1.0])).toBe(recordIdFromKey('s', [1]));
     expect(recordIdFromKey('s', [undefined])).toBe(recordIdFromKey('s', [null]));
     expect(recordIdFromKey('s', [{ a: 1, b: undefined }])).toBe(recordIdFromKey('s', [{ a: 1 }]));
-    expect(recordIdFromKey('s', [new Date('2024-01-02T03:04:05.000Z')])).toBe(recordIdFromKey('s', ['2024-01-02T03:04:05.000Z']));
+    expect(recordIdFromKey('s', [new Date('2024-01-02T03:04:05.000Z')])).toBe(
+      recordIdFromKey('s', ['2024-01-02T03:04:05.000Z']),
+    );
   });
 
   it('reads a parsed __proto__ key as plain data', () => {
     const withProto = JSON.parse('{"__proto__": {"x": 1}, "a": 1}') as unknown;
     expect(recordIdFromKey('s', [withProto])).not.toBe(recordIdFromKey('s', [{ a: 1 }]));
-    expect(recordIdFromKey('s', [withProto])).toBe(recordIdFromKey('s', [JSON.parse('{"a": 1, "__proto__": {"x": 1}}')]));
+    expect(recordIdFromKey('s', [withProto])).toBe(
+      recordIdFromKey('s', [JSON.parse('{"a": 1, "__proto__": {"x": 1}}')]),
+    );
     expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 
   it('gives the same id for a key and its JSON round trip', () => {
     fc.assert(
-      fc.property(fc.string(), fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }), (stream, values) => {
-        expect(recordIdFromKey(stream, JSON.parse(JSON.stringify(values)) as unknown[])).toBe(recordIdFromKey(stream, values));
-      }),
+      fc.property(
+        fc.string(),
+        fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }),
+        (stream, values) => {
+          expect(recordIdFromKey(stream, JSON.parse(JSON.stringify(values)) as unknown[])).toBe(
+            recordIdFromKey(stream, values),
+          );
+        },
+      ),
     );
   });
 });

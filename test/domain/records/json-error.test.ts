@@ -12,13 +12,47 @@ function parses(text: string): boolean {
 }
 
 const jsonish = fc.string({
-  unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', '/', 'u', '0', '1', '9', 'a', 'F', ',', ':', ' ', '\n', '\t', '\u0001', 'e', 'E', '+', '-', '.', 'true', 'false', 'null', 'é'),
+  unit: fc.constantFrom(
+    '[',
+    ']',
+    '{',
+    '}',
+    '"',
+    '\\',
+    '/',
+    'u',
+    '0',
+    '1',
+    '9',
+    'a',
+    'F',
+    ',',
+    ':',
+    ' ',
+    '\n',
+    '\t',
+    '\u0001',
+    'e',
+    'E',
+    '+',
+    '-',
+    '.',
+    'true',
+    'false',
+    'null',
+    'é',
+  ),
   maxLength: 40,
 });
 
 /** Valid JSON text with one character deleted, replaced or inserted. */
 const mutatedJson = fc
-  .tuple(fc.json({ maxDepth: 3 }), fc.nat(), fc.constantFrom('', ',', ']', '}', '"', '\\', ':', 'x', '0', ' ', '-', '.'), fc.boolean())
+  .tuple(
+    fc.json({ maxDepth: 3 }),
+    fc.nat(),
+    fc.constantFrom('', ',', ']', '}', '"', '\\', ':', 'x', '0', ' ', '-', '.'),
+    fc.boolean(),
+  )
   .map(([text, at, ch, replace]) => {
     const i = text.length === 0 ? 0 : at % text.length;
     return text.slice(0, i) + ch + text.slice(replace ? i + 1 : i);
@@ -29,7 +63,9 @@ describe('findJsonSyntaxProblem', () => {
     fc.assert(
       fc.property(fc.oneof(fc.json({ maxDepth: 3 }), mutatedJson, jsonish, fc.string()), (text) => {
         const problem = findJsonSyntaxProblem(text);
-        expect(problem === undefined, `${JSON.stringify(text)} ${JSON.stringify(problem)}`).toBe(parses(text));
+        expect(problem === undefined, `${JSON.stringify(text)} ${JSON.stringify(problem)}`).toBe(
+          parses(text),
+        );
         if (problem !== undefined) {
           expect(problem.index).toBeGreaterThanOrEqual(0);
           expect(problem.index).toBeLessThanOrEqual(text.length);

@@ -1,29 +1,73 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../../api/domain/errors.js';
+import {
+  InvalidInputError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../../../api/domain/errors.js';
 import { gzip, parse } from './helpers.js';
 
-const CONTENT_TYPES = ['application/json', 'application/x-ndjson', 'application/ndjson', 'application/jsonl', 'text/plain'];
+const CONTENT_TYPES = [
+  'application/json',
+  'application/x-ndjson',
+  'application/ndjson',
+  'application/jsonl',
+  'text/plain',
+];
 
 const records = fc.array(fc.jsonValue({ maxDepth: 4 }), { minLength: 1, maxLength: 15 });
 
 type Form = 'array' | 'envelope' | 'ndjson';
 
-function encode(recs: unknown[], form: Form, crlf: boolean, blankLines: boolean): { body: string; contentType: string } {
-  if (form === 'array') return { body: JSON.stringify(recs, null, crlf ? 1 : undefined), contentType: 'application/json' };
-  if (form === 'envelope') return { body: JSON.stringify({ records: recs }), contentType: 'application/json' };
+function encode(
+  recs: unknown[],
+  form: Form,
+  crlf: boolean,
+  blankLines: boolean,
+): { body: string; contentType: string } {
+  if (form === 'array')
+    return { body: JSON.stringify(recs, null, crlf ? 1 : undefined), contentType: 'application/json' };
+  if (form === 'envelope')
+    return { body: JSON.stringify({ records: recs }), contentType: 'application/json' };
   const eol = crlf ? '\r\n' : '\n';
   const lines = recs.map((r) => JSON.stringify(r));
   return { body: lines.join(blankLines ? `${eol}${eol}` : eol) + eol, contentType: 'application/x-ndjson' };
 }
 
 function isDomainError(e: unknown): boolean {
-  return e instanceof InvalidInputError || e instanceof PayloadTooLargeError || e instanceof UnsupportedMediaTypeError;
+  return (
+    e instanceof InvalidInputError ||
+    e instanceof PayloadTooLargeError ||
+    e instanceof UnsupportedMediaTypeError
+  );
 }
 
 /** Text made mostly of JSON's structural characters, so it is often nearly valid. */
 const jsonish = fc.string({
-  unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', ',', ':', '1', '0', 'a', ' ', '\n', '\r', 'e', '-', '.', 'null', 'true', 'é', '\u2028', 'records'),
+  unit: fc.constantFrom(
+    '[',
+    ']',
+    '{',
+    '}',
+    '"',
+    '\\',
+    ',',
+    ':',
+    '1',
+    '0',
+    'a',
+    ' ',
+    '\n',
+    '\r',
+    'e',
+    '-',
+    '.',
+    'null',
+    'true',
+    'é',
+    '\u2028',
+    'records',
+  ),
   maxLength: 60,
 });
 
@@ -55,7 +99,10 @@ describe('parseRecordsBody properties', () => {
   it('throws nothing but domain errors for arbitrary bytes', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.uint8Array({ maxLength: 200 }), jsonish.map((s) => Buffer.from(s))),
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          jsonish.map((s) => Buffer.from(s)),
+        ),
         fc.constantFrom(...CONTENT_TYPES),
         fc.constantFrom(undefined, 'gzip', 'identity'),
         fc.boolean(),
@@ -105,8 +152,8 @@ describe('parseRecordsBody properties', () => {
             if (expected === undefined || expected.length === 0) {
               const countedFirst = e instanceof PayloadTooLargeError && e.limit === 'maxRecords';
               if (!countedFirst) expect(e).toBeInstanceOf(InvalidInputError);
-            }
-            else if (e instanceof InvalidInputError) expect(e.message).toMatch(/maxDepth|duplicate "records"/);
+            } else if (e instanceof InvalidInputError)
+              expect(e.message).toMatch(/maxDepth|duplicate "records"/);
           }
         },
       ),
@@ -120,7 +167,8 @@ describe('parseRecordsBody properties', () => {
         const body = recs.map((r) => JSON.stringify(r)).join('\n');
         try {
           await parse(body, { contentType: 'application/x-ndjson', limits: { maxRecordBytes } });
-          for (const r of recs) expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThanOrEqual(maxRecordBytes);
+          for (const r of recs)
+            expect(Buffer.byteLength(JSON.stringify(r))).toBeLessThanOrEqual(maxRecordBytes);
         } catch (e) {
           if (e instanceof PayloadTooLargeError) {
             expect(e.limit).toBe('maxRecordBytes');

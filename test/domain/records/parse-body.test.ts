@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../../api/domain/errors.js';
+import {
+  InvalidInputError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+} from '../../../api/domain/errors.js';
 import { DEFAULT_BODY_LIMITS, parseRecordsBody } from '../../../api/domain/records/index.js';
 import { gzip, gzippedZeros, parse, rejection, trackedStream } from './helpers.js';
 
@@ -51,16 +55,20 @@ describe('parseRecordsBody: content types', () => {
     expect(out.records).toEqual([{ a: 1 }]);
   });
 
-  it.each(['application/x-ndjson', 'application/ndjson', 'application/jsonl', 'application/x-ndjson; charset=UTF-8'])(
-    'takes NDJSON as %s',
-    async (contentType) => {
-      const out = await parse('{"a":1}\n{"a":2}\n', { contentType });
-      expect(out.records).toEqual([{ a: 1 }, { a: 2 }]);
-    },
-  );
+  it.each([
+    'application/x-ndjson',
+    'application/ndjson',
+    'application/jsonl',
+    'application/x-ndjson; charset=UTF-8',
+  ])('takes NDJSON as %s', async (contentType) => {
+    const out = await parse('{"a":1}\n{"a":2}\n', { contentType });
+    expect(out.records).toEqual([{ a: 1 }, { a: 2 }]);
+  });
 
   it('handles CRLF, blank lines and a missing final newline in NDJSON', async () => {
-    const out = await parse('{"a":1}\r\n\r\n   \n{"a":2}\r\n{"a":3}', { contentType: 'application/x-ndjson' });
+    const out = await parse('{"a":1}\r\n\r\n   \n{"a":2}\r\n{"a":3}', {
+      contentType: 'application/x-ndjson',
+    });
     expect(out.records).toEqual([{ a: 1 }, { a: 2 }, { a: 3 }]);
   });
 
@@ -71,17 +79,28 @@ describe('parseRecordsBody: content types', () => {
     expect((await parse(nd, { contentType: 'application/x-ndjson' })).records).toEqual([{ a: 1 }]);
   });
 
-  it.each([undefined, '', 'text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/jsonx'])(
-    'rejects content type %s with 415 naming the accepted types',
-    async (contentType) => {
-      const e = await unsupported(parse('[1]', { contentType }));
-      expect(e.message).toContain('application/json');
-      expect(e.message).toContain('application/x-ndjson');
-    },
-  );
+  it.each([
+    undefined,
+    '',
+    'text/plain',
+    'application/xml',
+    'multipart/form-data; boundary=x',
+    'application/jsonx',
+  ])('rejects content type %s with 415 naming the accepted types', async (contentType) => {
+    const e = await unsupported(parse('[1]', { contentType }));
+    expect(e.message).toContain('application/json');
+    expect(e.message).toContain('application/x-ndjson');
+  });
 
   it('rejects a JSON body that is neither an array nor {"records": [...]}', async () => {
-    for (const body of ['{"a":1}', '"x"', '42', 'null', '{"records": 5}', '{"records": [1], "stream": "s"}']) {
+    for (const body of [
+      '{"a":1}',
+      '"x"',
+      '42',
+      'null',
+      '{"records": 5}',
+      '{"records": [1], "stream": "s"}',
+    ]) {
       const e = await invalid(parse(body));
       expect(e.message).toMatch(/records/);
     }
@@ -130,14 +149,21 @@ describe('parseRecordsBody: content encoding', () => {
     expect(out.records).toEqual([{ a: 1 }, { a: 2 }]);
   });
 
-  it.each(['br', 'deflate', 'zstd', 'gzip, br'])('rejects Content-Encoding %s with 415 naming it', async (enc) => {
-    const e = await unsupported(parse('[1]', { contentEncoding: enc }));
-    expect(e.message).toContain(enc.split(', ').at(-1));
-  });
+  it.each(['br', 'deflate', 'zstd', 'gzip, br'])(
+    'rejects Content-Encoding %s with 415 naming it',
+    async (enc) => {
+      const e = await unsupported(parse('[1]', { contentEncoding: enc }));
+      expect(e.message).toContain(enc.split(', ').at(-1));
+    },
+  );
 
   it('rejects corrupt gzip with 400 naming the problem', async () => {
     const good = gzip('[{"a":1}]');
-    for (const bad of [Buffer.from('[{"a":1}]'), good.subarray(0, good.length - 6), Buffer.concat([good, Buffer.from('junk')])]) {
+    for (const bad of [
+      Buffer.from('[{"a":1}]'),
+      good.subarray(0, good.length - 6),
+      Buffer.concat([good, Buffer.from('junk')]),
+    ]) {
       const e = await invalid(parse(bad, { contentEncoding: 'gzip' }));
       expect(e.message).toContain('not valid gzip');
       expect(e.errors[0].path).toBe('body');
@@ -160,7 +186,9 @@ describe('parseRecordsBody: content encoding', () => {
     );
     expect(e).toBeInstanceOf(PayloadTooLargeError);
     expect((e as PayloadTooLargeError).limit).toBe('maxDecompressedBytes');
-    expect((e as Error).message).toBe('decompressed request body exceeds 16777216 bytes (maxDecompressedBytes)');
+    expect((e as Error).message).toBe(
+      'decompressed request body exceeds 16777216 bytes (maxDecompressedBytes)',
+    );
     // Inflation stopped within one zlib chunk of the limit, and most of the upload was never read.
     expect(inflated).toBeGreaterThan(DEFAULT_BODY_LIMITS.maxDecompressedBytes);
     expect(inflated).toBeLessThanOrEqual(DEFAULT_BODY_LIMITS.maxDecompressedBytes + 64 * 1024);
@@ -208,8 +236,14 @@ describe('parseRecordsBody: limits', () => {
 
   it('applies maxBodyBytes to the compressed bytes', async () => {
     const compressed = gzip(JSON.stringify(Array.from({ length: 200 }, (_, i) => ({ i: i * 7919 }))));
-    await tooLarge(parse(compressed, { contentEncoding: 'gzip', limits: { maxBodyBytes: compressed.length - 1 } }), 'maxBodyBytes');
-    expect((await parse(compressed, { contentEncoding: 'gzip', limits: { maxBodyBytes: compressed.length } })).records).toHaveLength(200);
+    await tooLarge(
+      parse(compressed, { contentEncoding: 'gzip', limits: { maxBodyBytes: compressed.length - 1 } }),
+      'maxBodyBytes',
+    );
+    expect(
+      (await parse(compressed, { contentEncoding: 'gzip', limits: { maxBodyBytes: compressed.length } }))
+        .records,
+    ).toHaveLength(200);
   });
 
   it('rejects more than maxRecords records in every body form', async () => {
@@ -235,7 +269,10 @@ describe('parseRecordsBody: limits', () => {
     e = await tooLarge(parse(JSON.stringify({ records: [big] }), { limits }), 'maxRecordBytes');
     expect(e.message).toContain('records[0]');
     e = await tooLarge(
-      parse(`${JSON.stringify(small)}\n\n${JSON.stringify(big)}\n`, { contentType: 'application/x-ndjson', limits }),
+      parse(`${JSON.stringify(small)}\n\n${JSON.stringify(big)}\n`, {
+        contentType: 'application/x-ndjson',
+        limits,
+      }),
       'maxRecordBytes',
     );
     expect(e.message).toMatch(/line 3 is 38 bytes/);
@@ -253,7 +290,10 @@ describe('parseRecordsBody: limits', () => {
 
   it('applies maxDecompressedBytes to gzip bodies', async () => {
     const text = JSON.stringify(Array.from({ length: 100 }, () => ({ pad: 'y'.repeat(100) })));
-    await tooLarge(parse(gzip(text), { contentEncoding: 'gzip', limits: { maxDecompressedBytes: 5000 } }), 'maxDecompressedBytes');
+    await tooLarge(
+      parse(gzip(text), { contentEncoding: 'gzip', limits: { maxDecompressedBytes: 5000 } }),
+      'maxDecompressedBytes',
+    );
   });
 
   it('rejects nesting deeper than maxDepth, naming the record', async () => {
@@ -283,7 +323,9 @@ describe('parseRecordsBody: limits', () => {
   });
 
   it('ignores brackets inside strings when measuring depth', async () => {
-    const out = await parse(JSON.stringify([{ s: '[[[[[[[[[[{{{{{{{{\\"\\\\"' }]), { limits: { maxDepth: 1 } });
+    const out = await parse(JSON.stringify([{ s: '[[[[[[[[[[{{{{{{{{\\"\\\\"' }]), {
+      limits: { maxDepth: 1 },
+    });
     expect(out.records).toEqual([{ s: '[[[[[[[[[[{{{{{{{{\\"\\\\"' }]);
   });
 });
@@ -320,7 +362,9 @@ describe('parseRecordsBody: malformed input', () => {
   });
 
   it('names the 1-based NDJSON line of a syntax error, counting blank lines', async () => {
-    const e = await invalid(parse('{"a":1}\n\n{"a":2}\r\n  {"a": nope}\n{"a":3}', { contentType: 'application/x-ndjson' }));
+    const e = await invalid(
+      parse('{"a":1}\n\n{"a":2}\r\n  {"a": nope}\n{"a":3}', { contentType: 'application/x-ndjson' }),
+    );
     expect(e.message).toBe("malformed JSON on line 4, column 10: unexpected character 'o'");
     expect(e.errors).toEqual([{ path: 'line 4', message: e.message }]);
   });
@@ -360,6 +404,9 @@ describe('parseRecordsBody: object safety', () => {
   it('recognises an escaped "records" key', async () => {
     const { records } = await parse('{"r\\u0065cords": [{"a":1}]}', { limits: { maxRecordBytes: 7 } });
     expect(records).toEqual([{ a: 1 }]);
-    await tooLarge(parse('{"r\\u0065cords": [{"a":11}]}', { limits: { maxRecordBytes: 7 } }), 'maxRecordBytes');
+    await tooLarge(
+      parse('{"r\\u0065cords": [{"a":11}]}', { limits: { maxRecordBytes: 7 } }),
+      'maxRecordBytes',
+    );
   });
 });

@@ -93,7 +93,10 @@ describe('RecentKeys', () => {
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 1, max: 3 }),
         fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.tuple(fc.constantFrom('s1', 's2', 's3', 's4'), fc.constantFrom('a', 'b', 'c', 'd', 'e')), { maxLength: 80 }),
+        fc.array(
+          fc.tuple(fc.constantFrom('s1', 's2', 's3', 's4'), fc.constantFrom('a', 'b', 'c', 'd', 'e')),
+          { maxLength: 80 },
+        ),
         (perStream, maxStreams, maxTotal, ops) => {
           const real = new RecentKeys({ perStream, maxStreams, maxTotal });
           const model = new Model(perStream, maxStreams, maxTotal);

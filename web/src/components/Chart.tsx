@@ -40,7 +40,13 @@ export function Chart({ x, ys, series, summary, height = 220, yLabel, testId }: 
       ],
       series: [
         {},
-        ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash, points: { show: false } })),
+        ...series.map((s) => ({
+          label: s.label,
+          stroke: s.color,
+          width: 2,
+          dash: s.dash,
+          points: { show: false },
+        })),
       ],
     };
     const u = new uPlot(opts, [x, ...ys] as uPlot.AlignedData, el);
@@ -73,7 +79,17 @@ export function Chart({ x, ys, series, summary, height = 220, yLabel, testId }: 
 }
 
 /** A tiny axis-less line for tables. */
-export function Sparkline({ x, y, label, color = '#1f5fbf' }: { x: number[]; y: number[]; label: string; color?: string }) {
+export function Sparkline({
+  x,
+  y,
+  label,
+  color = '#1f5fbf',
+}: {
+  x: number[];
+  y: number[];
+  label: string;
+  color?: string;
+}) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
 

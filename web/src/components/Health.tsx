@@ -2,7 +2,11 @@ import type { Health } from '../types.js';
 
 const TEXT: Record<Health, { label: string; icon: string; help: string }> = {
   fresh: { label: 'Fresh', icon: '●', help: 'Records are arriving and loading on time.' },
-  stale: { label: 'Stale', icon: '◐', help: 'No records for longer than the freshness window, or loads are late.' },
+  stale: {
+    label: 'Stale',
+    icon: '◐',
+    help: 'No records for longer than the freshness window, or loads are late.',
+  },
   failing: { label: 'Failing', icon: '✕', help: 'Loads into the warehouse are failing.' },
   idle: { label: 'Idle', icon: '○', help: 'No records received yet.' },
 };

@@ -15,13 +15,17 @@ export function ProblemMessage({ error, action }: { error: ApiError; action: str
   const { me } = useSession();
   let text: string;
   if (error.status === 403) text = `${whoAmI(me)} cannot ${action}.`;
-  else if (error.status === 404) text = `Not found: it does not exist or is outside your key's tenant or streams.`;
+  else if (error.status === 404)
+    text = `Not found: it does not exist or is outside your key's tenant or streams.`;
   else if (error.status === 0) text = error.problem.detail ?? 'Network error.';
-  else text = `${error.problem.title ?? 'Error'} (${error.status})${error.problem.detail ? `: ${error.problem.detail}` : ''}`;
+  else
+    text = `${error.problem.title ?? 'Error'} (${error.status})${error.problem.detail ? `: ${error.problem.detail}` : ''}`;
   return (
     <div class="problem" role="alert">
       <p>{text}</p>
-      {error.problem.errors && error.problem.errors.length > 0 && <FieldErrors errors={error.problem.errors} />}
+      {error.problem.errors && error.problem.errors.length > 0 && (
+        <FieldErrors errors={error.problem.errors} />
+      )}
       {error.problem.requestId && <p class="muted small">Request id: {error.problem.requestId}</p>}
     </div>
   );

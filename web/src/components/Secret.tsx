@@ -24,7 +24,13 @@ export function SecretOnce({ secret, label, onDone }: { secret: string; label: s
         <label for="secret-value" class="visually-hidden">
           Secret
         </label>
-        <input id="secret-value" class="mono grow" readOnly value={secret} onFocus={(e) => e.currentTarget.select()} />
+        <input
+          id="secret-value"
+          class="mono grow"
+          readOnly
+          value={secret}
+          onFocus={(e) => e.currentTarget.select()}
+        />
         <button type="button" onClick={() => void copy()}>
           Copy
         </button>

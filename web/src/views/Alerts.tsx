@@ -18,8 +18,8 @@ export function Alerts() {
   const { api, me } = useSession();
   const tenant = tenantOf(me);
   const alerts = usePoll(() => api.get<{ alerts: Alert[] }>(tenantPath(tenant, 'alerts')), 5000, [tenant]);
-  const list = [...(alerts.data?.alerts ?? [])].sort(
-    (a, b) => (a.state === b.state ? b.firedAt.localeCompare(a.firedAt) : a.state === 'firing' ? -1 : 1),
+  const list = [...(alerts.data?.alerts ?? [])].sort((a, b) =>
+    a.state === b.state ? b.firedAt.localeCompare(a.firedAt) : a.state === 'firing' ? -1 : 1,
   );
   const firing = list.filter((a) => a.state === 'firing').length;
   return (

@@ -32,7 +32,11 @@ export function Keys() {
     <section>
       <h1>API keys</h1>
       {created && (
-        <SecretOnce label={`Secret for key ${created.name}`} secret={created.secret} onDone={() => setCreated(undefined)} />
+        <SecretOnce
+          label={`Secret for key ${created.name}`}
+          secret={created.secret}
+          onDone={() => setCreated(undefined)}
+        />
       )}
       <CreateKey
         tenant={tenant}
@@ -63,7 +67,8 @@ function CreateKey({ tenant, onCreated }: { tenant: string; onCreated: (k: Creat
   const submit = async (e: Event) => {
     e.preventDefault();
     if (!name.trim()) return setError('Give the key a name.');
-    if (scope === 'some' && chosen.length === 0) return setError('Choose at least one stream, or allow all streams.');
+    if (scope === 'some' && chosen.length === 0)
+      return setError('Choose at least one stream, or allow all streams.');
     setBusy(true);
     setError(undefined);
     try {
@@ -106,11 +111,12 @@ function CreateKey({ tenant, onCreated }: { tenant: string; onCreated: (k: Creat
       <fieldset>
         <legend>Streams this key may use</legend>
         <label class="inline">
-          <input type="radio" name="scope" checked={scope === 'all'} onChange={() => setScope('all')} /> All streams (including
-          future ones)
+          <input type="radio" name="scope" checked={scope === 'all'} onChange={() => setScope('all')} /> All
+          streams (including future ones)
         </label>
         <label class="inline">
-          <input type="radio" name="scope" checked={scope === 'some'} onChange={() => setScope('some')} /> Only these streams
+          <input type="radio" name="scope" checked={scope === 'some'} onChange={() => setScope('some')} />{' '}
+          Only these streams
         </label>
         {scope === 'some' && (
           <div class="checks">
@@ -120,7 +126,9 @@ function CreateKey({ tenant, onCreated }: { tenant: string; onCreated: (k: Creat
                 <input
                   type="checkbox"
                   checked={chosen.includes(n)}
-                  onChange={(e) => setChosen(e.currentTarget.checked ? [...chosen, n] : chosen.filter((c) => c !== n))}
+                  onChange={(e) =>
+                    setChosen(e.currentTarget.checked ? [...chosen, n] : chosen.filter((c) => c !== n))
+                  }
                 />{' '}
                 {n}
               </label>
@@ -129,7 +137,8 @@ function CreateKey({ tenant, onCreated }: { tenant: string; onCreated: (k: Creat
         )}
       </fieldset>
       <label class="inline">
-        <input type="checkbox" checked={pii} onChange={(e) => setPii(e.currentTarget.checked)} /> May see PII fields unmasked
+        <input type="checkbox" checked={pii} onChange={(e) => setPii(e.currentTarget.checked)} /> May see PII
+        fields unmasked
       </label>
       {typeof error === 'string' && (
         <p class="error" role="alert">
@@ -207,7 +216,12 @@ function KeyTable({ tenant, keys, onRevoked }: { tenant: string; keys: ApiKey[];
                 ) : (
                   <span>
                     Active{' '}
-                    <button type="button" class="danger small" aria-label={`Revoke ${k.name}`} onClick={() => setConfirm(k.id)}>
+                    <button
+                      type="button"
+                      class="danger small"
+                      aria-label={`Revoke ${k.name}`}
+                      onClick={() => setConfirm(k.id)}
+                    >
                       Revoke
                     </button>
                   </span>

@@ -10,8 +10,8 @@ export function ProducerHome() {
     <section>
       <h1>Sending records</h1>
       <p>
-        Your key (role producer) can send records but cannot read stream configuration, previews or metrics. Ask a
-        tenant admin for a consumer key to monitor streams.
+        Your key (role producer) can send records but cannot read stream configuration, previews or metrics.
+        Ask a tenant admin for a consumer key to monitor streams.
       </p>
       <h2>Streams you may send to</h2>
       <p>{all ? 'All streams of tenant ' + me.tenant + '.' : me.streams.join(', ') || 'none'}</p>

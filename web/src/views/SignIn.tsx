@@ -1,7 +1,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 
 /** Sign-in with an API key; the key is checked against /v1/me before it is kept (in sessionStorage). */
-export function SignIn({ onSignIn, message }: { onSignIn: (key: string) => Promise<string | undefined>; message?: string }) {
+export function SignIn({
+  onSignIn,
+  message,
+}: {
+  onSignIn: (key: string) => Promise<string | undefined>;
+  message?: string;
+}) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<string | undefined>(undefined);
   const [busy, setBusy] = useState(false);
@@ -22,7 +28,11 @@ export function SignIn({ onSignIn, message }: { onSignIn: (key: string) => Promi
     <section class="signin">
       <h1>Sign in</h1>
       <p>Use a platform key to manage tenants, or a tenant key to work with streams.</p>
-      {message && <p class="notice" role="status">{message}</p>}
+      {message && (
+        <p class="notice" role="status">
+          {message}
+        </p>
+      )}
       <form onSubmit={(e) => void submit(e)} noValidate>
         <label for="api-key">API key</label>
         <input

@@ -34,10 +34,14 @@ export function StreamDetail({ stream }: { stream: string }) {
             <a class="button" href={href.evolve(stream)}>
               Evolve schema
             </a>
-            <DeleteStream tenant={tenant} stream={stream} onDeleted={() => {
-              announce(`Stream ${stream} deleted.`);
-              navigate(href.streams);
-            }} />
+            <DeleteStream
+              tenant={tenant}
+              stream={stream}
+              onDeleted={() => {
+                announce(`Stream ${stream} deleted.`);
+                navigate(href.streams);
+              }}
+            />
           </div>
         )}
       </div>
@@ -47,7 +51,8 @@ export function StreamDetail({ stream }: { stream: string }) {
           <p>
             {s.data.description ?? <span class="muted">No description.</span>}{' '}
             <span class="muted small">
-              Schema version <span data-testid="schema-version">{s.data.version}</span> · updated {formatTime(s.data.updatedAt)}
+              Schema version <span data-testid="schema-version">{s.data.version}</span> · updated{' '}
+              {formatTime(s.data.updatedAt)}
             </span>
           </p>
           <Monitoring tenant={tenant} stream={stream} />
@@ -62,7 +67,15 @@ export function StreamDetail({ stream }: { stream: string }) {
   );
 }
 
-function DeleteStream({ tenant, stream, onDeleted }: { tenant: string; stream: string; onDeleted: () => void }) {
+function DeleteStream({
+  tenant,
+  stream,
+  onDeleted,
+}: {
+  tenant: string;
+  stream: string;
+  onDeleted: () => void;
+}) {
   const { api } = useSession();
   const [confirming, setConfirming] = useState(false);
   const [error, setError] = useState<ApiError | undefined>(undefined);

@@ -26,7 +26,8 @@ const TEMPLATE = JSON.stringify(
 
 /** API errors about the schema belong next to the editor; the rest next to the form's buttons. */
 function isSchemaPath(path: string): boolean {
-  return /^\/?schema(\/|$|\.)/.test(path) || path.startsWith('/properties') || path.startsWith('properties');
+  // The API names paths like "schema.properties.x.type", "body.schema..." or "/schema/...".
+  return /^\/?(body[./])?schema([./]|$)/.test(path);
 }
 
 type Props = { mode: 'create' } | { mode: 'evolve'; stream: string };
@@ -38,7 +39,8 @@ export function StreamEditor(props: Props) {
       <section>
         <h1>{props.mode === 'create' ? 'Create a stream' : 'Evolve schema'}</h1>
         <p class="problem" role="alert">
-          Your key (role {me.role}) cannot {props.mode === 'create' ? 'create streams' : 'change stream schemas'}.
+          Your key (role {me.role}) cannot{' '}
+          {props.mode === 'create' ? 'create streams' : 'change stream schemas'}.
         </p>
       </section>
     );
@@ -57,7 +59,11 @@ function SchemaEditor({
   localError: string | undefined;
   apiErrors: FieldError[];
 }) {
-  const described = [localError ? 'schema-local-error' : '', apiErrors.length ? 'schema-api-errors' : '', 'schema-help']
+  const described = [
+    localError ? 'schema-local-error' : '',
+    apiErrors.length ? 'schema-api-errors' : '',
+    'schema-help',
+  ]
     .filter(Boolean)
     .join(' ');
   return (
@@ -74,8 +80,8 @@ function SchemaEditor({
         aria-describedby={described}
       />
       <p id="schema-help" class="small muted">
-        A JSON Schema object: <code>type: "object"</code>, <code>properties</code>, optional <code>required</code>.
-        Field names are lower-case identifiers.
+        A JSON Schema object: <code>type: "object"</code>, <code>properties</code>, optional{' '}
+        <code>required</code>. Field names are lower-case identifiers.
       </p>
       <div aria-live="polite">
         {localError && (
@@ -110,7 +116,10 @@ function CreateStream() {
   const [error, setError] = useState<ApiError | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const check = useMemo(() => checkSchemaText(schemaText), [schemaText]);
-  const nameError = name && !NAME.test(name) ? 'Use a lower-case name: a letter, then letters, digits or underscores.' : undefined;
+  const nameError =
+    name && !NAME.test(name)
+      ? 'Use a lower-case name: a letter, then letters, digits or underscores.'
+      : undefined;
   const apiErrors = error?.problem.errors ?? [];
 
   const submit = async (e: Event) => {
@@ -168,11 +177,19 @@ function CreateStream() {
         </div>
         <div class="field">
           <label for="stream-description">Description</label>
-          <input id="stream-description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          <input
+            id="stream-description"
+            value={description}
+            onInput={(e) => setDescription(e.currentTarget.value)}
+          />
         </div>
         <SchemaEditor
           value={schemaText}
-          onInput={setSchemaText}
+          onInput={(v) => {
+            setSchemaText(v);
+            // The API's verdict was about the previous text.
+            setError(undefined);
+          }}
           localError={check.error}
           apiErrors={apiErrors.filter((x) => isSchemaPath(x.path))}
         />
@@ -180,9 +197,24 @@ function CreateStream() {
           <legend>Layers and privacy (comma-separated field names)</legend>
           <ListInput id="dedupe-key" label="Dedupe key" value={dedupe} onInput={setDedupe} />
           <ListInput id="entity-key" label="Entity key" value={entityKey} onInput={setEntityKey} />
-          <ListInput id="entity-order" label="Entity order by (one field)" value={orderBy} onInput={setOrderBy} />
-          <ListInput id="entity-delete" label="Entity delete field (boolean)" value={deleteField} onInput={setDeleteField} />
-          <ListInput id="pii-fields" label="PII fields (masked for keys without PII access)" value={pii} onInput={setPii} />
+          <ListInput
+            id="entity-order"
+            label="Entity order by (one field)"
+            value={orderBy}
+            onInput={setOrderBy}
+          />
+          <ListInput
+            id="entity-delete"
+            label="Entity delete field (boolean)"
+            value={deleteField}
+            onInput={setDeleteField}
+          />
+          <ListInput
+            id="pii-fields"
+            label="PII fields (masked for keys without PII access)"
+            value={pii}
+            onInput={setPii}
+          />
           <ListInput id="cluster-by" label="Cluster by" value={clusterBy} onInput={setClusterBy} />
         </fieldset>
         <fieldset>
@@ -212,9 +244,7 @@ function CreateStream() {
         </fieldset>
         {error && (
           <ProblemMessage
-            error={
-              new ApiError({ ...error.problem, errors: apiErrors.filter((x) => !isSchemaPath(x.path)) })
-            }
+            error={new ApiError({ ...error.problem, errors: apiErrors.filter((x) => !isSchemaPath(x.path)) })}
             action="create streams"
           />
         )}
@@ -229,7 +259,17 @@ function CreateStream() {
   );
 }
 
-function ListInput({ id, label, value, onInput }: { id: string; label: string; value: string; onInput: (v: string) => void }) {
+function ListInput({
+  id,
+  label,
+  value,
+  onInput,
+}: {
+  id: string;
+  label: string;
+  value: string;
+  onInput: (v: string) => void;
+}) {
   return (
     <div class="field">
       <label for={id}>{label}</label>
@@ -322,15 +362,25 @@ function Evolve({ tenant, stream }: { tenant: string; stream: Stream }) {
         Evolve schema of <span class="mono">{stream.name}</span>
       </h1>
       <p>
-        Current version {stream.version}; compatibility {stream.compatibility ?? 'BACKWARD'}. Run a dry run to see the
-        verdict, the changes and the warehouse DDL; Save is enabled once the dry run of the current text is compatible.
+        Current version {stream.version}; compatibility {stream.compatibility ?? 'BACKWARD'}. Run a dry run to
+        see the verdict, the changes and the warehouse DDL; Save is enabled once the dry run of the current
+        text is compatible.
       </p>
       <form onSubmit={(e) => void save(e)} noValidate class="editor">
         <div class="field">
           <label for="stream-description">Description</label>
-          <input id="stream-description" value={description} onInput={(e) => setDescription(e.currentTarget.value)} />
+          <input
+            id="stream-description"
+            value={description}
+            onInput={(e) => setDescription(e.currentTarget.value)}
+          />
         </div>
-        <SchemaEditor value={schemaText} onInput={setSchemaText} localError={check.error} apiErrors={apiErrors} />
+        <SchemaEditor
+          value={schemaText}
+          onInput={setSchemaText}
+          localError={check.error}
+          apiErrors={apiErrors}
+        />
         <div class="row">
           <button type="button" onClick={() => void runDry()} disabled={!check.schema || !!busy}>
             {busy === 'dry' ? 'Running…' : 'Dry run'}
@@ -347,15 +397,22 @@ function Evolve({ tenant, stream }: { tenant: string; stream: Stream }) {
               ? 'The schema changed since the last dry run: run it again.'
               : 'Save needs a compatible dry run first.'}
         </p>
-        {error && error.status !== 409 && error.status !== 422 && <ProblemMessage error={error} action="change stream schemas" />}
+        {error && error.status !== 409 && error.status !== 422 && (
+          <ProblemMessage error={error} action="change stream schemas" />
+        )}
         {error && (error.status === 409 || error.status === 422) && (
           <p class="error" role="alert">
-            {error.problem.title ?? 'Rejected'}: {error.problem.detail ?? 'see the errors next to the schema.'}
+            {error.problem.title ?? 'Rejected'}:{' '}
+            {error.problem.detail ?? 'see the errors next to the schema.'}
           </p>
         )}
       </form>
       {dryRun && (
-        <section aria-labelledby="dry-heading" class={`card ${fresh ? '' : 'outdated'}`} data-testid="dry-run">
+        <section
+          aria-labelledby="dry-heading"
+          class={`card ${fresh ? '' : 'outdated'}`}
+          data-testid="dry-run"
+        >
           <h2 id="dry-heading">Dry run{fresh ? '' : ' (outdated)'}</h2>
           <p class={dryRun.result.compatible ? 'verdict ok' : 'verdict bad'} data-testid="verdict">
             {dryRun.result.compatible
@@ -369,7 +426,11 @@ function Evolve({ tenant, stream }: { tenant: string; stream: Stream }) {
             </>
           )}
           <h3>Changes</h3>
-          {dryRun.result.changes.length === 0 ? <p>No changes.</p> : <ChangeList changes={dryRun.result.changes} />}
+          {dryRun.result.changes.length === 0 ? (
+            <p>No changes.</p>
+          ) : (
+            <ChangeList changes={dryRun.result.changes} />
+          )}
           <h3>Warehouse DDL</h3>
           {dryRun.result.ddl.length === 0 ? (
             <p>No DDL needed.</p>

@@ -16,11 +16,14 @@ const POLL_MS = 2000;
 export function Streams() {
   const { api, me } = useSession();
   const tenant = tenantOf(me);
-  const streams = usePoll(() => api.get<{ streams: Stream[] }>(tenantPath(tenant, 'streams')), 10_000, [tenant]);
+  const streams = usePoll(() => api.get<{ streams: Stream[] }>(tenantPath(tenant, 'streams')), 10_000, [
+    tenant,
+  ]);
   const alerts = usePoll(() => api.get<{ alerts: Alert[] }>(tenantPath(tenant, 'alerts')), 5000, [tenant]);
   const firing = useMemo(() => {
     const counts = new Map<string, number>();
-    for (const a of alerts.data?.alerts ?? []) if (a.state === 'firing') counts.set(a.stream, (counts.get(a.stream) ?? 0) + 1);
+    for (const a of alerts.data?.alerts ?? [])
+      if (a.state === 'firing') counts.set(a.stream, (counts.get(a.stream) ?? 0) + 1);
     return counts;
   }, [alerts.data]);
   const isAdmin = me.kind === 'key' && me.role === 'admin';
@@ -55,7 +58,12 @@ export function Streams() {
           </thead>
           <tbody>
             {streams.data.streams.map((s) => (
-              <StreamRow key={s.name} tenant={tenant} stream={s} firing={alerts.data ? (firing.get(s.name) ?? 0) : undefined} />
+              <StreamRow
+                key={s.name}
+                tenant={tenant}
+                stream={s}
+                firing={alerts.data ? (firing.get(s.name) ?? 0) : undefined}
+              />
             ))}
           </tbody>
         </table>
@@ -64,7 +72,15 @@ export function Streams() {
   );
 }
 
-function StreamRow({ tenant, stream, firing }: { tenant: string; stream: Stream; firing: number | undefined }) {
+function StreamRow({
+  tenant,
+  stream,
+  firing,
+}: {
+  tenant: string;
+  stream: Stream;
+  firing: number | undefined;
+}) {
   const { api } = useSession();
   const metrics = usePoll(
     () => api.get<Metrics>(`${tenantPath(tenant, 'streams', stream.name, 'metrics')}?minutes=60`),

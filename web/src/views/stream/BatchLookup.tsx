@@ -20,7 +20,9 @@ export function BatchLookup({ tenant, stream }: { tenant: string; stream: string
     setError(undefined);
     setReceipt(undefined);
     try {
-      setReceipt(await api.get<BatchReceipt>(tenantPath(tenant, 'streams', stream, 'batches', batchId.trim())));
+      setReceipt(
+        await api.get<BatchReceipt>(tenantPath(tenant, 'streams', stream, 'batches', batchId.trim())),
+      );
     } catch (err) {
       if (err instanceof ApiError) setError(err);
     } finally {
@@ -33,7 +35,12 @@ export function BatchLookup({ tenant, stream }: { tenant: string; stream: string
       <h2 id="batch-heading">Batch receipt</h2>
       <form class="row" onSubmit={(e) => void lookup(e)}>
         <label for="batch-id">Batch id</label>
-        <input id="batch-id" class="mono grow" value={batchId} onInput={(e) => setBatchId(e.currentTarget.value)} />
+        <input
+          id="batch-id"
+          class="mono grow"
+          value={batchId}
+          onInput={(e) => setBatchId(e.currentTarget.value)}
+        />
         <button type="submit" disabled={busy}>
           Look up
         </button>

@@ -117,7 +117,9 @@ function useLagHistory(m: Metrics | undefined): { x: number[]; ys: number[][] } 
   const [version, setVersion] = useState(0);
   useEffect(() => {
     if (!m) return;
-    samples.current = [...samples.current, [Date.now() / 1000, m.lagSeconds] as [number, number]].slice(-LAG_SAMPLES);
+    samples.current = [...samples.current, [Date.now() / 1000, m.lagSeconds] as [number, number]].slice(
+      -LAG_SAMPLES,
+    );
     setVersion((v) => v + 1);
   }, [m]);
   return useMemo(

@@ -18,7 +18,10 @@ export function RecordPreview({ tenant, stream }: { tenant: string; stream: stri
   const { api } = useSession();
   const [layer, setLayer] = useState<Layer>('raw');
   const page = usePoll(
-    () => api.get<RecordsPage>(`${tenantPath(tenant, 'streams', stream, 'records')}?layer=${layer}&limit=${LIMIT}`),
+    () =>
+      api.get<RecordsPage>(
+        `${tenantPath(tenant, 'streams', stream, 'records')}?layer=${layer}&limit=${LIMIT}`,
+      ),
     5000,
     [tenant, stream, layer],
   );
@@ -27,7 +30,13 @@ export function RecordPreview({ tenant, stream }: { tenant: string; stream: stri
     <section aria-labelledby="preview-heading">
       <h2 id="preview-heading">Records</h2>
       <Tabs id="layer" label="Warehouse layer" tabs={LAYERS} selected={layer} onSelect={setLayer} />
-      <div id="layer-panel" role="tabpanel" aria-labelledby={`layer-tab-${layer}`} tabIndex={0} class="tabpanel">
+      <div
+        id="layer-panel"
+        role="tabpanel"
+        aria-labelledby={`layer-tab-${layer}`}
+        tabIndex={0}
+        class="tabpanel"
+      >
         {page.error && <ProblemMessage error={page.error} action={`preview the ${layer} layer`} />}
         {!data && !page.error && <p>Loading…</p>}
         {data && (
@@ -64,7 +73,7 @@ function RecordTable({ rows }: { rows: RecordRow[] }) {
         </thead>
         <tbody>
           {rows.map((r, i) => (
-            <tr key={String(r._id ?? i)}>
+            <tr key={`${String(r._id ?? '')}-${i}`}>
               {columns.map((c) => (
                 <td key={c} class="mono">
                   {cell(r[c])}

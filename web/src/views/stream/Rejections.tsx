@@ -9,7 +9,10 @@ import { FieldErrors, ProblemMessage } from '../../components/Problem.js';
 export function Rejections({ tenant, stream }: { tenant: string; stream: string }) {
   const { api } = useSession();
   const page = usePoll(
-    () => api.get<{ total: number; rejections: Rejection[] }>(`${tenantPath(tenant, 'streams', stream, 'rejections')}?limit=20`),
+    () =>
+      api.get<{ total: number; rejections: Rejection[] }>(
+        `${tenantPath(tenant, 'streams', stream, 'rejections')}?limit=20`,
+      ),
     5000,
     [tenant, stream],
   );

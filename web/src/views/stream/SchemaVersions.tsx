@@ -15,7 +15,10 @@ export function SchemaVersions({ tenant, stream }: { tenant: string; stream: Str
     0,
     [tenant, stream.name, stream.version],
   );
-  const list = useMemo(() => [...(versions.data?.versions ?? [])].sort((a, b) => a.version - b.version), [versions.data]);
+  const list = useMemo(
+    () => [...(versions.data?.versions ?? [])].sort((a, b) => a.version - b.version),
+    [versions.data],
+  );
   const [from, setFrom] = useState<number | undefined>(undefined);
   const [to, setTo] = useState<number | undefined>(undefined);
   const fromV = list.find((v) => v.version === from) ?? list[list.length - 2] ?? list[0];
@@ -46,7 +49,13 @@ export function SchemaVersions({ tenant, stream }: { tenant: string; stream: Str
               <tr key={v.version}>
                 <td>{v.version}</td>
                 <td>{formatTime(v.createdAt)}</td>
-                <td>{v.changes.length === 0 ? <span class="muted">initial</span> : <ChangeList changes={v.changes} />}</td>
+                <td>
+                  {v.changes.length === 0 ? (
+                    <span class="muted">initial</span>
+                  ) : (
+                    <ChangeList changes={v.changes} />
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -79,7 +88,9 @@ export function SchemaVersions({ tenant, stream }: { tenant: string; stream: Str
           </div>
           <div aria-live="polite" data-testid="version-diff">
             {diff.length === 0 ? (
-              <p>No differences between version {fromV.version} and version {toV.version}.</p>
+              <p>
+                No differences between version {fromV.version} and version {toV.version}.
+              </p>
             ) : (
               <ChangeList changes={diff} />
             )}
@@ -99,7 +110,8 @@ export function ChangeList({ changes }: { changes: SchemaChange[] }) {
           {(c.from !== undefined || c.to !== undefined) && (
             <span class="muted">
               {' '}
-              ({c.from !== undefined ? showValue(c.from) : '∅'} → {c.to !== undefined ? showValue(c.to) : '∅'})
+              ({c.from !== undefined ? showValue(c.from) : '∅'} → {c.to !== undefined ? showValue(c.to) : '∅'}
+              )
             </span>
           )}
         </li>

@@ -30,12 +30,16 @@ export function StreamConfig({ stream }: { stream: Stream }) {
         <dd>
           {stream.freshness
             ? `stale after ${stream.freshness.maxSilenceMinutes} min without records` +
-              (stream.freshness.maxLoadDelayMinutes ? `, or loads later than ${stream.freshness.maxLoadDelayMinutes} min` : '')
+              (stream.freshness.maxLoadDelayMinutes
+                ? `, or loads later than ${stream.freshness.maxLoadDelayMinutes} min`
+                : '')
             : 'no freshness alert'}
         </dd>
         <dt>Buffering</dt>
         <dd>
-          {stream.buffering ? `every ${stream.buffering.intervalSeconds} s or ${stream.buffering.sizeMiB} MiB` : 'default'}
+          {stream.buffering
+            ? `every ${stream.buffering.intervalSeconds} s or ${stream.buffering.sizeMiB} MiB`
+            : 'default'}
         </dd>
       </dl>
     </section>

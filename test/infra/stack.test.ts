@@ -1,0 +1,499 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../infra/app.js';
+import { LAKE_PREFIXES, SNOWPIPE_EVENTS } from '../../infra/constructs/lake-bucket.js';
+import type { TributaryStack } from '../../infra/stack.js';
+import { fixtureWorkspace } from './fixtures/bundle-fixture.js';
+import type { FixtureWorkspace } from './fixtures/bundle-fixture.js';
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, unknown>;
+}
+
+let workspace: FixtureWorkspace;
+let stack: TributaryStack;
+let template: Template;
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const idOf = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const asArray = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+function policyStatementsOf(roleLogicalId: string): Statement[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).filter((p) =>
+    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(ref(roleLogicalId))),
+  );
+  return policies.flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function actionsOf(statements: Statement[]): string[] {
+  return statements.flatMap((s) => asArray(s.Action)).sort();
+}
+
+beforeAll(async () => {
+  workspace = await fixtureWorkspace();
+  ({ stack } = buildApp({
+    lambdaBundleDir: workspace.bundleDir,
+    outdir: workspace.cdkOut,
+    cloudFormationValidation: false,
+    env: {
+      AWS_REGION: 'eu-west-1',
+      SNOWFLAKE_ACCOUNT: 'acme-xy12345',
+      SNOWFLAKE_USER: 'TRIBUTARY_SVC',
+      SNOWFLAKE_WAREHOUSE: 'INGEST_WH',
+      SNOWFLAKE_DATABASE: 'TRIBUTARY',
+      SNOWFLAKE_ROLE: 'TRIBUTARY_LOADER',
+      TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION: 'tributary_lake',
+    },
+  }));
+  template = Template.fromStack(stack);
+});
+
+afterAll(async () => {
+  await workspace?.cleanup();
+});
+
+describe('parameters', () => {
+  it('takes the certificate, Snowpipe queue, Snowflake secret and external id as parameters', () => {
+    template.hasParameter('CertificateArn', { Type: 'String' });
+    template.hasParameter('SnowpipeQueueArn', { Type: 'String' });
+    template.hasParameter('SnowflakeKeySecretArn', { Type: 'String' });
+    template.hasParameter('SnowflakeExternalId', { Type: 'String' });
+    template.hasParameter('SnowflakeIamUserArn', { Type: 'String', Default: '' });
+  });
+
+  it('makes the Glacier transition configurable with a default of 90 days', () => {
+    template.hasParameter('GlacierTransitionDays', { Type: 'Number', Default: 90, MinValue: 1 });
+  });
+
+  it('lets the app override the Glacier default from the environment', async () => {
+    const other = buildApp({
+      lambdaBundleDir: workspace.bundleDir,
+      outdir: `${workspace.cdkOut}-other`,
+      cloudFormationValidation: false,
+      env: { TRIBUTARY_GLACIER_TRANSITION_DAYS: '30' },
+    });
+    expect(other.stack.parameters.glacierTransitionDays.default).toBe(30);
+    expect(() => buildApp({ lambdaBundleDir: workspace.bundleDir, env: { TRIBUTARY_GLACIER_TRANSITION_DAYS: 'soon' } })).toThrow(
+      /TRIBUTARY_GLACIER_TRANSITION_DAYS/,
+    );
+  });
+});
+
+describe('lambda functions', () => {
+  it('runs both functions from the same bundle on Node.js 22, arm64', () => {
+    const functions = template.findResources('AWS::Lambda::Function') as Record<string, Resource>;
+    expect(Object.keys(functions).sort()).toEqual([idOf(stack.api.fn), idOf(stack.ingest.fn)].sort());
+    const codes = new Set<string>();
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+      expect(fn.Properties.Handler).toBe('index.handler');
+      codes.add(JSON.stringify(fn.Properties.Code));
+    }
+    expect(codes.size).toBe(1);
+  });
+
+  it('configures aws mode through the environment', () => {
+    const expected = {
+      TRIBUTARY_MODE: 'aws',
+      TRIBUTARY_TABLE_NAME: ref(idOf(stack.table)),
+      TRIBUTARY_FIREHOSE_STREAM: ref(idOf(stack.rawStream)),
+      TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: ref(idOf(stack.quarantineStream)),
+      TRIBUTARY_S3_BUCKET: ref(idOf(stack.lake.bucket)),
+      TRIBUTARY_MAX_BODY_BYTES: '1000000',
+      SNOWFLAKE_ACCOUNT: 'acme-xy12345',
+      SNOWFLAKE_USER: 'TRIBUTARY_SVC',
+      SNOWFLAKE_WAREHOUSE: 'INGEST_WH',
+      SNOWFLAKE_DATABASE: 'TRIBUTARY',
+      SNOWFLAKE_ROLE: 'TRIBUTARY_LOADER',
+      SNOWFLAKE_PRIVATE_KEY_SECRET_ARN: ref('SnowflakeKeySecretArn'),
+      TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION: 'tributary_lake',
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+    for (const fn of Object.values(template.findResources('AWS::Lambda::Function') as Record<string, Resource>)) {
+      const vars = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars).toEqual(expected);
+      // Lambda reserves AWS_REGION; an unset SNOWFLAKE_ACCESS_URL must not become an empty (invalid) URL.
+      expect(vars).not.toHaveProperty('AWS_REGION');
+      expect(vars).not.toHaveProperty('SNOWFLAKE_ACCESS_URL');
+    }
+  });
+
+  it('writes to a dedicated log group per function instead of a managed policy', () => {
+    for (const sf of [stack.ingest, stack.api]) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: arnOf(idOf(sf.role)),
+        LoggingConfig: { LogGroup: ref(idOf(sf.logGroup)) },
+      });
+    }
+    for (const role of Object.values(template.findResources('AWS::IAM::Role') as Record<string, Resource>)) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+});
+
+describe('load balancer', () => {
+  it('is internet-facing with access logs and invalid headers dropped', () => {
+    const alb = template.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer')[idOf(stack.loadBalancer.alb)] as Resource;
+    const logsBucket = stack.node.findChild('AccessLogs').node.findChild('Bucket');
+    expect(alb.Properties.Scheme).toBe('internet-facing');
+    expect(alb.Properties.LoadBalancerAttributes).toEqual(
+      expect.arrayContaining([
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.bucket', Value: ref(idOf(logsBucket)) },
+        { Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' },
+      ]),
+    );
+  });
+
+  it('terminates HTTPS with the certificate parameter and a TLS 1.3 policy, defaulting to the api function', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: [{ CertificateArn: ref('CertificateArn') }],
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+      DefaultActions: [{ Type: 'forward', TargetGroupArn: Match.anyValue() }],
+    });
+    const groups = template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup') as Record<string, Resource>;
+    const listener = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::Listener', { Properties: { Port: 443 } }))[0] as Resource;
+    const defaultGroupId = ((listener.Properties.DefaultActions as { TargetGroupArn: { Ref: string } }[])[0].TargetGroupArn).Ref;
+    expect(groups[defaultGroupId].Properties).toMatchObject({ TargetType: 'lambda', Targets: [{ Id: arnOf(idOf(stack.api.fn)) }] });
+  });
+
+  it('redirects HTTP to HTTPS', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }],
+    });
+  });
+
+  it('routes POST records to the ingest function ahead of the default action', () => {
+    const rules = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule') as Record<string, Resource>);
+    expect(rules).toHaveLength(1);
+    const rule = rules[0].Properties;
+    expect(rule.Priority).toBe(10);
+    expect(rule.Conditions).toEqual([
+      { Field: 'path-pattern', PathPatternConfig: { Values: ['/v1/tenants/*/streams/*/records'] } },
+      { Field: 'http-request-method', HttpRequestMethodConfig: { Values: ['POST'] } },
+    ]);
+    const groupId = (rule.Actions as { TargetGroupArn: { Ref: string } }[])[0].TargetGroupArn.Ref;
+    const group = template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup')[groupId] as Resource;
+    expect(group.Properties).toMatchObject({ TargetType: 'lambda', Targets: [{ Id: arnOf(idOf(stack.ingest.fn)) }] });
+  });
+
+  it('lets only the load balancer invoke the functions', () => {
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission') as Record<string, Resource>);
+    expect(permissions).toHaveLength(2);
+    for (const p of permissions) {
+      expect(p.Properties).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'elasticloadbalancing.amazonaws.com',
+        SourceArn: {
+          'Fn::Join': ['', ['arn:aws:elasticloadbalancing:eu-west-1:', ref('AWS::AccountId'), ':targetgroup/*']],
+        },
+      });
+    }
+    const functionNames = permissions.map((p) => JSON.stringify(p.Properties.FunctionName)).sort();
+    expect(functionNames).toEqual([arnOf(idOf(stack.api.fn)), arnOf(idOf(stack.ingest.fn))].map((a) => JSON.stringify(a)).sort());
+  });
+
+  it('runs in a VPC of public subnets without NAT gateways, with flow logs', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', 2);
+    template.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', ResourceType: 'VPC' });
+  });
+});
+
+describe('catalog table', () => {
+  it('is on-demand, recoverable, protected from deletion, keyed by pk/sk with a TTL', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ],
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      },
+    });
+  });
+});
+
+describe('delivery streams', () => {
+  const cases = [
+    { label: 'raw', get: () => stack.rawStream },
+    { label: 'quarantine', get: () => stack.quarantineStream },
+  ];
+
+  it.each(cases)('$label stream partitions NDJSON by tenant and stream into its prefix', ({ label, get }) => {
+    const delivery = get();
+    const resource = template.findResources('AWS::KinesisFirehose::DeliveryStream')[idOf(delivery)] as Resource;
+    expect(resource.Properties.DeliveryStreamType).toBe('DirectPut');
+    expect(resource.Properties.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
+    const s3 = resource.Properties.ExtendedS3DestinationConfiguration as Record<string, unknown>;
+    expect(s3).toMatchObject({
+      BucketARN: arnOf(idOf(stack.lake.bucket)),
+      RoleARN: arnOf(idOf(delivery.role)),
+      Prefix: `${label}/tenant=!{partitionKeyFromQuery:tenant}/stream=!{partitionKeyFromQuery:stream}/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`,
+      ErrorOutputPrefix: `errors/${label}/!{firehose:error-output-type}/dt=!{timestamp:yyyy-MM-dd}/hour=!{timestamp:HH}/`,
+      CompressionFormat: 'GZIP',
+      BufferingHints: { IntervalInSeconds: 60, SizeInMBs: 64 },
+      DynamicPartitioningConfiguration: { Enabled: true },
+      EncryptionConfiguration: { KMSEncryptionConfig: { AWSKMSKeyARN: arnOf(idOf(stack.lake.key)) } },
+      CloudWatchLoggingOptions: { Enabled: true, LogGroupName: ref(idOf(delivery.logGroup)) },
+    });
+    const processing = s3.ProcessingConfiguration as { Enabled: boolean; Processors: { Type: string; Parameters: unknown[] }[] };
+    expect(processing.Enabled).toBe(true);
+    expect(processing.Processors.map((p) => p.Type)).toEqual(['RecordDeAggregation', 'MetadataExtraction', 'AppendDelimiterToRecord']);
+    expect(processing.Processors[0].Parameters).toEqual([{ ParameterName: 'SubRecordType', ParameterValue: 'JSON' }]);
+    expect(processing.Processors[1].Parameters).toEqual([
+      { ParameterName: 'MetadataExtractionQuery', ParameterValue: '{tenant: ._tenant, stream: ._stream}' },
+      { ParameterName: 'JsonParsingEngine', ParameterValue: 'JQ-1.6' },
+    ]);
+  });
+
+  it.each(cases)('$label stream has its own role, writing only under its own prefixes', ({ label, get }) => {
+    const delivery = get();
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Action: 'sts:AssumeRole',
+            Effect: 'Allow',
+            Principal: { Service: 'firehose.amazonaws.com' },
+            Condition: { StringEquals: { 'sts:ExternalId': ref('AWS::AccountId') } },
+          },
+        ],
+      },
+    });
+    const statements = policyStatementsOf(idOf(delivery.role));
+    const bucketArn = arnOf(idOf(stack.lake.bucket));
+    const objects = statements.find((s) => s.Sid === 'WriteOwnPrefixes');
+    expect(objects?.Resource).toEqual([
+      { 'Fn::Join': ['', [bucketArn, `/errors/${label}/*`]] },
+      { 'Fn::Join': ['', [bucketArn, `/${label}/*`]] },
+    ]);
+    expect(asArray(objects?.Action ?? [])).toEqual(['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
+    const kms = statements.find((s) => s.Sid === 'EncryptThroughS3');
+    expect(kms?.Resource).toEqual(arnOf(idOf(stack.lake.key)));
+    expect(kms?.Condition).toEqual({ StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['s3.', ref('AWS::Region'), '.amazonaws.com']] } } });
+    const logs = statements.find((s) => s.Sid === 'DeliveryErrorLogs');
+    expect(JSON.stringify(logs?.Resource)).toContain(idOf(delivery.logGroup));
+    expect(actionsOf(statements)).not.toContain('s3:DeleteObject');
+  });
+
+  it('rejects buffers too small for dynamic partitioning', async () => {
+    const { App, Stack } = await import('aws-cdk-lib');
+    const { DeliveryStream } = await import('../../infra/constructs/delivery-stream.js');
+    const scratch = new Stack(new App(), 'Scratch');
+    expect(() => new DeliveryStream(scratch, 'Small', { bucket: stack.lake.bucket, key: stack.lake.key, prefix: 'raw', bufferSizeMiB: 5 })).toThrow(/64 MiB/);
+  });
+});
+
+describe('lake bucket', () => {
+  it('is encrypted with a rotating customer-managed key', () => {
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Retain', Properties: { EnableKeyRotation: true } });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: arnOf(idOf(stack.lake.key)) } },
+        ],
+      },
+    });
+  });
+
+  it('blocks public access, is versioned and logs access', () => {
+    const bucket = template.findResources('AWS::S3::Bucket')[idOf(stack.lake.bucket)] as Resource;
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: expect.anything(), LogFilePrefix: 's3-access/lake/' },
+    });
+  });
+
+  it('denies every request not made over TLS, on every bucket', () => {
+    const policies = template.findResources('AWS::S3::BucketPolicy') as Record<string, Resource>;
+    expect(Object.keys(policies)).toHaveLength(2);
+    for (const policy of Object.values(policies)) {
+      const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    }
+    template.hasResourceProperties('AWS::S3::BucketPolicy', { Bucket: ref(idOf(stack.lake.bucket)) });
+  });
+
+  it('moves raw/ to Glacier after the configured number of days', () => {
+    const bucket = template.findResources('AWS::S3::Bucket')[idOf(stack.lake.bucket)] as Resource;
+    const rules = (bucket.Properties.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    expect(rules).toContainEqual({
+      Id: 'raw-to-glacier',
+      Prefix: 'raw/',
+      Status: 'Enabled',
+      Transitions: [{ StorageClass: 'GLACIER', TransitionInDays: ref('GlacierTransitionDays') }],
+    });
+  });
+
+  it('notifies the Snowpipe queue of every object created under raw/ and quarantine/', () => {
+    const bucket = template.findResources('AWS::S3::Bucket')[idOf(stack.lake.bucket)] as Resource;
+    const queues = (bucket.Properties.NotificationConfiguration as { QueueConfigurations: unknown[] }).QueueConfigurations;
+    const expected = LAKE_PREFIXES.flatMap((prefix) =>
+      SNOWPIPE_EVENTS.map((event) => ({ Event: event, Queue: ref('SnowpipeQueueArn'), Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: `${prefix}/` }] } } })),
+    );
+    expect(queues).toHaveLength(8);
+    expect(queues).toEqual(expect.arrayContaining(expected));
+    expect([...SNOWPIPE_EVENTS]).toEqual([
+      's3:ObjectCreated:Put',
+      's3:ObjectCreated:Post',
+      's3:ObjectCreated:Copy',
+      's3:ObjectCreated:CompleteMultipartUpload',
+    ]);
+  });
+
+  it('leaves the Snowflake-owned queue alone: no queue policy, no notification custom resource', () => {
+    template.resourceCountIs('AWS::SQS::QueuePolicy', 0);
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    template.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+});
+
+describe('IAM', () => {
+  it('never grants on "*"', () => {
+    for (const policy of Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement) {
+        expect(asArray(statement.Resource)).not.toContain('*');
+        for (const action of asArray(statement.Action)) expect(action).not.toMatch(/\*/);
+      }
+    }
+  });
+
+  it('lets ingest put to the two delivery streams and use catalog items, nothing else', () => {
+    const statements = policyStatementsOf(idOf(stack.ingest.role));
+    const firehose = statements.find((s) => s.Sid === 'PutToDeliveryStreams');
+    expect(asArray(firehose?.Action ?? []).sort()).toEqual(['firehose:PutRecord', 'firehose:PutRecordBatch']);
+    expect(asArray(firehose?.Resource).map((r) => JSON.stringify(r)).sort()).toEqual(
+      [arnOf(idOf(stack.rawStream)), arnOf(idOf(stack.quarantineStream))].map((r) => JSON.stringify(r)).sort(),
+    );
+    const catalog = statements.find((s) => s.Sid === 'CatalogItems');
+    expect(catalog?.Resource).toEqual(arnOf(idOf(stack.table)));
+    expect(asArray(catalog?.Action ?? [])).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']));
+    const services = new Set(actionsOf(statements).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'firehose', 'logs']);
+  });
+
+  it('lets api use catalog items and read only the Snowflake key secret', () => {
+    const statements = policyStatementsOf(idOf(stack.api.role));
+    const secret = statements.find((s) => s.Sid === 'ReadSnowflakeKey');
+    expect(secret?.Action).toBe('secretsmanager:GetSecretValue');
+    expect(secret?.Resource).toEqual(ref('SnowflakeKeySecretArn'));
+    expect(statements.find((s) => s.Sid === 'CatalogItems')?.Resource).toEqual(arnOf(idOf(stack.table)));
+    const services = new Set(actionsOf(statements).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager']);
+  });
+
+  it('gives Snowflake a read-only role trusted through the external id', () => {
+    const role = template.findResources('AWS::IAM::Role')[idOf(stack.snowflakeStorage.role)] as Resource;
+    const trust = (role.Properties.AssumeRolePolicyDocument as { Statement: Statement[] & { Principal: unknown }[] }).Statement[0];
+    expect(trust).toMatchObject({
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'sts:ExternalId': ref('SnowflakeExternalId') } },
+      Principal: { AWS: { 'Fn::If': ['HasSnowflakeIamUser', ref('SnowflakeIamUserArn'), expect.anything()] } },
+    });
+    const statements = policyStatementsOf(idOf(stack.snowflakeStorage.role));
+    const bucketArn = arnOf(idOf(stack.lake.bucket));
+    expect(statements.find((s) => s.Sid === 'ReadLakeObjects')).toMatchObject({
+      Action: ['s3:GetObject', 's3:GetObjectVersion'],
+      Resource: [{ 'Fn::Join': ['', [bucketArn, '/quarantine/*']] }, { 'Fn::Join': ['', [bucketArn, '/raw/*']] }],
+    });
+    expect(statements.find((s) => s.Sid === 'ListLakePrefixes')).toMatchObject({ Action: 's3:ListBucket', Resource: bucketArn });
+    expect(statements.find((s) => s.Sid === 'DecryptLakeObjects')).toMatchObject({ Action: 'kms:Decrypt', Resource: arnOf(idOf(stack.lake.key)) });
+    expect(actionsOf(statements).filter((a) => !/^(s3:Get|s3:List|kms:Decrypt$)/.test(a))).toEqual([]);
+  });
+});
+
+describe('alarms', () => {
+  const alarms = () => Object.values(template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>).map((a) => a.Properties);
+
+  it.each([
+    ['raw', () => stack.rawStream],
+    ['quarantine', () => stack.quarantineStream],
+  ] as const)('watches freshness and delivery success of the %s stream', (_label, get) => {
+    const dims = [{ Name: 'DeliveryStreamName', Value: ref(idOf(get())) }];
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'AWS/Firehose',
+        MetricName: 'DeliveryToS3.DataFreshness',
+        Dimensions: dims,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 900,
+      }),
+    );
+    expect(alarms()).toContainEqual(
+      expect.objectContaining({
+        Namespace: 'AWS/Firehose',
+        MetricName: 'DeliveryToS3.Success',
+        Dimensions: dims,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+      }),
+    );
+  });
+
+  it.each([
+    ['ingest', () => stack.ingest],
+    ['api', () => stack.api],
+  ] as const)('watches errors and throttles of the %s function', (_label, get) => {
+    const dims = [{ Name: 'FunctionName', Value: ref(idOf(get().fn)) }];
+    for (const metric of ['Errors', 'Throttles']) {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({ Namespace: 'AWS/Lambda', MetricName: metric, Dimensions: dims, Statistic: 'Sum', Threshold: 1 }),
+      );
+    }
+  });
+
+  it('watches 5xx answered by the load balancer and by the functions', () => {
+    for (const metric of ['HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count']) {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: metric,
+          Dimensions: [{ Name: 'LoadBalancer', Value: { 'Fn::GetAtt': [idOf(stack.loadBalancer.alb), 'LoadBalancerFullName'] } }],
+        }),
+      );
+    }
+    expect(alarms()).toHaveLength(10);
+  });
+});
+
+describe('outputs', () => {
+  it('exposes what operators and the Snowflake setup need', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs).toEqual(
+      expect.arrayContaining([
+        'LoadBalancerDnsName',
+        'CatalogTableName',
+        'LakeBucketName',
+        'RawDeliveryStreamName',
+        'QuarantineDeliveryStreamName',
+        'SnowflakeStorageRoleArn',
+      ]),
+    );
+  });
+});
