@@ -120,7 +120,7 @@ class Generator {
       const k = this.fresh('k');
       const at = pathExpr([...parts, { text: '/' }]);
       code += `for (const ${k} in ${obj}) {\n`;
-      code += `if (!(${this.memberTest(k, names)})) ${this.error(`${at} + R.ptr(${k})`, 'undeclared property not allowed')}\n}\n`;
+      code += `if (!(${this.memberTest(k, names)})) ${this.error(`${at} + ptr(${k})`, 'undeclared property not allowed')}\n}\n`;
     }
     return code;
   }
@@ -163,17 +163,18 @@ class Generator {
     switch (t) {
       case 'string': {
         if (p.format !== undefined) {
-          if (!FORMAT_HELPERS.has(p.format)) throw new TypeError(`unsupported format ${lit(p.format)}`);
-          code += `if (!R[${lit(p.format)}](${v})) ${this.error(at, `must match format ${p.format}`)}\n`;
+          if (!Object.hasOwn(FORMAT_HELPERS, p.format))
+            throw new TypeError(`unsupported format ${lit(p.format)}`);
+          code += `if (!${FORMAT_HELPERS[p.format]}(${v})) ${this.error(at, `must match format ${p.format}`)}\n`;
         }
         if (p.minLength !== undefined) {
           const m = finite(p.minLength, 'minLength');
           // Code points never exceed UTF-16 units and are at least half of them, so count only when unsure.
-          code += `if (${v}.length < ${2 * m} && R.len(${v}) < ${m}) ${this.error(at, `must be at least ${m} ${m === 1 ? 'character' : 'characters'} long`)}\n`;
+          code += `if (${v}.length < ${2 * m} && len(${v}) < ${m}) ${this.error(at, `must be at least ${m} ${m === 1 ? 'character' : 'characters'} long`)}\n`;
         }
         if (p.maxLength !== undefined) {
           const m = finite(p.maxLength, 'maxLength');
-          code += `if (${v}.length > ${m} && R.len(${v}) > ${m}) ${this.error(at, `must be at most ${m} ${m === 1 ? 'character' : 'characters'} long`)}\n`;
+          code += `if (${v}.length > ${m} && len(${v}) > ${m}) ${this.error(at, `must be at most ${m} ${m === 1 ? 'character' : 'characters'} long`)}\n`;
         }
         return code;
       }
@@ -230,6 +231,7 @@ export function validatorSource(schema: ObjectSchema): { source: string; constan
   const g = new Generator();
   const body = g.objectBody(schema, 'r', []);
   const source =
+    PRELUDE +
     `return function validate(r) {\n` +
     `if (typeof r !== "object" || r === null || Array.isArray(r)) return [{ path: "", message: "must be an object" }];\n` +
     `let e = null;\n${body}return e;\n};`;

@@ -23,83 +23,28 @@ function validCalendarDate(s: string): boolean {
   return day <= DAYS_IN_MONTH[month];
 }
 
-// Hand-rolled scanners: formats sit on the ingest hot path and these run several times faster than regexes.
-function isDigit(s: string, at: number): boolean {
-  const c = s.charCodeAt(at);
-  return c >= 48 && c <= 57;
-}
-
-/** YYYY-MM-DD shape (digits and dashes) at the start of s; the calendar is checked separately. */
-function dateShape(s: string): boolean {
-  return (
-    isDigit(s, 0) &&
-    isDigit(s, 1) &&
-    isDigit(s, 2) &&
-    isDigit(s, 3) &&
-    s.charCodeAt(4) === 45 &&
-    isDigit(s, 5) &&
-    isDigit(s, 6) &&
-    s.charCodeAt(7) === 45 &&
-    isDigit(s, 8) &&
-    isDigit(s, 9)
-  );
-}
-
-/** hh:mm with hh <= 23 and mm <= 59 at `at`. */
-function hourMinute(s: string, at: number): boolean {
-  return (
-    isDigit(s, at) &&
-    isDigit(s, at + 1) &&
-    s.charCodeAt(at + 2) === 58 &&
-    isDigit(s, at + 3) &&
-    isDigit(s, at + 4) &&
-    digits2(s, at) <= 23 &&
-    digits2(s, at + 3) <= 59
-  );
-}
+// Regexes beat hand-written scanners here (V8 compiles them to native code); the calendar is checked after.
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 // The HTML spec's "valid e-mail address" with a dotted domain; the length cap bounds regex work.
 const EMAIL =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
 
 /** RFC 3339 date-time with a timezone (Z or ±hh:mm), up to nanosecond precision. */
 export function isDateTime(s: string): boolean {
-  const n = s.length;
-  if (n < 20 || !dateShape(s)) return false;
-  const sep = s.charCodeAt(10);
-  if (sep !== 84 && sep !== 116 && sep !== 32) return false; // T, t or space
-  if (
-    !hourMinute(s, 11) ||
-    s.charCodeAt(16) !== 58 ||
-    !isDigit(s, 17) ||
-    !isDigit(s, 18) ||
-    digits2(s, 17) > 59
-  )
-    return false;
-  let i = 19;
-  if (s.charCodeAt(i) === 46) {
-    const start = ++i;
-    while (i < n && isDigit(s, i)) i++;
-    if (i === start || i - start > 9) return false;
-  }
-  const z = s.charCodeAt(i);
-  if (z === 90 || z === 122) {
-    if (i + 1 !== n) return false;
-  } else if (z === 43 || z === 45) {
-    if (i + 6 !== n || !hourMinute(s, i + 1)) return false;
-  } else return false;
-  return validCalendarDate(s);
+  return DATE_TIME.test(s) && validCalendarDate(s);
 }
 
 /** RFC 3339 full-date (YYYY-MM-DD) naming a real calendar day. */
 export function isDate(s: string): boolean {
-  return s.length === 10 && dateShape(s) && validCalendarDate(s);
+  return DATE.test(s) && validCalendarDate(s);
 }
 
 export function isEmail(s: string): boolean {
   return s.length <= 254 && EMAIL.test(s);
 }
 
-/** Canonical 8-4-4-4-12 hex form, either case. */
+/** Canonical 8-4-4-4-12 hex form, either case. A plain loop measured a little faster than the regex. */
 export function isUuid(s: string): boolean {
   if (s.length !== 36) return false;
   for (let i = 0; i < 36; i++) {
