@@ -130,6 +130,21 @@ describe('streams', () => {
     expect(((await res.json()) as Problem).errors?.map((e) => e.path)).toContain('order_id');
   });
 
+  it('refuses re-adding a removed property with a different column type (its column stays)', async () => {
+    const current = (await (await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })).json()) as {
+      schema: { type: string; required?: string[]; properties: Record<string, unknown> };
+    };
+    const { coupon: _gone, ...rest } = current.schema.properties;
+    const removed = await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: { ...current.schema, properties: rest } } });
+    expect(removed.status).toBe(200);
+    const back = { ...current.schema, properties: { ...rest, coupon: { type: 'integer' } } };
+    const res = await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: back } });
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as Problem).errors?.map((e) => e.path)).toContain('coupon');
+    const same = { ...current.schema, properties: { ...rest, coupon: { type: 'string' } } };
+    expect((await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: same } })).status).toBe(200);
+  });
+
   it('deletes a stream: ingest stops with 409, the stream and its data stay readable', async () => {
     await createStream(t, 'acme', admin, { name: 'temp', schema: ordersSchema });
     expect((await t.call('DELETE', '/v1/tenants/acme/streams/temp', { key: admin })).status).toBe(204);

@@ -17,12 +17,19 @@ const RUNTIME = {
   len: codePointLength,
   ptr: (key: string): string =>
     key.includes('~') || key.includes('/') ? key.replace(/~/g, '~0').replace(/\//g, '~1') : key,
-  'date-time': isDateTime,
-  date: isDate,
-  email: isEmail,
-  uuid: isUuid,
+  isDateTime,
+  isDate,
+  isEmail,
+  isUuid,
 };
-const FORMAT_HELPERS: ReadonlySet<string> = new Set(['date-time', 'date', 'email', 'uuid']);
+/** The generated code binds each helper to a local once, so hot calls skip the property lookup. */
+const PRELUDE = `const { ${Object.keys(RUNTIME).join(', ')} } = R;\n`;
+const FORMAT_HELPERS: Readonly<Record<string, keyof typeof RUNTIME>> = {
+  'date-time': 'isDateTime',
+  date: 'isDate',
+  email: 'isEmail',
+  uuid: 'isUuid',
+};
 // Past this many names a Set lookup beats a chain of comparisons.
 const INLINE_LIMIT = 8;
 
@@ -132,6 +139,7 @@ class Generator {
     const types = declared.filter(
       (t, i) => declared.indexOf(t) === i && !(t === 'integer' && declared.includes('number')),
     );
+    if (types.length === 0) throw new TypeError('schema type must name at least one type');
     const at = pathExpr(parts);
     const enumCheck = p.enum ? this.enumCheck(p.enum, v) : undefined;
     const branches = types.map((t) => {

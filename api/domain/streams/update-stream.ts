@@ -1,7 +1,9 @@
 import { requireTenant } from '../auth/authorize.js';
 import type { VerbArgs } from '../context.js';
 import { InvalidInputError, SchemaIncompatibleError, StreamGoneError } from '../errors.js';
-import { evaluateEvolution, parseObjectSchema } from '../schema/index.js';
+import { columnTypeOf, evaluateEvolution, parseObjectSchema } from '../schema/index.js';
+import type { ObjectSchema } from '../schema/types.js';
+import type { Ctx } from '../context.js';
 import { loadStream } from './load-stream.js';
 import { checkReferences, keyFields, type StreamSpecInput } from './spec.js';
 import type { SchemaChange, Stream, StreamVersion } from './types.js';
@@ -60,7 +62,7 @@ export async function updateStream({
       keyFields: keyFields(current),
     });
     changes = verdict.changes;
-    violations = verdict.violations;
+    violations = [...verdict.violations, ...(await retiredColumnClashes(ctx, current, to))];
     if (changes.length) {
       next.schema = to;
       next.version = current.version + 1;
@@ -101,4 +103,23 @@ function checkReferencesOrViolations(next: Stream, violations: { path: string; m
     }
     throw err;
   }
+}
+
+/**
+ * A property removed earlier keeps its column. Re-adding it with a different column type would make the
+ * old column reject new records at load time, so it is refused now rather than failing after the ack.
+ */
+async function retiredColumnClashes(ctx: Ctx, current: Stream, to: ObjectSchema): Promise<{ path: string; message: string }[]> {
+  const added = Object.keys(to.properties).filter((f) => !Object.hasOwn(current.schema.properties, f));
+  if (!added.length) return [];
+  const versions = await ctx.services.catalog.listVersions(current.tenant, current.name);
+  const out: { path: string; message: string }[] = [];
+  for (const field of added) {
+    const wanted = columnTypeOf(to.properties[field]!);
+    const earlier = versions.map((v) => v.schema.properties[field]).find((p) => p !== undefined);
+    if (earlier && columnTypeOf(earlier) !== wanted) {
+      out.push({ path: field, message: `was removed earlier as ${columnTypeOf(earlier)}; its column stays, so it cannot come back as ${wanted}` });
+    }
+  }
+  return out;
 }
