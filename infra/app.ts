@@ -47,9 +47,13 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
   // must be concrete; the account may stay deploy-time.
   const region = env.CDK_DEFAULT_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
   const account = env.CDK_DEFAULT_ACCOUNT;
-  const glacierDays = env.TRIBUTARY_GLACIER_TRANSITION_DAYS ? Number(env.TRIBUTARY_GLACIER_TRANSITION_DAYS) : undefined;
+  const glacierDays = env.TRIBUTARY_GLACIER_TRANSITION_DAYS
+    ? Number(env.TRIBUTARY_GLACIER_TRANSITION_DAYS)
+    : undefined;
   if (glacierDays !== undefined && !(Number.isInteger(glacierDays) && glacierDays > 0)) {
-    throw new Error(`TRIBUTARY_GLACIER_TRANSITION_DAYS must be a positive integer, got ${env.TRIBUTARY_GLACIER_TRANSITION_DAYS}`);
+    throw new Error(
+      `TRIBUTARY_GLACIER_TRANSITION_DAYS must be a positive integer, got ${env.TRIBUTARY_GLACIER_TRANSITION_DAYS}`,
+    );
   }
   const snowflake: SnowflakeSettings = {
     account: env.SNOWFLAKE_ACCOUNT,
@@ -62,7 +66,8 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
   };
   const stack = new TributaryStack(app, options.stackName ?? DEFAULT_STACK_NAME, {
     env: { region, ...(account ? { account } : {}) },
-    description: 'Tributary: self-service data ingestion (ALB + Lambda, Firehose → S3 → Snowpipe → Snowflake, DynamoDB catalog)',
+    description:
+      'Tributary: self-service data ingestion (ALB + Lambda, Firehose → S3 → Snowpipe → Snowflake, DynamoDB catalog)',
     lambdaBundleDir: options.lambdaBundleDir ?? DEFAULT_LAMBDA_OUTDIR,
     glacierTransitionDays: glacierDays,
     snowflake,

@@ -48,16 +48,18 @@ export interface TributaryStackProps extends StackProps {
  */
 export const ALB_LAMBDA_MAX_BODY_BYTES = 1_000_000;
 
-/** What a function does with catalog items (reads, conditional writes, transactions). */
-export const CATALOG_ITEM_ACTIONS = [
+/**
+ * What the DynamoDB adapters call (api/adapters/dynamodb, the Firehose receipt store): single-item
+ * reads and conditional writes, queries, and DescribeTable for the health check. No scans, batches,
+ * transactions, stream reads or table management.
+ */
+export const CATALOG_ACTIONS = [
   'dynamodb:GetItem',
-  'dynamodb:BatchGetItem',
   'dynamodb:Query',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
 ] as const;
 
 /** Tributary in AWS mode: Hono on Lambda behind an ALB, Firehose → S3 → Snowpipe → Snowflake, catalog in DynamoDB. */
@@ -78,6 +80,7 @@ export class TributaryStack extends Stack {
     snowflakeKeySecretArn: CfnParameter;
     snowflakeExternalId: CfnParameter;
     snowflakeIamUserArn: CfnParameter;
+    adminKey: CfnParameter;
   };
 
   constructor(scope: Construct, id: string, props: TributaryStackProps) {
@@ -91,7 +94,7 @@ export class TributaryStack extends Stack {
       }),
       snowpipeQueueArn: new CfnParameter(this, 'SnowpipeQueueArn', {
         type: 'String',
-        description: "Snowflake-owned SQS queue of the pipe (SHOW PIPES → notification_channel)",
+        description: 'Snowflake-owned SQS queue of the pipe (SHOW PIPES → notification_channel)',
         allowedPattern: '^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+$',
       }),
       glacierTransitionDays: new CfnParameter(this, 'GlacierTransitionDays', {
@@ -116,6 +119,12 @@ export class TributaryStack extends Stack {
           'STORAGE_AWS_IAM_USER_ARN of the storage integration. Leave empty on the first deploy (the integration needs the role ARN first); the role then trusts only this account until it is set.',
         default: '',
         allowedPattern: '^(|arn:aws[a-z-]*:iam::\\d{12}:user/.+)$',
+      }),
+      adminKey: new CfnParameter(this, 'AdminKey', {
+        type: 'String',
+        description: 'Platform admin key (TRIBUTARY_ADMIN_KEY), at least 24 characters',
+        noEcho: true,
+        minLength: 24,
       }),
     };
     const p = this.parameters;
@@ -159,7 +168,10 @@ export class TributaryStack extends Stack {
       bufferSizeMiB: props.firehoseBufferSizeMiB,
     };
     this.rawStream = new DeliveryStream(this, 'RawDelivery', { ...streamProps, prefix: 'raw' });
-    this.quarantineStream = new DeliveryStream(this, 'QuarantineDelivery', { ...streamProps, prefix: 'quarantine' });
+    this.quarantineStream = new DeliveryStream(this, 'QuarantineDelivery', {
+      ...streamProps,
+      prefix: 'quarantine',
+    });
 
     const environment = {
       TRIBUTARY_MODE: 'aws',
@@ -168,6 +180,8 @@ export class TributaryStack extends Stack {
       TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: this.quarantineStream.streamName,
       TRIBUTARY_S3_BUCKET: this.lake.bucket.bucketName,
       TRIBUTARY_MAX_BODY_BYTES: String(ALB_LAMBDA_MAX_BODY_BYTES),
+      // NoEcho keeps it out of describe-stacks; anyone allowed lambda:GetFunctionConfiguration still sees it.
+      TRIBUTARY_ADMIN_KEY: p.adminKey.valueAsString,
       SNOWFLAKE_PRIVATE_KEY_SECRET_ARN: p.snowflakeKeySecretArn.valueAsString,
       ...snowflakeEnvironment(props.snowflake),
       NODE_OPTIONS: '--enable-source-maps',
@@ -196,18 +210,15 @@ export class TributaryStack extends Stack {
         resources: [this.rawStream.streamArn, this.quarantineStream.streamArn],
       }),
     );
-    // Item-level access only: no stream reads, no table management.
-    this.ingest.addToRolePolicy(
-      new iam.PolicyStatement({ sid: 'CatalogItems', actions: [...CATALOG_ITEM_ACTIONS], resources: [this.table.tableArn] }),
-    );
-    this.api.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'CatalogItems',
-        // Administrative listings page through the whole catalog.
-        actions: [...CATALOG_ITEM_ACTIONS, 'dynamodb:Scan'],
-        resources: [this.table.tableArn],
-      }),
-    );
+    for (const fn of [this.ingest, this.api]) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'Catalog',
+          actions: [...CATALOG_ACTIONS],
+          resources: [this.table.tableArn],
+        }),
+      );
+    }
     this.api.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadSnowflakeKey',
@@ -276,5 +287,7 @@ export function snowflakeEnvironment(settings: SnowflakeSettings = {}): Record<s
     ['SNOWFLAKE_ACCESS_URL', settings.accessUrl],
     ['TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION', settings.storageIntegration],
   ];
-  return Object.fromEntries(entries.filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0));
+  return Object.fromEntries(
+    entries.filter((e): e is [string, string] => typeof e[1] === 'string' && e[1].length > 0),
+  );
 }

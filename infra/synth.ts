@@ -8,7 +8,9 @@ import { buildApp } from './app.js';
  * and this script exits 1. Set CDK_VALIDATION=false to skip the slower cfn-lint template checks.
  */
 async function main(): Promise<void> {
-  const bundleDir = process.env.TRIBUTARY_LAMBDA_BUNDLE_DIR ? path.resolve(process.env.TRIBUTARY_LAMBDA_BUNDLE_DIR) : undefined;
+  const bundleDir = process.env.TRIBUTARY_LAMBDA_BUNDLE_DIR
+    ? path.resolve(process.env.TRIBUTARY_LAMBDA_BUNDLE_DIR)
+    : undefined;
   const lambdaBundleDir = await ensureLambdaBundle({ outdir: bundleDir });
   const { app, stack } = buildApp({ lambdaBundleDir });
   let assembly;
@@ -25,7 +27,9 @@ async function main(): Promise<void> {
   const resources = Object.keys((artifact.template as { Resources?: object }).Resources ?? {}).length;
   const errors = artifact.messages.filter((m) => m.level === 'error');
   for (const m of errors) console.error(`[error] ${m.id}: ${String(m.entry.data)}`);
-  console.log(`synthesized ${stack.stackName}: ${resources} resources → ${path.relative(process.cwd(), artifact.templateFullPath)}`);
+  console.log(
+    `synthesized ${stack.stackName}: ${resources} resources → ${path.relative(process.cwd(), artifact.templateFullPath)}`,
+  );
   console.log('cdk-nag AwsSolutions: no unacknowledged findings');
   if (errors.length > 0) process.exitCode = 1;
 }

@@ -1,6 +1,10 @@
 import type { Logger } from 'pino';
 import { CachedCatalog } from '../adapters/cache/cached-catalog.js';
-import { DynamoCatalog, DynamoIdempotencyStore, DynamoMetricsStore, createDynamoClient } from '../adapters/dynamodb/index.js';
+// Module by module, not the barrel: the barrel also exports embedded dynalite (a native addon, local only).
+import { DynamoCatalog } from '../adapters/dynamodb/catalog.js';
+import { createDynamoClient } from '../adapters/dynamodb/client.js';
+import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency.js';
+import { DynamoMetricsStore } from '../adapters/dynamodb/metrics-store.js';
 import { DynamoReceiptStore, FirehoseDelivery, createFirehoseClient } from '../adapters/firehose/index.js';
 import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';

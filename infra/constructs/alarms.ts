@@ -37,7 +37,13 @@ export class ServiceAlarms extends Construct {
 
     for (const [label, streamName] of Object.entries(props.deliveryStreams)) {
       const firehoseMetric = (metricName: string, statistic: string) =>
-        new cloudwatch.Metric({ namespace: 'AWS/Firehose', metricName, dimensionsMap: { DeliveryStreamName: streamName }, statistic, period });
+        new cloudwatch.Metric({
+          namespace: 'AWS/Firehose',
+          metricName,
+          dimensionsMap: { DeliveryStreamName: streamName },
+          statistic,
+          period,
+        });
       this.add(`${label}DataFreshness`, {
         alarmDescription: `Records in the ${label} delivery stream are older than ${t.firehoseDataFreshnessSeconds}s: delivery to S3 is stalled`,
         metric: firehoseMetric('DeliveryToS3.DataFreshness', 'Maximum'),
@@ -77,8 +83,12 @@ export class ServiceAlarms extends Construct {
     }
 
     this.add('AlbElb5xx', {
-      alarmDescription: 'The load balancer itself answered 5xx (no healthy target, Lambda failures surfaced as 502/503)',
-      metric: props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period, statistic: 'Sum' }),
+      alarmDescription:
+        'The load balancer itself answered 5xx (no healthy target, Lambda failures surfaced as 502/503)',
+      metric: props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
+        period,
+        statistic: 'Sum',
+      }),
       threshold: t.albElb5xxPer5Min,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
@@ -86,7 +96,10 @@ export class ServiceAlarms extends Construct {
     });
     this.add('AlbTarget5xx', {
       alarmDescription: 'The functions answered 5xx',
-      metric: props.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
+      metric: props.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
+        period,
+        statistic: 'Sum',
+      }),
       threshold: t.albTarget5xxPer5Min,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

@@ -43,10 +43,14 @@ export class DeliveryStream extends Construct {
     const bufferSizeMiB = props.bufferSizeMiB ?? MIN_DYNAMIC_PARTITIONING_BUFFER_MIB;
     const bufferIntervalSeconds = props.bufferIntervalSeconds ?? 60;
     if (bufferSizeMiB < MIN_DYNAMIC_PARTITIONING_BUFFER_MIB) {
-      throw new Error(`Firehose buffer size ${bufferSizeMiB} MiB is below the ${MIN_DYNAMIC_PARTITIONING_BUFFER_MIB} MiB dynamic partitioning requires`);
+      throw new Error(
+        `Firehose buffer size ${bufferSizeMiB} MiB is below the ${MIN_DYNAMIC_PARTITIONING_BUFFER_MIB} MiB dynamic partitioning requires`,
+      );
     }
     if (bufferIntervalSeconds < 60 || bufferIntervalSeconds > 900) {
-      throw new Error(`Firehose buffer interval ${bufferIntervalSeconds}s must be within 60..900 with dynamic partitioning`);
+      throw new Error(
+        `Firehose buffer interval ${bufferIntervalSeconds}s must be within 60..900 with dynamic partitioning`,
+      );
     }
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
@@ -65,7 +69,10 @@ export class DeliveryStream extends Construct {
         conditions: { StringEquals: { 'sts:ExternalId': Aws.ACCOUNT_ID } },
       }),
     });
-    const objectArns = [props.bucket.arnForObjects(`${props.prefix}/*`), props.bucket.arnForObjects(`errors/${props.prefix}/*`)];
+    const objectArns = [
+      props.bucket.arnForObjects(`${props.prefix}/*`),
+      props.bucket.arnForObjects(`errors/${props.prefix}/*`),
+    ];
     const policy = new iam.Policy(this, 'Policy', {
       roles: [this.role],
       statements: [
@@ -104,7 +111,7 @@ export class DeliveryStream extends Construct {
       acknowledge(
         policy,
         wildcardResourceFinding(bucketResource, suffix),
-        'Firehose names objects itself (partition path + random suffix), so writes are granted on the object keys under this stream\'s own prefix and its error prefix only.',
+        "Firehose names objects itself (partition path + random suffix), so writes are granted on the object keys under this stream's own prefix and its error prefix only.",
       );
     }
 
@@ -130,11 +137,17 @@ export class DeliveryStream extends Construct {
           processors: [
             // Producers batch several NDJSON records into one Firehose record; split them back so
             // each record is routed to its own tenant/stream partition.
-            { type: 'RecordDeAggregation', parameters: [{ parameterName: 'SubRecordType', parameterValue: 'JSON' }] },
+            {
+              type: 'RecordDeAggregation',
+              parameters: [{ parameterName: 'SubRecordType', parameterValue: 'JSON' }],
+            },
             {
               type: 'MetadataExtraction',
               parameters: [
-                { parameterName: 'MetadataExtractionQuery', parameterValue: '{tenant: ._tenant, stream: ._stream}' },
+                {
+                  parameterName: 'MetadataExtractionQuery',
+                  parameterValue: '{tenant: ._tenant, stream: ._stream}',
+                },
                 { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
               ],
             },

@@ -51,7 +51,12 @@ export class LakeBucket extends Construct {
         {
           id: 'raw-to-glacier',
           prefix: 'raw/',
-          transitions: [{ storageClass: s3.StorageClass.GLACIER, transitionAfter: Duration.days(props.glacierTransitionDays) }],
+          transitions: [
+            {
+              storageClass: s3.StorageClass.GLACIER,
+              transitionAfter: Duration.days(props.glacierTransitionDays),
+            },
+          ],
         },
         {
           id: 'expire-superseded-versions',

@@ -76,10 +76,18 @@ export class LoadBalancer extends Construct {
     });
     this.httpsListener.addTargets('Ingest', {
       priority: INGEST_RULE_PRIORITY,
-      conditions: [elbv2.ListenerCondition.pathPatterns([INGEST_PATH_PATTERN]), elbv2.ListenerCondition.httpRequestMethods(['POST'])],
+      conditions: [
+        elbv2.ListenerCondition.pathPatterns([INGEST_PATH_PATTERN]),
+        elbv2.ListenerCondition.httpRequestMethods(['POST']),
+      ],
       targets: [new ScopedLambdaTarget(this, 'IngestInvokePermission', props.ingestFunction)],
     });
-    this.alb.addRedirect({ sourcePort: 80, sourceProtocol: elbv2.ApplicationProtocol.HTTP, targetPort: 443, targetProtocol: elbv2.ApplicationProtocol.HTTPS });
+    this.alb.addRedirect({
+      sourcePort: 80,
+      sourceProtocol: elbv2.ApplicationProtocol.HTTP,
+      targetPort: 443,
+      targetProtocol: elbv2.ApplicationProtocol.HTTPS,
+    });
 
     for (const securityGroup of this.alb.connections.securityGroups) {
       acknowledge(

@@ -1,15 +1,19 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Metafile } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ENTRY_FILE, bundleLambda, ensureLambdaBundle, measureBundle, measureColdInit } from '../../infra/bundle.js';
+import {
+  LAMBDA_ENTRY_FILE,
+  bundleLambda,
+  ensureLambdaBundle,
+  measureBundle,
+  measureColdInit,
+  staticExternalImports,
+} from '../../infra/bundle.js';
 import type { BundleReport } from '../../infra/bundle.js';
 import { FIXTURE_ENTRY, fixtureWorkspace } from './fixtures/bundle-fixture.js';
 import type { FixtureWorkspace } from './fixtures/bundle-fixture.js';
-
-interface Metafile {
-  outputs: Record<string, { imports: { path: string; kind: string; external?: boolean }[]; entryPoint?: string; bytes: number }>;
-}
 
 let workspace: FixtureWorkspace;
 let report: BundleReport;
@@ -49,12 +53,17 @@ describe('bundleLambda', () => {
     const holders = files.filter((f) => f.text.includes('lazy-warehouse-chunk-marker')).map((f) => f.file);
     expect(holders).toHaveLength(1);
     expect(holders[0]).toMatch(/^chunks\//);
-    const entryImports = Object.entries(metafile.outputs).find(([o]) => o.endsWith(`/${LAMBDA_ENTRY_FILE}`))?.[1].imports ?? [];
-    expect(entryImports.some((i) => i.kind === 'dynamic-import' && i.path.includes('chunks/lazy-warehouse'))).toBe(true);
+    const entryImports =
+      Object.entries(metafile.outputs).find(([o]) => o.endsWith(`/${LAMBDA_ENTRY_FILE}`))?.[1].imports ?? [];
+    expect(
+      entryImports.some((i) => i.kind === 'dynamic-import' && i.path.includes('chunks/lazy-warehouse')),
+    ).toBe(true);
   });
 
   it('bundles the AWS SDK but leaves DuckDB external', () => {
-    const external = Object.values(metafile.outputs).flatMap((o) => o.imports.filter((i) => i.external).map((i) => i.path));
+    const external = Object.values(metafile.outputs).flatMap((o) =>
+      o.imports.filter((i) => i.external).map((i) => i.path),
+    );
     expect(external).toContain('@duckdb/node-api');
     expect(external.filter((p) => p.startsWith('@aws-sdk/'))).toEqual([]);
     expect(report.chunks.length).toBeGreaterThan(1);
@@ -73,8 +82,28 @@ describe('bundleLambda', () => {
     await expect(mod.handler({})).resolves.toEqual({ statusCode: 200, body: 'lazy-warehouse-chunk-marker' });
   });
 
+  it('follows static imports between chunks to the externals loaded at import time', () => {
+    const entryOutput = Object.keys(metafile.outputs).find((o) => o.endsWith(`/${LAMBDA_ENTRY_FILE}`)) ?? '';
+    // DuckDB is external but only reached through a dynamic import, so it is not loaded eagerly.
+    expect(staticExternalImports(metafile, entryOutput)).not.toContain('@duckdb/node-api');
+  });
+
+  it('refuses an entry that imports DuckDB statically', async () => {
+    await expect(
+      bundleLambda({
+        entry: path.join(path.dirname(FIXTURE_ENTRY), 'static-duckdb-entry.ts'),
+        outdir: path.join(workspace.root, 'static-duckdb'),
+      }),
+    ).rejects.toThrow(/@duckdb\/node-api is imported statically/);
+  });
+
   it('refuses a missing entry', async () => {
-    await expect(bundleLambda({ entry: path.join(workspace.root, 'nope.ts'), outdir: path.join(workspace.root, 'nope') })).rejects.toThrow(/does not exist/);
+    await expect(
+      bundleLambda({
+        entry: path.join(workspace.root, 'nope.ts'),
+        outdir: path.join(workspace.root, 'nope'),
+      }),
+    ).rejects.toThrow(/does not exist/);
   });
 });
 
@@ -82,7 +111,9 @@ describe('ensureLambdaBundle', () => {
   it('reuses an existing bundle instead of rebuilding it', async () => {
     const entryFile = path.join(workspace.bundleDir, LAMBDA_ENTRY_FILE);
     const before = (await stat(entryFile)).mtimeMs;
-    await expect(ensureLambdaBundle({ entry: FIXTURE_ENTRY, outdir: workspace.bundleDir })).resolves.toBe(workspace.bundleDir);
+    await expect(ensureLambdaBundle({ entry: FIXTURE_ENTRY, outdir: workspace.bundleDir })).resolves.toBe(
+      workspace.bundleDir,
+    );
     expect((await stat(entryFile)).mtimeMs).toBe(before);
   });
 });
@@ -96,6 +127,8 @@ describe('measureColdInit', () => {
   });
 
   it('fails when the bundle cannot be imported', async () => {
-    await expect(measureColdInit({ bundleDir: path.join(workspace.root, 'missing'), runs: 1 })).rejects.toThrow(/node exited/);
+    await expect(
+      measureColdInit({ bundleDir: path.join(workspace.root, 'missing'), runs: 1 }),
+    ).rejects.toThrow(/node exited/);
   });
 });

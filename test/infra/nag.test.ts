@@ -14,15 +14,24 @@ let stack: TributaryStack;
 
 beforeAll(async () => {
   workspace = await fixtureWorkspace();
-  ({ app, stack } = buildApp({ lambdaBundleDir: workspace.bundleDir, outdir: workspace.cdkOut, cloudFormationValidation: false, env: {} }));
+  ({ app, stack } = buildApp({
+    lambdaBundleDir: workspace.bundleDir,
+    outdir: workspace.cdkOut,
+    cloudFormationValidation: false,
+    env: {},
+  }));
 });
 
 afterAll(async () => {
   await workspace?.cleanup();
 });
 
-function describeViolations(violations: { ruleName: string; severity?: string; violatingResources: { constructPath?: string }[] }[]): string[] {
-  return violations.map((v) => `${v.severity} ${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+function describeViolations(
+  violations: { ruleName: string; severity?: string; violatingResources: { constructPath?: string }[] }[],
+): string[] {
+  return violations.map(
+    (v) => `${v.severity} ${v.ruleName} @ ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+  );
 }
 
 describe('cdk-nag AwsSolutions', () => {
@@ -36,8 +45,12 @@ describe('cdk-nag AwsSolutions', () => {
     const assembly = app.synth();
     expect(assembly.getStackArtifact(stack.artifactId).template).toHaveProperty('Resources');
     // cdk-nag v3 reports through the validation plugin, not annotations; none may be left either way.
-    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
-    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual(
+      [],
+    );
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual(
+      [],
+    );
   });
 
   it('acknowledges only specific findings, each with a written reason', () => {
