@@ -8,6 +8,7 @@ import { problem, toProblemResponse } from './http/problem.js';
 import { readJsonBody } from './http/json-body.js';
 import type { AnyRoute, AppEnv } from './http/route.js';
 import { parseOrThrow } from './http/zod-errors.js';
+import { requestLogger } from './monitoring/request-log.js';
 import { buildOpenApi } from './openapi/document.js';
 import { DOCS_HTML } from './openapi/docs-page.js';
 import { API_VERSION } from './openapi/version.js';
@@ -35,6 +36,8 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
     await next();
     c.res.headers.set('X-Request-Id', requestId);
   });
+  app.use('*', services.prometheus.middleware());
+  app.use('*', requestLogger(services.logger));
 
   app.onError((err, c) => {
     const requestId = c.get('requestId') ?? randomUUID();

@@ -157,6 +157,8 @@ export interface MinutePoint extends Counters {
 export interface Metrics {
   add(tenant: string, stream: string, delta: Partial<Counters>, at?: number): void;
   series(tenant: string, stream: string, fromMs: number, toMs: number): Promise<MinutePoint[]>;
+  /** Exact time of the last received record seen by this process, when known. */
+  lastReceivedAt?(tenant: string, stream: string): number | undefined;
   flush(): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { RecentKeys } from './domain/records/recent-keys.js';
 import type { ValidatorCache } from './domain/records/validators.js';
+import type { AlertStore } from './monitoring/alert-store.js';
+import type { PromMetrics } from './monitoring/prometheus.js';
 import type { Catalog, Delivery, IdempotencyStore, Metrics, Warehouse } from './ports.js';
 
 /** Everything a handler may reach. Built by a composition root, never imported as a singleton. */
@@ -12,6 +14,10 @@ export interface Services {
   delivery: Delivery;
   warehouse: Warehouse;
   metrics: Metrics;
+  /** Freshness alerts: written by the AlertEvaluator, read by GET /v1/tenants/{tenant}/alerts. */
+  alerts: AlertStore;
+  /** This app's Prometheus registry (GET /metrics). */
+  prometheus: PromMetrics;
   logger: Logger;
   /** Injected so tests can move time. */
   now: () => Date;

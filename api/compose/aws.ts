@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { CachedCatalog } from '../adapters/cache/cached-catalog.js';
 // Module by module, not the barrel: the barrel also exports embedded dynalite (a native addon, local only).
+import { DynamoAlertStore } from '../adapters/dynamodb/alert-store.js';
 import { DynamoCatalog } from '../adapters/dynamodb/catalog.js';
 import { createDynamoClient } from '../adapters/dynamodb/client.js';
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency.js';
@@ -12,6 +13,7 @@ import { createBatchIdGenerator } from '../domain/records/ids.js';
 import { RecentKeys } from '../domain/records/recent-keys.js';
 import { ValidatorCache } from '../domain/records/validators.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
+import { PromMetrics } from '../monitoring/prometheus.js';
 import type { Services } from '../services.js';
 import { LazyWarehouse } from './lazy-warehouse.js';
 
@@ -49,6 +51,9 @@ export function composeAws(config: Config, logger: Logger): Services & { metrics
     delivery,
     warehouse,
     metrics,
+    alerts: new DynamoAlertStore(dynamo, table),
+    // Counts what this Lambda container saw; fleet-wide numbers come from CloudWatch.
+    prometheus: new PromMetrics(),
     logger,
     now: () => new Date(),
     ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache() },

@@ -10,13 +10,17 @@ import {
   ensureTable,
   startDynalite,
 } from '../adapters/dynamodb/index.js';
+import { DynamoAlertStore } from '../adapters/dynamodb/alert-store.js';
 import { LocalDelivery } from '../adapters/local/index.js';
 import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { createBatchIdGenerator } from '../domain/records/ids.js';
 import { RecentKeys } from '../domain/records/recent-keys.js';
 import { ValidatorCache } from '../domain/records/validators.js';
+import { AlertEvaluator } from '../monitoring/evaluator.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
+import { PromMetrics } from '../monitoring/prometheus.js';
+import { WebhookNotifier } from '../monitoring/webhook.js';
 import type { Services } from '../services.js';
 
 export interface LocalStack {
@@ -39,7 +43,9 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
   await ensureTable(client, TABLE);
   // In-process writes invalidate at once; the TTL only matters for writes from elsewhere (none locally).
   const catalog = new CachedCatalog(new DynamoCatalog(client, TABLE), 60_000);
-  const metrics = new MinuteMetrics(new DynamoMetricsStore(client, TABLE));
+  const prometheus = new PromMetrics();
+  // Ingest, delivery and loader all count through the wrapper, so Prometheus sees what the minute counters see.
+  const metrics = prometheus.instrument(new MinuteMetrics(new DynamoMetricsStore(client, TABLE)));
   const warehouse = new DuckDbWarehouse({ dir: join(dataDir, 'warehouse'), logger: logger.child({ component: 'warehouse' }) });
   const delivery = new LocalDelivery({
     dataDir,
@@ -51,6 +57,18 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     gzip: config.TRIBUTARY_GZIP_OBJECTS,
   });
   await delivery.start();
+  prometheus.collectFrom({ catalog, delivery, now: () => new Date() });
+  const alerts = new DynamoAlertStore(client, TABLE);
+  const evaluator = new AlertEvaluator({
+    catalog,
+    delivery,
+    metrics,
+    alerts,
+    notifier: new WebhookNotifier({ catalog, logger: logger.child({ component: 'webhook' }) }),
+    now: () => new Date(),
+    logger: logger.child({ component: 'alerts' }),
+  });
+  evaluator.start();
 
   const services: Services = {
     config,
@@ -59,6 +77,8 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     delivery,
     warehouse,
     metrics,
+    alerts,
+    prometheus,
     logger,
     now: () => new Date(),
     ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache() },
@@ -66,6 +86,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
   };
 
   const release = async () => {
+    await evaluator.stop();
     await metrics.close().catch((err) => logger.warn({ err }, 'metrics flush failed'));
     await delivery.close();
     await warehouse.close();

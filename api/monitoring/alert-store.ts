@@ -20,7 +20,8 @@ export interface Alert {
   lastNotifiedState?: AlertState;
 }
 
-export const alertId = (stream: string, rule: AlertRule, firedAt: string): string => `${stream}.${rule}.${Date.parse(firedAt)}`;
+export const alertId = (stream: string, rule: AlertRule, firedAt: string): string =>
+  `${stream}.${rule}.${Date.parse(firedAt)}`;
 
 /** Where alerts live. Single-item conditional writes only (dynalite has no transactions). */
 export interface AlertStore {

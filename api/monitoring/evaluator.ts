@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { Stream } from '../domain/streams/types.js';
 import type { Catalog, Delivery, DeliveryStatus, Metrics, MinutePoint } from '../ports.js';
-import { ALERT_RULES, alertId, type Alert, type AlertRule, type AlertState, type AlertStore } from './alert-store.js';
+import {
+  ALERT_RULES,
+  alertId,
+  type Alert,
+  type AlertRule,
+  type AlertState,
+  type AlertStore,
+} from './alert-store.js';
 
 export type NotifyOutcome = 'sent' | 'failed' | 'no_webhook';
 
@@ -13,7 +20,7 @@ export interface AlertNotifier {
 export interface EvaluatorOptions {
   catalog: Pick<Catalog, 'listTenants' | 'listStreams'>;
   delivery: Pick<Delivery, 'status'>;
-  metrics: Pick<Metrics, 'series'>;
+  metrics: Pick<Metrics, 'series' | 'lastReceivedAt'>;
   alerts: AlertStore;
   notifier: AlertNotifier;
   now: () => Date;
@@ -45,11 +52,11 @@ const FLUSH_SLACK_MS = MINUTE;
 const REREAD_DEFICIT_MS = 5 * MINUTE;
 
 /**
- * One hour [S, S + 1 h): records acknowledged in it, rows loaded in [S, S + w) (counted only when S is
+ * One hour [S, S + 1 h): records accepted in it, rows loaded in [S, S + w) (counted only when S is
  * the look-back's start) and rows loaded in [S + w, S + 1 h + w). The tails of consecutive hours tile time.
  */
 interface HourSums {
-  acked: number;
+  accepted: number;
   loadedHead: number;
   loadedTail: number;
 }
@@ -130,7 +137,10 @@ export class AlertEvaluator {
   }
 
   private async evaluateTenant(tenant: string, out: Evaluation, seen: Set<string>): Promise<void> {
-    const [streams, active] = await Promise.all([this.opts.catalog.listStreams(tenant), this.opts.alerts.active(tenant)]);
+    const [streams, active] = await Promise.all([
+      this.opts.catalog.listStreams(tenant),
+      this.opts.alerts.active(tenant),
+    ]);
     const firing = new Map<string, Alert>();
     for (const a of active) {
       if (a.state === 'firing') firing.set(`${a.stream}/${a.rule}`, a);
@@ -165,9 +175,20 @@ export class AlertEvaluator {
 
   private async fire(stream: Stream, rule: AlertRule, message: string, out: Evaluation): Promise<void> {
     const firedAt = this.opts.now().toISOString();
-    const alert: Alert = { id: alertId(stream.name, rule, firedAt), tenant: stream.tenant, stream: stream.name, rule, state: 'firing', message, firedAt };
+    const alert: Alert = {
+      id: alertId(stream.name, rule, firedAt),
+      tenant: stream.tenant,
+      stream: stream.name,
+      rule,
+      state: 'firing',
+      message,
+      firedAt,
+    };
     if (!(await this.opts.alerts.open(alert))) return;
-    this.opts.logger.info({ tenant: alert.tenant, stream: alert.stream, rule, alertId: alert.id, message }, 'alert firing');
+    this.opts.logger.info(
+      { tenant: alert.tenant, stream: alert.stream, rule, alertId: alert.id, message },
+      'alert firing',
+    );
     out.fired.push(alert);
     this.scheduleNotify(alert);
   }
@@ -175,7 +196,10 @@ export class AlertEvaluator {
   private async resolve(open: Alert, out: Evaluation): Promise<void> {
     const alert = { ...open, state: 'resolved' as const, resolvedAt: this.opts.now().toISOString() };
     if (!(await this.opts.alerts.resolve(alert))) return;
-    this.opts.logger.info({ tenant: alert.tenant, stream: alert.stream, rule: alert.rule, alertId: alert.id }, 'alert resolved');
+    this.opts.logger.info(
+      { tenant: alert.tenant, stream: alert.stream, rule: alert.rule, alertId: alert.id },
+      'alert resolved',
+    );
     out.resolved.push(alert);
     // A receiver never told it fired has nothing to resolve.
     if (alert.lastNotifiedState === 'firing') this.scheduleNotify(alert);
@@ -184,7 +208,8 @@ export class AlertEvaluator {
   /** At most one delivery per alert at a time, so a receiver never sees "resolved" before "firing". */
   private scheduleNotify(alert: Alert): void {
     const now = this.opts.now().getTime();
-    if (this.inflight.has(alert.id) || (this.retryAt.get(alert.id) ?? 0) > now || this.abort.signal.aborted) return;
+    if (this.inflight.has(alert.id) || (this.retryAt.get(alert.id) ?? 0) > now || this.abort.signal.aborted)
+      return;
     const state: AlertState = alert.state;
     const task = this.opts.notifier
       .notify(alert.tenant, alert, this.abort.signal)
@@ -196,7 +221,9 @@ export class AlertEvaluator {
           this.retryAt.set(alert.id, this.opts.now().getTime() + this.notifyRetryMs);
         }
       })
-      .catch((err: unknown) => this.opts.logger.warn({ err, alertId: alert.id }, 'recording an alert notification failed'))
+      .catch((err: unknown) =>
+        this.opts.logger.warn({ err, alertId: alert.id }, 'recording an alert notification failed'),
+      )
       .finally(() => this.inflight.delete(alert.id));
     this.inflight.set(alert.id, task);
   }
@@ -209,7 +236,9 @@ export class AlertEvaluator {
     if (!memo) this.memo.set(id, (memo = { hours: new Map(), hoursReadAt: 0 }));
     const tripped = new Map<AlertRule, string>();
     const needsStatus = this.rules.has('load_delay') || this.rules.has('load_errors');
-    const status: DeliveryStatus = needsStatus ? await this.opts.delivery.status(stream.tenant, stream.name) : { pendingRecords: 0 };
+    const status: DeliveryStatus = needsStatus
+      ? await this.opts.delivery.status(stream.tenant, stream.name)
+      : { pendingRecords: 0 };
 
     if (this.rules.has('silence')) {
       const message = await this.silence(stream, memo, now);
@@ -225,7 +254,11 @@ export class AlertEvaluator {
       }
     }
     const err = status.lastLoadError;
-    if (this.rules.has('load_errors') && err && (!status.lastLoadedAt || Date.parse(err.at) > Date.parse(status.lastLoadedAt))) {
+    if (
+      this.rules.has('load_errors') &&
+      err &&
+      (!status.lastLoadedAt || Date.parse(err.at) > Date.parse(status.lastLoadedAt))
+    ) {
       tripped.set('load_errors', `Loading fails since ${err.at}: ${err.message}`);
     }
     if (this.rules.has('reconciliation')) {
@@ -241,6 +274,9 @@ export class AlertEvaluator {
     const windowStart = now - minutes * MINUTE;
     // A stream younger than the window has not been silent for that long, whatever it received.
     if (Date.parse(stream.createdAt) > windowStart) return undefined;
+    // This process saw a record in the window: no need to read the counters.
+    const seen = this.opts.metrics.lastReceivedAt?.(stream.tenant, stream.name);
+    if (seen !== undefined && seen >= windowStart) return undefined;
     const windowMinute = windowStart - (windowStart % MINUTE);
     const from = Math.max(windowMinute, memo.lastReceivedMinute ?? 0);
     const points = await this.opts.metrics.series(stream.tenant, stream.name, from, now);
@@ -251,15 +287,17 @@ export class AlertEvaluator {
       }
     }
     if (memo.lastReceivedMinute !== undefined && memo.lastReceivedMinute >= windowMinute) return undefined;
-    const since = memo.lastReceivedMinute !== undefined ? `since ${new Date(memo.lastReceivedMinute).toISOString()}` : `in the last ${minutes} minutes`;
+    const last = Math.max(seen ?? -1, memo.lastReceivedMinute ?? -1);
+    const since = last >= 0 ? `since ${new Date(last).toISOString()}` : `in the last ${minutes} minutes`;
     return `No records received ${since} (limit ${minutes} minutes).`;
   }
 
   /**
-   * Every acknowledged record (accepted or rejected) must be loaded within the delivery window w. Loads
-   * are counted when they happen, not when their records arrived, so hours are compared cumulatively:
-   * for each completed hour ending at E, rows loaded in [O, E + w) must cover records acknowledged in
-   * [O, E), O being the start of the look-back. The sums of an hour are final once E + w has passed, so
+   * Every accepted record must be loaded within the delivery window w (loadedRows counts raw loads
+   * only, so rejected records, loaded into quarantine, are left out on both sides). Loads are counted
+   * when they happen, not when their records arrived, so hours are compared cumulatively: for each
+   * completed hour ending at E, rows loaded in [O, E + w) must cover records accepted in [O, E), O being
+   * the start of the look-back. The sums of an hour are final once E + w has passed, so
    * each is read once; while a deficit shows, they are re-read now and then in case counters came late.
    */
   private async reconcile(stream: Stream, memo: StreamMemo, now: number): Promise<string | undefined> {
@@ -274,7 +312,7 @@ export class AlertEvaluator {
       let since: number | undefined;
       for (let start = origin; start < lastDueEnd; start += HOUR) {
         const h = memo.hours.get(start)!;
-        deficit += h.acked - h.loadedTail - (start === origin ? h.loadedHead : 0);
+        deficit += h.accepted - h.loadedTail - (start === origin ? h.loadedHead : 0);
         if (deficit <= 0) since = undefined;
         else since ??= start;
       }
@@ -283,28 +321,41 @@ export class AlertEvaluator {
         memo.hours.clear();
         continue;
       }
-      return `${deficit} acknowledged records since ${new Date(since!).toISOString()} were not loaded within ${Math.round(windowMs / MINUTE)} minutes.`;
+      return `${deficit} accepted records since ${new Date(since!).toISOString()} were not loaded within ${Math.round(windowMs / MINUTE)} minutes.`;
     }
   }
 
-  private async readHours(stream: Stream, memo: StreamMemo, origin: number, lastDueEnd: number, windowMs: number): Promise<void> {
+  private async readHours(
+    stream: Stream,
+    memo: StreamMemo,
+    origin: number,
+    lastDueEnd: number,
+    windowMs: number,
+  ): Promise<void> {
     const missing: number[] = [];
-    for (let start = origin; start < lastDueEnd; start += HOUR) if (!memo.hours.has(start)) missing.push(start);
+    for (let start = origin; start < lastDueEnd; start += HOUR)
+      if (!memo.hours.has(start)) missing.push(start);
     if (!missing.length) return;
     const first = missing[0]!;
     const last = missing[missing.length - 1]!;
-    const points = await this.opts.metrics.series(stream.tenant, stream.name, first, last + HOUR + windowMs - 1);
+    const points = await this.opts.metrics.series(
+      stream.tenant,
+      stream.name,
+      first,
+      last + HOUR + windowMs - 1,
+    );
     for (const start of missing) memo.hours.set(start, hourSums(points, start, windowMs));
     memo.hoursReadAt = this.opts.now().getTime();
   }
 }
 
 function hourSums(points: MinutePoint[], start: number, windowMs: number): HourSums {
-  const sums: HourSums = { acked: 0, loadedHead: 0, loadedTail: 0 };
+  const sums: HourSums = { accepted: 0, loadedHead: 0, loadedTail: 0 };
   for (const p of points) {
-    if (p.minute >= start && p.minute < start + HOUR) sums.acked += p.accepted + p.rejected;
+    if (p.minute >= start && p.minute < start + HOUR) sums.accepted += p.accepted;
     if (p.minute >= start && p.minute < start + windowMs) sums.loadedHead += p.loadedRows;
-    else if (p.minute >= start + windowMs && p.minute < start + HOUR + windowMs) sums.loadedTail += p.loadedRows;
+    else if (p.minute >= start + windowMs && p.minute < start + HOUR + windowMs)
+      sums.loadedTail += p.loadedRows;
   }
   return sums;
 }

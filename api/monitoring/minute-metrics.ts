@@ -24,6 +24,7 @@ export class MinuteMetrics implements Metrics {
   /** Unflushed deltas: "tenant/stream" → minute → counters. */
   private pending = new Map<string, Map<number, Counters>>();
   private flushing: Promise<void> = Promise.resolve();
+  private readonly lastReceived = new Map<string, number>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -39,6 +40,7 @@ export class MinuteMetrics implements Metrics {
 
   add(tenant: string, stream: string, delta: Partial<Counters>, at = this.now()): void {
     const id = `${tenant}/${stream}`;
+    if (delta.received && at > (this.lastReceived.get(id) ?? 0)) this.lastReceived.set(id, at);
     let minutes = this.pending.get(id);
     if (!minutes) this.pending.set(id, (minutes = new Map()));
     const minute = at - (at % MINUTE);
@@ -48,6 +50,10 @@ export class MinuteMetrics implements Metrics {
       const v = delta[f];
       if (v) c[f] += v;
     }
+  }
+
+  lastReceivedAt(tenant: string, stream: string): number | undefined {
+    return this.lastReceived.get(`${tenant}/${stream}`);
   }
 
   async series(tenant: string, stream: string, fromMs: number, toMs: number): Promise<MinutePoint[]> {

@@ -1,4 +1,5 @@
 import type { AnyRoute } from '../http/route.js';
+import { listAlertsRoute } from './alerts/list.js';
 import { createKeyRoute } from './keys/create.js';
 import { revokeKeyRoute } from './keys/delete.js';
 import { listKeysRoute } from './keys/list.js';
@@ -15,9 +16,12 @@ import { listStreamsRoute } from './streams/list.js';
 import { updateStreamRoute } from './streams/update.js';
 import { listVersionsRoute } from './streams/versions.js';
 import { healthRoute } from './system/health.js';
+import { prometheusRoute } from './system/prometheus.js';
 import { readyRoute } from './system/ready.js';
 import { createTenantRoute } from './tenants/create.js';
 import { listTenantsRoute } from './tenants/list.js';
+import { deleteWebhookRoute } from './webhook/delete.js';
+import { putWebhookRoute } from './webhook/put.js';
 
 /** The route table: the app, the OpenAPI document and the security suite are all generated from it. */
 export const routes: AnyRoute[] = [
@@ -40,4 +44,8 @@ export const routes: AnyRoute[] = [
   listRejectionsRoute,
   receiptRoute,
   streamMetricsRoute,
+  listAlertsRoute,
+  putWebhookRoute,
+  deleteWebhookRoute,
+  prometheusRoute,
 ] as AnyRoute[];

@@ -64,7 +64,7 @@ async function rows(layer: 'raw' | 'deduped'): Promise<{ total: number; records:
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tributary-crash-'));
-  server = await startServer({ dataDir: dir, adminKey: ADMIN_KEY, env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.3' } });
+  server = await startServer({ dataDir: dir, adminKey: ADMIN_KEY, logLevel: 'info', env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.3' } });
   const tenant = await call('POST', '/v1/tenants', ADMIN_KEY, { name: TENANT });
   expect(tenant.status).toBe(201);
   tenantKey = ((await tenant.json()) as { key: { secret: string } }).key.secret;
@@ -99,6 +99,13 @@ describe('server process killed with SIGKILL while producers write', () => {
     let nextId = 0;
     let nextPayload = 0;
     const partial: string[] = [];
+    /** What each start had to recover, from its info log (for the summary; timing decides it). */
+    const recovery: string[] = [];
+    const recoveryNotes = (output: string) => {
+      const replayed = /"parts":(\d+)[^\n]*replaying unpublished log entries/.exec(output)?.[1];
+      const torn = output.includes('truncating torn log tail');
+      return `${replayed ? `replayed ${replayed} parts` : 'nothing to replay'}${torn ? ', torn tail cut' : ''}`;
+    };
 
     const producer = async (round: number, stopped: () => boolean) => {
       for (let b = 0; b < BATCHES_PER_ROUND && !stopped(); b++) {
@@ -137,14 +144,16 @@ describe('server process killed with SIGKILL while producers write', () => {
       const producers = Array.from({ length: PRODUCERS }, () => producer(round, () => stopped));
       await sleep(200 + random() * 1300);
       const exit = await server!.stop('SIGKILL');
+      recovery.push(recoveryNotes(server!.output()));
       stopped = true;
       await Promise.all(producers);
       expect(exit.signal, context()).toBe('SIGKILL');
-      server = await startServer({ dataDir: dir, adminKey: ADMIN_KEY, env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.3' } });
+      server = await startServer({ dataDir: dir, adminKey: ADMIN_KEY, logLevel: 'info', env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.3' } });
     }
     console.info(
       `crash test ${context()}: ${stats.acked} batches acknowledged (${ackedPayloads.size} records), ` +
-        `${stats.connectionErrors} connection errors, other statuses ${JSON.stringify([...stats.otherStatuses])}`,
+        `${stats.connectionErrors} connection errors, other statuses ${JSON.stringify([...stats.otherStatuses])}; ` +
+        `starts: ${[...recovery, recoveryNotes(server!.output())].join(' | ')}`,
     );
     expect(stats.acked, context()).toBeGreaterThan(0);
     expect(partial, context()).toEqual([]);

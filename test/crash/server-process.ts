@@ -69,6 +69,10 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
+  // Never outlive the test runner or the bench, whatever way they end.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void exited.then(() => process.off('exit', killOnExit));
   const output = () => out.slice(-KEEP_OUTPUT_CHARS);
   const stop = async (signal: NodeJS.Signals = 'SIGKILL') => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);

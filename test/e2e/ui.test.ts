@@ -207,7 +207,10 @@ describe('web console in headless Chromium', () => {
     expect(await rejections.textContent()).toContain('lots');
 
     await waitForText(page.getByTestId('preview-total'), /^3 rows in the raw layer/);
-    await page.getByRole('tab', { name: 'Deduped' }).click();
+    // Keyboard: arrow keys move between the layer tabs.
+    await page.getByRole('tab', { name: 'Raw' }).focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.getByRole('tab', { name: 'Deduped' }).getAttribute('aria-selected')).toBe('true');
     await waitForText(page.getByRole('tabpanel'), 'deduped layer');
 
     await page.getByLabel('Batch id').fill(batchId);
@@ -311,7 +314,9 @@ describe('web console in headless Chromium', () => {
     await row.getByRole('button', { name: 'Confirm revoke' }).click();
     await waitForText(row, 'Revoked');
     expect((await api('GET', '/v1/me', consumerSecret)).status).toBe(401);
+  });
 
+  it('lists the tenant alerts', async () => {
     await page.getByRole('link', { name: 'Alerts', exact: true }).click();
     await h1('Alerts').waitFor();
     await waitForText(page.locator('main'), /alerts? firing/);

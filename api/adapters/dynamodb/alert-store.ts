@@ -35,7 +35,9 @@ export class DynamoAlertStore implements AlertStore {
     const doc = stripNotified({ ...alert, state: 'firing' });
     // Two rounds: the second runs only after clearing a marker left behind by an interrupted resolve.
     for (let round = 0; round < 2; round++) {
-      const claimed = await this.putIfAbsent(docItem(pkOf(alert.tenant), markerSk(alert), doc, { aid: { S: alert.id } }));
+      const claimed = await this.putIfAbsent(
+        docItem(pkOf(alert.tenant), markerSk(alert), doc, { aid: { S: alert.id } }),
+      );
       if (claimed) {
         if (await this.putIfAbsent(this.alertItem(doc))) return true;
         // The id was taken by an earlier episode (same millisecond): give the marker back.
@@ -105,7 +107,9 @@ export class DynamoAlertStore implements AlertStore {
   async list(tenant: string, filter: { state?: AlertState } = {}): Promise<Alert[]> {
     const alerts = await this.query(
       tenant,
-      filter.state ? { expression: '#st = :s', names: { '#st': 'st' }, values: { ':s': { S: filter.state } } } : undefined,
+      filter.state
+        ? { expression: '#st = :s', names: { '#st': 'st' }, values: { ':s': { S: filter.state } } }
+        : undefined,
     );
     return alerts.sort((a, b) => b.firedAt.localeCompare(a.firedAt) || b.id.localeCompare(a.id));
   }
@@ -134,8 +138,14 @@ export class DynamoAlertStore implements AlertStore {
           new QueryCommand({
             TableName: this.table,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
-            ExpressionAttributeValues: { ':pk': { S: pkOf(tenant) }, ':prefix': { S: 'ALERT#' }, ...filter?.values },
+            ...(filter
+              ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names }
+              : {}),
+            ExpressionAttributeValues: {
+              ':pk': { S: pkOf(tenant) },
+              ':prefix': { S: 'ALERT#' },
+              ...filter?.values,
+            },
             ExclusiveStartKey: start,
           }),
         );
@@ -154,7 +164,9 @@ export class DynamoAlertStore implements AlertStore {
 
   private async get(pk: string, sk: string): Promise<Item | undefined> {
     try {
-      const out = await this.client.send(new GetItemCommand({ TableName: this.table, Key: key(pk, sk), ConsistentRead: true }));
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.table, Key: key(pk, sk), ConsistentRead: true }),
+      );
       return out.Item;
     } catch (err) {
       throw catalogUnavailable(err);
@@ -163,7 +175,13 @@ export class DynamoAlertStore implements AlertStore {
 
   private async putIfAbsent(item: Item): Promise<boolean> {
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;

@@ -74,7 +74,8 @@ export class Loader {
       if (!stream) throw new Error(`stream ${obj.tenant}/${obj.stream} not found`);
       const { rows, alreadyLoaded } = await this.opts.target.loadObject(obj, stream);
       const at = new Date(this.opts.now()).toISOString();
-      if (rows > 0) this.opts.metrics.add(obj.tenant, obj.stream, { loadedRows: rows });
+      // loadedRows is comparable with accepted: quarantine loads are not counted.
+      if (rows > 0 && obj.kind === 'raw') this.opts.metrics.add(obj.tenant, obj.stream, { loadedRows: rows });
       if (alreadyLoaded) this.opts.logger.debug({ object: obj.key }, 'object was already loaded');
       this.jobs.delete(obj.key);
       this.opts.onLoaded(obj, at, rows);

@@ -15,8 +15,11 @@ export async function streamMetrics({ ctx, input }: VerbArgs<{ tenant: string; s
     ctx.services.metrics.series(input.tenant, input.stream, now - (input.minutes - 1) * 60_000, now),
     ctx.services.delivery.status(input.tenant, input.stream),
   ]);
+  // Exact when this process saw the record; otherwise the start of the last minute with any.
+  const exact = ctx.services.metrics.lastReceivedAt?.(input.tenant, input.stream);
   const lastActive = [...minutes].reverse().find((m) => m.received > 0);
-  const lastReceivedAt = lastActive ? new Date(lastActive.minute).toISOString() : undefined;
+  const lastMs = exact ?? lastActive?.minute;
+  const lastReceivedAt = lastMs !== undefined ? new Date(lastMs).toISOString() : undefined;
   const lagSeconds = status.oldestUnloadedAt ? Math.max(0, (now - Date.parse(status.oldestUnloadedAt)) / 1000) : 0;
   return {
     minutes,

@@ -18,14 +18,16 @@ interface ChartProps {
   summary: string;
   height?: number;
   yLabel?: string;
+  /** Label the x axis with clock times to the second (for short, sampled histories). */
+  clockAxis?: boolean;
   testId?: string;
 }
 
 /** A uPlot time-series chart that resizes with its container and takes new data without re-creating. */
-export function Chart({ x, ys, series, summary, height = 220, yLabel, testId }: ChartProps) {
+export function Chart({ x, ys, series, summary, height = 220, yLabel, clockAxis, testId }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = series.map((s) => s.label).join('|') + `|${height}|${yLabel ?? ''}`;
+  const shape = series.map((s) => s.label).join('|') + `|${height}|${yLabel ?? ''}|${clockAxis ? 1 : 0}`;
 
   useEffect(() => {
     const el = box.current;
@@ -35,7 +37,13 @@ export function Chart({ x, ys, series, summary, height = 220, yLabel, testId }: 
       height,
       scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
       axes: [
-        { stroke: '#333', grid: { stroke: '#e3e3e3' } },
+        {
+          stroke: '#333',
+          grid: { stroke: '#e3e3e3' },
+          values: clockAxis
+            ? (_u: uPlot, splits: number[]) => splits.map((t) => new Date(t * 1000).toLocaleTimeString())
+            : undefined,
+        },
         { stroke: '#333', grid: { stroke: '#e3e3e3' }, label: yLabel, size: 56 },
       ],
       series: [

@@ -103,6 +103,7 @@ export function Monitoring({ tenant, stream }: { tenant: string; stream: string 
         x={lag.x}
         ys={lag.ys}
         height={140}
+        clockAxis
         yLabel="seconds"
         series={[{ label: 'Lag (s)', color: '#8a4b00' }]}
         summary={`Lag now ${m ? formatDuration(m.lagSeconds) : 'unknown'}.`}

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { exportMetrics } from '../../domain/monitoring/prometheus.js';
+import { defineRoute } from '../../http/route.js';
+import { authErrors } from '../params.js';
+
+export const prometheusRoute = defineRoute({
+  method: 'get',
+  path: '/metrics',
+  operationId: 'prometheusMetrics',
+  summary: 'Prometheus exposition: requests, ingest counters, lag and buffers (platform key)',
+  description:
+    'Per-stream series are capped (the first 500 tenant/stream pairs; the rest are summed under `_other`). ' +
+    'Configure the scraper with `authorization: { credentials: <platform key> }`.',
+  tags: ['operations'],
+  access: { kind: 'platform' },
+  responses: {
+    200: { description: 'Text exposition format 0.0.4', schema: z.string(), contentType: 'text/plain' },
+    401: authErrors[401],
+    403: authErrors[403],
+  },
+  handler: async ({ ctx }) => {
+    const out = await exportMetrics({ ctx, input: undefined });
+    return new Response(out.body, { status: 200, headers: { 'Content-Type': out.contentType } });
+  },
+});
