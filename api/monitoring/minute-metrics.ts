@@ -1,20 +1,10 @@
 import type { Counters, Metrics, MetricsStore, MinutePoint } from '../ports.js';
+import { COUNTER_FIELDS, emptyCounters } from './counters.js';
+
+export { emptyCounters };
 
 const MINUTE = 60_000;
-const FIELDS: (keyof Counters)[] = [
-  'received',
-  'accepted',
-  'rejected',
-  'duplicates',
-  'deliveredObjects',
-  'deliveredBytes',
-  'loadedRows',
-  'loadErrors',
-];
 
-export function emptyCounters(): Counters {
-  return { received: 0, accepted: 0, rejected: 0, duplicates: 0, deliveredObjects: 0, deliveredBytes: 0, loadedRows: 0, loadErrors: 0 };
-}
 
 /**
  * Per-stream per-minute counters. `add` only touches memory (the ingest hot path calls it once per
@@ -46,7 +36,7 @@ export class MinuteMetrics implements Metrics {
     const minute = at - (at % MINUTE);
     let c = minutes.get(minute);
     if (!c) minutes.set(minute, (c = emptyCounters()));
-    for (const f of FIELDS) {
+    for (const f of COUNTER_FIELDS) {
       const v = delta[f];
       if (v) c[f] += v;
     }
@@ -63,7 +53,7 @@ export class MinuteMetrics implements Metrics {
     for (const [minute, c] of this.pending.get(`${tenant}/${stream}`) ?? []) {
       if (minute < from || minute > toMs) continue;
       const p = byMinute.get(minute) ?? { minute, ...emptyCounters() };
-      for (const f of FIELDS) p[f] += c[f];
+      for (const f of COUNTER_FIELDS) p[f] += c[f];
       byMinute.set(minute, p);
     }
     const out: MinutePoint[] = [];

@@ -3,11 +3,11 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { Alert, AlertState, AlertStore } from '../../monitoring/alert-store.js';
 import { catalogUnavailable, isConditionFailure } from './errors.js';
+import { queryAll } from './query-all.js';
 import { docItem, key, readDoc, type Item } from './item.js';
 
 /** Resolved alerts are kept 30 days (DynamoDB TTL; dynalite keeps them). Firing ones never expire. */
@@ -130,36 +130,17 @@ export class DynamoAlertStore implements AlertStore {
     tenant: string,
     filter?: { expression: string; names: Record<string, string>; values: Item },
   ): Promise<Alert[]> {
-    const out: Alert[] = [];
-    let start: Item | undefined;
-    try {
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ...(filter
-              ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names }
-              : {}),
-            ExpressionAttributeValues: {
-              ':pk': { S: pkOf(tenant) },
-              ':prefix': { S: 'ALERT#' },
-              ...filter?.values,
-            },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const alert = readDoc<Alert>(item)!;
-          const notified = item.nt?.S as AlertState | undefined;
-          out.push(notified ? { ...alert, lastNotifiedState: notified } : alert);
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
-    } catch (err) {
-      throw catalogUnavailable(err);
-    }
-    return out;
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
+      ExpressionAttributeValues: { ':pk': { S: pkOf(tenant) }, ':prefix': { S: 'ALERT#' }, ...filter?.values },
+    });
+    return items.map((item) => {
+      const alert = readDoc<Alert>(item)!;
+      const notified = item.nt?.S as AlertState | undefined;
+      return notified ? { ...alert, lastNotifiedState: notified } : alert;
+    });
   }
 
   private async get(pk: string, sk: string): Promise<Item | undefined> {

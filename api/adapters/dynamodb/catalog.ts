@@ -2,7 +2,6 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
-  QueryCommand,
   type QueryCommandInput,
   DescribeTableCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -12,6 +11,7 @@ import type { Stream, StreamVersion } from '../../domain/streams/types.js';
 import type { Tenant } from '../../domain/tenants/types.js';
 import type { Catalog } from '../../ports.js';
 import { catalogUnavailable, isConditionFailure } from './errors.js';
+import { queryAll } from './query-all.js';
 import { docItem, key, readDoc, type Item } from './item.js';
 
 const versionSk = (name: string, version: number) => `STREAMVER#${name}#${String(version).padStart(6, '0')}`;
@@ -160,16 +160,8 @@ export class DynamoCatalog implements Catalog {
   }
 
   private async queryDocs<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
-    const out: T[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.run(() =>
-        this.client.send(new QueryCommand({ TableName: this.table, ...input, ExclusiveStartKey: start })),
-      );
-      for (const item of page.Items ?? []) out.push(readDoc<T>(item)!);
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.client, { TableName: this.table, ...input });
+    return items.map((item) => readDoc<T>(item)!);
   }
 
   private async run<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,18 +1,10 @@
-import { type DynamoDBClient, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import type { Counters, MetricsStore, MinutePoint } from '../../ports.js';
+import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import type { MetricsStore, MinutePoint } from '../../ports.js';
+import { COUNTER_FIELDS } from '../../monitoring/counters.js';
 import { catalogUnavailable } from './errors.js';
+import { queryAll } from './query-all.js';
 import type { Item } from './item.js';
 
-const FIELDS: (keyof Counters)[] = [
-  'received',
-  'accepted',
-  'rejected',
-  'duplicates',
-  'deliveredObjects',
-  'deliveredBytes',
-  'loadedRows',
-  'loadErrors',
-];
 const RETENTION_SECONDS = 8 * 24 * 3600;
 const minuteSk = (minute: number) => String(minute).padStart(15, '0');
 
@@ -28,7 +20,7 @@ export class DynamoMetricsStore implements MetricsStore {
       const names: Record<string, string> = {};
       const values: Item = { ':exp': { N: String(Math.floor(p.minute / 1000) + RETENTION_SECONDS) } };
       const adds: string[] = [];
-      FIELDS.forEach((f, i) => {
+      COUNTER_FIELDS.forEach((f, i) => {
         if (!p[f]) return;
         names[`#f${i}`] = f;
         values[`:v${i}`] = { N: String(p[f]) };
@@ -52,32 +44,19 @@ export class DynamoMetricsStore implements MetricsStore {
   }
 
   async getMinutes(tenant: string, stream: string, fromMs: number, toMs: number): Promise<MinutePoint[]> {
-    const out: MinutePoint[] = [];
-    let start: Item | undefined;
-    try {
-      do {
-        const page = await this.client.send(
-          new QueryCommand({
-            TableName: this.table,
-            KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-            ExpressionAttributeValues: {
-              ':pk': { S: `METRIC#${tenant}#${stream}` },
-              ':from': { S: minuteSk(fromMs) },
-              ':to': { S: minuteSk(toMs) },
-            },
-            ExclusiveStartKey: start,
-          }),
-        );
-        for (const item of page.Items ?? []) {
-          const point = { minute: Number(item.sk!.S) } as MinutePoint;
-          for (const f of FIELDS) point[f] = Number(item[f]?.N ?? 0);
-          out.push(point);
-        }
-        start = page.LastEvaluatedKey;
-      } while (start);
-    } catch (err) {
-      throw catalogUnavailable(err);
-    }
-    return out;
+    const items = await queryAll(this.client, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': { S: `METRIC#${tenant}#${stream}` },
+        ':from': { S: minuteSk(fromMs) },
+        ':to': { S: minuteSk(toMs) },
+      },
+    });
+    return items.map((item) => {
+      const point = { minute: Number(item.sk!.S) } as MinutePoint;
+      for (const f of COUNTER_FIELDS) point[f] = Number(item[f]?.N ?? 0);
+      return point;
+    });
   }
 }

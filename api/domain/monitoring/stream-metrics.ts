@@ -1,5 +1,6 @@
 import { requireTenant } from '../auth/authorize.js';
 import type { VerbArgs } from '../context.js';
+import { COUNTER_FIELDS, emptyCounters } from '../../monitoring/counters.js';
 import { loadStream } from '../streams/load-stream.js';
 import type { DeliveryStatus, MinutePoint } from '../../ports.js';
 import type { Stream } from '../streams/types.js';
@@ -46,7 +47,7 @@ export function health(stream: Stream, status: DeliveryStatus, lastReceivedAt: s
 }
 
 function sum(points: MinutePoint[]) {
-  const t = { received: 0, accepted: 0, rejected: 0, duplicates: 0, deliveredObjects: 0, deliveredBytes: 0, loadedRows: 0, loadErrors: 0 };
-  for (const p of points) for (const k of Object.keys(t) as (keyof typeof t)[]) t[k] += p[k];
+  const t = emptyCounters();
+  for (const p of points) for (const k of COUNTER_FIELDS) t[k] += p[k];
   return t;
 }
