@@ -102,7 +102,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const s = await summarizeProfile(file, process.cwd(), 25);
   const show = (title: string, rows: ProfileEntry[]) => {
     console.log(`\n${title}`);
-    for (const r of rows) console.log(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}`);
+    for (const r of rows)
+      console.log(`  ${r.pct.toFixed(1).padStart(5)}%  ${r.ms.toFixed(0).padStart(7)} ms  ${r.name}`);
   };
   console.log(`busy ${s.busyMs.toFixed(0)} ms, idle ${s.idleMs.toFixed(0)} ms`);
   show('self time by package / file', s.selfByArea);

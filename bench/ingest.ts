@@ -43,7 +43,11 @@ const log = (msg: string) => console.error(`[bench] ${msg}`);
  * (requests in flight when wrk stops are acknowledged but not counted by wrk). `at` is when it first
  * reached `atLeast`.
  */
-async function waitForRaw(client: TributaryClient, atLeast: number, timeoutMs: number): Promise<{ total: number; at: number }> {
+async function waitForRaw(
+  client: TributaryClient,
+  atLeast: number,
+  timeoutMs: number,
+): Promise<{ total: number; at: number }> {
   const end = Date.now() + timeoutMs;
   let reached: number | undefined;
   let last = -1;
@@ -54,7 +58,8 @@ async function waitForRaw(client: TributaryClient, atLeast: number, timeoutMs: n
     if (total !== last) stableSince = now;
     last = total;
     if (total >= atLeast) reached ??= now;
-    if ((reached !== undefined && now - stableSince >= 1000) || now > end) return { total, at: reached ?? now };
+    if ((reached !== undefined && now - stableSince >= 1000) || now > end)
+      return { total, at: reached ?? now };
     await sleep(250);
   }
 }
@@ -66,7 +71,10 @@ interface Marker {
 }
 
 /** One marker batch a second while `running()`: ack latency, then time until its receipt says loaded. */
-async function sampleFreshness(client: TributaryClient, running: () => boolean): Promise<{ markers: Marker[]; acked: number; failed: number }> {
+async function sampleFreshness(
+  client: TributaryClient,
+  running: () => boolean,
+): Promise<{ markers: Marker[]; acked: number; failed: number }> {
   const markers: Marker[] = [];
   const follow: Promise<void>[] = [];
   let acked = 0;
@@ -74,7 +82,9 @@ async function sampleFreshness(client: TributaryClient, running: () => boolean):
   for (let i = 0; running(); i++) {
     const tick = sleep(1000);
     const sent = performance.now();
-    const res = await client.ingest(makeBatch(BATCH, RECORD_BYTES, `mark${i}`)).catch(() => ({ status: 0, batchId: undefined }));
+    const res = await client
+      .ingest(makeBatch(BATCH, RECORD_BYTES, `mark${i}`))
+      .catch(() => ({ status: 0, batchId: undefined }));
     const ackAt = performance.now();
     if (res.status === 200 && res.batchId) {
       acked += BATCH;
@@ -103,7 +113,10 @@ async function sampleFreshness(client: TributaryClient, running: () => boolean):
 }
 
 /** pendingRecords (acknowledged, not loaded) every 2 s while `running()`. */
-async function sampleBacklog(client: TributaryClient, running: () => boolean): Promise<{ t: number; pending: number; lag: number }[]> {
+async function sampleBacklog(
+  client: TributaryClient,
+  running: () => boolean,
+): Promise<{ t: number; pending: number; lag: number }[]> {
   const out: { t: number; pending: number; lag: number }[] = [];
   const start = performance.now();
   while (running()) {
@@ -125,10 +138,20 @@ async function benchBaseline(bodyFile: string): Promise<BenchResult['baseline']>
     log(`baseline: ${SECONDS} s at ${CONNECTIONS} connections`);
     rss.setPhase('load');
     const cpu0 = await cpuSnapshot(baseline.pid);
-    const run = await runWrk({ url: `${baseline.url}/`, bodyFile, connections: CONNECTIONS, seconds: SECONDS });
+    const run = await runWrk({
+      url: `${baseline.url}/`,
+      bodyFile,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+    });
     const cpu = cpuBetween(baseline.pid, cpu0, await cpuSnapshot(baseline.pid));
     rss.stop();
-    return { wrk: run, recordsPerSecond: (ok(run) * BATCH) / run.durationSeconds, peakRssMiB: rss.peakMiB('load'), cpu };
+    return {
+      wrk: run,
+      recordsPerSecond: (ok(run) * BATCH) / run.durationSeconds,
+      peakRssMiB: rss.peakMiB('load'),
+      cpu,
+    };
   } finally {
     await baseline?.stop();
   }
@@ -154,7 +177,13 @@ async function benchTributary(bodyFile: string, work: string): Promise<BenchResu
 
     log(`tributary on ${server.url} (pid ${server.pid}): warm-up ${WARMUP_SECONDS} s`);
     rss.setPhase('warmup');
-    const warm = await runWrk({ url, bodyFile, token: producerKey, connections: CONNECTIONS, seconds: WARMUP_SECONDS });
+    const warm = await runWrk({
+      url,
+      bodyFile,
+      token: producerKey,
+      connections: CONNECTIONS,
+      seconds: WARMUP_SECONDS,
+    });
     const before = await waitForRaw(client, ok(warm) * BATCH, 180_000);
 
     log(`tributary: ${SECONDS} s at ${CONNECTIONS} connections, one marker batch a second`);
@@ -164,7 +193,13 @@ async function benchTributary(bodyFile: string, work: string): Promise<BenchResu
     const cpu0 = await cpuSnapshot(server.pid);
     const freshness = sampleFreshness(client, () => running);
     const backlog = sampleBacklog(client, () => running);
-    const run = await runWrk({ url, bodyFile, token: producerKey, connections: CONNECTIONS, seconds: SECONDS });
+    const run = await runWrk({
+      url,
+      bodyFile,
+      token: producerKey,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+    });
     running = false;
     const loadEnd = performance.now();
     const cpu1 = await cpuSnapshot(server.pid);
@@ -183,11 +218,21 @@ async function benchTributary(bodyFile: string, work: string): Promise<BenchResu
     log(`tributary: overload, ${OVERLOAD_SECONDS} s at ${OVERLOAD_CONNECTIONS} connections`);
     rss.setPhase('overload');
     const beforeOverload = drained.total;
-    const overload = await runWrk({ url, bodyFile, token: producerKey, connections: OVERLOAD_CONNECTIONS, seconds: OVERLOAD_SECONDS, threads: 2 });
+    const overload = await runWrk({
+      url,
+      bodyFile,
+      token: producerKey,
+      connections: OVERLOAD_CONNECTIONS,
+      seconds: OVERLOAD_SECONDS,
+      threads: 2,
+    });
     const overloadEnd = performance.now();
     rss.setPhase('overload-drain');
     const afterOverload = await waitForRaw(client, beforeOverload + ok(overload) * BATCH, 600_000);
-    const overloadDrainSeconds = Math.max(0, (afterOverload.at - performance.timeOrigin - overloadEnd) / 1000);
+    const overloadDrainSeconds = Math.max(
+      0,
+      (afterOverload.at - performance.timeOrigin - overloadEnd) / 1000,
+    );
     await rss.sample();
     rss.stop();
 
@@ -221,7 +266,10 @@ async function benchTributary(bodyFile: string, work: string): Promise<BenchResu
         p95Ms: percentile(freshMs, 95),
         maxMs: percentile(freshMs, 100),
         serverP95Ms: percentile(serverMs, 95),
-        markerAckP50Ms: percentile(fresh.markers.map((m) => m.ackMs), 50),
+        markerAckP50Ms: percentile(
+          fresh.markers.map((m) => m.ackMs),
+          50,
+        ),
       },
       sustained: {
         loadedRows,
@@ -243,7 +291,11 @@ async function benchTributary(bodyFile: string, work: string): Promise<BenchResu
         loadedAfterSeconds: overloadDrainSeconds,
         loadedAll: afterOverload.total >= beforeOverload + ok(overload) * BATCH,
       },
-      cpu: { load: cpuBetween(server.pid, cpu0, cpu1), drain: cpuBetween(server.pid, cpu1, cpu2), loadAndDrain: cpuBetween(server.pid, cpu0, cpu2) },
+      cpu: {
+        load: cpuBetween(server.pid, cpu0, cpu1),
+        drain: cpuBetween(server.pid, cpu1, cpu2),
+        loadAndDrain: cpuBetween(server.pid, cpu0, cpu2),
+      },
       peakRssMiB: Math.max(rss.peakMiB('warmup'), rss.peakMiB('load'), rss.peakMiB('drain')),
       hwmMiB: rss.hwmMiB(),
       shutdown: { seconds: shutdownSeconds, code: exit?.code ?? null, timedOut: !exit },
@@ -258,7 +310,9 @@ async function benchTributary(bodyFile: string, work: string): Promise<BenchResu
 async function main(): Promise<void> {
   const wrk = wrkVersion();
   if (!wrk) {
-    console.error('wrk is not installed. Install it (Debian/Ubuntu: `apt-get install -y wrk`) and run `npm run bench` again.');
+    console.error(
+      'wrk is not installed. Install it (Debian/Ubuntu: `apt-get install -y wrk`) and run `npm run bench` again.',
+    );
     process.exit(1);
   }
   const work = await mkdtemp(path.join(os.tmpdir(), 'tributary-bench-'));
@@ -268,7 +322,9 @@ async function main(): Promise<void> {
     await writeFile(bodyFile, body);
     const loadBefore = os.loadavg();
     const started = new Date();
-    log(`load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; body ${body.length} bytes (${BATCH} records)`);
+    log(
+      `load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; body ${body.length} bytes (${BATCH} records)`,
+    );
     const baseline = await benchBaseline(bodyFile);
     const tributary = await benchTributary(bodyFile, work);
     const loadAfter = os.loadavg();

@@ -78,7 +78,9 @@ const statuses = (w: WrkResult) =>
 const socketErrors = (w: WrkResult) => {
   const e = w.errors;
   const total = e.connect + e.read + e.write + e.timeout;
-  return total === 0 ? 'none' : `connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}`;
+  return total === 0
+    ? 'none'
+    : `connect ${e.connect}, read ${e.read}, write ${e.write}, timeout ${e.timeout}`;
 };
 
 export function checks(r: BenchResult): Check[] {
@@ -87,16 +89,27 @@ export function checks(r: BenchResult): Check[] {
   const ackRatio = t.recordsPerSecond / base;
   const e2eRatio = t.sustained.recordsPerSecond / base;
   const shed = (t.overload.wrk.statuses['429'] ?? 0) + (t.overload.wrk.statuses['503'] ?? 0);
-  const maxRss = Math.max(t.peakRssMiB, t.overload.peakRssMiB);
+  // VmHWM is the kernel's own lifetime peak, so it also catches spikes between samples.
+  const maxRss = Math.max(t.peakRssMiB, t.overload.peakRssMiB, t.hwmMiB);
   return [
-    { name: 'ack-durable throughput', target: '≥ 0.5× baseline', measured: `${n2(ackRatio)}×`, pass: ackRatio >= 0.5 },
+    {
+      name: 'ack-durable throughput',
+      target: '≥ 0.5× baseline',
+      measured: `${n2(ackRatio)}×`,
+      pass: ackRatio >= 0.5,
+    },
     {
       name: 'sustained end-to-end throughput',
       target: `≥ 0.35× baseline, backlog not growing`,
       measured: `${n2(e2eRatio)}×, backlog ${t.sustained.backlogGrowing ? 'growing' : 'flat'}`,
       pass: e2eRatio >= 0.35 && !t.sustained.backlogGrowing,
     },
-    { name: 'p99 ack latency', target: '≤ 25 ms', measured: `${n1(t.wrk.latencyMs.p99)} ms`, pass: t.wrk.latencyMs.p99 <= 25 },
+    {
+      name: 'p99 ack latency',
+      target: '≤ 25 ms',
+      measured: `${n1(t.wrk.latencyMs.p99)} ms`,
+      pass: t.wrk.latencyMs.p99 <= 25,
+    },
     {
       name: 'freshness p95 (ack → loaded)',
       target: '≤ 2 s',
@@ -106,7 +119,7 @@ export function checks(r: BenchResult): Check[] {
     {
       name: 'peak RSS incl. overload',
       target: '≤ 512 MiB; overload answered with 429/503',
-      measured: `${n0(maxRss)} MiB; ${n0(shed)} × 429/503`,
+      measured: `${n0(maxRss)} MiB (VmHWM); ${n0(shed)} × 429/503`,
       pass: maxRss <= 512,
     },
   ];
@@ -117,7 +130,11 @@ function rows(r: BenchResult): [string, string, string][] {
   const b = r.baseline;
   const s = t.sustained;
   return [
-    ['ack throughput (records/s)', n0(b.recordsPerSecond), `${n0(t.recordsPerSecond)} (${n2(t.recordsPerSecond / b.recordsPerSecond)}×)`],
+    [
+      'ack throughput (records/s)',
+      n0(b.recordsPerSecond),
+      `${n0(t.recordsPerSecond)} (${n2(t.recordsPerSecond / b.recordsPerSecond)}×)`,
+    ],
     ['requests (status counts)', statuses(b.wrk), statuses(t.wrk)],
     ['socket errors', socketErrors(b.wrk), socketErrors(t.wrk)],
     ['ack latency p50 / p90 / p99 / max (ms)', latency(b.wrk), latency(t.wrk)],
@@ -149,7 +166,13 @@ function rows(r: BenchResult): [string, string, string][] {
       '–',
       `${statuses(t.overload.wrk)}; socket errors ${socketErrors(t.overload.wrk)}; p99 ${n1(t.overload.wrk.latencyMs.p99)} ms; peak RSS ${n0(t.overload.peakRssMiB)} MiB; all acknowledged loaded ${t.overload.loadedAll ? `${n1(t.overload.loadedAfterSeconds)} s after` : 'NO (timed out)'}`,
     ],
-    ['SIGTERM drain + exit', '–', t.shutdown.timedOut ? 'did not exit within 90 s' : `${n1(t.shutdown.seconds)} s, exit code ${t.shutdown.code}`],
+    [
+      'SIGTERM drain + exit',
+      '–',
+      t.shutdown.timedOut
+        ? 'did not exit within 90 s'
+        : `${n1(t.shutdown.seconds)} s, exit code ${t.shutdown.code}`,
+    ],
   ];
 }
 
@@ -173,12 +196,17 @@ function loads(l: number[]): string {
 
 /** Plain-text table for the terminal. */
 export function renderTable(r: BenchResult): string {
-  const all = [['metric', 'baseline (node:http + JSON.parse)', 'Tributary (embedded stack)'] as [string, string, string], ...rows(r)];
+  const all = [
+    ['metric', 'baseline (node:http + JSON.parse)', 'Tributary (embedded stack)'] as [string, string, string],
+    ...rows(r),
+  ];
   const w0 = Math.max(...all.map((x) => x[0].length));
   const w1 = Math.max(...all.map((x) => x[1].length));
   const lines = all.map(([a, b, c]) => `${a.padEnd(w0)} | ${b.padEnd(w1)} | ${c}`);
   lines.splice(1, 0, `${'-'.repeat(w0)}-+-${'-'.repeat(w1)}-+-${'-'.repeat(30)}`);
-  const verdicts = checks(r).map((c) => `  ${c.pass ? 'PASS' : 'MISS'}  ${c.name}: ${c.measured} (target ${c.target})`);
+  const verdicts = checks(r).map(
+    (c) => `  ${c.pass ? 'PASS' : 'MISS'}  ${c.name}: ${c.measured} (target ${c.target})`,
+  );
   return [
     '',
     lines.join('\n'),
@@ -192,7 +220,8 @@ export function renderTable(r: BenchResult): string {
 }
 
 function profileText(p: ProfileSummary): string {
-  const list = (rows: ProfileSummary['selfByArea']) => rows.map((x) => `  ${x.pct.toFixed(1).padStart(5)}%  ${x.name}`).join('\n');
+  const list = (rows: ProfileSummary['selfByArea']) =>
+    rows.map((x) => `  ${x.pct.toFixed(1).padStart(5)}%  ${x.name}`).join('\n');
   return [
     `CPU profile of the Tributary process: ${(p.busyMs / 1000).toFixed(1)} s busy, ${(p.idleMs / 1000).toFixed(1)} s idle`,
     'self time by package / file:',
@@ -218,7 +247,9 @@ export function renderMarkdown(r: BenchResult): string {
     '| --- | --- | --- | --- |',
     ...checks(r).map((c) => `| ${c.name} | ${c.target} | ${c.measured} | ${c.pass ? 'pass' : '**miss**'} |`),
   ].join('\n');
-  const backlog = r.tributary.sustained.backlog.map((b) => `${b.t.toFixed(0)}s: ${b.pending} (lag ${b.lag}s)`).join(', ');
+  const backlog = r.tributary.sustained.backlog
+    .map((b) => `${b.t.toFixed(0)}s: ${b.pending} (lag ${b.lag}s)`)
+    .join(', ');
   return `# Benchmarks
 
 \`npm run bench\` (\`bench/ingest.ts\`) loads two servers one after the other in the same run, on the same

@@ -10,7 +10,10 @@ export class TributaryClient {
   private async call(method: string, path: string, body?: string, key = this.key): Promise<Response> {
     return fetch(`${this.url}${path}`, {
       method,
-      headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${key}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body,
       signal: AbortSignal.timeout(30_000),
     });
@@ -24,9 +27,18 @@ export class TributaryClient {
 
   /** Creates the tenant and stream; returns a producer key (the client keeps the tenant admin key for reads). */
   async setUp(adminKey: string, schema: unknown): Promise<string> {
-    const t = await this.json<{ key: { secret: string } }>('POST', '/v1/tenants', JSON.stringify({ name: this.tenant }), adminKey);
+    const t = await this.json<{ key: { secret: string } }>(
+      'POST',
+      '/v1/tenants',
+      JSON.stringify({ name: this.tenant }),
+      adminKey,
+    );
     this.key = t.key.secret;
-    await this.json('POST', `/v1/tenants/${this.tenant}/streams`, JSON.stringify({ name: this.stream, schema }));
+    await this.json(
+      'POST',
+      `/v1/tenants/${this.tenant}/streams`,
+      JSON.stringify({ name: this.stream, schema }),
+    );
     const producer = await this.json<{ secret: string }>(
       'POST',
       `/v1/tenants/${this.tenant}/keys`,
@@ -49,7 +61,12 @@ export class TributaryClient {
   }
 
   async rawTotal(): Promise<number> {
-    return (await this.json<{ total: number }>('GET', `/v1/tenants/${this.tenant}/streams/${this.stream}/records?layer=raw&limit=1`)).total;
+    return (
+      await this.json<{ total: number }>(
+        'GET',
+        `/v1/tenants/${this.tenant}/streams/${this.stream}/records?layer=raw&limit=1`,
+      )
+    ).total;
   }
 
   async metrics(): Promise<{ pendingRecords: number; lagSeconds: number }> {

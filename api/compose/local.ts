@@ -46,7 +46,12 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
   const prometheus = new PromMetrics();
   // Ingest, delivery and loader all count through the wrapper, so Prometheus sees what the minute counters see.
   const metrics = prometheus.instrument(new MinuteMetrics(new DynamoMetricsStore(client, TABLE)));
-  const warehouse = new DuckDbWarehouse({ dir: join(dataDir, 'warehouse'), logger: logger.child({ component: 'warehouse' }) });
+  const warehouse = new DuckDbWarehouse({
+    dir: join(dataDir, 'warehouse'),
+    logger: logger.child({ component: 'warehouse' }),
+    memoryLimit: config.TRIBUTARY_DUCKDB_MEMORY_LIMIT,
+    threads: config.TRIBUTARY_DUCKDB_THREADS,
+  });
   const delivery = new LocalDelivery({
     dataDir,
     target: warehouse,
@@ -54,6 +59,8 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     metrics,
     logger: logger.child({ component: 'delivery' }),
     highWatermarkBytes: config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES,
+    maxUnloadedBytes: config.TRIBUTARY_MAX_UNLOADED_BYTES,
+    maxQueueBytes: Math.min(32 * 1024 * 1024, config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES),
     gzip: config.TRIBUTARY_GZIP_OBJECTS,
   });
   await delivery.start();

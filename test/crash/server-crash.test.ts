@@ -50,21 +50,33 @@ let tenantKey = '';
 async function call(method: string, path: string, key: string, body?: unknown): Promise<Response> {
   return fetch(`${server!.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(30_000),
   });
 }
 
 async function rows(layer: 'raw' | 'deduped'): Promise<{ total: number; records: Row[] }> {
-  const res = await call('GET', `/v1/tenants/${TENANT}/streams/${STREAM}/records?layer=${layer}&limit=10000`, tenantKey);
+  const res = await call(
+    'GET',
+    `/v1/tenants/${TENANT}/streams/${STREAM}/records?layer=${layer}&limit=10000`,
+    tenantKey,
+  );
   if (res.status !== 200) throw new Error(`read ${layer}: ${res.status} ${await res.text()}`);
   return (await res.json()) as { total: number; records: Row[] };
 }
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'tributary-crash-'));
-  server = await startServer({ dataDir: dir, adminKey: ADMIN_KEY, logLevel: 'info', env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.3' } });
+  server = await startServer({
+    dataDir: dir,
+    adminKey: ADMIN_KEY,
+    logLevel: 'info',
+    env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.3' },
+  });
   const tenant = await call('POST', '/v1/tenants', ADMIN_KEY, { name: TENANT });
   expect(tenant.status).toBe(201);
   tenantKey = ((await tenant.json()) as { key: { secret: string } }).key.secret;
@@ -117,10 +129,16 @@ describe('server process killed with SIGKILL while producers write', () => {
           records.push({ id, payload: `r${round}-p${nextPayload++}` });
         }
         try {
-          const res = await call('POST', `/v1/tenants/${TENANT}/streams/${STREAM}/records`, tenantKey, records);
+          const res = await call(
+            'POST',
+            `/v1/tenants/${TENANT}/streams/${STREAM}/records`,
+            tenantKey,
+            records,
+          );
           if (res.status === 200) {
             const body = (await res.json()) as { batchId: string; accepted: number };
-            if (body.accepted !== BATCH) partial.push(`${body.batchId}: ${body.accepted} of ${BATCH} accepted`);
+            if (body.accepted !== BATCH)
+              partial.push(`${body.batchId}: ${body.accepted} of ${BATCH} accepted`);
             stats.acked++;
             ackedBatches.push(body.batchId);
             for (const r of records) {
@@ -148,7 +166,12 @@ describe('server process killed with SIGKILL while producers write', () => {
       stopped = true;
       await Promise.all(producers);
       expect(exit.signal, context()).toBe('SIGKILL');
-      server = await startServer({ dataDir: dir, adminKey: ADMIN_KEY, logLevel: 'info', env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.3' } });
+      server = await startServer({
+        dataDir: dir,
+        adminKey: ADMIN_KEY,
+        logLevel: 'info',
+        env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.3' },
+      });
     }
     console.info(
       `crash test ${context()}: ${stats.acked} batches acknowledged (${ackedPayloads.size} records), ` +
@@ -165,8 +188,13 @@ describe('server process killed with SIGKILL while producers write', () => {
     while (waiting.length > 0 && Date.now() < deadline) {
       const still: string[] = [];
       for (const batchId of waiting) {
-        const res = await call('GET', `/v1/tenants/${TENANT}/streams/${STREAM}/batches/${batchId}`, tenantKey);
-        const state = res.status === 200 ? ((await res.json()) as { state: string }).state : `http ${res.status}`;
+        const res = await call(
+          'GET',
+          `/v1/tenants/${TENANT}/streams/${STREAM}/batches/${batchId}`,
+          tenantKey,
+        );
+        const state =
+          res.status === 200 ? ((await res.json()) as { state: string }).state : `http ${res.status}`;
         if (res.status !== 200) await res.body?.cancel();
         states.set(batchId, state);
         if (state !== 'loaded') still.push(batchId);
@@ -176,7 +204,7 @@ describe('server process killed with SIGKILL while producers write', () => {
     }
     // Batches that were in flight at a kill may also have been logged: let raw settle too.
     let raw = await rows('raw');
-    for (let stable = 0; stable < 3 && Date.now() < deadline + 30_000; ) {
+    for (let stable = 0; stable < 3 && Date.now() < deadline + 30_000;) {
       await sleep(500);
       const next = await rows('raw');
       stable = next.total === raw.total ? stable + 1 : 0;
@@ -199,7 +227,10 @@ describe('server process killed with SIGKILL while producers write', () => {
     expect(deduped.total, context()).toBe(deduped.records.length);
     const idCount = new Map<string, number>();
     for (const r of deduped.records) idCount.set(r.id, (idCount.get(r.id) ?? 0) + 1);
-    expect([...idCount].filter(([, n]) => n !== 1), `ids repeated in deduped; ${context()}`).toEqual([]);
+    expect(
+      [...idCount].filter(([, n]) => n !== 1),
+      `ids repeated in deduped; ${context()}`,
+    ).toEqual([]);
     const missingIds = [...new Set(ackedIds)].filter((id) => !idCount.has(id));
     expect(missingIds, `acknowledged ids missing from deduped; ${context()}`).toEqual([]);
 

@@ -41,7 +41,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     // The test runner's own loader flags and worker variables must not leak into the server.
-    if (v === undefined || k === 'NODE_OPTIONS' || k.startsWith('VITEST') || k.startsWith('TRIBUTARY_')) continue;
+    if (v === undefined || k === 'NODE_OPTIONS' || k.startsWith('VITEST') || k.startsWith('TRIBUTARY_'))
+      continue;
     env[k] = v;
   }
   Object.assign(env, {
@@ -66,7 +67,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve({ code: child.exitCode, signal: child.signalCode });
+    if (child.exitCode !== null || child.signalCode !== null)
+      resolve({ code: child.exitCode, signal: child.signalCode });
     else child.once('exit', (code, signal) => resolve({ code, signal }));
   });
   // Never outlive the test runner or the bench, whatever way they end.
@@ -94,7 +96,9 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       cleanup();
-      reject(new Error(`server exited during start-up (code ${code}, signal ${signal}); output:\n${output()}`));
+      reject(
+        new Error(`server exited during start-up (code ${code}, signal ${signal}); output:\n${output()}`),
+      );
     };
     const cleanup = () => {
       clearTimeout(timer);

@@ -15,8 +15,13 @@ export class TenantDatabase {
     private readonly connection: DuckDBConnection,
   ) {}
 
-  static async open(file: string): Promise<TenantDatabase> {
-    const instance = await DuckDBInstance.create(file);
+  static async open(file: string, limits: { memoryLimit?: string; threads?: number } = {}): Promise<TenantDatabase> {
+    const options: Record<string, string> = {};
+    if (limits.memoryLimit) options.memory_limit = limits.memoryLimit;
+    if (limits.threads) options.threads = String(limits.threads);
+    // Loads are small and frequent; checkpointing every 16 MB of WAL (the default) costs more than the loads.
+    options.checkpoint_threshold = '256MB';
+    const instance = await DuckDBInstance.create(file, options);
     try {
       const connection = await instance.connect();
       const db = new TenantDatabase(instance, connection);

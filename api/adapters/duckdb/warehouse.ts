@@ -17,6 +17,10 @@ export interface DuckDbWarehouseOptions {
   /** Holds one `<tenant>.duckdb` file per tenant. */
   dir: string;
   logger: Logger;
+  /** Per tenant database, e.g. '256MB'; DuckDB's default is 80% of the host's memory. */
+  memoryLimit?: string;
+  /** Threads per tenant database; DuckDB's default is every core. */
+  threads?: number;
 }
 
 const LAYERS: readonly Layer[] = ['raw', 'deduped', 'entity'];
@@ -187,7 +191,7 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
     if (!db) {
       db = translate(`open ${file}`, async () => {
         await mkdir(this.opts.dir, { recursive: true });
-        const opened = await TenantDatabase.open(file);
+        const opened = await TenantDatabase.open(file, { memoryLimit: this.opts.memoryLimit, threads: this.opts.threads });
         this.logger.info({ tenant, file }, 'opened tenant database');
         return opened;
       });

@@ -25,6 +25,11 @@ export interface LocalDeliveryOptions {
   gzip: boolean;
   now?: () => number;
   segmentBytes?: number;
+  /**
+   * Published bytes not yet loaded above which append answers OverloadedError: when the loader falls
+   * behind, producers are told to back off instead of the backlog (and freshness) growing without bound.
+   */
+  maxUnloadedBytes?: number;
   /** Bytes / entries waiting for the next group commit above which append answers OverloadedError. */
   maxQueueBytes?: number;
   maxQueueEntries?: number;
@@ -111,7 +116,8 @@ export class LocalDelivery implements Delivery {
   private readonly receipts = new Map<string, ReceiptState>();
   private readonly loadedAt = new Map<string, string>();
   /** Published, not yet loaded objects and the records they hold. */
-  private readonly objectUnits = new Map<string, { unit: Unit; streamKey: string }>();
+  private readonly objectUnits = new Map<string, { unit: Unit; streamKey: string; bytes: number }>();
+  private unloadedBytes = 0;
   private readonly publishing = new Set<Promise<void>>();
   private readonly appending = new Set<Promise<void>>();
   private readonly sleepers = new Set<() => void>();
@@ -288,6 +294,9 @@ export class LocalDelivery implements Delivery {
         new OverloadedError(`delivery buffers are full (${waiting} bytes not yet delivered)`, 1),
       );
     }
+    if (this.unloadedBytes >= (this.opts.maxUnloadedBytes ?? 128 * MiB)) {
+      return Promise.reject(new OverloadedError(`the loader is behind (${this.unloadedBytes} bytes not yet loaded)`, 1));
+    }
     if (
       this.wal.queuedBytes >= (this.opts.maxQueueBytes ?? 64 * MiB) ||
       this.wal.queuedEntries >= (this.opts.maxQueueEntries ?? 20_000)
@@ -427,7 +436,8 @@ export class LocalDelivery implements Delivery {
     for (const [segment, n] of segments) this.wal.release(segment, n);
     this.streamState(buf.tenant, buf.stream).lastDeliveredAt = at.toISOString();
     this.opts.metrics.add(buf.tenant, buf.stream, { deliveredObjects: 1, deliveredBytes: obj.bytes });
-    this.objectUnits.set(obj.key, { unit: buf.unit, streamKey: streamKey(buf.tenant, buf.stream) });
+    this.objectUnits.set(obj.key, { unit: buf.unit, streamKey: streamKey(buf.tenant, buf.stream), bytes: obj.bytes });
+    this.unloadedBytes += obj.bytes;
     // After close the notification is dropped; the next start's refresh finds the object.
     if (!this.closed) this.loader.notify(obj);
   }
@@ -435,7 +445,8 @@ export class LocalDelivery implements Delivery {
   /** Tracks an object found at start-up as pending until it is loaded. */
   private track(obj: LakeObject, unit: Unit): void {
     this.streamState(obj.tenant, obj.stream).pending.add(unit);
-    this.objectUnits.set(obj.key, { unit, streamKey: streamKey(obj.tenant, obj.stream) });
+    this.objectUnits.set(obj.key, { unit, streamKey: streamKey(obj.tenant, obj.stream), bytes: obj.bytes });
+    this.unloadedBytes += obj.bytes;
   }
 
   private onLoaded(obj: LakeObject, at: string): void {
@@ -449,6 +460,7 @@ export class LocalDelivery implements Delivery {
     if (u) {
       this.streams.get(u.streamKey)?.pending.delete(u.unit);
       this.objectUnits.delete(obj.key);
+      this.unloadedBytes -= u.bytes;
     }
   }
 
@@ -551,10 +563,11 @@ export class LocalDelivery implements Delivery {
 
   pressure(): { ok: boolean; detail: string } {
     const waiting = this.unpublishedBytes + this.wal.queuedBytes;
-    const ok = waiting < this.opts.highWatermarkBytes;
+    const maxUnloaded = this.opts.maxUnloadedBytes ?? 128 * MiB;
+    const ok = waiting < this.opts.highWatermarkBytes && this.unloadedBytes < maxUnloaded;
     return {
       ok,
-      detail: `${waiting} of ${this.opts.highWatermarkBytes} bytes awaiting delivery; ${this.loader.pending} objects awaiting load`,
+      detail: `${waiting} of ${this.opts.highWatermarkBytes} bytes awaiting delivery; ${this.unloadedBytes} of ${maxUnloaded} bytes (${this.loader.pending} objects) awaiting load`,
     };
   }
 

@@ -7,6 +7,7 @@ import type { IdempotencyRecord, IngestBatch } from '../../ports.js';
 import type { Services } from '../../services.js';
 import { recordIdFromBatch, recordIdFromKey } from './ids.js';
 import { parseRecordsBody } from './parse-body.js';
+import type { BodySource } from './read-body.js';
 import type { IngestResult } from './types.js';
 
 export interface IngestInput {
@@ -14,7 +15,7 @@ export interface IngestInput {
   stream: string;
   atomic: boolean;
   idempotencyKey?: string;
-  body: ReadableStream<Uint8Array> | null;
+  body: BodySource | null;
   contentType?: string;
   contentEncoding?: string;
   contentLength?: string;
@@ -50,6 +51,7 @@ export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Prom
     contentType: input.contentType,
     contentEncoding: input.contentEncoding,
     contentLength: input.contentLength,
+    hash: input.idempotencyKey !== undefined,
     limits: {
       maxBodyBytes: c.TRIBUTARY_MAX_BODY_BYTES,
       maxDecompressedBytes: c.TRIBUTARY_MAX_DECOMPRESSED_BYTES,

@@ -8,7 +8,7 @@ import {
   recordTooLarge,
   tooManyRecords,
 } from './json-scan.js';
-import { bodyTooLarge, readBody } from './read-body.js';
+import { bodyTooLarge, readBody, type BodySource } from './read-body.js';
 import type { BodyLimits, ParsedRecordsBody } from './types.js';
 
 export const DEFAULT_BODY_LIMITS: Readonly<BodyLimits> = Object.freeze({
@@ -20,11 +20,14 @@ export const DEFAULT_BODY_LIMITS: Readonly<BodyLimits> = Object.freeze({
 });
 
 export interface ParseRecordsBodyInput {
-  body: ReadableStream<Uint8Array> | null;
+  /** A web stream, or (Node fast path) the request itself as an async iterable of chunks. */
+  body: BodySource | null;
   contentType: string | undefined;
   contentEncoding: string | undefined;
   contentLength: string | undefined;
   limits: BodyLimits;
+  /** Set false to skip the sha256 fingerprint (it is only needed for Idempotency-Key requests). */
+  hash?: boolean;
   /** Test hook: the running total of decompressed bytes. */
   onInflated?: (totalBytes: number) => void;
 }
@@ -198,6 +201,7 @@ export async function parseRecordsBody(input: ParseRecordsBodyInput): Promise<Pa
     maxBodyBytes: limits.maxBodyBytes,
     maxDecompressedBytes: limits.maxDecompressedBytes,
     onInflated: input.onInflated,
+    hash: input.hash,
   });
   if (bytes.length === 0) throw invalid('request body is empty');
   if (!isUtf8(bytes))

@@ -6,6 +6,8 @@ export interface ReadBodyOptions {
   gzip: boolean;
   maxBodyBytes: number;
   maxDecompressedBytes: number;
+  /** Hash the bytes as received (only idempotent requests need the fingerprint). */
+  hash?: boolean;
   /** Told the running total of decompressed bytes after each chunk (tests watch a gzip bomb stop). */
   onInflated?: (totalBytes: number) => void;
 }
@@ -38,10 +40,14 @@ function inflatedTooLarge(maxDecompressedBytes: number): PayloadTooLargeError {
  * as the count passes the limit, so no more than the limit is ever held.
  */
 async function* countedChunks(
-  body: ReadableStream<Uint8Array>,
+  body: BodySource,
   maxBodyBytes: number,
-  seen: { bytes: number; hash: ReturnType<typeof createHash> },
+  seen: { bytes: number; hash?: ReturnType<typeof createHash> },
 ): AsyncGenerator<Uint8Array> {
+  if (!isWebStream(body)) {
+    yield* countedNodeChunks(body, maxBodyBytes, seen);
+    return;
+  }
   const reader = body.getReader();
   let finished = false;
   try {
@@ -53,13 +59,58 @@ async function* countedChunks(
       }
       seen.bytes += value.byteLength;
       if (seen.bytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-      seen.hash.update(value);
+      seen.hash?.update(value);
       yield value;
     }
   } finally {
     if (!finished) await reader.cancel().catch(() => undefined);
     reader.releaseLock();
   }
+}
+
+/**
+ * The same over a Node request stream (the Node server's fast path: no web-stream conversion).
+ * On a breach the rest of the upload is drained and discarded, never held, and the socket stays
+ * usable so the 413 reaches the client.
+ */
+async function* countedNodeChunks(
+  body: AsyncIterable<Uint8Array>,
+  maxBodyBytes: number,
+  seen: { bytes: number; hash?: ReturnType<typeof createHash> },
+): AsyncGenerator<Uint8Array> {
+  const it = body[Symbol.asyncIterator]();
+  let finished = false;
+  try {
+    for (;;) {
+      const { done, value } = await it.next();
+      if (done) {
+        finished = true;
+        return;
+      }
+      seen.bytes += value.byteLength;
+      if (seen.bytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
+      seen.hash?.update(value);
+      yield value;
+    }
+  } finally {
+    if (!finished) {
+      const stream = body as { resume?: () => void; removeAllListeners?: (e: string) => void };
+      if (typeof stream.resume === 'function') {
+        // The async iterator left a 'readable' listener, which would keep resume() from flowing.
+        stream.removeAllListeners?.('readable');
+        stream.removeAllListeners?.('data');
+        stream.resume();
+      } else {
+        await it.return?.();
+      }
+    }
+  }
+}
+
+export type BodySource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
+
+function isWebStream(body: BodySource): body is ReadableStream<Uint8Array> {
+  return typeof (body as ReadableStream<Uint8Array>).getReader === 'function';
 }
 
 function isZlibError(e: unknown): e is Error {
@@ -131,12 +182,12 @@ async function inflate(
  * arrives.
  */
 export async function readBody(
-  body: ReadableStream<Uint8Array> | null,
+  body: BodySource | null,
   options: ReadBodyOptions,
 ): Promise<ReadBody> {
-  const seen: { bytes: number; hash: ReturnType<typeof createHash>; breach?: PayloadTooLargeError } = {
+  const seen: { bytes: number; hash?: ReturnType<typeof createHash>; breach?: PayloadTooLargeError } = {
     bytes: 0,
-    hash: createHash('sha256'),
+    hash: options.hash === false ? undefined : createHash('sha256'),
   };
   let chunks: Uint8Array[] = [];
   let total = 0;
@@ -168,6 +219,6 @@ export async function readBody(
   return {
     bytes: Buffer.concat(chunks, total),
     rawBytes: seen.bytes,
-    sha256: seen.hash.digest('hex'),
+    sha256: seen.hash ? seen.hash.digest('hex') : '',
   };
 }

@@ -81,6 +81,6 @@ export interface ParsedRecordsBody {
   records: unknown[];
   /** Bytes as received (before decompression). */
   rawBytes: number;
-  /** Hex sha256 of the bytes as received, for idempotency fingerprints. */
+  /** Hex sha256 of the bytes as received, for idempotency fingerprints ('' when not asked for). */
   sha256: string;
 }

@@ -262,17 +262,18 @@ export function compileValidator(schema: ObjectSchema): RecordValidator {
 export function splitDeclared(schema: ObjectSchema): RecordSplitter {
   const names = Object.keys(schema.properties);
   const g = new Generator();
-  let code = 'const d = {};\nlet n = 0;\nlet v;\n';
+  // Count first: a record with only declared fields is returned as is, with no copy (the common case).
+  let code = 'let c = 0;\nfor (const k in r) c++;\nlet n = 0;\n';
+  for (const name of names) code += `if (${readOwn('r', name)} !== undefined) n++;\n`;
+  code += 'if (c === n) return { declared: r, extra: undefined };\nconst d = {};\nlet v;\n';
   for (const name of names) {
     const store =
       name === '__proto__'
         ? `Object.defineProperty(d, "__proto__", { value: v, enumerable: true, writable: true, configurable: true })`
         : `d[${lit(name)}] = v`;
-    code += `v = ${readOwn('r', name)};\nif (v !== undefined) { ${store}; n++; }\n`;
+    code += `v = ${readOwn('r', name)};\nif (v !== undefined) { ${store}; }\n`;
   }
   code +=
-    `let c = 0;\nfor (const k in r) c++;\n` +
-    `if (c === n) return { declared: d, extra: undefined };\n` +
     `let x;\nfor (const k in r) {\n` +
     `if (${g.memberTest('k', names)}) continue;\n` +
     `if (x === undefined) x = {};\n` +

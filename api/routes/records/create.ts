@@ -15,6 +15,17 @@ export const IngestResponse = z
   .meta({ id: 'IngestResult' });
 export type IngestResponse = z.infer<typeof IngestResponse>;
 
+/**
+ * On the Node server, read the request stream directly: building a web Request and ReadableStream for
+ * every ingest call costs ~9% of the hot path. Elsewhere (Lambda, tests) the web body is used.
+ */
+function nodeRequestBody(env: unknown): AsyncIterable<Uint8Array> | undefined {
+  const incoming = (env as { incoming?: unknown } | undefined)?.incoming;
+  return incoming && typeof (incoming as AsyncIterable<Uint8Array>)[Symbol.asyncIterator] === 'function'
+    ? (incoming as AsyncIterable<Uint8Array>)
+    : undefined;
+}
+
 const problemOf = (description: string) => ({ description, schema: ProblemSchema, contentType: 'application/problem+json' });
 
 export const ingestRoute = defineRoute({
@@ -52,7 +63,7 @@ export const ingestRoute = defineRoute({
         stream: params.stream,
         atomic: query.atomic === 'true',
         idempotencyKey: c.req.header('idempotency-key'),
-        body: c.req.raw.body,
+        body: nodeRequestBody(c.env) ?? c.req.raw.body,
         contentType: c.req.header('content-type'),
         contentEncoding: c.req.header('content-encoding'),
         contentLength: c.req.header('content-length'),

@@ -282,11 +282,17 @@ describe('splitDeclared', () => {
   });
   const split = splitDeclared(schema);
 
-  it('keeps declared properties in schema order and reports no extra when there is none', () => {
-    const out = split({ a: 1, b: 'x' });
-    expect(out.declared).toEqual({ b: 'x', a: 1 });
-    expect(Object.keys(out.declared)).toEqual(['b', 'a']);
+  it('returns a record with only declared properties as is (no copy) and reports no extra', () => {
+    const record = { a: 1, b: 'x' };
+    const out = split(record);
+    expect(out.declared).toBe(record);
     expect(out.extra).toBeUndefined();
+  });
+
+  it('copies declared properties in schema order when there are extras', () => {
+    const out = split({ a: 1, z: true, b: 'x' });
+    expect(Object.keys(out.declared)).toEqual(['b', 'a']);
+    expect(out.extra).toEqual({ z: true });
   });
 
   it('moves undeclared properties to extra, keeping null values as declared', () => {
