@@ -14,11 +14,13 @@ export const ConfigSchema = z.object({
   TRIBUTARY_MAX_RECORD_BYTES: int(1000 * 1024),
   TRIBUTARY_MAX_RECORDS: int(10_000),
   /** Acknowledged bytes not yet published to the lake before ingest answers 429. */
-  TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES: int(64 * 1024 * 1024),
+  TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES: int(32 * 1024 * 1024),
   /** Delivered bytes the loader has not loaded yet before ingest answers 429 (bounds lag). */
-  TRIBUTARY_MAX_UNLOADED_BYTES: int(128 * 1024 * 1024),
+  TRIBUTARY_MAX_UNLOADED_BYTES: int(32 * 1024 * 1024),
+  /** Ingest requests being processed at once before new ones get 429 (bounds memory under overload). */
+  TRIBUTARY_MAX_INFLIGHT_REQUESTS: int(64),
   /** DuckDB per-tenant memory limit and threads: the loader must leave room for the API on small hosts. */
-  TRIBUTARY_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(KB|MB|GB)$/, 'must look like 256MB').default('256MB'),
+  TRIBUTARY_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(KB|MB|GB)$/, 'must look like 256MB').default('64MB'),
   TRIBUTARY_DUCKDB_THREADS: int(1),
   TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: z.coerce.number().positive().default(1),
   TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB: z.coerce.number().positive().default(5),

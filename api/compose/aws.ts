@@ -56,7 +56,7 @@ export function composeAws(config: Config, logger: Logger): Services & { metrics
     prometheus: new PromMetrics(),
     logger,
     now: () => new Date(),
-    ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache() },
+    ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache(), inFlight: { count: 0 } },
     adminKeyHash: hashSecret(config.TRIBUTARY_ADMIN_KEY),
   };
 }

@@ -60,7 +60,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     logger: logger.child({ component: 'delivery' }),
     highWatermarkBytes: config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES,
     maxUnloadedBytes: config.TRIBUTARY_MAX_UNLOADED_BYTES,
-    maxQueueBytes: Math.min(32 * 1024 * 1024, config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES),
+    maxQueueBytes: Math.min(16 * 1024 * 1024, config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES),
     gzip: config.TRIBUTARY_GZIP_OBJECTS,
   });
   await delivery.start();
@@ -88,7 +88,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     prometheus,
     logger,
     now: () => new Date(),
-    ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache() },
+    ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache(), inFlight: { count: 0 } },
     adminKeyHash: hashSecret(adminKey),
   };
 

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root: api/server.ts and the `tsx` loader resolve from here. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The same V8 flags `npm start` uses (package.json): a larger young generation means fewer scavenges on ingest. */
+export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16'];
+
 const READY = /Tributary is running on http:\/\/localhost:(\d+)/;
 const KEEP_OUTPUT_CHARS = 64 * 1024;
 
@@ -54,7 +57,7 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     NODE_NO_WARNINGS: '1',
     ...opts.env,
   });
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(opts.nodeArgs ?? []), 'api/server.ts'], {
+  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', ...(opts.nodeArgs ?? []), 'api/server.ts'], {
     cwd: REPO_ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 import { requireTenant } from '../auth/authorize.js';
-import type { VerbArgs } from '../context.js';
-import { IdempotencyConflictError, InvalidInputError, RecordsRejectedError, StreamGoneError } from '../errors.js';
+import type { Ctx, VerbArgs } from '../context.js';
+import { IdempotencyConflictError, InvalidInputError, OverloadedError, RecordsRejectedError, StreamGoneError } from '../errors.js';
 import { loadStream } from '../streams/load-stream.js';
 import type { Stream } from '../streams/types.js';
 import type { IdempotencyRecord, IngestBatch } from '../../ports.js';
@@ -45,6 +45,21 @@ export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Prom
       { path: 'header.Idempotency-Key', message: 'must match ^[A-Za-z0-9._:-]{1,128}$' },
     ]);
   }
+  const c = services.config;
+  const inFlight = services.ingest.inFlight;
+  if (inFlight.count >= c.TRIBUTARY_MAX_INFLIGHT_REQUESTS) {
+    throw new OverloadedError(`too many ingest requests in progress (${c.TRIBUTARY_MAX_INFLIGHT_REQUESTS}); retry shortly`, 1);
+  }
+  inFlight.count++;
+  try {
+    return await ingestWithin(ctx, input, stream);
+  } finally {
+    inFlight.count--;
+  }
+}
+
+async function ingestWithin(ctx: Ctx, input: IngestInput, stream: Stream): Promise<IngestOutcome> {
+  const { services } = ctx;
   const c = services.config;
   const parsed = await parseRecordsBody({
     body: input.body,
