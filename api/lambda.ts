@@ -11,10 +11,27 @@ import { parseConfig } from './config.js';
  */
 const config = parseConfig(process.env);
 const logger = pino({ level: config.TRIBUTARY_LOG_LEVEL, base: { service: 'tributary' } });
-const services = composeAws(config, logger);
+const { services, tick } = composeAws(config, logger);
 const served = handle(createApp(services));
 
-export async function handler(event: ALBEvent, context: Context): Promise<ALBResult> {
+/** EventBridge's scheduled events (see infra: every minute) run the monitoring tick instead of HTTP. */
+interface ScheduledEvent {
+  source: 'aws.events';
+  'detail-type': 'Scheduled Event';
+}
+
+function isScheduled(event: unknown): event is ScheduledEvent {
+  return (event as Partial<ScheduledEvent>)?.['detail-type'] === 'Scheduled Event';
+}
+
+export async function handler(event: ALBEvent, context: Context): Promise<ALBResult>;
+export async function handler(event: ScheduledEvent, context: Context): Promise<{ tick: Awaited<ReturnType<typeof tick>> }>;
+export async function handler(event: ALBEvent | ScheduledEvent, context: Context): Promise<ALBResult | { tick: unknown }> {
+  if (isScheduled(event)) {
+    const result = await tick();
+    logger.info({ tick: result }, 'monitoring tick');
+    return { tick: result };
+  }
   try {
     // hono's LambdaEvent union describes ALB events with its own (narrower) types.
     return (await served(event as unknown as Parameters<typeof served>[0], context)) as ALBResult;

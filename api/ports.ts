@@ -134,6 +134,11 @@ export interface Warehouse {
   /** Newest first; each row has the record's fields plus _id, _batch_id, _received_at, _schema_version. */
   preview(stream: Stream, layer: Layer, limit: number): Promise<PreviewResult>;
   rejections(stream: Stream, limit: number): Promise<{ total: number; rejections: Rejection[] }>;
+  /**
+   * Rows of a batch in the raw layer. Warehouses loaded by someone else (Snowpipe) answer it, so a
+   * receipt the delivery can only call 'delivered' becomes 'loaded' once every accepted row is there.
+   */
+  batchRows?(stream: Stream, batchId: string): Promise<number>;
   close(): Promise<void>;
 }
 

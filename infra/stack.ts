@@ -1,5 +1,7 @@
 import path from 'node:path';
-import { Aws, CfnCondition, CfnOutput, CfnParameter, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { StackProps } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -70,6 +72,7 @@ export class TributaryStack extends Stack {
   readonly quarantineStream: DeliveryStream;
   readonly ingest: ServiceFunction;
   readonly api: ServiceFunction;
+  readonly monitoringSchedule: events.Rule;
   readonly loadBalancer: LoadBalancer;
   readonly snowflakeStorage: SnowflakeStorageRole;
   readonly alarms: ServiceAlarms;
@@ -226,6 +229,14 @@ export class TributaryStack extends Stack {
         resources: [p.snowflakeKeySecretArn.valueAsString],
       }),
     );
+
+    // Lambda timers don't run while frozen: every minute the API function reads Snowpipe's COPY_HISTORY
+    // into the load counters and evaluates freshness alerts (api/lambda.ts, scheduled events).
+    this.monitoringSchedule = new events.Rule(this, 'MonitoringTick', {
+      description: 'Tributary: load history and freshness alerts',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.api.fn, { retryAttempts: 0 })],
+    });
 
     this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', {
       vpc,

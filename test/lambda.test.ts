@@ -14,6 +14,7 @@ let dynamo: EmbeddedDynamo;
 let firehose: FirehoseStub;
 let snowflake: SnowflakeStub;
 let handler: (event: ALBEvent, context: Context) => Promise<ALBResult>;
+let tickHandler: (event: { source: 'aws.events'; 'detail-type': 'Scheduled Event' }, context: Context) => Promise<{ tick: { loads: number } }>;
 
 function alb(method: string, path: string, opts: { key?: string; body?: unknown; query?: Record<string, string>; headers?: Record<string, string> } = {}): ALBEvent {
   return {
@@ -72,7 +73,9 @@ beforeAll(async () => {
     TRIBUTARY_S3_BUCKET: 'tributary-lake',
     TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION: 'tributary_lake',
   });
-  ({ handler } = await import('../api/lambda.js'));
+  const mod = await import('../api/lambda.js');
+  handler = mod.handler;
+  tickHandler = mod.handler;
 });
 
 afterAll(async () => {
@@ -145,6 +148,28 @@ describe('Lambda entry (ALB events)', () => {
       firehose.clearFaults();
     }
     expect(firehose.delivered('raw-stream').length).toBe(before);
+  });
+
+  it('a scheduled tick reads COPY_HISTORY into the load counters, and a receipt turns loaded once raw has its rows', async () => {
+    const posted = await call(alb('POST', '/v1/tenants/acme/streams/orders/records', { key: tenantKey, body: [{ id: 'r1' }, { id: 'r2' }] }));
+    const batchId = String(posted.json.batchId);
+    const loadedAt = new Date(Date.now() + 1000).toISOString().replace('Z', '+00:00');
+    const text = (name: string) => ({ name, type: 'text' as const });
+    snowflake.on('COPY_HISTORY', {
+      columns: [text('KIND'), text('FILE_NAME'), text('LAST_LOAD_TIME'), text('ROW_COUNT'), text('ROW_PARSED'), text('ERROR_COUNT'), text('FIRST_ERROR_MESSAGE'), text('STATUS')],
+      rows: [['raw', 'raw/tenant=acme/stream=orders/dt=2026-11-26/x.gz', loadedAt, '2', '2', '0', null, 'Loaded']],
+    });
+    snowflake.on('COUNT(*) AS "N"', { columns: [{ name: 'N', type: 'fixed' }], rows: [['2']] });
+
+    const tick = await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context);
+    expect(tick.tick.loads).toBe(1);
+    expect((await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context)).tick.loads).toBe(0);
+
+    const metrics = await call(alb('GET', '/v1/tenants/acme/streams/orders/metrics', { key: tenantKey, query: { minutes: '5' } }));
+    expect((metrics.json.totals as { loadedRows: number }).loadedRows).toBe(2);
+    const receipt = await call(alb('GET', `/v1/tenants/acme/streams/orders/batches/${batchId}`, { key: tenantKey }));
+    expect(receipt.json).toMatchObject({ state: 'loaded', accepted: 2 });
+    expect(snowflake.statements.some((q) => q.includes(`"_BATCH_ID" = '${batchId}'`))).toBe(true);
   });
 
   it('answers malformed JSON with a 400 naming the offset', async () => {

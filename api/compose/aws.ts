@@ -14,8 +14,23 @@ import { RecentKeys } from '../domain/records/recent-keys.js';
 import { ValidatorCache } from '../domain/records/validators.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
+import { AlertEvaluator } from '../monitoring/evaluator.js';
+import { LoadHistoryPoller, type LoadHistorySource } from '../monitoring/load-history-poller.js';
+import { WebhookNotifier } from '../monitoring/webhook.js';
+import { DynamoCursorStore } from '../adapters/dynamodb/cursor-store.js';
+// Type only: erased at build time, so the ingest bundle still never loads snowflake-sdk.
+import type { SnowflakeWarehouse } from '../adapters/snowflake/warehouse.js';
 import type { Services } from '../services.js';
 import { LazyWarehouse } from './lazy-warehouse.js';
+
+export interface AwsStack {
+  services: Services & { metrics: MinuteMetrics };
+  /**
+   * The scheduled (EventBridge) invocation: reads Snowpipe's COPY_HISTORY into the load counters, then
+   * evaluates the freshness alerts and sends their webhooks. Lambda timers don't run while frozen.
+   */
+  tick(): Promise<{ streams: number; loads: number; failures: number; fired: number; resolved: number }>;
+}
 
 /** How long another Lambda may keep serving a revoked key or an old stream spec. */
 const CATALOG_CACHE_TTL_MS = 10_000;
@@ -24,7 +39,7 @@ const CATALOG_CACHE_TTL_MS = 10_000;
  * AWS mode: DynamoDB catalog, Firehose delivery, Snowflake warehouse (loaded lazily so the ingest
  * path never imports snowflake-sdk). Metrics are flushed by the Lambda entry after each invocation.
  */
-export function composeAws(config: Config, logger: Logger): Services & { metrics: MinuteMetrics } {
+export function composeAws(config: Config, logger: Logger): AwsStack {
   if (!config.TRIBUTARY_ADMIN_KEY) throw new Error('TRIBUTARY_ADMIN_KEY is required when TRIBUTARY_MODE=aws');
   const table = config.TRIBUTARY_TABLE_NAME!;
   const dynamo = createDynamoClient({ region: config.AWS_REGION, endpoint: config.TRIBUTARY_DYNAMODB_ENDPOINT });
@@ -40,23 +55,52 @@ export function composeAws(config: Config, logger: Logger): Services & { metrics
     metrics,
     logger: logger.child({ component: 'firehose' }),
   });
-  const warehouse = new LazyWarehouse(async () => {
+  const warehouse = new LazyWarehouse<SnowflakeWarehouse>(async () => {
     const { snowflakeWarehouseFromConfig } = await import('../adapters/snowflake/index.js');
     return snowflakeWarehouseFromConfig(config, { logger: logger.child({ component: 'snowflake' }) });
   });
-  return {
+  const alerts = new DynamoAlertStore(dynamo, table);
+  const services: Services & { metrics: MinuteMetrics } = {
     config,
     catalog,
     idempotency: new DynamoIdempotencyStore(dynamo, table),
     delivery,
     warehouse,
     metrics,
-    alerts: new DynamoAlertStore(dynamo, table),
+    alerts,
     // Counts what this Lambda container saw; fleet-wide numbers come from CloudWatch.
     prometheus: new PromMetrics(),
     logger,
     now: () => new Date(),
     ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache(), inFlight: { count: 0 } },
     adminKeyHash: hashSecret(config.TRIBUTARY_ADMIN_KEY),
+  };
+  const poller = new LoadHistoryPoller({
+    catalog,
+    source: (): Promise<LoadHistorySource> => warehouse.prepare(),
+    metrics,
+    cursors: new DynamoCursorStore(dynamo, table),
+    logger: logger.child({ component: 'load-history' }),
+  });
+  const evaluator = new AlertEvaluator({
+    catalog,
+    delivery,
+    metrics,
+    alerts,
+    notifier: new WebhookNotifier({ catalog, logger: logger.child({ component: 'webhook' }) }),
+    now: () => new Date(),
+    logger: logger.child({ component: 'alerts' }),
+    // Firehose reports nothing pending, so load delay is judged by reconciliation of COPY_HISTORY counts.
+    rules: ['silence', 'reconciliation', 'load_errors'],
+  });
+  return {
+    services,
+    tick: async () => {
+      const loads = await poller.poll();
+      await metrics.flush();
+      const alertsNow = await evaluator.evaluate();
+      await evaluator.idle();
+      return { ...loads, fired: alertsNow.fired.length, resolved: alertsNow.resolved.length };
+    },
   };
 }

@@ -5,13 +5,13 @@ import type { PreviewResult, Warehouse } from '../ports.js';
  * Defers building (and importing) the real warehouse until a call needs it, so the ingest hot path
  * of a Lambda never loads snowflake-sdk (esbuild puts it in a chunk of its own).
  */
-export class LazyWarehouse implements Warehouse {
-  private loaded?: Warehouse;
-  private loading?: Promise<Warehouse>;
+export class LazyWarehouse<W extends Warehouse = Warehouse> implements Warehouse {
+  private loaded?: W;
+  private loading?: Promise<W>;
 
-  constructor(private readonly load: () => Promise<Warehouse>) {}
+  constructor(private readonly load: () => Promise<W>) {}
 
-  prepare(): Promise<Warehouse> {
+  prepare(): Promise<W> {
     if (this.loaded) return Promise.resolve(this.loaded);
     this.loading ??= this.load().then(
       (w) => (this.loaded = w),
@@ -37,6 +37,10 @@ export class LazyWarehouse implements Warehouse {
   }
   async rejections(stream: Stream, limit: number) {
     return (await this.prepare()).rejections(stream, limit);
+  }
+  async batchRows(stream: Stream, batchId: string): Promise<number> {
+    const w = await this.prepare();
+    return w.batchRows ? w.batchRows(stream, batchId) : 0;
   }
   async close(): Promise<void> {
     if (this.loaded) await this.loaded.close();

@@ -214,10 +214,14 @@ describe('load balancer', () => {
     });
   });
 
-  it('lets only the load balancer invoke the functions', () => {
-    const permissions = Object.values(
-      template.findResources('AWS::Lambda::Permission') as Record<string, Resource>,
-    );
+  it('lets only the load balancer invoke the functions (and the monitoring schedule the api function)', () => {
+    const all = Object.values(template.findResources('AWS::Lambda::Permission') as Record<string, Resource>);
+    expect(all).toHaveLength(3);
+    const scheduled = all.filter((p) => p.Properties.Principal === 'events.amazonaws.com');
+    expect(scheduled).toHaveLength(1);
+    expect(JSON.stringify(scheduled[0]!.Properties.FunctionName)).toBe(JSON.stringify(arnOf(idOf(stack.api.fn))));
+    expect(JSON.stringify(scheduled[0]!.Properties.SourceArn)).toContain(idOf(stack.monitoringSchedule));
+    const permissions = all.filter((p) => p.Properties.Principal !== 'events.amazonaws.com');
     expect(permissions).toHaveLength(2);
     for (const p of permissions) {
       expect(p.Properties).toMatchObject({
@@ -235,6 +239,14 @@ describe('load balancer', () => {
     expect(functionNames).toEqual(
       [arnOf(idOf(stack.api.fn)), arnOf(idOf(stack.ingest.fn))].map((a) => JSON.stringify(a)).sort(),
     );
+  });
+
+  it('invokes the api function every minute for the monitoring tick (COPY_HISTORY, alerts)', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: arnOf(idOf(stack.api.fn)) })],
+    });
   });
 
   it('runs in a VPC of public subnets without NAT gateways, with flow logs', () => {

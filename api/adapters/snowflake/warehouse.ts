@@ -16,7 +16,7 @@ import type { Row, SnowflakeConnectionLike } from './connection.js';
 import { toDomainError } from './errors.js';
 import { evolveStreamSql } from './evolution.js';
 import type { SnowflakeSqlConfig } from './names.js';
-import { copyHistorySql, countSql, previewSql, rejectionsCountSql, rejectionsSql } from './queries.js';
+import { batchRowsSql, copyHistorySql, countSql, previewSql, rejectionsCountSql, rejectionsSql } from './queries.js';
 import { createStreamSql } from './sql.js';
 import { ident } from './identifiers.js';
 
@@ -112,6 +112,11 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   /** Both pipes' per-file load outcomes since `since` (default: the last 24 hours), oldest first. */
+  async batchRows(stream: Stream, batchId: string): Promise<number> {
+    const rows = await this.query(stream.tenant, batchRowsSql(stream, batchId, this.opts.config));
+    return Number(rows[0]?.N ?? 0);
+  }
+
   async loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryEntry[]> {
     const from = since ?? new Date(this.now().getTime() - DAY_MS).toISOString();
     const rows = await this.query(tenant, copyHistorySql(tenant, stream, from, this.opts.config));

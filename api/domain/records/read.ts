@@ -35,9 +35,14 @@ export async function listRejections({ ctx, input }: VerbArgs<{ tenant: string; 
 
 export async function getReceipt({ ctx, input }: VerbArgs<{ tenant: string; stream: string; batchId: string }>) {
   requireTenant(ctx, input.tenant, 'read', input.stream);
-  await loadStream(ctx, input.tenant, input.stream);
+  const stream = await loadStream(ctx, input.tenant, input.stream);
   const receipt = await ctx.services.delivery.receipt(input.tenant, input.stream, input.batchId);
   if (!receipt) throw new NotFoundError(`Batch '${input.batchId}' not found in stream '${input.stream}'.`);
+  const { warehouse } = ctx.services;
+  if (receipt.state === 'delivered' && warehouse.batchRows && receipt.accepted > 0) {
+    // Delivered to a lake someone else loads (Snowpipe): loaded once every accepted row is in raw.
+    if ((await warehouse.batchRows(stream, input.batchId)) >= receipt.accepted) return { ...receipt, state: 'loaded' as const };
+  }
   return receipt;
 }
 
