@@ -7,11 +7,26 @@ const adapterOnly = [
   { group: ['snowflake-sdk'], message: 'Only adapters may import snowflake-sdk.' },
   { group: ['@duckdb/*'], message: 'Only adapters may import DuckDB.' },
   { group: ['dynalite'], message: 'Only adapters may import dynalite.' },
-  { group: ['**/adapters/**'], message: 'Routes and domain reach adapters only through the services context (api/ports.ts).' },
+  {
+    group: ['**/adapters/**'],
+    message: 'Routes and domain reach adapters only through the services context (api/ports.ts).',
+  },
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'cdk.out/', '.tributary/', 'web/dist/', 'coverage/', 'test-results/', '.tmp/', '**/*.mjs'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'cdk.out/',
+      '.tributary/',
+      'web/dist/',
+      'coverage/',
+      'test-results/',
+      '.tmp/',
+      '**/*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -43,7 +43,11 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
     const requestId = c.get('requestId') ?? randomUUID();
     const out = toProblemResponse(err, requestId);
     if (out.status >= 500) services.logger.error({ err, requestId, path: c.req.path }, 'request failed');
-    else services.logger.debug({ requestId, path: c.req.path, code: (out.body as { code?: string }).code }, 'request rejected');
+    else
+      services.logger.debug(
+        { requestId, path: c.req.path, code: (out.body as { code?: string }).code },
+        'request rejected',
+      );
     return new Response(JSON.stringify(out.body), {
       status: out.status,
       headers: { 'Content-Type': out.contentType, 'X-Request-Id': requestId, ...out.headers },
@@ -60,9 +64,13 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
 
   app.notFound((c) => {
     const requestId = c.get('requestId');
-    return c.json(problem(404, 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`, requestId), 404, {
-      'Content-Type': 'application/problem+json',
-    });
+    return c.json(
+      problem(404, 'route_not_found', `No route for ${c.req.method} ${c.req.path}.`, requestId),
+      404,
+      {
+        'Content-Type': 'application/problem+json',
+      },
+    );
   });
 
   return app;
@@ -73,7 +81,9 @@ function mount(app: Hono<AppEnv>, route: AnyRoute): void {
   app.on(route.method.toUpperCase(), honoPath, async (c: Context<AppEnv>) => {
     const services = c.get('services');
     const principal =
-      route.access.kind === 'public' ? undefined : await authenticate(services, c.req.header('authorization'));
+      route.access.kind === 'public'
+        ? undefined
+        : await authenticate(services, c.req.header('authorization'));
     const ctx: Ctx = { services, principal, requestId: c.get('requestId') };
     c.set('ctx', ctx);
     const params = route.params ? parseOrThrow(route.params, c.req.param(), 'path') : undefined;
@@ -93,5 +103,6 @@ function mount(app: Hono<AppEnv>, route: AnyRoute): void {
 function authorizeEarly(ctx: Ctx, route: AnyRoute, params: Record<string, string> | undefined): void {
   const a = route.access;
   if (a.kind === 'platform') requirePlatform(ctx);
-  if (a.kind === 'tenant' && params?.tenant) requireTenant(ctx, params.tenant, a.action, a.stream ? params.stream : undefined);
+  if (a.kind === 'tenant' && params?.tenant)
+    requireTenant(ctx, params.tenant, a.action, a.stream ? params.stream : undefined);
 }

@@ -20,11 +20,17 @@ export const ConfigSchema = z.object({
   /** Ingest requests being processed at once before new ones get 429 (bounds memory under overload). */
   TRIBUTARY_MAX_INFLIGHT_REQUESTS: int(64),
   /** DuckDB per-tenant memory limit and threads: the loader must leave room for the API on small hosts. */
-  TRIBUTARY_DUCKDB_MEMORY_LIMIT: z.string().regex(/^\d+(KB|MB|GB)$/, 'must look like 256MB').default('64MB'),
+  TRIBUTARY_DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(KB|MB|GB)$/, 'must look like 256MB')
+    .default('64MB'),
   TRIBUTARY_DUCKDB_THREADS: int(1),
   TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: z.coerce.number().positive().default(1),
   TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB: z.coerce.number().positive().default(5),
-  TRIBUTARY_GZIP_OBJECTS: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  TRIBUTARY_GZIP_OBJECTS: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   TRIBUTARY_SHUTDOWN_TIMEOUT_SECONDS: int(30),
   // AWS mode
   AWS_REGION: z.string().optional(),
@@ -59,8 +65,18 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const config = result.data;
   if (config.TRIBUTARY_MODE === 'aws') {
-    const missing = (['AWS_REGION', 'TRIBUTARY_TABLE_NAME', 'TRIBUTARY_FIREHOSE_STREAM', 'TRIBUTARY_FIREHOSE_QUARANTINE_STREAM'] as const).filter((k) => !config[k]);
-    if (missing.length) throw new ConfigError(`Invalid configuration:\n${missing.map((k) => `  ${k}: required when TRIBUTARY_MODE=aws`).join('\n')}`);
+    const missing = (
+      [
+        'AWS_REGION',
+        'TRIBUTARY_TABLE_NAME',
+        'TRIBUTARY_FIREHOSE_STREAM',
+        'TRIBUTARY_FIREHOSE_QUARANTINE_STREAM',
+      ] as const
+    ).filter((k) => !config[k]);
+    if (missing.length)
+      throw new ConfigError(
+        `Invalid configuration:\n${missing.map((k) => `  ${k}: required when TRIBUTARY_MODE=aws`).join('\n')}`,
+      );
   }
   return config;
 }

@@ -25,8 +25,14 @@ function isScheduled(event: unknown): event is ScheduledEvent {
 }
 
 export async function handler(event: ALBEvent, context: Context): Promise<ALBResult>;
-export async function handler(event: ScheduledEvent, context: Context): Promise<{ tick: Awaited<ReturnType<typeof tick>> }>;
-export async function handler(event: ALBEvent | ScheduledEvent, context: Context): Promise<ALBResult | { tick: unknown }> {
+export async function handler(
+  event: ScheduledEvent,
+  context: Context,
+): Promise<{ tick: Awaited<ReturnType<typeof tick>> }>;
+export async function handler(
+  event: ALBEvent | ScheduledEvent,
+  context: Context,
+): Promise<ALBResult | { tick: unknown }> {
   if (isScheduled(event)) {
     const result = await tick();
     logger.info({ tick: result }, 'monitoring tick');

@@ -22,7 +22,9 @@ async function main(): Promise<void> {
     throw err;
   }
   if (config.TRIBUTARY_MODE !== 'local') {
-    console.error('api/server.ts runs the embedded stack (TRIBUTARY_MODE=local); AWS mode runs api/lambda.ts.');
+    console.error(
+      'api/server.ts runs the embedded stack (TRIBUTARY_MODE=local); AWS mode runs api/lambda.ts.',
+    );
     process.exit(2);
   }
   const logger = pino({ level: config.TRIBUTARY_LOG_LEVEL, base: { service: 'tributary' } });

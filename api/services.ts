@@ -22,7 +22,12 @@ export interface Services {
   /** Injected so tests can move time. */
   now: () => Date;
   /** Hot-path state of the ingest verb, owned by the composition root. */
-  ingest: { nextBatchId: () => string; recentKeys: RecentKeys; validators: ValidatorCache; inFlight: { count: number } };
+  ingest: {
+    nextBatchId: () => string;
+    recentKeys: RecentKeys;
+    validators: ValidatorCache;
+    inFlight: { count: number };
+  };
   /** Hash of the platform admin key (sha256 hex). */
   adminKeyHash: string;
 }

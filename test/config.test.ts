@@ -4,7 +4,12 @@ import { ConfigError, parseConfig } from '../api/config.js';
 describe('config', () => {
   it('has embedded defaults', () => {
     const c = parseConfig({});
-    expect(c).toMatchObject({ PORT: 8080, TRIBUTARY_MODE: 'local', TRIBUTARY_DATA_DIR: './.tributary', TRIBUTARY_MAX_BODY_BYTES: 4 * 1024 * 1024 });
+    expect(c).toMatchObject({
+      PORT: 8080,
+      TRIBUTARY_MODE: 'local',
+      TRIBUTARY_DATA_DIR: './.tributary',
+      TRIBUTARY_MAX_BODY_BYTES: 4 * 1024 * 1024,
+    });
     expect(c.TRIBUTARY_MAX_DECOMPRESSED_BYTES).toBe(16 * 1024 * 1024);
     expect(c.TRIBUTARY_MAX_RECORD_BYTES).toBe(1000 * 1024);
     expect(c.TRIBUTARY_MAX_RECORDS).toBe(10_000);

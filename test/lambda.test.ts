@@ -1,7 +1,12 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { ALBEvent, ALBResult, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDynamoClient, ensureTable, startDynalite, type EmbeddedDynamo } from '../api/adapters/dynamodb/index.js';
+import {
+  createDynamoClient,
+  ensureTable,
+  startDynalite,
+  type EmbeddedDynamo,
+} from '../api/adapters/dynamodb/index.js';
 import { startFirehoseStub, type FirehoseStub } from './support/firehose-stub.js';
 import { SnowflakeStub } from './support/snowflake-stub.js';
 
@@ -14,11 +19,25 @@ let dynamo: EmbeddedDynamo;
 let firehose: FirehoseStub;
 let snowflake: SnowflakeStub;
 let handler: (event: ALBEvent, context: Context) => Promise<ALBResult>;
-let tickHandler: (event: { source: 'aws.events'; 'detail-type': 'Scheduled Event' }, context: Context) => Promise<{ tick: { loads: number } }>;
+let tickHandler: (
+  event: { source: 'aws.events'; 'detail-type': 'Scheduled Event' },
+  context: Context,
+) => Promise<{ tick: { loads: number } }>;
 
-function alb(method: string, path: string, opts: { key?: string; body?: unknown; query?: Record<string, string>; headers?: Record<string, string> } = {}): ALBEvent {
+function alb(
+  method: string,
+  path: string,
+  opts: {
+    key?: string;
+    body?: unknown;
+    query?: Record<string, string>;
+    headers?: Record<string, string>;
+  } = {},
+): ALBEvent {
   return {
-    requestContext: { elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/abc' } },
+    requestContext: {
+      elb: { targetGroupArn: 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/api/abc' },
+    },
     httpMethod: method,
     path,
     queryStringParameters: opts.query ?? {},
@@ -34,7 +53,9 @@ function alb(method: string, path: string, opts: { key?: string; body?: unknown;
   } as ALBEvent;
 }
 
-async function call(event: ALBEvent): Promise<{ status: number; headers: Record<string, string>; json: Record<string, unknown> }> {
+async function call(
+  event: ALBEvent,
+): Promise<{ status: number; headers: Record<string, string>; json: Record<string, unknown> }> {
   const res = await handler(event, {} as Context);
   return {
     status: res.statusCode,
@@ -108,7 +129,14 @@ describe('Lambda entry (ALB events)', () => {
     const s = await call(
       alb('POST', '/v1/tenants/acme/streams', {
         key: tenantKey,
-        body: { name: 'orders', schema: { type: 'object', properties: { id: { type: 'string' }, n: { type: 'integer' } }, required: ['id'] } },
+        body: {
+          name: 'orders',
+          schema: {
+            type: 'object',
+            properties: { id: { type: 'string' }, n: { type: 'integer' } },
+            required: ['id'],
+          },
+        },
       }),
     );
     expect(s.status).toBe(201);
@@ -120,18 +148,34 @@ describe('Lambda entry (ALB events)', () => {
 
   it('ingests through Firehose: 200 only after every record has a RecordId, rejects to quarantine', async () => {
     const res = await call(
-      alb('POST', '/v1/tenants/acme/streams/orders/records', { key: tenantKey, body: [{ id: 'a', n: 1 }, { id: 'b', extra: true }, { n: 'bad' }] }),
+      alb('POST', '/v1/tenants/acme/streams/orders/records', {
+        key: tenantKey,
+        body: [{ id: 'a', n: 1 }, { id: 'b', extra: true }, { n: 'bad' }],
+      }),
     );
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ accepted: 2, rejected: 1 });
-    const raw = firehose.delivered('raw-stream').map((b) => b.toString()).join('');
-    const lines = raw.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const raw = firehose
+      .delivered('raw-stream')
+      .map((b) => b.toString())
+      .join('');
+    const lines = raw
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(lines.map((l) => (l.record as { id: string }).id)).toEqual(['a', 'b']);
     expect(lines[0]).toMatchObject({ _tenant: 'acme', _stream: 'orders', _batch_id: res.json.batchId });
     expect(raw.endsWith('\n')).toBe(true);
-    expect(firehose.delivered('quarantine-stream').map((b) => b.toString()).join('')).toContain('"errors"');
+    expect(
+      firehose
+        .delivered('quarantine-stream')
+        .map((b) => b.toString())
+        .join(''),
+    ).toContain('"errors"');
 
-    const receipt = await call(alb('GET', `/v1/tenants/acme/streams/orders/batches/${String(res.json.batchId)}`, { key: tenantKey }));
+    const receipt = await call(
+      alb('GET', `/v1/tenants/acme/streams/orders/batches/${String(res.json.batchId)}`, { key: tenantKey }),
+    );
     expect(receipt.status).toBe(200);
     expect(receipt.json).toMatchObject({ state: 'delivered', accepted: 2, rejected: 1 });
   });
@@ -140,7 +184,9 @@ describe('Lambda entry (ALB events)', () => {
     const before = firehose.delivered('raw-stream').length;
     firehose.fail({ kind: 'throttle' }, Infinity);
     try {
-      const res = await call(alb('POST', '/v1/tenants/acme/streams/orders/records', { key: tenantKey, body: [{ id: 'z' }] }));
+      const res = await call(
+        alb('POST', '/v1/tenants/acme/streams/orders/records', { key: tenantKey, body: [{ id: 'z' }] }),
+      );
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBeDefined();
       expect(res.json.code).toBe('dependency_unavailable');
@@ -151,29 +197,55 @@ describe('Lambda entry (ALB events)', () => {
   });
 
   it('a scheduled tick reads COPY_HISTORY into the load counters, and a receipt turns loaded once raw has its rows', async () => {
-    const posted = await call(alb('POST', '/v1/tenants/acme/streams/orders/records', { key: tenantKey, body: [{ id: 'r1' }, { id: 'r2' }] }));
+    const posted = await call(
+      alb('POST', '/v1/tenants/acme/streams/orders/records', {
+        key: tenantKey,
+        body: [{ id: 'r1' }, { id: 'r2' }],
+      }),
+    );
     const batchId = String(posted.json.batchId);
     const loadedAt = new Date(Date.now() + 1000).toISOString().replace('Z', '+00:00');
     const text = (name: string) => ({ name, type: 'text' as const });
     snowflake.on('COPY_HISTORY', {
-      columns: [text('KIND'), text('FILE_NAME'), text('LAST_LOAD_TIME'), text('ROW_COUNT'), text('ROW_PARSED'), text('ERROR_COUNT'), text('FIRST_ERROR_MESSAGE'), text('STATUS')],
-      rows: [['raw', 'raw/tenant=acme/stream=orders/dt=2026-11-26/x.gz', loadedAt, '2', '2', '0', null, 'Loaded']],
+      columns: [
+        text('KIND'),
+        text('FILE_NAME'),
+        text('LAST_LOAD_TIME'),
+        text('ROW_COUNT'),
+        text('ROW_PARSED'),
+        text('ERROR_COUNT'),
+        text('FIRST_ERROR_MESSAGE'),
+        text('STATUS'),
+      ],
+      rows: [
+        ['raw', 'raw/tenant=acme/stream=orders/dt=2026-11-26/x.gz', loadedAt, '2', '2', '0', null, 'Loaded'],
+      ],
     });
     snowflake.on('COUNT(*) AS "N"', { columns: [{ name: 'N', type: 'fixed' }], rows: [['2']] });
 
     const tick = await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context);
     expect(tick.tick.loads).toBe(1);
-    expect((await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context)).tick.loads).toBe(0);
+    expect(
+      (await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context)).tick
+        .loads,
+    ).toBe(0);
 
-    const metrics = await call(alb('GET', '/v1/tenants/acme/streams/orders/metrics', { key: tenantKey, query: { minutes: '5' } }));
+    const metrics = await call(
+      alb('GET', '/v1/tenants/acme/streams/orders/metrics', { key: tenantKey, query: { minutes: '5' } }),
+    );
     expect((metrics.json.totals as { loadedRows: number }).loadedRows).toBe(2);
-    const receipt = await call(alb('GET', `/v1/tenants/acme/streams/orders/batches/${batchId}`, { key: tenantKey }));
+    const receipt = await call(
+      alb('GET', `/v1/tenants/acme/streams/orders/batches/${batchId}`, { key: tenantKey }),
+    );
     expect(receipt.json).toMatchObject({ state: 'loaded', accepted: 2 });
     expect(snowflake.statements.some((q) => q.includes(`"_BATCH_ID" = '${batchId}'`))).toBe(true);
   });
 
   it('answers malformed JSON with a 400 naming the offset', async () => {
-    const event = alb('POST', '/v1/tenants/acme/streams/orders/records', { key: tenantKey, headers: { 'content-type': 'application/json' } });
+    const event = alb('POST', '/v1/tenants/acme/streams/orders/records', {
+      key: tenantKey,
+      headers: { 'content-type': 'application/json' },
+    });
     event.body = '[{"id":';
     const res = await call(event);
     expect(res.status).toBe(400);

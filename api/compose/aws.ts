@@ -9,9 +9,7 @@ import { DynamoMetricsStore } from '../adapters/dynamodb/metrics-store.js';
 import { DynamoReceiptStore, FirehoseDelivery, createFirehoseClient } from '../adapters/firehose/index.js';
 import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
-import { createBatchIdGenerator } from '../domain/records/ids.js';
-import { RecentKeys } from '../domain/records/recent-keys.js';
-import { ValidatorCache } from '../domain/records/validators.js';
+import { newIngestState } from '../domain/records/ingest-state.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
@@ -42,12 +40,18 @@ const CATALOG_CACHE_TTL_MS = 10_000;
 export function composeAws(config: Config, logger: Logger): AwsStack {
   if (!config.TRIBUTARY_ADMIN_KEY) throw new Error('TRIBUTARY_ADMIN_KEY is required when TRIBUTARY_MODE=aws');
   const table = config.TRIBUTARY_TABLE_NAME!;
-  const dynamo = createDynamoClient({ region: config.AWS_REGION, endpoint: config.TRIBUTARY_DYNAMODB_ENDPOINT });
+  const dynamo = createDynamoClient({
+    region: config.AWS_REGION,
+    endpoint: config.TRIBUTARY_DYNAMODB_ENDPOINT,
+  });
   const catalog = new CachedCatalog(new DynamoCatalog(dynamo, table), CATALOG_CACHE_TTL_MS);
   // Timers don't run while a Lambda is frozen, so no background flush: the entry flushes per invocation.
   const metrics = new MinuteMetrics(new DynamoMetricsStore(dynamo, table), Date.now, 0);
   const delivery = new FirehoseDelivery({
-    client: createFirehoseClient({ region: config.AWS_REGION!, endpoint: config.TRIBUTARY_FIREHOSE_ENDPOINT }),
+    client: createFirehoseClient({
+      region: config.AWS_REGION!,
+      endpoint: config.TRIBUTARY_FIREHOSE_ENDPOINT,
+    }),
     rawStreamName: config.TRIBUTARY_FIREHOSE_STREAM!,
     quarantineStreamName: config.TRIBUTARY_FIREHOSE_QUARANTINE_STREAM!,
     retryBudgetMs: config.TRIBUTARY_RETRY_BUDGET_MS,
@@ -72,7 +76,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     prometheus: new PromMetrics(),
     logger,
     now: () => new Date(),
-    ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache(), inFlight: { count: 0 } },
+    ingest: newIngestState(),
     adminKeyHash: hashSecret(config.TRIBUTARY_ADMIN_KEY),
   };
   const poller = new LoadHistoryPoller({

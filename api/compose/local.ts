@@ -14,9 +14,7 @@ import { DynamoAlertStore } from '../adapters/dynamodb/alert-store.js';
 import { LocalDelivery } from '../adapters/local/index.js';
 import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
-import { createBatchIdGenerator } from '../domain/records/ids.js';
-import { RecentKeys } from '../domain/records/recent-keys.js';
-import { ValidatorCache } from '../domain/records/validators.js';
+import { newIngestState } from '../domain/records/ingest-state.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
@@ -88,7 +86,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     prometheus,
     logger,
     now: () => new Date(),
-    ingest: { nextBatchId: createBatchIdGenerator(Date.now), recentKeys: new RecentKeys(), validators: new ValidatorCache(), inFlight: { count: 0 } },
+    ingest: newIngestState(),
     adminKeyHash: hashSecret(adminKey),
   };
 

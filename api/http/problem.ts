@@ -70,7 +70,13 @@ function statusOf(err: DomainError): number {
   return 500;
 }
 
-export function problem(status: number, code: string, detail: string, requestId: string, errors?: FieldError[]): Problem {
+export function problem(
+  status: number,
+  code: string,
+  detail: string,
+  requestId: string,
+  errors?: FieldError[],
+): Problem {
   const title = TITLES[status] ?? 'Error';
   return {
     type: `https://tributary.dev/problems/${code.replace(/_/g, '-')}`,
@@ -91,7 +97,8 @@ export function toProblemResponse(err: unknown, requestId: string): ProblemRespo
   }
   if (err instanceof DomainError) {
     const status = statusOf(err);
-    const errors = err instanceof InvalidInputError || err instanceof SchemaIncompatibleError ? err.errors : undefined;
+    const errors =
+      err instanceof InvalidInputError || err instanceof SchemaIncompatibleError ? err.errors : undefined;
     const body: Problem = problem(status, err.code, err.message, requestId, errors);
     const headers: Record<string, string> = {};
     if (err instanceof OverloadedError || err instanceof DependencyUnavailableError) {
@@ -106,7 +113,12 @@ export function toProblemResponse(err: unknown, requestId: string): ProblemRespo
   }
   return {
     status: 500,
-    body: problem(500, 'internal', 'An unexpected error occurred. Quote the requestId when reporting it.', requestId),
+    body: problem(
+      500,
+      'internal',
+      'An unexpected error occurred. Quote the requestId when reporting it.',
+      requestId,
+    ),
     headers: {},
     contentType: 'application/problem+json',
   };

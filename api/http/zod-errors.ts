@@ -12,5 +12,8 @@ export function parseOrThrow<T extends z.ZodType>(schema: T, value: unknown, whe
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const errors = fieldErrors(where, result.error);
-  throw new InvalidInputError(`Invalid ${where}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+  throw new InvalidInputError(
+    `Invalid ${where}: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    errors,
+  );
 }

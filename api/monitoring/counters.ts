@@ -13,5 +13,14 @@ export const COUNTER_FIELDS: readonly (keyof Counters)[] = [
 ];
 
 export function emptyCounters(): Counters {
-  return { received: 0, accepted: 0, rejected: 0, duplicates: 0, deliveredObjects: 0, deliveredBytes: 0, loadedRows: 0, loadErrors: 0 };
+  return {
+    received: 0,
+    accepted: 0,
+    rejected: 0,
+    duplicates: 0,
+    deliveredObjects: 0,
+    deliveredBytes: 0,
+    loadedRows: 0,
+    loadErrors: 0,
+  };
 }

@@ -54,7 +54,10 @@ export class LoadHistoryPoller {
           out.loads += counted.loads;
           out.failures += counted.failures;
         } catch (err) {
-          this.opts.logger.warn({ err, tenant: tenant.name, stream: stream.name }, 'load history could not be read');
+          this.opts.logger.warn(
+            { err, tenant: tenant.name, stream: stream.name },
+            'load history could not be read',
+          );
         }
       }
     }
@@ -85,7 +88,8 @@ export class LoadHistoryPoller {
     if (fresh.length) {
       const last = fresh[fresh.length - 1]!.loadedAt;
       const files = fresh.filter((r) => r.loadedAt === last).map((r) => r.file);
-      const next = last === cursor.at ? { at: last, files: [...cursor.files, ...files] } : { at: last, files };
+      const next =
+        last === cursor.at ? { at: last, files: [...cursor.files, ...files] } : { at: last, files };
       // Counters first, cursor second: a crash in between re-counts one poll rather than losing it.
       await this.opts.metrics.flush();
       await this.opts.cursors.put(name, next);

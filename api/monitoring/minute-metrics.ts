@@ -5,7 +5,6 @@ export { emptyCounters };
 
 const MINUTE = 60_000;
 
-
 /**
  * Per-stream per-minute counters. `add` only touches memory (the ingest hot path calls it once per
  * request); `flush` persists the deltas accumulated since the last flush with one write per stream-minute.

@@ -1,4 +1,9 @@
-import { OpenApiBuilder, type OperationObject, type ParameterObject, type SchemaObject } from 'openapi3-ts/oas31';
+import {
+  OpenApiBuilder,
+  type OperationObject,
+  type ParameterObject,
+  type SchemaObject,
+} from 'openapi3-ts/oas31';
 import { z } from 'zod';
 import type { AnyRoute } from '../http/route.js';
 
@@ -26,7 +31,11 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
       'Self-service data ingestion: tenants, scoped keys, streams with schemas and safe evolution, validated ingest ' +
         'acknowledged only after durable storage, and raw/deduped/entity warehouse layers. Errors are RFC 9457 problem+json.',
     )
-    .addSecurityScheme('bearer', { type: 'http', scheme: 'bearer', description: 'trb_<id>_<secret> API key, or the platform admin key' });
+    .addSecurityScheme('bearer', {
+      type: 'http',
+      scheme: 'bearer',
+      description: 'trb_<id>_<secret> API key, or the platform admin key',
+    });
 
   for (const route of routes) {
     const parameters: ParameterObject[] = [];
@@ -54,13 +63,22 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
           status,
           {
             description: r.description,
-            ...(r.schema ? { content: { [r.contentType ?? 'application/json']: { schema: toSchema(r.schema, 'output') } } } : {}),
+            ...(r.schema
+              ? {
+                  content: {
+                    [r.contentType ?? 'application/json']: { schema: toSchema(r.schema, 'output') },
+                  },
+                }
+              : {}),
           },
         ]),
       ),
     };
     if (route.body) {
-      op.requestBody = { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } };
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: toSchema(route.body, 'input') } },
+      };
     } else if (route.rawBody) {
       op.requestBody = {
         required: true,
@@ -70,7 +88,8 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
     }
     builder.addPath(route.path, { ...(builder.getSpec().paths?.[route.path] ?? {}), [route.method]: op });
   }
-  for (const [id, schema] of Object.entries(components).sort(([a], [b]) => a.localeCompare(b))) builder.addSchema(id, schema);
+  for (const [id, schema] of Object.entries(components).sort(([a], [b]) => a.localeCompare(b)))
+    builder.addSchema(id, schema);
   return builder.getSpec() as unknown as Json;
 }
 
@@ -79,7 +98,10 @@ function rewriteRefs(value: unknown): unknown {
   if (value && typeof value === 'object') {
     const out: Json = {};
     for (const [k, v] of Object.entries(value)) {
-      out[k] = k === '$ref' && typeof v === 'string' ? v.replace('#/$defs/', '#/components/schemas/') : rewriteRefs(v);
+      out[k] =
+        k === '$ref' && typeof v === 'string'
+          ? v.replace('#/$defs/', '#/components/schemas/')
+          : rewriteRefs(v);
     }
     return out;
   }

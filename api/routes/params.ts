@@ -23,12 +23,28 @@ export const ProblemSchema = z
 
 /** Standard error responses every authenticated route can give. */
 export const authErrors = {
-  401: { description: 'Missing, unknown or revoked key', schema: ProblemSchema, contentType: 'application/problem+json' },
-  403: { description: 'The key lacks the right', schema: ProblemSchema, contentType: 'application/problem+json' },
-  404: { description: 'Not found (or another tenant’s)', schema: ProblemSchema, contentType: 'application/problem+json' },
+  401: {
+    description: 'Missing, unknown or revoked key',
+    schema: ProblemSchema,
+    contentType: 'application/problem+json',
+  },
+  403: {
+    description: 'The key lacks the right',
+    schema: ProblemSchema,
+    contentType: 'application/problem+json',
+  },
+  404: {
+    description: 'Not found (or another tenant’s)',
+    schema: ProblemSchema,
+    contentType: 'application/problem+json',
+  },
 } as const;
 export const badRequest = {
-  400: { description: 'Invalid input; `errors` names each field', schema: ProblemSchema, contentType: 'application/problem+json' },
+  400: {
+    description: 'Invalid input; `errors` names each field',
+    schema: ProblemSchema,
+    contentType: 'application/problem+json',
+  },
 } as const;
 
 export const json = (c: { json: (b: unknown, s?: number) => Response }, body: unknown, status = 200) =>

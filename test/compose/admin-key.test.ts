@@ -13,6 +13,8 @@ describe('admin key', () => {
     expect(statSync(first.path!).mode & 0o777).toBe(0o600);
     const second = loadOrCreateAdminKey(dir, undefined);
     expect(second).toMatchObject({ key: first.key, created: false });
-    expect(loadOrCreateAdminKey(dir, 'from-env-key-0123456789abcdef').key).toBe('from-env-key-0123456789abcdef');
+    expect(loadOrCreateAdminKey(dir, 'from-env-key-0123456789abcdef').key).toBe(
+      'from-env-key-0123456789abcdef',
+    );
   });
 });

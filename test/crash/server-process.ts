@@ -57,11 +57,15 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     NODE_NO_WARNINGS: '1',
     ...opts.env,
   });
-  const child = spawn(process.execPath, [...SERVER_NODE_FLAGS, '--import', 'tsx', ...(opts.nodeArgs ?? []), 'api/server.ts'], {
-    cwd: REPO_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...SERVER_NODE_FLAGS, '--import', 'tsx', ...(opts.nodeArgs ?? []), 'api/server.ts'],
+    {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const keep = (chunk: Buffer) => {
     out += chunk.toString('utf8');

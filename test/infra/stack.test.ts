@@ -219,7 +219,9 @@ describe('load balancer', () => {
     expect(all).toHaveLength(3);
     const scheduled = all.filter((p) => p.Properties.Principal === 'events.amazonaws.com');
     expect(scheduled).toHaveLength(1);
-    expect(JSON.stringify(scheduled[0]!.Properties.FunctionName)).toBe(JSON.stringify(arnOf(idOf(stack.api.fn))));
+    expect(JSON.stringify(scheduled[0]!.Properties.FunctionName)).toBe(
+      JSON.stringify(arnOf(idOf(stack.api.fn))),
+    );
     expect(JSON.stringify(scheduled[0]!.Properties.SourceArn)).toContain(idOf(stack.monitoringSchedule));
     const permissions = all.filter((p) => p.Properties.Principal !== 'events.amazonaws.com');
     expect(permissions).toHaveLength(2);

@@ -2,9 +2,20 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoCursorStore } from '../../api/adapters/dynamodb/cursor-store.js';
-import { DynamoCatalog, DynamoMetricsStore, createDynamoClient, ensureTable, startDynalite, type EmbeddedDynamo } from '../../api/adapters/dynamodb/index.js';
+import {
+  DynamoCatalog,
+  DynamoMetricsStore,
+  createDynamoClient,
+  ensureTable,
+  startDynalite,
+  type EmbeddedDynamo,
+} from '../../api/adapters/dynamodb/index.js';
 import type { Stream } from '../../api/domain/streams/types.js';
-import { LoadHistoryPoller, type LoadHistoryRow, type LoadHistorySource } from '../../api/monitoring/load-history-poller.js';
+import {
+  LoadHistoryPoller,
+  type LoadHistoryRow,
+  type LoadHistorySource,
+} from '../../api/monitoring/load-history-poller.js';
 import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
 
 let dynamo: EmbeddedDynamo;
@@ -29,7 +40,12 @@ beforeAll(async () => {
     createdAt: '2026-11-26T11:00:00.000Z',
     updatedAt: '2026-11-26T11:00:00.000Z',
   };
-  await catalog.createStream(stream, { version: 1, schema: stream.schema, createdAt: stream.createdAt, changes: [] });
+  await catalog.createStream(stream, {
+    version: 1,
+    schema: stream.schema,
+    createdAt: stream.createdAt,
+    changes: [],
+  });
 });
 afterAll(async () => {
   client.destroy();
@@ -44,7 +60,13 @@ class History implements LoadHistorySource {
   }
 }
 
-const row = (file: string, loadedAt: string, rows: number, status = 'Loaded', kind: 'raw' | 'quarantine' = 'raw'): LoadHistoryRow => ({
+const row = (
+  file: string,
+  loadedAt: string,
+  rows: number,
+  status = 'Loaded',
+  kind: 'raw' | 'quarantine' = 'raw',
+): LoadHistoryRow => ({
   kind,
   file,
   loadedAt,
@@ -64,7 +86,10 @@ describe('LoadHistoryPoller (COPY_HISTORY → load counters)', () => {
       cursors: new DynamoCursorStore(client, 'poller'),
       logger: pino({ level: 'silent' }),
     });
-    history.rows.push(row('raw/a', '2026-11-26T12:00:10.000Z', 100), row('raw/b', '2026-11-26T12:00:20.000Z', 50));
+    history.rows.push(
+      row('raw/a', '2026-11-26T12:00:10.000Z', 100),
+      row('raw/b', '2026-11-26T12:00:20.000Z', 50),
+    );
     expect(await poller.poll()).toMatchObject({ streams: 1, loads: 2, failures: 0 });
     expect(await poller.poll()).toMatchObject({ loads: 0, failures: 0 });
 
@@ -77,7 +102,12 @@ describe('LoadHistoryPoller (COPY_HISTORY → load counters)', () => {
     expect(await poller.poll()).toMatchObject({ loads: 1, failures: 1 });
     expect(await poller.poll()).toMatchObject({ loads: 0, failures: 0 });
 
-    const minutes = await metrics.series('acme', 'orders', Date.parse('2026-11-26T12:00:00Z'), Date.parse('2026-11-26T12:01:59Z'));
+    const minutes = await metrics.series(
+      'acme',
+      'orders',
+      Date.parse('2026-11-26T12:00:00Z'),
+      Date.parse('2026-11-26T12:01:59Z'),
+    );
     expect(minutes.map((m) => [m.loadedRows, m.loadErrors])).toEqual([
       [157, 0],
       [0, 1],

@@ -11,12 +11,15 @@ describe('openapi.yaml', () => {
   });
 
   it('documents every route with its security and the problem responses', () => {
-    const doc = parse(openApiYaml()) as { paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>> };
+    const doc = parse(openApiYaml()) as {
+      paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>>;
+    };
     for (const r of routes) {
       const op = doc.paths[r.path]?.[r.method];
       expect(op, `${r.method} ${r.path}`).toBeDefined();
       if (r.access.kind !== 'public') expect(op!.security).toEqual([{ bearer: [] }]);
-      if (r.access.kind === 'tenant') expect(Object.keys(op!.responses)).toEqual(expect.arrayContaining(['401', '403', '404']));
+      if (r.access.kind === 'tenant')
+        expect(Object.keys(op!.responses)).toEqual(expect.arrayContaining(['401', '403', '404']));
     }
   });
 });

@@ -16,7 +16,11 @@ beforeAll(async () => {
   key = await createTenant(t, 'acme');
   await createStream(t, 'acme', key, {
     name: 'events',
-    schema: { type: 'object', properties: { id: { type: 'string' }, n: { type: 'integer' } }, required: ['id'] },
+    schema: {
+      type: 'object',
+      properties: { id: { type: 'string' }, n: { type: 'integer' } },
+      required: ['id'],
+    },
   });
 });
 afterAll(async () => t?.close());
@@ -35,25 +39,70 @@ const cases: Array<[string, () => Promise<Response>, number, RegExp]> = [
   ['text/plain', () => send('[{"id":"a"}]', { 'content-type': 'text/plain' }), 415, /application\/json/],
   ['unknown encoding', () => send('[{"id":"a"}]', { ...json, 'content-encoding': 'br' }), 415, /br/],
   ['malformed JSON', () => send('[{"id":"a"},', json), 400, /offset|position/i],
-  ['malformed NDJSON names the line', () => send('{"id":"a"}\n{"id":"b"}\n{"id":', { 'content-type': 'application/x-ndjson' }), 400, /line 3/],
+  [
+    'malformed NDJSON names the line',
+    () => send('{"id":"a"}\n{"id":"b"}\n{"id":', { 'content-type': 'application/x-ndjson' }),
+    400,
+    /line 3/,
+  ],
   ['a JSON object that is not {records}', () => send('{"id":"a"}', json), 400, /records|array/],
   ['empty batch', () => send('[]', json), 400, /no records|empty/i],
   ['empty body', () => send('', json), 400, /empty|no records/i],
-  ['body over maxBodyBytes', () => send(JSON.stringify([{ id: 'x'.repeat(25_000) }]), json), 413, /maxBodyBytes/],
+  [
+    'body over maxBodyBytes',
+    () => send(JSON.stringify([{ id: 'x'.repeat(25_000) }]), json),
+    413,
+    /maxBodyBytes/,
+  ],
   [
     'gzip bomb over maxDecompressedBytes',
-    () => send(gzipSync(Buffer.from('[' + '{"id":"aaaaaaaa"},'.repeat(20_000) + '{"id":"z"}]')), { ...json, 'content-encoding': 'gzip' }),
+    () =>
+      send(gzipSync(Buffer.from('[' + '{"id":"aaaaaaaa"},'.repeat(20_000) + '{"id":"z"}]')), {
+        ...json,
+        'content-encoding': 'gzip',
+      }),
     413,
     /maxDecompressedBytes/,
   ],
-  ['corrupt gzip', () => send(Buffer.from('not gzip at all'), { ...json, 'content-encoding': 'gzip' }), 400, /gzip/i],
-  ['record over maxRecordBytes', () => send(JSON.stringify([{ id: 'y'.repeat(3000) }]), json), 413, /maxRecordBytes/],
-  ['too many records', () => send(JSON.stringify(Array.from({ length: 51 }, (_, i) => ({ id: String(i) }))), json), 413, /maxRecords/],
+  [
+    'corrupt gzip',
+    () => send(Buffer.from('not gzip at all'), { ...json, 'content-encoding': 'gzip' }),
+    400,
+    /gzip/i,
+  ],
+  [
+    'record over maxRecordBytes',
+    () => send(JSON.stringify([{ id: 'y'.repeat(3000) }]), json),
+    413,
+    /maxRecordBytes/,
+  ],
+  [
+    'too many records',
+    () => send(JSON.stringify(Array.from({ length: 51 }, (_, i) => ({ id: String(i) }))), json),
+    413,
+    /maxRecords/,
+  ],
   ['deep nesting', () => send(`[{"id":"a","deep":${nested}}]`, json), 400, /depth|nest/i],
-  ['bad Idempotency-Key', () => send('[{"id":"a"}]', { ...json, 'idempotency-key': 'has spaces!' }), 400, /Idempotency-Key/],
+  [
+    'bad Idempotency-Key',
+    () => send('[{"id":"a"}]', { ...json, 'idempotency-key': 'has spaces!' }),
+    400,
+    /Idempotency-Key/,
+  ],
   ['bad atomic flag', () => send('[{"id":"a"}]', json, '?atomic=maybe'), 400, /atomic/],
-  ['unknown stream', () => t.call('POST', '/v1/tenants/acme/streams/nope/records', { key, raw: '[{"id":"a"}]', headers: json }), 404, /nope/],
-  ['bad stream name', () => t.call('POST', '/v1/tenants/acme/streams/No-Pe/records', { key, raw: '[]', headers: json }), 400, /stream name/],
+  [
+    'unknown stream',
+    () =>
+      t.call('POST', '/v1/tenants/acme/streams/nope/records', { key, raw: '[{"id":"a"}]', headers: json }),
+    404,
+    /nope/,
+  ],
+  [
+    'bad stream name',
+    () => t.call('POST', '/v1/tenants/acme/streams/No-Pe/records', { key, raw: '[]', headers: json }),
+    400,
+    /stream name/,
+  ],
 ];
 
 describe('ingest bad-input matrix', () => {
@@ -75,11 +124,16 @@ describe('ingest bad-input matrix', () => {
   });
 
   it('keeps __proto__ as an ordinary undeclared field without polluting prototypes', async () => {
-    const res = await send('[{"id":"p1","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}]', json);
+    const res = await send(
+      '[{"id":"p1","__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}]',
+      json,
+    );
     expect(res.status).toBe(200);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     await t.stack.services.delivery.drain();
-    const rows = (await (await t.call('GET', '/v1/tenants/acme/streams/events/records', { key })).json()) as { records: Record<string, unknown>[] };
+    const rows = (await (await t.call('GET', '/v1/tenants/acme/streams/events/records', { key })).json()) as {
+      records: Record<string, unknown>[];
+    };
     const row = rows.records.find((r) => r.id === 'p1')!;
     expect(Object.getPrototypeOf(row)).toBe(Object.prototype);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
@@ -89,7 +143,9 @@ describe('ingest bad-input matrix', () => {
     const res = await send('[{"id":"dup","n":1,"n":2}]', json);
     expect(res.status).toBe(200);
     await t.stack.services.delivery.drain();
-    const rows = (await (await t.call('GET', '/v1/tenants/acme/streams/events/records', { key })).json()) as { records: Record<string, unknown>[] };
+    const rows = (await (await t.call('GET', '/v1/tenants/acme/streams/events/records', { key })).json()) as {
+      records: Record<string, unknown>[];
+    };
     expect(rows.records.find((r) => r.id === 'dup')?.n).toBe(2);
   });
 });

@@ -17,18 +17,30 @@ describe('tenants and keys', () => {
     const body = (await res.json()) as { name: string; key: { id: string; secret: string; role: string } };
     expect(body.key.secret).toMatch(/^trb_[a-z0-9]{20}_[A-Za-z0-9_-]{43}$/);
     expect(body.key.role).toBe('admin');
-    expect((await t.call('POST', '/v1/tenants', { key: ADMIN_KEY, body: { name: 'initech' } })).status).toBe(409);
-    const list = (await (await t.call('GET', '/v1/tenants', { key: ADMIN_KEY })).json()) as { tenants: { name: string }[] };
+    expect((await t.call('POST', '/v1/tenants', { key: ADMIN_KEY, body: { name: 'initech' } })).status).toBe(
+      409,
+    );
+    const list = (await (await t.call('GET', '/v1/tenants', { key: ADMIN_KEY })).json()) as {
+      tenants: { name: string }[];
+    };
     expect(list.tenants.map((x) => x.name)).toEqual(expect.arrayContaining(['acme', 'initech']));
   });
 
   it('shows a secret once, lists keys without secrets or hashes, and a revoked key fails on its next request', async () => {
-    const res = await t.call('POST', '/v1/tenants/acme/keys', { key: admin, body: { name: 'reader', role: 'consumer', streams: ['*'] } });
+    const res = await t.call('POST', '/v1/tenants/acme/keys', {
+      key: admin,
+      body: { name: 'reader', role: 'consumer', streams: ['*'] },
+    });
     expect(res.status).toBe(201);
     const created = (await res.json()) as { id: string; secret: string; pii: boolean };
     expect(created.pii).toBe(false);
     const me = await t.call('GET', '/v1/me', { key: created.secret });
-    expect(await me.json()).toMatchObject({ kind: 'key', tenant: 'acme', role: 'consumer', keyId: created.id });
+    expect(await me.json()).toMatchObject({
+      kind: 'key',
+      tenant: 'acme',
+      role: 'consumer',
+      keyId: created.id,
+    });
 
     const listed = await (await t.call('GET', '/v1/tenants/acme/keys', { key: admin })).text();
     expect(listed).toContain(created.id);

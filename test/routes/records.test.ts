@@ -21,13 +21,21 @@ const schema = {
 };
 
 type Rows = { layer: string; total: number; records: Record<string, unknown>[] };
-type Ingest = { batchId: string; accepted: number; rejected: number; duplicates: number; errors: { index: number; path: string; message: string }[] };
+type Ingest = {
+  batchId: string;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  errors: { index: number; path: string; message: string }[];
+};
 
 async function post(path: string, body: unknown, key = producer, headers: Record<string, string> = {}) {
   return t.call('POST', `/v1/tenants/acme/streams/${path}`, { key, body, headers });
 }
 async function rows(stream: string, layer: string, key = admin): Promise<Rows> {
-  const res = await t.call('GET', `/v1/tenants/acme/streams/${stream}/records?layer=${layer}&limit=1000`, { key });
+  const res = await t.call('GET', `/v1/tenants/acme/streams/${stream}/records?layer=${layer}&limit=1000`, {
+    key,
+  });
   expect(res.status).toBe(200);
   return (await res.json()) as Rows;
 }
@@ -81,7 +89,10 @@ describe('ingest → lake → warehouse layers', () => {
   });
 
   it('shows exact counts in raw, deduped and entity, with undeclared fields kept', async () => {
-    const raw = await until(() => rows('users', 'raw'), (r) => r.total === 3);
+    const raw = await until(
+      () => rows('users', 'raw'),
+      (r) => r.total === 3,
+    );
     expect(raw.total).toBe(3);
     expect(raw.records.find((r) => r.id === 'u2')?.plan).toBe('gold');
     expect(raw.records[0]).toHaveProperty('_id');
@@ -101,7 +112,10 @@ describe('ingest → lake → warehouse layers', () => {
       { id: 'u2', updated_at: '2026-01-05T00:00:00Z', deleted: true },
       { id: 'u1', score: 99, updated_at: '2025-12-01T00:00:00Z' }, // older: must not win
     ]);
-    const entity = await until(() => rows('users', 'entity'), (r) => r.total === 1);
+    const entity = await until(
+      () => rows('users', 'entity'),
+      (r) => r.total === 1,
+    );
     expect(entity.records.map((r) => r.id)).toEqual(['u1']);
     expect(entity.records[0]!.score).toBe(2);
     expect((await rows('users', 'raw')).total).toBe(5);
@@ -109,7 +123,9 @@ describe('ingest → lake → warehouse layers', () => {
 
   it('masks PII for keys without pii and shows it to keys with pii', async () => {
     const masked = await rows('users', 'raw', reader);
-    expect(masked.records.every((r) => r.email === undefined || r.email === null || r.email === '***')).toBe(true);
+    expect(masked.records.every((r) => r.email === undefined || r.email === null || r.email === '***')).toBe(
+      true,
+    );
     const clear = await rows('users', 'raw', admin);
     expect(clear.records.some((r) => r.email === 'a@x.io')).toBe(true);
   });
@@ -117,29 +133,48 @@ describe('ingest → lake → warehouse layers', () => {
   it('lists rejections with their errors', async () => {
     const res = await t.call('GET', '/v1/tenants/acme/streams/users/rejections', { key: reader });
     const body = (await until(
-      async () => (await (await t.call('GET', '/v1/tenants/acme/streams/users/rejections', { key: reader })).json()) as { total: number },
+      async () =>
+        (await (
+          await t.call('GET', '/v1/tenants/acme/streams/users/rejections', { key: reader })
+        ).json()) as { total: number },
       (b) => b.total === 2,
-    )) as { total: number; rejections: { record: Record<string, unknown>; errors: { path: string }[]; batchId: string }[] };
+    )) as {
+      total: number;
+      rejections: { record: Record<string, unknown>; errors: { path: string }[]; batchId: string }[];
+    };
     expect(res.status).toBe(200);
     expect(body.total).toBe(2);
     expect(body.rejections.every((r) => r.batchId === firstBatch)).toBe(true);
-    expect(body.rejections.flatMap((r) => r.errors.map((e) => e.path)).sort()).toEqual(['/email', '/id', '/score']);
+    expect(body.rejections.flatMap((r) => r.errors.map((e) => e.path)).sort()).toEqual([
+      '/email',
+      '/id',
+      '/score',
+    ]);
   });
 
   it('follows a batch to loaded with a receipt', async () => {
     const receipt = await until(
-      async () => (await (await t.call('GET', `/v1/tenants/acme/streams/users/batches/${firstBatch}`, { key: reader })).json()) as Record<string, unknown>,
+      async () =>
+        (await (
+          await t.call('GET', `/v1/tenants/acme/streams/users/batches/${firstBatch}`, { key: reader })
+        ).json()) as Record<string, unknown>,
       (r) => r.state === 'loaded',
     );
     expect(receipt).toMatchObject({ batchId: firstBatch, accepted: 3, rejected: 2, state: 'loaded' });
-    expect((receipt.objects as string[]).some((o) => o.startsWith('raw/tenant=acme/stream=users/dt='))).toBe(true);
+    expect((receipt.objects as string[]).some((o) => o.startsWith('raw/tenant=acme/stream=users/dt='))).toBe(
+      true,
+    );
     expect(receipt.loadedAt).toBeDefined();
-    const missing = await t.call('GET', '/v1/tenants/acme/streams/users/batches/01ARZ3NDEKTSV4RRFFQ69G5FAV', { key: reader });
+    const missing = await t.call('GET', '/v1/tenants/acme/streams/users/batches/01ARZ3NDEKTSV4RRFFQ69G5FAV', {
+      key: reader,
+    });
     expect(missing.status).toBe(404);
   });
 
   it('reports per-minute metrics, last received and lag', async () => {
-    const m = (await (await t.call('GET', '/v1/tenants/acme/streams/users/metrics', { key: reader })).json()) as {
+    const m = (await (
+      await t.call('GET', '/v1/tenants/acme/streams/users/metrics', { key: reader })
+    ).json()) as {
       minutes: unknown[];
       totals: Record<string, number>;
       health: string;
@@ -175,7 +210,9 @@ describe('ingest → lake → warehouse layers', () => {
     const other = await post('users/records', [{ id: 'idem-3' }], producer, headers);
     expect(other.status).toBe(409);
     await t.stack.services.delivery.drain();
-    expect((await rows('users', 'raw')).records.filter((r) => String(r.id).startsWith('idem-'))).toHaveLength(2);
+    expect((await rows('users', 'raw')).records.filter((r) => String(r.id).startsWith('idem-'))).toHaveLength(
+      2,
+    );
   });
 
   it('accepts NDJSON, {records: [...]} and gzip bodies', async () => {
@@ -197,10 +234,16 @@ describe('ingest → lake → warehouse layers', () => {
 
   it('evolves the schema: new column before new records are acknowledged, old rows keep NULL', async () => {
     const evolved = { ...schema, properties: { ...schema.properties, tier: { type: 'string' } } };
-    expect((await t.call('PATCH', '/v1/tenants/acme/streams/users', { key: admin, body: { schema: evolved } })).status).toBe(200);
+    expect(
+      (await t.call('PATCH', '/v1/tenants/acme/streams/users', { key: admin, body: { schema: evolved } }))
+        .status,
+    ).toBe(200);
     const res = await post('users/records', [{ id: 'v2user', tier: 'pro' }]);
     expect(res.status).toBe(200);
-    const raw = await until(() => rows('users', 'raw'), (r) => r.records.some((x) => x.id === 'v2user'));
+    const raw = await until(
+      () => rows('users', 'raw'),
+      (r) => r.records.some((x) => x.id === 'v2user'),
+    );
     const v2 = raw.records.find((x) => x.id === 'v2user')!;
     expect(v2).toMatchObject({ tier: 'pro', _schema_version: 2 });
     expect(raw.records.find((x) => x.id === 'u2')?.tier ?? null).toBeNull();

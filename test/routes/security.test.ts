@@ -1,13 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyRoute } from '../../api/http/route.js';
 import { routes } from '../../api/routes/index.js';
-import { ADMIN_KEY, createKey, createStream, createTenant, ordersSchema, startTestStack, type TestStack } from '../support/stack.js';
+import {
+  ADMIN_KEY,
+  createKey,
+  createStream,
+  createTenant,
+  ordersSchema,
+  startTestStack,
+  type TestStack,
+} from '../support/stack.js';
 
 /**
  * Generated from the route table: every route × every kind of caller × own/other tenant, with the exact
  * status the access rules give. A route added later is covered without touching this file.
  */
-type Caller = 'none' | 'garbage' | 'revoked' | 'platform' | 'admin' | 'producer' | 'consumer' | 'consumerOther' | 'otherAdmin';
+type Caller =
+  | 'none'
+  | 'garbage'
+  | 'revoked'
+  | 'platform'
+  | 'admin'
+  | 'producer'
+  | 'consumer'
+  | 'consumerOther'
+  | 'otherAdmin';
 
 let t: TestStack;
 const keys: Partial<Record<Caller, string>> = {};
@@ -28,13 +45,20 @@ beforeAll(async () => {
   keys.otherAdmin = other;
   keys.producer = await createKey(t, 'acme', admin, { name: 'p', role: 'producer', streams: ['orders'] });
   keys.consumer = await createKey(t, 'acme', admin, { name: 'c', role: 'consumer', streams: ['orders'] });
-  keys.consumerOther = await createKey(t, 'acme', admin, { name: 'c2', role: 'consumer', streams: ['audit'] });
+  keys.consumerOther = await createKey(t, 'acme', admin, {
+    name: 'c2',
+    role: 'consumer',
+    streams: ['audit'],
+  });
   keys.revoked = await createKey(t, 'acme', admin, { name: 'r', role: 'admin', streams: ['*'] });
   const revokedId = keys.revoked.split('_')[1]!;
   expect((await t.call('DELETE', `/v1/tenants/acme/keys/${revokedId}`, { key: admin })).status).toBe(204);
-  const res = await t.call('POST', '/v1/tenants/acme/streams/orders/records', { key: admin, body: [{ order_id: 'a', amount: 1 }] });
+  const res = await t.call('POST', '/v1/tenants/acme/streams/orders/records', {
+    key: admin,
+    body: [{ order_id: 'a', amount: 1 }],
+  });
   batchId = ((await res.json()) as { batchId: string }).batchId;
-  revokableKeyId = (keys.consumer.split('_')[1])!;
+  revokableKeyId = keys.consumer.split('_')[1]!;
 });
 afterAll(async () => t?.close());
 
@@ -47,7 +71,10 @@ function expected(route: AnyRoute, caller: Caller): 'allowed' | number {
   if (caller === 'platform') return 403;
   if (caller === 'otherAdmin') return 404; // the tenant in the path is acme: never reveal it exists
   const role = caller === 'admin' ? 'admin' : caller === 'producer' ? 'producer' : 'consumer';
-  const allowed = role === 'admin' || (role === 'producer' && a.action === 'produce') || (role === 'consumer' && a.action === 'read');
+  const allowed =
+    role === 'admin' ||
+    (role === 'producer' && a.action === 'produce') ||
+    (role === 'consumer' && a.action === 'read');
   if (!allowed) return 403;
   if (a.stream && caller === 'consumerOther') return 403; // scoped to 'audit', path names 'orders'
   return 'allowed';
@@ -62,13 +89,27 @@ function pathFor(route: AnyRoute): string {
 }
 
 function bodyFor(route: AnyRoute): { body?: unknown; raw?: string; headers?: Record<string, string> } {
-  if (route.rawBody) return { raw: JSON.stringify([{ order_id: 'x', amount: 2 }]), headers: { 'content-type': 'application/json' } };
+  if (route.rawBody)
+    return {
+      raw: JSON.stringify([{ order_id: 'x', amount: 2 }]),
+      headers: { 'content-type': 'application/json' },
+    };
   if (!route.body) return {};
   // A body that is valid where it matters is irrelevant: auth is decided before the body is read.
   return { body: {} };
 }
 
-const callers: Caller[] = ['none', 'garbage', 'revoked', 'platform', 'admin', 'producer', 'consumer', 'consumerOther', 'otherAdmin'];
+const callers: Caller[] = [
+  'none',
+  'garbage',
+  'revoked',
+  'platform',
+  'admin',
+  'producer',
+  'consumer',
+  'consumerOther',
+  'otherAdmin',
+];
 // Destructive routes are called last so they don't remove what other cases need.
 const ordered = [...routes].sort((a, b) => Number(a.method === 'delete') - Number(b.method === 'delete'));
 
@@ -84,7 +125,10 @@ describe('security matrix (generated from the route table)', () => {
       // Allowed destructive calls would change state for later cases; their success is covered elsewhere.
       if (want === 'allowed' && route.method === 'delete') continue;
       it(`${route.method.toUpperCase()} ${route.path} as ${caller} → ${want}`, async () => {
-        const res = await t.call(route.method.toUpperCase(), pathFor(route), { key: keys[caller], ...bodyFor(route) });
+        const res = await t.call(route.method.toUpperCase(), pathFor(route), {
+          key: keys[caller],
+          ...bodyFor(route),
+        });
         if (want === 'allowed') {
           expect([401, 403]).not.toContain(res.status);
           if (res.status === 404) expect(((await res.json()) as { code: string }).code).not.toBe('not_found');

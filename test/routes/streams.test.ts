@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStream, createTenant, ordersSchema, startTestStack, type TestStack } from '../support/stack.js';
+import {
+  createStream,
+  createTenant,
+  ordersSchema,
+  startTestStack,
+  type TestStack,
+} from '../support/stack.js';
 
 let t: TestStack;
 let admin: string;
@@ -14,10 +20,21 @@ type Problem = { status: number; code: string; detail: string; errors?: { path: 
 
 describe('streams', () => {
   it('creates a stream with defaults and refuses a duplicate name', async () => {
-    const res = await createStream(t, 'acme', admin, { name: 'orders', schema: ordersSchema, dedupe: { key: ['order_id'] } });
+    const res = await createStream(t, 'acme', admin, {
+      name: 'orders',
+      schema: ordersSchema,
+      dedupe: { key: ['order_id'] },
+    });
     expect(res.status).toBe(201);
     const s = (await res.json()) as Record<string, unknown>;
-    expect(s).toMatchObject({ name: 'orders', version: 1, compatibility: 'BACKWARD', piiFields: [], clusterBy: [], dedupe: { key: ['order_id'] } });
+    expect(s).toMatchObject({
+      name: 'orders',
+      version: 1,
+      compatibility: 'BACKWARD',
+      piiFields: [],
+      clusterBy: [],
+      dedupe: { key: ['order_id'] },
+    });
     expect(s.buffering).toEqual({ intervalSeconds: 0.2, sizeMiB: 5 });
     expect(typeof s.createdAt).toBe('string');
     expect(s).not.toHaveProperty('revision');
@@ -63,7 +80,12 @@ describe('streams', () => {
   });
 
   it('rejects unknown spec properties and wrong types with 400', async () => {
-    const res = await createStream(t, 'acme', admin, { name: 'x', schema: ordersSchema, compatibility: 'SIDEWAYS', nonsense: 1 });
+    const res = await createStream(t, 'acme', admin, {
+      name: 'x',
+      schema: ordersSchema,
+      compatibility: 'SIDEWAYS',
+      nonsense: 1,
+    });
     expect(res.status).toBe(400);
     const paths = ((await res.json()) as Problem).errors?.map((e) => e.path) ?? [];
     expect(paths).toContain('body.compatibility');
@@ -78,49 +100,82 @@ describe('streams', () => {
     });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as Problem).detail).toMatch(/Malformed JSON/);
-    const text = await t.call('POST', '/v1/tenants/acme/streams', { key: admin, raw: 'name=x', headers: { 'content-type': 'text/plain' } });
+    const text = await t.call('POST', '/v1/tenants/acme/streams', {
+      key: admin,
+      raw: 'name=x',
+      headers: { 'content-type': 'text/plain' },
+    });
     expect(text.status).toBe(415);
   });
 
   it('evolves compatibly to version 2, lists versions, and dry-runs without changing anything', async () => {
     const added = { ...ordersSchema, properties: { ...ordersSchema.properties, coupon: { type: 'string' } } };
-    const dry = await t.call('PATCH', '/v1/tenants/acme/streams/orders?dryRun=true', { key: admin, body: { schema: added } });
+    const dry = await t.call('PATCH', '/v1/tenants/acme/streams/orders?dryRun=true', {
+      key: admin,
+      body: { schema: added },
+    });
     expect(dry.status).toBe(200);
-    const verdict = (await dry.json()) as { compatible: boolean; toVersion: number; changes: { field: string }[]; ddl: string[] };
+    const verdict = (await dry.json()) as {
+      compatible: boolean;
+      toVersion: number;
+      changes: { field: string }[];
+      ddl: string[];
+    };
     expect(verdict).toMatchObject({ compatible: true, toVersion: 2 });
     expect(verdict.changes.map((c) => c.field)).toContain('coupon');
     expect(verdict.ddl.join('\n')).toMatch(/ADD COLUMN/i);
-    expect(((await (await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })).json()) as { version: number }).version).toBe(1);
+    expect(
+      (
+        (await (await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })).json()) as {
+          version: number;
+        }
+      ).version,
+    ).toBe(1);
 
-    const res = await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: added } });
+    const res = await t.call('PATCH', '/v1/tenants/acme/streams/orders', {
+      key: admin,
+      body: { schema: added },
+    });
     expect(res.status).toBe(200);
     expect(((await res.json()) as { version: number }).version).toBe(2);
-    const versions = (await (await t.call('GET', '/v1/tenants/acme/streams/orders/versions', { key: admin })).json()) as {
+    const versions = (await (
+      await t.call('GET', '/v1/tenants/acme/streams/orders/versions', { key: admin })
+    ).json()) as {
       versions: { version: number }[];
     };
     expect(versions.versions.map((v) => v.version)).toEqual([1, 2]);
   });
 
   it('refuses an incompatible change with 409 listing every offending field', async () => {
-    const current = (await (await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })).json()) as { schema: typeof ordersSchema };
+    const current = (await (
+      await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })
+    ).json()) as { schema: typeof ordersSchema };
     const bad = {
       ...current.schema,
       properties: { ...current.schema.properties, amount: { type: 'string' }, customer: { type: 'integer' } },
       required: ['order_id', 'amount', 'customer'],
     };
-    const res = await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: bad } });
+    const res = await t.call('PATCH', '/v1/tenants/acme/streams/orders', {
+      key: admin,
+      body: { schema: bad },
+    });
     expect(res.status).toBe(409);
     const p = (await res.json()) as Problem;
     expect(p.code).toBe('schema_incompatible');
     const fields = new Set(p.errors?.map((e) => e.path));
     expect(fields.has('amount')).toBe(true);
     expect(fields.has('customer')).toBe(true);
-    const dry = await t.call('PATCH', '/v1/tenants/acme/streams/orders?dryRun=true', { key: admin, body: { schema: bad } });
+    const dry = await t.call('PATCH', '/v1/tenants/acme/streams/orders?dryRun=true', {
+      key: admin,
+      body: { schema: bad },
+    });
     expect(((await dry.json()) as { compatible: boolean }).compatible).toBe(false);
   });
 
   it('refuses removing a dedupe key field', async () => {
-    const current = (await (await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })).json()) as { schema: typeof ordersSchema };
+    const current = (await (
+      await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })
+    ).json()) as { schema: typeof ordersSchema };
     const { order_id: _drop, ...rest } = current.schema.properties;
     const res = await t.call('PATCH', '/v1/tenants/acme/streams/orders', {
       key: admin,
@@ -131,26 +186,42 @@ describe('streams', () => {
   });
 
   it('refuses re-adding a removed property with a different column type (its column stays)', async () => {
-    const current = (await (await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })).json()) as {
+    const current = (await (
+      await t.call('GET', '/v1/tenants/acme/streams/orders', { key: admin })
+    ).json()) as {
       schema: { type: string; required?: string[]; properties: Record<string, unknown> };
     };
     const { coupon: _gone, ...rest } = current.schema.properties;
-    const removed = await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: { ...current.schema, properties: rest } } });
+    const removed = await t.call('PATCH', '/v1/tenants/acme/streams/orders', {
+      key: admin,
+      body: { schema: { ...current.schema, properties: rest } },
+    });
     expect(removed.status).toBe(200);
     const back = { ...current.schema, properties: { ...rest, coupon: { type: 'integer' } } };
-    const res = await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: back } });
+    const res = await t.call('PATCH', '/v1/tenants/acme/streams/orders', {
+      key: admin,
+      body: { schema: back },
+    });
     expect(res.status).toBe(409);
     expect(((await res.json()) as Problem).errors?.map((e) => e.path)).toContain('coupon');
     const same = { ...current.schema, properties: { ...rest, coupon: { type: 'string' } } };
-    expect((await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: same } })).status).toBe(200);
+    expect(
+      (await t.call('PATCH', '/v1/tenants/acme/streams/orders', { key: admin, body: { schema: same } }))
+        .status,
+    ).toBe(200);
   });
 
   it('deletes a stream: ingest stops with 409, the stream and its data stay readable', async () => {
     await createStream(t, 'acme', admin, { name: 'temp', schema: ordersSchema });
     expect((await t.call('DELETE', '/v1/tenants/acme/streams/temp', { key: admin })).status).toBe(204);
-    const post = await t.call('POST', '/v1/tenants/acme/streams/temp/records', { key: admin, body: [{ order_id: 'a', amount: 1 }] });
+    const post = await t.call('POST', '/v1/tenants/acme/streams/temp/records', {
+      key: admin,
+      body: [{ order_id: 'a', amount: 1 }],
+    });
     expect(post.status).toBe(409);
-    const got = (await (await t.call('GET', '/v1/tenants/acme/streams/temp', { key: admin })).json()) as { deletedAt?: string };
+    const got = (await (await t.call('GET', '/v1/tenants/acme/streams/temp', { key: admin })).json()) as {
+      deletedAt?: string;
+    };
     expect(got.deletedAt).toBeDefined();
     expect((await t.call('GET', '/v1/tenants/acme/streams/temp/records', { key: admin })).status).toBe(200);
   });

@@ -34,7 +34,10 @@ beforeAll(async () => {
   await fetch(`${server.url}/v1/tenants/acme/streams`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'events', schema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] } }),
+    body: JSON.stringify({
+      name: 'events',
+      schema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+    }),
   });
 });
 afterAll(async () => {

@@ -20,14 +20,20 @@ describe('SIGTERM', () => {
   it('stops accepting, flushes every buffer, loads everything acknowledged and exits 0', async () => {
     dir = await mkdtemp(join(tmpdir(), 'tributary-shutdown-'));
     // A 60 s buffering interval: without the drain, nothing would reach the lake before exit.
-    server = await startServer({ dataDir: dir, adminKey: ADMIN, env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '60' } });
+    server = await startServer({
+      dataDir: dir,
+      adminKey: ADMIN,
+      env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '60' },
+    });
     const call = async (path: string, key: string, body: unknown) =>
       fetch(`${server!.url}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),
       });
-    const tenant = (await (await call('/v1/tenants', ADMIN, { name: 'acme' })).json()) as { key: { secret: string } };
+    const tenant = (await (await call('/v1/tenants', ADMIN, { name: 'acme' })).json()) as {
+      key: { secret: string };
+    };
     const key = tenant.key.secret;
     const created = await call('/v1/tenants/acme/streams', key, {
       name: 'events',
@@ -37,7 +43,11 @@ describe('SIGTERM', () => {
     const stream = (await created.json()) as Stream;
     let acknowledged = 0;
     for (let b = 0; b < 20; b++) {
-      const res = await call('/v1/tenants/acme/streams/events/records', key, Array.from({ length: 50 }, (_, i) => ({ id: `${b}-${i}` })));
+      const res = await call(
+        '/v1/tenants/acme/streams/events/records',
+        key,
+        Array.from({ length: 50 }, (_, i) => ({ id: `${b}-${i}` })),
+      );
       expect(res.status).toBe(200);
       acknowledged += ((await res.json()) as { accepted: number }).accepted;
     }

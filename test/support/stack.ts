@@ -14,7 +14,11 @@ export interface TestStack {
   dir: string;
   config: Config;
   /** Calls the app in-process, like a client would over HTTP. */
-  call(method: string, path: string, opts?: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit }): Promise<Response>;
+  call(
+    method: string,
+    path: string,
+    opts?: { key?: string; body?: unknown; headers?: Record<string, string>; raw?: BodyInit },
+  ): Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -60,7 +64,12 @@ export async function createTenant(t: TestStack, name: string): Promise<string> 
   return body.key.secret;
 }
 
-export async function createKey(t: TestStack, tenant: string, adminKey: string, body: Record<string, unknown>): Promise<string> {
+export async function createKey(
+  t: TestStack,
+  tenant: string,
+  adminKey: string,
+  body: Record<string, unknown>,
+): Promise<string> {
   const res = await t.call('POST', `/v1/tenants/${tenant}/keys`, { key: adminKey, body });
   if (res.status !== 201) throw new Error(`createKey: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { secret: string }).secret;
@@ -80,6 +89,11 @@ export const ordersSchema = {
   required: ['order_id', 'amount'],
 };
 
-export async function createStream(t: TestStack, tenant: string, adminKey: string, body: Record<string, unknown>): Promise<Response> {
+export async function createStream(
+  t: TestStack,
+  tenant: string,
+  adminKey: string,
+  body: Record<string, unknown>,
+): Promise<Response> {
   return t.call('POST', `/v1/tenants/${tenant}/streams`, { key: adminKey, body });
 }

@@ -89,7 +89,11 @@ export class CachedCatalog implements Catalog {
     map.delete(id);
   }
 
-  private async cached<T>(map: Map<string, Entry<T>>, id: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+  private async cached<T>(
+    map: Map<string, Entry<T>>,
+    id: string,
+    load: () => Promise<T | undefined>,
+  ): Promise<T | undefined> {
     const now = this.now();
     const hit = map.get(id);
     if (hit && hit.expires > now) return hit.value;

@@ -15,7 +15,10 @@ export class TenantDatabase {
     private readonly connection: DuckDBConnection,
   ) {}
 
-  static async open(file: string, limits: { memoryLimit?: string; threads?: number } = {}): Promise<TenantDatabase> {
+  static async open(
+    file: string,
+    limits: { memoryLimit?: string; threads?: number } = {},
+  ): Promise<TenantDatabase> {
     const options: Record<string, string> = {};
     if (limits.memoryLimit) options.memory_limit = limits.memoryLimit;
     if (limits.threads) options.threads = String(limits.threads);

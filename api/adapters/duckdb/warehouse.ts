@@ -191,7 +191,10 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
     if (!db) {
       db = translate(`open ${file}`, async () => {
         await mkdir(this.opts.dir, { recursive: true });
-        const opened = await TenantDatabase.open(file, { memoryLimit: this.opts.memoryLimit, threads: this.opts.threads });
+        const opened = await TenantDatabase.open(file, {
+          memoryLimit: this.opts.memoryLimit,
+          threads: this.opts.threads,
+        });
         this.logger.info({ tenant, file }, 'opened tenant database');
         return opened;
       });

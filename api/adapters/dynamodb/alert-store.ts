@@ -134,7 +134,11 @@ export class DynamoAlertStore implements AlertStore {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
       ...(filter ? { FilterExpression: filter.expression, ExpressionAttributeNames: filter.names } : {}),
-      ExpressionAttributeValues: { ':pk': { S: pkOf(tenant) }, ':prefix': { S: 'ALERT#' }, ...filter?.values },
+      ExpressionAttributeValues: {
+        ':pk': { S: pkOf(tenant) },
+        ':prefix': { S: 'ALERT#' },
+        ...filter?.values,
+      },
     });
     return items.map((item) => {
       const alert = readDoc<Alert>(item)!;

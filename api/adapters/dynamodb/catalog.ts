@@ -23,7 +23,10 @@ export class DynamoCatalog implements Catalog {
   ) {}
 
   async createTenant(tenant: Tenant): Promise<void> {
-    await this.putNew(docItem('TENANTS', tenant.name, tenant), () => new AlreadyExistsError(`Tenant '${tenant.name}' already exists.`));
+    await this.putNew(
+      docItem('TENANTS', tenant.name, tenant),
+      () => new AlreadyExistsError(`Tenant '${tenant.name}' already exists.`),
+    );
   }
 
   async getTenant(name: string): Promise<Tenant | undefined> {
@@ -31,12 +34,17 @@ export class DynamoCatalog implements Catalog {
   }
 
   async listTenants(): Promise<Tenant[]> {
-    return this.queryDocs<Tenant>({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'TENANTS' } } });
+    return this.queryDocs<Tenant>({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: 'TENANTS' } },
+    });
   }
 
   async updateTenant(tenant: Tenant): Promise<void> {
     await this.run(() =>
-      this.client.send(new PutItemCommand({ TableName: this.table, Item: docItem('TENANTS', tenant.name, tenant) })),
+      this.client.send(
+        new PutItemCommand({ TableName: this.table, Item: docItem('TENANTS', tenant.name, tenant) }),
+      ),
     );
   }
 
@@ -85,11 +93,16 @@ export class DynamoCatalog implements Catalog {
 
   async createStream(stream: Stream, first: StreamVersion): Promise<void> {
     await this.putNew(
-      docItem(`TENANT#${stream.tenant}`, `STREAM#${stream.name}`, stream, { rev: { N: String(stream.revision) } }),
+      docItem(`TENANT#${stream.tenant}`, `STREAM#${stream.name}`, stream, {
+        rev: { N: String(stream.revision) },
+      }),
       () => new AlreadyExistsError(`Stream '${stream.name}' already exists.`),
     );
     // A crash here leaves a stream without its version item; getVersions falls back to the stream itself.
-    await this.putNew(docItem(`TENANT#${stream.tenant}`, versionSk(stream.name, first.version), first), () => undefined);
+    await this.putNew(
+      docItem(`TENANT#${stream.tenant}`, versionSk(stream.name, first.version), first),
+      () => undefined,
+    );
   }
 
   async getStream(tenant: string, name: string): Promise<Stream | undefined> {
@@ -115,13 +128,16 @@ export class DynamoCatalog implements Catalog {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: docItem(`TENANT#${stream.tenant}`, `STREAM#${stream.name}`, stream, { rev: { N: String(stream.revision) } }),
+          Item: docItem(`TENANT#${stream.tenant}`, `STREAM#${stream.name}`, stream, {
+            rev: { N: String(stream.revision) },
+          }),
           ConditionExpression: 'rev = :expected',
           ExpressionAttributeValues: { ':expected': { N: String(expectedRevision) } },
         }),
       );
     } catch (err) {
-      if (isConditionFailure(err)) throw new ConcurrentModificationError(`Stream '${stream.name}' was changed concurrently; retry.`);
+      if (isConditionFailure(err))
+        throw new ConcurrentModificationError(`Stream '${stream.name}' was changed concurrently; retry.`);
       throw catalogUnavailable(err);
     }
   }
@@ -147,7 +163,11 @@ export class DynamoCatalog implements Catalog {
   private async putNew(item: Item, onExists: () => Error | undefined): Promise<void> {
     try {
       await this.client.send(
-        new PutItemCommand({ TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+        new PutItemCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
       );
     } catch (err) {
       if (isConditionFailure(err)) {

@@ -5,7 +5,9 @@ export function createDynamoClient(opts: { region?: string; endpoint?: string })
     region: opts.region ?? 'local',
     endpoint: opts.endpoint,
     // Embedded dynalite ignores signatures; real DynamoDB uses the default credential chain.
-    ...(opts.endpoint?.startsWith('http://127.0.0.1') ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    ...(opts.endpoint?.startsWith('http://127.0.0.1')
+      ? { credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+      : {}),
     maxAttempts: 3,
   });
 }

@@ -13,7 +13,11 @@ export class DynamoCursorStore implements CursorStore {
   async get(name: string): Promise<LoadCursor | undefined> {
     try {
       const out = await this.client.send(
-        new GetItemCommand({ TableName: this.table, Key: key(`CURSOR#${name}`, 'CURSOR'), ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: this.table,
+          Key: key(`CURSOR#${name}`, 'CURSOR'),
+          ConsistentRead: true,
+        }),
       );
       return readDoc<LoadCursor>(out.Item);
     } catch (err) {
@@ -23,7 +27,9 @@ export class DynamoCursorStore implements CursorStore {
 
   async put(name: string, cursor: LoadCursor): Promise<void> {
     try {
-      await this.client.send(new PutItemCommand({ TableName: this.table, Item: docItem(`CURSOR#${name}`, 'CURSOR', cursor) }));
+      await this.client.send(
+        new PutItemCommand({ TableName: this.table, Item: docItem(`CURSOR#${name}`, 'CURSOR', cursor) }),
+      );
     } catch (err) {
       throw catalogUnavailable(err);
     }

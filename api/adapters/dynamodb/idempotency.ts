@@ -1,4 +1,9 @@
-import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { IdempotencyRecord, IdempotencyStore } from '../../ports.js';
 import { catalogUnavailable, isConditionFailure } from './errors.js';
 import { docItem, key, readDoc } from './item.js';
@@ -6,7 +11,12 @@ import { docItem, key, readDoc } from './item.js';
 /** Kept 48 h: the promise is at least 24 h. DynamoDB's TTL deletes them; dynalite just keeps them. */
 const RETENTION_SECONDS = 48 * 3600;
 
-const pkOf = (r: Pick<IdempotencyRecord, 'tenant' | 'stream' | 'key'>) => `IDEM#${r.tenant}#${r.stream}#${r.key}`;
+const expiresAtOf = (r: IdempotencyRecord) => ({
+  N: String(Math.floor(Date.parse(r.createdAt) / 1000) + RETENTION_SECONDS),
+});
+
+const pkOf = (r: Pick<IdempotencyRecord, 'tenant' | 'stream' | 'key'>) =>
+  `IDEM#${r.tenant}#${r.stream}#${r.key}`;
 
 export class DynamoIdempotencyStore implements IdempotencyStore {
   constructor(
@@ -15,12 +25,11 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   ) {}
 
   async claim(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined> {
-    const expiresAt = Math.floor(Date.parse(record.createdAt) / 1000) + RETENTION_SECONDS;
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: docItem(pkOf(record), 'IDEM', record, { expiresAt: { N: String(expiresAt) } }),
+          Item: docItem(pkOf(record), 'IDEM', record, { expiresAt: expiresAtOf(record) }),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -39,12 +48,11 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
   }
 
   async complete(record: IdempotencyRecord): Promise<void> {
-    const expiresAt = Math.floor(Date.parse(record.createdAt) / 1000) + RETENTION_SECONDS;
     try {
       await this.client.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: docItem(pkOf(record), 'IDEM', record, { expiresAt: { N: String(expiresAt) } }),
+          Item: docItem(pkOf(record), 'IDEM', record, { expiresAt: expiresAtOf(record) }),
         }),
       );
     } catch (err) {
@@ -54,7 +62,9 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
 
   async release(record: IdempotencyRecord): Promise<void> {
     try {
-      await this.client.send(new DeleteItemCommand({ TableName: this.table, Key: key(pkOf(record), 'IDEM') }));
+      await this.client.send(
+        new DeleteItemCommand({ TableName: this.table, Key: key(pkOf(record), 'IDEM') }),
+      );
     } catch (err) {
       throw catalogUnavailable(err);
     }

@@ -295,7 +295,9 @@ export class LocalDelivery implements Delivery {
       );
     }
     if (this.unloadedBytes >= (this.opts.maxUnloadedBytes ?? 128 * MiB)) {
-      return Promise.reject(new OverloadedError(`the loader is behind (${this.unloadedBytes} bytes not yet loaded)`, 1));
+      return Promise.reject(
+        new OverloadedError(`the loader is behind (${this.unloadedBytes} bytes not yet loaded)`, 1),
+      );
     }
     if (
       this.wal.queuedBytes >= (this.opts.maxQueueBytes ?? 64 * MiB) ||
@@ -436,7 +438,11 @@ export class LocalDelivery implements Delivery {
     for (const [segment, n] of segments) this.wal.release(segment, n);
     this.streamState(buf.tenant, buf.stream).lastDeliveredAt = at.toISOString();
     this.opts.metrics.add(buf.tenant, buf.stream, { deliveredObjects: 1, deliveredBytes: obj.bytes });
-    this.objectUnits.set(obj.key, { unit: buf.unit, streamKey: streamKey(buf.tenant, buf.stream), bytes: obj.bytes });
+    this.objectUnits.set(obj.key, {
+      unit: buf.unit,
+      streamKey: streamKey(buf.tenant, buf.stream),
+      bytes: obj.bytes,
+    });
     this.unloadedBytes += obj.bytes;
     // After close the notification is dropped; the next start's refresh finds the object.
     if (!this.closed) this.loader.notify(obj);

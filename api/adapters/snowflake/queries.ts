@@ -110,7 +110,9 @@ const BATCH_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 /** Rows of one batch in the raw table: a batch receipt is 'loaded' once they are all there. */
 export function batchRowsSql(stream: Stream, batchId: string, cfg: SnowflakeSqlConfig): string {
   if (!BATCH_ID.test(batchId)) {
-    throw new InvalidInputError(`'${batchId}' is not a batch id`, [{ path: 'batchId', message: 'must be a 26-character batch id' }]);
+    throw new InvalidInputError(`'${batchId}' is not a batch id`, [
+      { path: 'batchId', message: 'must be a 26-character batch id' },
+    ]);
   }
   const { o } = prepare(stream, cfg);
   return `SELECT COUNT(*) AS "N" FROM ${o.raw} WHERE "_BATCH_ID" = ${lit(batchId)}`;

@@ -16,7 +16,14 @@ import type { Row, SnowflakeConnectionLike } from './connection.js';
 import { toDomainError } from './errors.js';
 import { evolveStreamSql } from './evolution.js';
 import type { SnowflakeSqlConfig } from './names.js';
-import { batchRowsSql, copyHistorySql, countSql, previewSql, rejectionsCountSql, rejectionsSql } from './queries.js';
+import {
+  batchRowsSql,
+  copyHistorySql,
+  countSql,
+  previewSql,
+  rejectionsCountSql,
+  rejectionsSql,
+} from './queries.js';
 import { createStreamSql } from './sql.js';
 import { ident } from './identifiers.js';
 

@@ -4,8 +4,12 @@ import type { Principal } from '../keys/types.js';
 import { hashSecret, parseToken, sameHash } from './secrets.js';
 
 /** Resolves a bearer token to a principal, or throws UnauthenticatedError (401). */
-export async function authenticate(services: Services, authorization: string | undefined): Promise<Principal> {
-  if (!authorization) throw new UnauthenticatedError('Missing Authorization header: send "Authorization: Bearer <key>".');
+export async function authenticate(
+  services: Services,
+  authorization: string | undefined,
+): Promise<Principal> {
+  if (!authorization)
+    throw new UnauthenticatedError('Missing Authorization header: send "Authorization: Bearer <key>".');
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!m) throw new UnauthenticatedError('Authorization header must be "Bearer <key>".');
   const token = m[1]!;

@@ -28,7 +28,9 @@ export function requireTenant(ctx: Ctx, tenant: string, action: Action, stream?:
   const p = ctx.principal;
   if (!p) throw new UnauthenticatedError('Missing credentials.');
   if (p.kind === 'platform') {
-    throw new ForbiddenError('The platform admin key manages tenants; use a tenant key for tenant resources.');
+    throw new ForbiddenError(
+      'The platform admin key manages tenants; use a tenant key for tenant resources.',
+    );
   }
   const key = p.key;
   if (key.tenant !== tenant) throw new NotFoundError(`Tenant '${tenant}' not found.`);

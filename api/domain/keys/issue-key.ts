@@ -29,7 +29,15 @@ export async function issueKey(
     createdAt: services.now().toISOString(),
   };
   await services.catalog.createKey(key);
-  return { id: key.id, secret: material.token, name: key.name, role: key.role, streams: key.streams, pii: key.pii, createdAt: key.createdAt };
+  return {
+    id: key.id,
+    secret: material.token,
+    name: key.name,
+    role: key.role,
+    streams: key.streams,
+    pii: key.pii,
+    createdAt: key.createdAt,
+  };
 }
 
 /** A key as listed: never the hash, never the secret. */

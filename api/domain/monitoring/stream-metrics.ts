@@ -8,7 +8,10 @@ import type { Stream } from '../streams/types.js';
 export type Health = 'fresh' | 'stale' | 'failing' | 'idle';
 const DEFAULT_MAX_LOAD_DELAY_MINUTES = 5;
 
-export async function streamMetrics({ ctx, input }: VerbArgs<{ tenant: string; stream: string; minutes: number }>) {
+export async function streamMetrics({
+  ctx,
+  input,
+}: VerbArgs<{ tenant: string; stream: string; minutes: number }>) {
   requireTenant(ctx, input.tenant, 'read', input.stream);
   const stream = await loadStream(ctx, input.tenant, input.stream);
   const now = ctx.services.now().getTime();
@@ -21,7 +24,9 @@ export async function streamMetrics({ ctx, input }: VerbArgs<{ tenant: string; s
   const lastActive = [...minutes].reverse().find((m) => m.received > 0);
   const lastMs = exact ?? lastActive?.minute;
   const lastReceivedAt = lastMs !== undefined ? new Date(lastMs).toISOString() : undefined;
-  const lagSeconds = status.oldestUnloadedAt ? Math.max(0, (now - Date.parse(status.oldestUnloadedAt)) / 1000) : 0;
+  const lagSeconds = status.oldestUnloadedAt
+    ? Math.max(0, (now - Date.parse(status.oldestUnloadedAt)) / 1000)
+    : 0;
   return {
     minutes,
     totals: sum(minutes),
@@ -34,7 +39,13 @@ export async function streamMetrics({ ctx, input }: VerbArgs<{ tenant: string; s
   };
 }
 
-export function health(stream: Stream, status: DeliveryStatus, lastReceivedAt: string | undefined, lagSeconds: number, now: number): Health {
+export function health(
+  stream: Stream,
+  status: DeliveryStatus,
+  lastReceivedAt: string | undefined,
+  lagSeconds: number,
+  now: number,
+): Health {
   const err = status.lastLoadError;
   if (err && (!status.lastLoadedAt || Date.parse(err.at) > Date.parse(status.lastLoadedAt))) return 'failing';
   if (!lastReceivedAt && !status.lastLoadedAt && !status.pendingRecords) return 'idle';

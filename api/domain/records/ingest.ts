@@ -1,6 +1,12 @@
 import { requireTenant } from '../auth/authorize.js';
 import type { Ctx, VerbArgs } from '../context.js';
-import { IdempotencyConflictError, InvalidInputError, OverloadedError, RecordsRejectedError, StreamGoneError } from '../errors.js';
+import {
+  IdempotencyConflictError,
+  InvalidInputError,
+  OverloadedError,
+  RecordsRejectedError,
+  StreamGoneError,
+} from '../errors.js';
 import { loadStream } from '../streams/load-stream.js';
 import type { Stream } from '../streams/types.js';
 import type { IdempotencyRecord, IngestBatch } from '../../ports.js';
@@ -39,7 +45,8 @@ export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Prom
   requireTenant(ctx, input.tenant, 'produce', input.stream);
   const { services } = ctx;
   const stream = await loadStream(ctx, input.tenant, input.stream);
-  if (stream.deletedAt) throw new StreamGoneError(`Stream '${input.stream}' was deleted; it takes no more records.`);
+  if (stream.deletedAt)
+    throw new StreamGoneError(`Stream '${input.stream}' was deleted; it takes no more records.`);
   if (input.idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(input.idempotencyKey)) {
     throw new InvalidInputError('Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : -', [
       { path: 'header.Idempotency-Key', message: 'must match ^[A-Za-z0-9._:-]{1,128}$' },
@@ -48,7 +55,10 @@ export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Prom
   const c = services.config;
   const inFlight = services.ingest.inFlight;
   if (inFlight.count >= c.TRIBUTARY_MAX_INFLIGHT_REQUESTS) {
-    throw new OverloadedError(`too many ingest requests in progress (${c.TRIBUTARY_MAX_INFLIGHT_REQUESTS}); retry shortly`, 1);
+    throw new OverloadedError(
+      `too many ingest requests in progress (${c.TRIBUTARY_MAX_INFLIGHT_REQUESTS}); retry shortly`,
+      1,
+    );
   }
   inFlight.count++;
   try {
@@ -79,14 +89,26 @@ async function ingestWithin(ctx: Ctx, input: IngestInput, stream: Stream): Promi
   let claim: IdempotencyRecord | undefined;
   if (input.idempotencyKey) {
     const fingerprint = `${parsed.sha256}:${input.atomic ? 'atomic' : 'partial'}`;
-    claim = { tenant: input.tenant, stream: input.stream, key: input.idempotencyKey, fingerprint, state: 'pending', createdAt: services.now().toISOString() };
+    claim = {
+      tenant: input.tenant,
+      stream: input.stream,
+      key: input.idempotencyKey,
+      fingerprint,
+      state: 'pending',
+      createdAt: services.now().toISOString(),
+    };
     const replay = await claimIdempotency(services, claim);
     if (replay) return replay;
   }
 
   try {
     const outcome = await validateAndStore(services, stream, parsed.records, input.atomic);
-    if (claim) await services.idempotency.complete({ ...claim, state: 'done', result: { status: outcome.status, body: outcome.body } });
+    if (claim)
+      await services.idempotency.complete({
+        ...claim,
+        state: 'done',
+        result: { status: outcome.status, body: outcome.body },
+      });
     return outcome;
   } catch (err) {
     // Nothing was acknowledged, so the same request may be retried under the same key.
@@ -95,23 +117,35 @@ async function ingestWithin(ctx: Ctx, input: IngestInput, stream: Stream): Promi
   }
 }
 
-async function claimIdempotency(services: Services, claim: IdempotencyRecord): Promise<IngestOutcome | undefined> {
+async function claimIdempotency(
+  services: Services,
+  claim: IdempotencyRecord,
+): Promise<IngestOutcome | undefined> {
   const existing = await services.idempotency.claim(claim);
   if (!existing) return undefined;
   if (existing.fingerprint !== claim.fingerprint) {
-    throw new IdempotencyConflictError(`Idempotency-Key '${claim.key}' was already used with a different request body.`);
+    throw new IdempotencyConflictError(
+      `Idempotency-Key '${claim.key}' was already used with a different request body.`,
+    );
   }
   if (existing.state === 'done' && existing.result) {
     return { status: existing.result.status as 200 | 422, body: existing.result.body, replayed: true };
   }
   if (services.now().getTime() - Date.parse(existing.createdAt) < STALE_CLAIM_MS) {
-    throw new IdempotencyConflictError(`A request with Idempotency-Key '${claim.key}' is still in progress; retry shortly.`);
+    throw new IdempotencyConflictError(
+      `A request with Idempotency-Key '${claim.key}' is still in progress; retry shortly.`,
+    );
   }
   await services.idempotency.complete(claim);
   return undefined;
 }
 
-async function validateAndStore(services: Services, stream: Stream, records: unknown[], atomic: boolean): Promise<IngestOutcome> {
+async function validateAndStore(
+  services: Services,
+  stream: Stream,
+  records: unknown[],
+  atomic: boolean,
+): Promise<IngestOutcome> {
   const compiled = services.ingest.validators.get(stream);
   const receivedAt = services.now();
   const batchId = services.ingest.nextBatchId();
@@ -129,13 +163,18 @@ async function validateAndStore(services: Services, stream: Stream, records: unk
     const problems = compiled.validate(value);
     if (problems) {
       for (const p of problems) errors.push({ index: i, path: p.path, message: p.message });
-      rejects.push(`${head},"_index":${i},"record":${JSON.stringify(value)},"errors":${JSON.stringify(problems)}}`);
+      rejects.push(
+        `${head},"_index":${i},"record":${JSON.stringify(value)},"errors":${JSON.stringify(problems)}}`,
+      );
       continue;
     }
     const record = value as Record<string, unknown>;
     let id: string;
     if (dedupeKey) {
-      id = recordIdFromKey(stream.name, dedupeKey.map((k) => record[k]));
+      id = recordIdFromKey(
+        stream.name,
+        dedupeKey.map((k) => record[k]),
+      );
       if (services.ingest.recentKeys.seen(streamKey, id)) duplicates++;
     } else {
       id = recordIdFromBatch(batchId, i);
@@ -146,9 +185,19 @@ async function validateAndStore(services: Services, stream: Stream, records: unk
     );
   }
 
-  const body: IngestResult = { batchId, accepted: lines.length, rejected: rejects.length, duplicates, errors };
+  const body: IngestResult = {
+    batchId,
+    accepted: lines.length,
+    rejected: rejects.length,
+    duplicates,
+    errors,
+  };
   if (atomic && rejects.length) {
-    throw new RecordsRejectedError('Atomic batch rejected: nothing was stored.', { ...body, accepted: 0, duplicates: 0 });
+    throw new RecordsRejectedError('Atomic batch rejected: nothing was stored.', {
+      ...body,
+      accepted: 0,
+      duplicates: 0,
+    });
   }
 
   const batch: IngestBatch = {

@@ -44,41 +44,8 @@ async function* countedChunks(
   maxBodyBytes: number,
   seen: { bytes: number; hash?: ReturnType<typeof createHash> },
 ): AsyncGenerator<Uint8Array> {
-  if (!isWebStream(body)) {
-    yield* countedNodeChunks(body, maxBodyBytes, seen);
-    return;
-  }
-  const reader = body.getReader();
-  let finished = false;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) {
-        finished = true;
-        return;
-      }
-      seen.bytes += value.byteLength;
-      if (seen.bytes > maxBodyBytes) throw bodyTooLarge(maxBodyBytes);
-      seen.hash?.update(value);
-      yield value;
-    }
-  } finally {
-    if (!finished) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-  }
-}
-
-/**
- * The same over a Node request stream (the Node server's fast path: no web-stream conversion).
- * On a breach the rest of the upload is drained and discarded, never held, and the socket stays
- * usable so the 413 reaches the client.
- */
-async function* countedNodeChunks(
-  body: AsyncIterable<Uint8Array>,
-  maxBodyBytes: number,
-  seen: { bytes: number; hash?: ReturnType<typeof createHash> },
-): AsyncGenerator<Uint8Array> {
-  const it = body[Symbol.asyncIterator]();
+  // Web streams are async iterable in Node; their iterator's return() cancels the upload.
+  const it = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
   let finished = false;
   try {
     for (;;) {
@@ -93,25 +60,27 @@ async function* countedNodeChunks(
       yield value;
     }
   } finally {
-    if (!finished) {
-      const stream = body as { resume?: () => void; removeAllListeners?: (e: string) => void };
-      if (typeof stream.resume === 'function') {
-        // The async iterator left a 'readable' listener, which would keep resume() from flowing.
-        stream.removeAllListeners?.('readable');
-        stream.removeAllListeners?.('data');
-        stream.resume();
-      } else {
-        await it.return?.();
-      }
-    }
+    if (!finished) await stopReading(body, it);
+  }
+}
+
+/**
+ * Stops reading an upload early. A Node request stream is drained and discarded instead of destroyed,
+ * so the socket stays usable and the 413 reaches the client; a web stream is cancelled.
+ */
+async function stopReading(body: BodySource, it: AsyncIterator<Uint8Array>): Promise<void> {
+  const stream = body as { resume?: () => void; removeAllListeners?: (e: string) => void };
+  if (typeof stream.resume === 'function') {
+    // The async iterator left a 'readable' listener, which would keep resume() from flowing.
+    stream.removeAllListeners?.('readable');
+    stream.removeAllListeners?.('data');
+    stream.resume();
+  } else {
+    await it.return?.().catch(() => undefined);
   }
 }
 
 export type BodySource = ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
-
-function isWebStream(body: BodySource): body is ReadableStream<Uint8Array> {
-  return typeof (body as ReadableStream<Uint8Array>).getReader === 'function';
-}
 
 function isZlibError(e: unknown): e is Error {
   const code: unknown = e instanceof Error ? (e as { code?: unknown }).code : undefined;
@@ -181,10 +150,7 @@ async function inflate(
  * Reads the whole body within the limits, hashing the bytes as received and inflating gzip as it
  * arrives.
  */
-export async function readBody(
-  body: BodySource | null,
-  options: ReadBodyOptions,
-): Promise<ReadBody> {
+export async function readBody(body: BodySource | null, options: ReadBodyOptions): Promise<ReadBody> {
   const seen: { bytes: number; hash?: ReturnType<typeof createHash>; breach?: PayloadTooLargeError } = {
     bytes: 0,
     hash: options.hash === false ? undefined : createHash('sha256'),

@@ -4,7 +4,10 @@ import type { Stream } from '../streams/types.js';
 
 export interface CompiledStream {
   validate: (value: unknown) => FieldError[] | null;
-  split: (record: Record<string, unknown>) => { declared: Record<string, unknown>; extra?: Record<string, unknown> };
+  split: (record: Record<string, unknown>) => {
+    declared: Record<string, unknown>;
+    extra?: Record<string, unknown>;
+  };
 }
 
 /**

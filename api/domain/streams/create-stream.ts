@@ -4,7 +4,10 @@ import { AlreadyExistsError, InvalidInputError } from '../errors.js';
 import { normalizeSpec, type StreamSpecInput } from './spec.js';
 import { STREAM_NAME_PATTERN, type Stream } from './types.js';
 
-export async function createStream({ ctx, input }: VerbArgs<{ tenant: string; name: string; spec: StreamSpecInput }>) {
+export async function createStream({
+  ctx,
+  input,
+}: VerbArgs<{ tenant: string; name: string; spec: StreamSpecInput }>) {
   requireTenant(ctx, input.tenant, 'manage');
   if (!STREAM_NAME_PATTERN.test(input.name)) {
     throw new InvalidInputError(`Stream name '${input.name}' must match ^[a-z][a-z0-9_]{0,62}$.`, [
@@ -17,7 +20,15 @@ export async function createStream({ ctx, input }: VerbArgs<{ tenant: string; na
     throw new AlreadyExistsError(`Stream '${input.name}' already exists.`);
   }
   const now = ctx.services.now().toISOString();
-  const stream: Stream = { ...spec, tenant: input.tenant, name: input.name, version: 1, createdAt: now, updatedAt: now, revision: 1 };
+  const stream: Stream = {
+    ...spec,
+    tenant: input.tenant,
+    name: input.name,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    revision: 1,
+  };
   // Tables first: a stream visible in the catalog can take records, and they must have somewhere to land.
   await warehouse.createStream(stream);
   await catalog.createStream(stream, { version: 1, schema: spec.schema, createdAt: now, changes: [] });

@@ -40,7 +40,11 @@ export function normalizeSpec(input: StreamSpecInput, config: Config): StreamSpe
 
 /** Fields that keys depend on: they may never be removed from the schema. */
 export function keyFields(spec: StreamSpec): string[] {
-  const fields = new Set<string>([...(spec.dedupe?.key ?? []), ...(spec.entity?.key ?? []), ...spec.clusterBy]);
+  const fields = new Set<string>([
+    ...(spec.dedupe?.key ?? []),
+    ...(spec.entity?.key ?? []),
+    ...spec.clusterBy,
+  ]);
   if (spec.entity?.orderBy) fields.add(spec.entity.orderBy);
   if (spec.entity?.deleteField) fields.add(spec.entity.deleteField);
   return [...fields];
@@ -51,7 +55,8 @@ export function checkReferences(spec: StreamSpec): void {
   const errors: FieldError[] = [];
   const props = spec.schema.properties;
   const ref = (path: string, field: string) => {
-    if (!Object.hasOwn(props, field)) errors.push({ path, message: `'${field}' is not a property of the schema` });
+    if (!Object.hasOwn(props, field))
+      errors.push({ path, message: `'${field}' is not a property of the schema` });
   };
   const keyList = (path: string, fields: string[]) => {
     if (fields.length === 0) errors.push({ path, message: 'must name at least one field' });
@@ -59,7 +64,10 @@ export function checkReferences(spec: StreamSpec): void {
     fields.forEach((f, i) => {
       ref(`${path}.${i}`, f);
       if (Object.hasOwn(props, f) && isComplex(spec.schema, f)) {
-        errors.push({ path: `${path}.${i}`, message: `'${f}' is an object or array and cannot be part of a key` });
+        errors.push({
+          path: `${path}.${i}`,
+          message: `'${f}' is an object or array and cannot be part of a key`,
+        });
       }
     });
   };
@@ -71,14 +79,20 @@ export function checkReferences(spec: StreamSpec): void {
       ref('entity.deleteField', spec.entity.deleteField);
       const p = props[spec.entity.deleteField];
       if (p && !nonNullTypes(p).every((t) => t === 'boolean')) {
-        errors.push({ path: 'entity.deleteField', message: `'${spec.entity.deleteField}' must be a boolean property` });
+        errors.push({
+          path: 'entity.deleteField',
+          message: `'${spec.entity.deleteField}' must be a boolean property`,
+        });
       }
     }
   }
   spec.piiFields.forEach((f, i) => ref(`piiFields.${i}`, f));
   spec.clusterBy.forEach((f, i) => ref(`clusterBy.${i}`, f));
   if (errors.length) {
-    throw new InvalidInputError(`Invalid stream spec: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`, errors);
+    throw new InvalidInputError(
+      `Invalid stream spec: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+      errors,
+    );
   }
 }
 

@@ -30,14 +30,20 @@ export interface EvolutionVerdict {
 export async function updateStream({
   ctx,
   input,
-}: VerbArgs<{ tenant: string; name: string; patch: StreamPatch; dryRun: boolean }>): Promise<Stream | EvolutionVerdict> {
+}: VerbArgs<{ tenant: string; name: string; patch: StreamPatch; dryRun: boolean }>): Promise<
+  Stream | EvolutionVerdict
+> {
   requireTenant(ctx, input.tenant, 'manage');
   const current = await loadStream(ctx, input.tenant, input.name);
-  if (current.deletedAt) throw new StreamGoneError(`Stream '${input.name}' was deleted; it can no longer be changed.`);
+  if (current.deletedAt)
+    throw new StreamGoneError(`Stream '${input.name}' was deleted; it can no longer be changed.`);
   const { patch } = input;
   const immutable = (['dedupe', 'entity'] as const).filter((k) => k in patch && patch[k] !== undefined);
   if (immutable.length) {
-    throw new InvalidInputError(`${immutable.join(' and ')} cannot change after creation: they define the warehouse layers.`, immutable.map((k) => ({ path: `body.${k}`, message: 'is immutable after creation' })));
+    throw new InvalidInputError(
+      `${immutable.join(' and ')} cannot change after creation: they define the warehouse layers.`,
+      immutable.map((k) => ({ path: `body.${k}`, message: 'is immutable after creation' })),
+    );
   }
 
   const next: Stream = {
@@ -70,9 +76,20 @@ export async function updateStream({
   }
   checkReferencesOrViolations(next, violations);
 
-  const ddl = violations.length || next.version === current.version ? [] : await ctx.services.warehouse.planEvolution(current, next);
+  const ddl =
+    violations.length || next.version === current.version
+      ? []
+      : await ctx.services.warehouse.planEvolution(current, next);
   if (input.dryRun) {
-    return { dryRun: true, compatible: violations.length === 0, fromVersion: current.version, toVersion: next.version, changes, violations, ddl };
+    return {
+      dryRun: true,
+      compatible: violations.length === 0,
+      fromVersion: current.version,
+      toVersion: next.version,
+      changes,
+      violations,
+      ddl,
+    };
   }
   if (violations.length) {
     throw new SchemaIncompatibleError(
@@ -109,7 +126,11 @@ function checkReferencesOrViolations(next: Stream, violations: { path: string; m
  * A property removed earlier keeps its column. Re-adding it with a different column type would make the
  * old column reject new records at load time, so it is refused now rather than failing after the ack.
  */
-async function retiredColumnClashes(ctx: Ctx, current: Stream, to: ObjectSchema): Promise<{ path: string; message: string }[]> {
+async function retiredColumnClashes(
+  ctx: Ctx,
+  current: Stream,
+  to: ObjectSchema,
+): Promise<{ path: string; message: string }[]> {
   const added = Object.keys(to.properties).filter((f) => !Object.hasOwn(current.schema.properties, f));
   if (!added.length) return [];
   const versions = await ctx.services.catalog.listVersions(current.tenant, current.name);
@@ -118,7 +139,10 @@ async function retiredColumnClashes(ctx: Ctx, current: Stream, to: ObjectSchema)
     const wanted = columnTypeOf(to.properties[field]!);
     const earlier = versions.map((v) => v.schema.properties[field]).find((p) => p !== undefined);
     if (earlier && columnTypeOf(earlier) !== wanted) {
-      out.push({ path: field, message: `was removed earlier as ${columnTypeOf(earlier)}; its column stays, so it cannot come back as ${wanted}` });
+      out.push({
+        path: field,
+        message: `was removed earlier as ${columnTypeOf(earlier)}; its column stays, so it cannot come back as ${wanted}`,
+      });
     }
   }
   return out;

@@ -7,8 +7,18 @@ export async function createTenant({ ctx, input }: VerbArgs<{ name: string }>) {
   requirePlatform(ctx);
   const tenant: Tenant = { name: input.name, createdAt: ctx.services.now().toISOString() };
   await ctx.services.catalog.createTenant(tenant);
-  const key = await issueKey(ctx.services, { tenant: tenant.name, name: 'admin', role: 'admin', streams: ['*'], pii: true });
-  return { name: tenant.name, createdAt: tenant.createdAt, key: { id: key.id, secret: key.secret, role: 'admin' as const } };
+  const key = await issueKey(ctx.services, {
+    tenant: tenant.name,
+    name: 'admin',
+    role: 'admin',
+    streams: ['*'],
+    pii: true,
+  });
+  return {
+    name: tenant.name,
+    createdAt: tenant.createdAt,
+    key: { id: key.id, secret: key.secret, role: 'admin' as const },
+  };
 }
 
 export async function listTenants({ ctx }: VerbArgs<unknown>) {

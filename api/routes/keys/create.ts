@@ -8,7 +8,11 @@ export const CreateKeyBody = z
   .object({
     name: z.string().min(1).max(100),
     role: RoleSchema,
-    streams: z.array(z.union([z.literal('*'), StreamName])).min(1).max(1000).default(['*']),
+    streams: z
+      .array(z.union([z.literal('*'), StreamName]))
+      .min(1)
+      .max(1000)
+      .default(['*']),
     pii: z.boolean().default(false),
   })
   .strict();
@@ -26,5 +30,6 @@ export const createKeyRoute = defineRoute({
   params: TenantParams,
   body: CreateKeyBody,
   responses: { 201: { description: 'Created', schema: CreateKeyResponse }, ...badRequest, ...authErrors },
-  handler: async ({ c, ctx, params, body }) => c.json(await createKey({ ctx, input: { tenant: params.tenant, ...body } }), 201),
+  handler: async ({ c, ctx, params, body }) =>
+    c.json(await createKey({ ctx, input: { tenant: params.tenant, ...body } }), 201),
 });

@@ -3,7 +3,10 @@ import { revokeKey } from '../../domain/keys/verbs.js';
 import { defineRoute } from '../../http/route.js';
 import { TenantName, authErrors } from '../params.js';
 
-export const RevokeKeyParams = z.object({ tenant: TenantName, id: z.string().regex(/^[a-z0-9]{20}$/, 'key id must be 20 lower-case letters or digits') });
+export const RevokeKeyParams = z.object({
+  tenant: TenantName,
+  id: z.string().regex(/^[a-z0-9]{20}$/, 'key id must be 20 lower-case letters or digits'),
+});
 export type RevokeKeyParams = z.infer<typeof RevokeKeyParams>;
 
 export const revokeKeyRoute = defineRoute({

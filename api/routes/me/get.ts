@@ -29,6 +29,14 @@ export const meRoute = defineRoute({
     const p = ctx.principal!;
     if (p.kind === 'platform') return c.json({ kind: 'platform' as const });
     const k = p.key;
-    return c.json({ kind: 'key' as const, tenant: k.tenant, keyId: k.id, name: k.name, role: k.role, streams: k.streams, pii: k.pii });
+    return c.json({
+      kind: 'key' as const,
+      tenant: k.tenant,
+      keyId: k.id,
+      name: k.name,
+      role: k.role,
+      streams: k.streams,
+      pii: k.pii,
+    });
   },
 });

@@ -38,5 +38,10 @@ export const streamMetricsRoute = defineRoute({
   query: StreamMetricsQuery,
   responses: { 200: { description: 'Metrics', schema: StreamMetricsResponse }, ...badRequest, ...authErrors },
   handler: async ({ c, ctx, params, query }) =>
-    c.json(await streamMetrics({ ctx, input: { tenant: params.tenant, stream: params.stream, minutes: query.minutes } })),
+    c.json(
+      await streamMetrics({
+        ctx,
+        input: { tenant: params.tenant, stream: params.stream, minutes: query.minutes },
+      }),
+    ),
 });

@@ -26,7 +26,11 @@ function nodeRequestBody(env: unknown): AsyncIterable<Uint8Array> | undefined {
     : undefined;
 }
 
-const problemOf = (description: string) => ({ description, schema: ProblemSchema, contentType: 'application/problem+json' });
+const problemOf = (description: string) => ({
+  description,
+  schema: ProblemSchema,
+  contentType: 'application/problem+json',
+});
 
 export const ingestRoute = defineRoute({
   method: 'post',
@@ -51,7 +55,10 @@ export const ingestRoute = defineRoute({
     409: problemOf('Idempotency-Key reused with a different body, or the stream was deleted'),
     413: problemOf('A size limit was exceeded; `limit` names it'),
     415: problemOf('Unsupported Content-Type or Content-Encoding'),
-    422: { description: 'No record accepted (or an atomic batch had a reject); same body as 200', schema: IngestResponse },
+    422: {
+      description: 'No record accepted (or an atomic batch had a reject); same body as 200',
+      schema: IngestResponse,
+    },
     429: problemOf('Buffers are full; retry after Retry-After seconds'),
     503: problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds'),
   },

@@ -3,11 +3,19 @@ import { listRejections } from '../../domain/records/read.js';
 import { defineRoute } from '../../http/route.js';
 import { FieldErrorSchema, StreamParams, authErrors, badRequest } from '../params.js';
 
-export const ListRejectionsQuery = z.object({ limit: z.coerce.number().int().min(1).max(10_000).default(100) });
+export const ListRejectionsQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+});
 export const ListRejectionsResponse = z.object({
   total: z.number().int(),
   rejections: z.array(
-    z.object({ record: z.unknown(), errors: z.array(FieldErrorSchema), receivedAt: z.string(), batchId: z.string(), index: z.number().int() }),
+    z.object({
+      record: z.unknown(),
+      errors: z.array(FieldErrorSchema),
+      receivedAt: z.string(),
+      batchId: z.string(),
+      index: z.number().int(),
+    }),
   ),
 });
 export type ListRejectionsResponse = z.infer<typeof ListRejectionsResponse>;
@@ -21,7 +29,16 @@ export const listRejectionsRoute = defineRoute({
   access: { kind: 'tenant', action: 'read', stream: true },
   params: StreamParams,
   query: ListRejectionsQuery,
-  responses: { 200: { description: 'Rejections', schema: ListRejectionsResponse }, ...badRequest, ...authErrors },
+  responses: {
+    200: { description: 'Rejections', schema: ListRejectionsResponse },
+    ...badRequest,
+    ...authErrors,
+  },
   handler: async ({ c, ctx, params, query }) =>
-    c.json(await listRejections({ ctx, input: { tenant: params.tenant, stream: params.stream, limit: query.limit } })),
+    c.json(
+      await listRejections({
+        ctx,
+        input: { tenant: params.tenant, stream: params.stream, limit: query.limit },
+      }),
+    ),
 });

@@ -20,7 +20,11 @@ export const createStreamRoute = defineRoute({
     201: { description: 'Created', schema: StreamSchema },
     ...badRequest,
     ...authErrors,
-    409: { description: 'A stream with this name exists', schema: ProblemSchema, contentType: 'application/problem+json' },
+    409: {
+      description: 'A stream with this name exists',
+      schema: ProblemSchema,
+      contentType: 'application/problem+json',
+    },
   },
   handler: async ({ c, ctx, params, body }) => {
     const { name, ...spec } = body;

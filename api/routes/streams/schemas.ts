@@ -11,7 +11,10 @@ export const JsonSchemaObject = z
 export const StreamSpecFields = {
   description: z.string().max(1000).optional(),
   schema: JsonSchemaObject,
-  dedupe: z.object({ key: z.array(Field).min(1).max(10) }).strict().optional(),
+  dedupe: z
+    .object({ key: z.array(Field).min(1).max(10) })
+    .strict()
+    .optional(),
   entity: z
     .object({ key: z.array(Field).min(1).max(10), orderBy: Field.optional(), deleteField: Field.optional() })
     .strict()
@@ -32,7 +35,10 @@ export const StreamSpecFields = {
     .optional(),
 };
 
-export const CreateStreamBody = z.object({ name: StreamName, ...StreamSpecFields }).strict().meta({ id: 'StreamSpec' });
+export const CreateStreamBody = z
+  .object({ name: StreamName, ...StreamSpecFields })
+  .strict()
+  .meta({ id: 'StreamSpec' });
 
 export const StreamSchema = z
   .object({
@@ -41,11 +47,19 @@ export const StreamSchema = z
     description: z.string().optional(),
     schema: JsonSchemaObject,
     dedupe: z.object({ key: z.array(z.string()) }).optional(),
-    entity: z.object({ key: z.array(z.string()), orderBy: z.string().optional(), deleteField: z.string().optional() }).optional(),
+    entity: z
+      .object({
+        key: z.array(z.string()),
+        orderBy: z.string().optional(),
+        deleteField: z.string().optional(),
+      })
+      .optional(),
     piiFields: z.array(z.string()),
     clusterBy: z.array(z.string()),
     compatibility: z.enum(['BACKWARD', 'FULL']),
-    freshness: z.object({ maxSilenceMinutes: z.number(), maxLoadDelayMinutes: z.number().optional() }).optional(),
+    freshness: z
+      .object({ maxSilenceMinutes: z.number(), maxLoadDelayMinutes: z.number().optional() })
+      .optional(),
     buffering: z.object({ intervalSeconds: z.number(), sizeMiB: z.number() }),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -53,4 +67,9 @@ export const StreamSchema = z
   })
   .meta({ id: 'Stream' });
 
-export const SchemaChangeSchema = z.object({ field: z.string(), change: z.string(), from: z.unknown().optional(), to: z.unknown().optional() });
+export const SchemaChangeSchema = z.object({
+  field: z.string(),
+  change: z.string(),
+  from: z.unknown().optional(),
+  to: z.unknown().optional(),
+});

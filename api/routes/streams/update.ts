@@ -35,17 +35,25 @@ export const updateStreamRoute = defineRoute({
   method: 'patch',
   path: '/v1/tenants/{tenant}/streams/{stream}',
   operationId: 'updateStream',
-  summary: 'Change a stream; a compatible new schema becomes version n+1 (dryRun=true: verdict, diff and DDL only)',
+  summary:
+    'Change a stream; a compatible new schema becomes version n+1 (dryRun=true: verdict, diff and DDL only)',
   tags: ['streams'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: StreamParams,
   query: UpdateStreamQuery,
   body: UpdateStreamBody,
   responses: {
-    200: { description: 'The updated stream, or with dryRun the verdict', schema: z.union([StreamSchema, DryRunResponse]) },
+    200: {
+      description: 'The updated stream, or with dryRun the verdict',
+      schema: z.union([StreamSchema, DryRunResponse]),
+    },
     ...badRequest,
     ...authErrors,
-    409: { description: 'Incompatible schema: errors lists every offending field and rule', schema: ProblemSchema, contentType: 'application/problem+json' },
+    409: {
+      description: 'Incompatible schema: errors lists every offending field and rule',
+      schema: ProblemSchema,
+      contentType: 'application/problem+json',
+    },
   },
   handler: async ({ c, ctx, params, query, body }) => {
     const result = await updateStream({

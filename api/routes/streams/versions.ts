@@ -6,7 +6,12 @@ import { JsonSchemaObject, SchemaChangeSchema } from './schemas.js';
 
 export const ListVersionsResponse = z.object({
   versions: z.array(
-    z.object({ version: z.number().int(), schema: JsonSchemaObject, createdAt: z.string(), changes: z.array(SchemaChangeSchema) }),
+    z.object({
+      version: z.number().int(),
+      schema: JsonSchemaObject,
+      createdAt: z.string(),
+      changes: z.array(SchemaChangeSchema),
+    }),
   ),
 });
 export type ListVersionsResponse = z.infer<typeof ListVersionsResponse>;

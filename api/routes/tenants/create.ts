@@ -24,7 +24,11 @@ export const createTenantRoute = defineRoute({
     201: { description: 'Created; the admin key secret is shown once', schema: CreateTenantResponse },
     ...badRequest,
     ...authErrors,
-    409: { description: 'A tenant with this name exists', schema: ProblemSchema, contentType: 'application/problem+json' },
+    409: {
+      description: 'A tenant with this name exists',
+      schema: ProblemSchema,
+      contentType: 'application/problem+json',
+    },
   },
   handler: async ({ c, ctx, body }) => c.json(await createTenant({ ctx, input: body }), 201),
 });

@@ -3,7 +3,9 @@ import { listTenants } from '../../domain/tenants/verbs.js';
 import { defineRoute } from '../../http/route.js';
 import { authErrors } from '../params.js';
 
-export const ListTenantsResponse = z.object({ tenants: z.array(z.object({ name: z.string(), createdAt: z.string() })) });
+export const ListTenantsResponse = z.object({
+  tenants: z.array(z.object({ name: z.string(), createdAt: z.string() })),
+});
 export type ListTenantsResponse = z.infer<typeof ListTenantsResponse>;
 
 export const listTenantsRoute = defineRoute({

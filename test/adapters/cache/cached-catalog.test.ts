@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CachedCatalog } from '../../../api/adapters/cache/cached-catalog.js';
-import { DynamoCatalog, createDynamoClient, ensureTable, startDynalite, type EmbeddedDynamo } from '../../../api/adapters/dynamodb/index.js';
+import {
+  DynamoCatalog,
+  createDynamoClient,
+  ensureTable,
+  startDynalite,
+  type EmbeddedDynamo,
+} from '../../../api/adapters/dynamodb/index.js';
 import type { ApiKey } from '../../../api/domain/keys/types.js';
 import type { Catalog } from '../../../api/ports.js';
 
@@ -9,7 +15,16 @@ let dynamo: EmbeddedDynamo;
 let client: DynamoDBClient;
 let inner: DynamoCatalog;
 
-const key: ApiKey = { id: 'k1', tenant: 'acme', name: 'k', role: 'producer', streams: ['*'], pii: false, hash: 'ab'.repeat(32), createdAt: 'x' };
+const key: ApiKey = {
+  id: 'k1',
+  tenant: 'acme',
+  name: 'k',
+  role: 'producer',
+  streams: ['*'],
+  pii: false,
+  hash: 'ab'.repeat(32),
+  createdAt: 'x',
+};
 
 beforeAll(async () => {
   dynamo = await startDynalite();
@@ -68,7 +83,9 @@ describe('CachedCatalog', () => {
     release();
     expect(await inFlight).toBe(stale);
     // The racing read was not kept: the next lookup goes back to the store.
-    const fresh: Catalog = Object.assign(Object.create(slow) as Catalog, { getKey: async () => ({ ...stale, revokedAt: 'now' }) });
+    const fresh: Catalog = Object.assign(Object.create(slow) as Catalog, {
+      getKey: async () => ({ ...stale, revokedAt: 'now' }),
+    });
     (cached as unknown as { inner: Catalog }).inner = fresh;
     expect((await cached.getKey('k2'))?.revokedAt).toBe('now');
   });

@@ -9,7 +9,11 @@ import {
   startDynalite,
   type EmbeddedDynamo,
 } from '../../../api/adapters/dynamodb/index.js';
-import { AlreadyExistsError, ConcurrentModificationError, DependencyUnavailableError } from '../../../api/domain/errors.js';
+import {
+  AlreadyExistsError,
+  ConcurrentModificationError,
+  DependencyUnavailableError,
+} from '../../../api/domain/errors.js';
 import type { ApiKey } from '../../../api/domain/keys/types.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 
@@ -59,7 +63,9 @@ describe('DynamoCatalog against dynalite', () => {
   it('creates tenants once and lists them', async () => {
     await catalog.createTenant({ name: 'acme', createdAt: 'now' });
     await catalog.createTenant({ name: 'globex', createdAt: 'now' });
-    await expect(catalog.createTenant({ name: 'acme', createdAt: 'later' })).rejects.toBeInstanceOf(AlreadyExistsError);
+    await expect(catalog.createTenant({ name: 'acme', createdAt: 'later' })).rejects.toBeInstanceOf(
+      AlreadyExistsError,
+    );
     expect((await catalog.listTenants()).map((t) => t.name).sort()).toEqual(['acme', 'globex']);
     expect((await catalog.getTenant('acme'))?.createdAt).toBe('now');
     expect(await catalog.getTenant('nope')).toBeUndefined();
@@ -81,17 +87,29 @@ describe('DynamoCatalog against dynalite', () => {
   it('creates streams uniquely and updates them with optimistic versioning', async () => {
     const s = stream();
     await catalog.createStream(s, { version: 1, schema: s.schema, createdAt: s.createdAt, changes: [] });
-    await expect(catalog.createStream(s, { version: 1, schema: s.schema, createdAt: s.createdAt, changes: [] })).rejects.toBeInstanceOf(
-      AlreadyExistsError,
-    );
+    await expect(
+      catalog.createStream(s, { version: 1, schema: s.schema, createdAt: s.createdAt, changes: [] }),
+    ).rejects.toBeInstanceOf(AlreadyExistsError);
     const v2 = { ...s, version: 2, revision: 2 };
-    await catalog.updateStream(v2, 1, { version: 2, schema: s.schema, createdAt: 'later', changes: [{ field: 'x', change: 'added' }] });
+    await catalog.updateStream(v2, 1, {
+      version: 2,
+      schema: s.schema,
+      createdAt: 'later',
+      changes: [{ field: 'x', change: 'added' }],
+    });
     // A writer that read revision 1 loses.
-    await expect(catalog.updateStream({ ...s, revision: 2, description: 'stale' }, 1)).rejects.toBeInstanceOf(ConcurrentModificationError);
-    // Two evolutions racing for version 2: the version item is claimed once.
-    await expect(catalog.updateStream({ ...v2, revision: 3 }, 2, { version: 2, schema: s.schema, createdAt: 'x', changes: [] })).rejects.toBeInstanceOf(
+    await expect(catalog.updateStream({ ...s, revision: 2, description: 'stale' }, 1)).rejects.toBeInstanceOf(
       ConcurrentModificationError,
     );
+    // Two evolutions racing for version 2: the version item is claimed once.
+    await expect(
+      catalog.updateStream({ ...v2, revision: 3 }, 2, {
+        version: 2,
+        schema: s.schema,
+        createdAt: 'x',
+        changes: [],
+      }),
+    ).rejects.toBeInstanceOf(ConcurrentModificationError);
     expect((await catalog.getStream('acme', 'orders'))?.version).toBe(2);
     expect((await catalog.listVersions('acme', 'orders')).map((v) => v.version)).toEqual([1, 2]);
     expect((await catalog.listStreams('acme')).map((x) => x.name)).toEqual(['orders']);
@@ -100,7 +118,14 @@ describe('DynamoCatalog against dynalite', () => {
 
   it('claims idempotency keys once and replays the stored result', async () => {
     const store = new DynamoIdempotencyStore(client, 'cat');
-    const rec = { tenant: 'acme', stream: 'orders', key: 'k-1', fingerprint: 'f1', state: 'pending' as const, createdAt: new Date().toISOString() };
+    const rec = {
+      tenant: 'acme',
+      stream: 'orders',
+      key: 'k-1',
+      fingerprint: 'f1',
+      state: 'pending' as const,
+      createdAt: new Date().toISOString(),
+    };
     expect(await store.claim(rec)).toBeUndefined();
     expect((await store.claim({ ...rec, fingerprint: 'f2' }))?.fingerprint).toBe('f1');
     const body = { batchId: 'b', accepted: 1, rejected: 0, duplicates: 0, errors: [] };
@@ -112,9 +137,21 @@ describe('DynamoCatalog against dynalite', () => {
 
   it('adds per-minute counters atomically', async () => {
     const store = new DynamoMetricsStore(client, 'cat');
-    const zero = { received: 0, accepted: 0, rejected: 0, duplicates: 0, deliveredObjects: 0, deliveredBytes: 0, loadedRows: 0, loadErrors: 0 };
+    const zero = {
+      received: 0,
+      accepted: 0,
+      rejected: 0,
+      duplicates: 0,
+      deliveredObjects: 0,
+      deliveredBytes: 0,
+      loadedRows: 0,
+      loadErrors: 0,
+    };
     await store.addMinutes('acme', 'orders', [{ ...zero, minute: 60_000, received: 5, accepted: 4 }]);
-    await store.addMinutes('acme', 'orders', [{ ...zero, minute: 60_000, received: 2, rejected: 1 }, { ...zero, minute: 120_000, loadedRows: 9 }]);
+    await store.addMinutes('acme', 'orders', [
+      { ...zero, minute: 60_000, received: 2, rejected: 1 },
+      { ...zero, minute: 120_000, loadedRows: 9 },
+    ]);
     const points = await store.getMinutes('acme', 'orders', 0, 180_000);
     expect(points).toEqual([
       { ...zero, minute: 60_000, received: 7, accepted: 4, rejected: 1 },
