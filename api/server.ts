@@ -1,4 +1,4 @@
-import './threadpool.js';
+import './process-env.js';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { serve } from '@hono/node-server';
