@@ -157,7 +157,7 @@ async function validateAndStore(
   const lines: string[] = [];
   const rejects: string[] = [];
   const errors: IngestResult['errors'] = [];
-  let duplicates = 0;
+  const keyIds: string[] = [];
   for (let i = 0; i < records.length; i++) {
     const value = records[i];
     const problems = compiled.validate(value);
@@ -175,7 +175,7 @@ async function validateAndStore(
         stream.name,
         dedupeKey.map((k) => record[k]),
       );
-      if (services.ingest.recentKeys.seen(streamKey, id)) duplicates++;
+      keyIds.push(id);
     } else {
       id = recordIdFromBatch(batchId, i);
     }
@@ -185,18 +185,13 @@ async function validateAndStore(
     );
   }
 
-  const body: IngestResult = {
-    batchId,
-    accepted: lines.length,
-    rejected: rejects.length,
-    duplicates,
-    errors,
-  };
   if (atomic && rejects.length) {
     throw new RecordsRejectedError('Atomic batch rejected: nothing was stored.', {
-      ...body,
+      batchId,
       accepted: 0,
+      rejected: rejects.length,
       duplicates: 0,
+      errors,
     });
   }
 
@@ -211,6 +206,16 @@ async function validateAndStore(
     rejects,
   };
   await services.delivery.append(batch);
+  // Counted only once stored: a refused request (429, 503) must not make its retry look like duplicates.
+  let duplicates = 0;
+  for (const id of keyIds) if (services.ingest.recentKeys.seen(streamKey, id)) duplicates++;
+  const body: IngestResult = {
+    batchId,
+    accepted: lines.length,
+    rejected: rejects.length,
+    duplicates,
+    errors,
+  };
   services.metrics.add(stream.tenant, stream.name, {
     received: records.length,
     accepted: lines.length,

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStream, createTenant, startTestStack, type TestStack } from '../support/stack.js';
+
+/** Buffers past their limit: 429 with Retry-After, nothing stored, and the retry is not a "duplicate". */
+let t: TestStack;
+let key: string;
+
+beforeAll(async () => {
+  // One byte of buffer and a long interval: after one accepted batch the buffers are "full" until drained.
+  t = await startTestStack({
+    TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES: '1',
+    TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '60',
+  });
+  key = await createTenant(t, 'acme');
+  await createStream(t, 'acme', key, {
+    name: 'events',
+    schema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
+    dedupe: { key: ['id'] },
+  });
+});
+afterAll(async () => t?.close());
+
+const post = (ids: string[]) =>
+  t.call('POST', '/v1/tenants/acme/streams/events/records', { key, body: ids.map((id) => ({ id })) });
+
+describe('backpressure', () => {
+  it('answers 429 with Retry-After when buffers are full, and counts no duplicates for the retry', async () => {
+    expect((await post(['a'])).status).toBe(200);
+    const refused = await post(['b', 'c']);
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { code: string }).code).toBe('overloaded');
+
+    await t.stack.services.delivery.drain();
+    const retried = await post(['b', 'c']);
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toMatchObject({ accepted: 2, duplicates: 0 });
+    await t.stack.services.delivery.drain();
+    const raw = (await (await t.call('GET', '/v1/tenants/acme/streams/events/records', { key })).json()) as {
+      total: number;
+    };
+    expect(raw.total).toBe(3);
+  });
+});
