@@ -1,17 +1,20 @@
 /** Shapes of the API's JSON answers, as the console reads them (see the API contract). */
 
-export type Role = 'admin' | 'producer' | 'consumer';
-export type Layer = 'raw' | 'deduped' | 'entity';
-export type Health = 'fresh' | 'stale' | 'failing' | 'idle';
+// Types the API exports are imported, type-only (erased from the bundle), so the console cannot drift from it.
+import type { Role } from '../../api/domain/keys/types.js';
+import type { FieldError } from '../../api/domain/errors.js';
+import type { ObjectSchema, PropertySchema } from '../../api/domain/schema/types.js';
+import type { Layer, SchemaChange } from '../../api/domain/streams/types.js';
+import type { Health } from '../../api/domain/monitoring/stream-metrics.js';
+import type { BatchReceipt } from '../../api/domain/records/types.js';
+import type { MinutePoint } from '../../api/ports.js';
+import type { MeResponse } from '../../api/routes/me/get.js';
+import type { DryRunResponse } from '../../api/routes/streams/update.js';
 
-export type Me =
-  | { kind: 'platform' }
-  | { kind: 'key'; tenant: string; keyId: string; name: string; role: Role; streams: string[]; pii: boolean };
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { BatchReceipt, FieldError, Health, Layer, ObjectSchema, PropertySchema, Role, SchemaChange };
+export type Me = MeResponse;
+export type DryRun = DryRunResponse;
+export type MinuteMetrics = MinutePoint;
 
 export interface Problem {
   type?: string;
@@ -46,29 +49,6 @@ export interface CreatedKey extends ApiKey {
   secret: string;
 }
 
-export interface PropertySchema {
-  type: string | string[];
-  description?: string;
-  format?: string;
-  enum?: unknown[];
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  properties?: Record<string, PropertySchema>;
-  required?: string[];
-  additionalProperties?: boolean;
-  items?: PropertySchema;
-}
-
-export interface ObjectSchema {
-  type: 'object';
-  description?: string;
-  properties: Record<string, PropertySchema>;
-  required?: string[];
-  additionalProperties?: boolean;
-}
-
 export interface StreamSpec {
   name: string;
   description?: string;
@@ -86,23 +66,6 @@ export interface Stream extends StreamSpec {
   version: number;
   createdAt: string;
   updatedAt: string;
-}
-
-export interface SchemaChange {
-  field: string;
-  change: string;
-  from?: unknown;
-  to?: unknown;
-}
-
-export interface DryRun {
-  dryRun: true;
-  compatible: boolean;
-  fromVersion: number;
-  toVersion: number;
-  changes: SchemaChange[];
-  violations: FieldError[];
-  ddl: string[];
 }
 
 export interface StreamVersion {
@@ -130,28 +93,6 @@ export interface Rejection {
   errors: FieldError[];
   receivedAt: string;
   batchId: string;
-}
-
-export interface BatchReceipt {
-  batchId: string;
-  receivedAt: string;
-  accepted: number;
-  rejected: number;
-  state: 'buffered' | 'delivered' | 'loaded';
-  objects: string[];
-  loadedAt?: string;
-}
-
-export interface MinuteMetrics {
-  minute: number;
-  received: number;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  deliveredObjects: number;
-  deliveredBytes: number;
-  loadedRows: number;
-  loadErrors: number;
 }
 
 export interface Metrics {
