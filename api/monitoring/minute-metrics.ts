@@ -1,8 +1,6 @@
 import type { Counters, Metrics, MetricsStore, MinutePoint } from '../ports.js';
 import { COUNTER_FIELDS, emptyCounters } from './counters.js';
 
-export { emptyCounters };
-
 const MINUTE = 60_000;
 
 /**

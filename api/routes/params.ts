@@ -46,6 +46,3 @@ export const badRequest = {
     contentType: 'application/problem+json',
   },
 } as const;
-
-export const json = (c: { json: (b: unknown, s?: number) => Response }, body: unknown, status = 200) =>
-  c.json(body, status);
