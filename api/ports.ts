@@ -63,10 +63,12 @@ export interface IngestBatch {
   receivedAt: string;
   schemaVersion: number;
   buffering: { intervalSeconds: number; sizeMiB: number };
-  /** JSON of LakeRecord, one per accepted record, no trailing newline. */
-  records: string[];
-  /** JSON of QuarantineRecord, one per rejected record. */
-  rejects: string[];
+  /** NDJSON of LakeRecord, one newline-terminated line per accepted record (no line break inside a line). */
+  records: Buffer;
+  recordCount: number;
+  /** NDJSON of QuarantineRecord, one line per rejected record. */
+  rejects: Buffer;
+  rejectCount: number;
 }
 
 export interface DeliveryStatus {
@@ -106,13 +108,22 @@ export interface LakeObject {
   records: number;
 }
 
+export interface LoadedObject {
+  key: string;
+  rows: number;
+  alreadyLoaded: boolean;
+}
+
 /** The warehouse side that the local Snowpipe-style loader drives (DuckDB). */
 export interface LoadTarget {
   /**
-   * Loads one object and records it in the load history in the same transaction, so a crash or a
-   * duplicate notification never loads it twice. Returns rows loaded, or 0 with `alreadyLoaded`.
+   * Loads a group of objects of one tenant and stream (raw and quarantine may be mixed) in one
+   * transaction that also records them in the load history, so a crash or a duplicate notification
+   * never loads one twice. All or nothing: any failure (a bad object, a row count that differs from
+   * `records`) loads none of them. One result per object, in order: `records` rows, or 0 with
+   * `alreadyLoaded` for keys the history already holds.
    */
-  loadObject(obj: LakeObject, stream: Stream): Promise<{ rows: number; alreadyLoaded: boolean }>;
+  loadObjects(objs: LakeObject[], stream: Stream): Promise<LoadedObject[]>;
   /** Keys already in the tenant's load history (for the start-up refresh). */
   loadedKeys(tenant: string): Promise<Set<string>>;
   /** When each key was loaded (for receipts). */

@@ -232,6 +232,62 @@ describe('ingest → lake → warehouse layers', () => {
     expect(((await gz.json()) as Ingest).accepted).toBe(2);
   });
 
+  it('loads each record as it was validated, however it was written', async () => {
+    const created = await createStream(t, 'acme', admin, {
+      name: 'shapes',
+      schema: {
+        type: 'object',
+        properties: { id: { type: 'string' }, n: { type: 'integer', minimum: 0 }, meta: { type: 'object' } },
+        required: ['id', 'n'],
+      },
+    });
+    expect(created.status).toBe(201);
+    const url = '/v1/tenants/acme/streams/shapes/records';
+    // Duplicate keys: the last value wins, as JSON.parse (and so the validator) saw it.
+    const json = await t.call('POST', url, {
+      key: producer,
+      raw: [
+        '[',
+        '  {"id": "s1", "n": 1},',
+        '  {"id":"s2","n":-7,"n":7},',
+        '  {"id":"s3","n":3,"meta":{"a":1,"a":2}},',
+        '  {"id":"s\u0034","n":4},',
+        '  {"id":"s5",',
+        '   "n":5},',
+        '  {"id":"s6","n":6,"plan":"gold"}',
+        ']',
+      ].join('\n'),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(await json.json()).toMatchObject({ accepted: 6, rejected: 0 });
+    const ndjson = await t.call('POST', url, {
+      key: producer,
+      raw: '{"id":"s7","n":7}\r\n{"id":"s8",\r"n":8}\n{"id":"s9","n":9,"n":-9}\n',
+      headers: { 'content-type': 'application/x-ndjson' },
+    });
+    expect(await ndjson.json()).toMatchObject({ accepted: 2, rejected: 1 });
+
+    const raw = await until(
+      () => rows('shapes', 'raw'),
+      (r) => r.total === 8,
+    );
+    expect(raw.total).toBe(8);
+    const byId = new Map(raw.records.map((r) => [r.id, r]));
+    expect([...byId.keys()].sort()).toEqual(['s1', 's2', 's3', 's4', 's5', 's6', 's7', 's8']);
+    expect(Object.fromEntries([...byId].map(([id, r]) => [id, r.n]))).toEqual({
+      s1: 1,
+      s2: 7,
+      s3: 3,
+      s4: 4,
+      s5: 5,
+      s6: 6,
+      s7: 7,
+      s8: 8,
+    });
+    expect(byId.get('s3')?.meta).toEqual({ a: 2 });
+    expect(byId.get('s6')?.plan).toBe('gold');
+  });
+
   it('evolves the schema: new column before new records are acknowledged, old rows keep NULL', async () => {
     const evolved = { ...schema, properties: { ...schema.properties, tier: { type: 'string' } } };
     expect(

@@ -24,6 +24,11 @@ export class TenantDatabase {
     if (limits.threads) options.threads = String(limits.threads);
     // Loads are small and frequent; checkpointing every 16 MB of WAL (the default) costs more than the loads.
     options.checkpoint_threshold = '256MB';
+    // A group load of 122,880 rows or more is written straight to the file as full row groups plus a
+    // partial tail. Vacuum would merge those tails with their neighbours at every checkpoint, rewriting
+    // row groups nothing changed in (about as costly as the load itself). Layers are append-only, so
+    // there are no deletes to reclaim; a partial row group per large load is the price.
+    options.max_vacuum_tasks = '0';
     const instance = await DuckDBInstance.create(file, options);
     try {
       const connection = await instance.connect();

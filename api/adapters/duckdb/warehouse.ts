@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { DependencyUnavailableError, DomainError, InvalidInputError } from '../../domain/errors.js';
 import type { Rejection } from '../../domain/records/types.js';
 import type { Layer, Stream } from '../../domain/streams/types.js';
-import type { LakeObject, LoadTarget, PreviewResult, Warehouse } from '../../ports.js';
+import type { LakeObject, LoadedObject, LoadTarget, PreviewResult, Warehouse } from '../../ports.js';
 import { checkNames, createStatements, LOAD_HISTORY, planEvolution, QUARANTINE } from './ddl.js';
 import { checkIdentifier, METADATA_NAMES, qualified } from './identifiers.js';
 import { quarantineLoadSql, rawLoadSql } from './load-sql.js';
@@ -60,41 +60,60 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
     this.logger.info({ tenant: to.tenant, stream: to.name, version: to.version }, 'evolved stream tables');
   }
 
+  /** One object; see loadObjects. */
   async loadObject(obj: LakeObject, stream: Stream): Promise<{ rows: number; alreadyLoaded: boolean }> {
+    const [{ rows, alreadyLoaded }] = await this.loadObjects([obj], stream);
+    return { rows, alreadyLoaded };
+  }
+
+  async loadObjects(objs: LakeObject[], stream: Stream): Promise<LoadedObject[]> {
     checkNames(stream);
-    if (obj.tenant !== stream.tenant || obj.stream !== stream.name) {
-      throw new InvalidInputError(
-        `Object ${obj.key} does not belong to stream ${stream.tenant}/${stream.name}`,
-      );
+    if (objs.length === 0) return [];
+    for (const obj of objs) {
+      if (obj.tenant !== stream.tenant || obj.stream !== stream.name) {
+        throw new InvalidInputError(
+          `Object ${obj.key} does not belong to stream ${stream.tenant}/${stream.name}`,
+        );
+      }
+      if (obj.kind !== 'raw' && obj.kind !== 'quarantine')
+        throw new InvalidInputError(`Unknown object kind ${String(obj.kind)}`);
     }
-    if (obj.kind !== 'raw' && obj.kind !== 'quarantine')
-      throw new InvalidInputError(`Unknown object kind ${String(obj.kind)}`);
-    const sql = obj.kind === 'raw' ? rawLoadSql(stream, obj.path) : quarantineLoadSql(stream, obj.path);
+    const statement = (kind: LakeObject['kind'], group: LakeObject[]): string => {
+      const paths = group.map((o) => o.path);
+      return kind === 'raw' ? rawLoadSql(stream, paths) : quarantineLoadSql(stream, paths);
+    };
+    // Built once over every object before anything runs, so a bad path is refused up front.
+    for (const kind of ['raw', 'quarantine'] as const) {
+      const group = objs.filter((o) => o.kind === kind);
+      if (group.length > 0) statement(kind, group);
+    }
     const ddl = createStatements(stream, 'ifMissing');
     const fingerprint = ensureKey(stream);
     const db = await this.database(stream.tenant);
     const started = performance.now();
+    const what = objs.length === 1 ? `load ${objs[0].key}` : `load ${objs.length} objects (${keysOf(objs)})`;
 
-    const result = await translate(`load ${obj.key}`, () =>
+    const results = await translate(what, () =>
       db.exclusive(async (c) => {
         if (!db.ensured.has(fingerprint)) {
           await inTransaction(c, () => runAll(c, ddl));
           db.ensured.add(fingerprint);
         }
-        return inTransaction(c, () => loadOnce(c, obj, sql));
+        return inTransaction(c, () => loadOnce(c, objs, statement));
       }),
     );
     this.logger.debug(
       {
-        tenant: obj.tenant,
-        stream: obj.stream,
-        key: obj.key,
-        ...result,
+        tenant: stream.tenant,
+        stream: stream.name,
+        objects: objs.length,
+        loaded: results.filter((r) => !r.alreadyLoaded).length,
+        rows: results.reduce((n, r) => n + r.rows, 0),
         ms: Math.round(performance.now() - started),
       },
-      result.alreadyLoaded ? 'object already loaded' : 'loaded object',
+      'loaded objects',
     );
-    return result;
+    return results;
   }
 
   async loadedKeys(tenant: string): Promise<Set<string>> {
@@ -217,26 +236,59 @@ function ensureKey(stream: Stream): string {
   return createStatements(stream, 'ifMissing').join(';\n');
 }
 
+/**
+ * Inside one transaction: skips keys the history already holds, loads the rest with one statement
+ * per kind, checks each statement's row count and records the loaded keys.
+ */
 async function loadOnce(
   c: DuckDBConnection,
-  obj: LakeObject,
-  sql: string,
-): Promise<{ rows: number; alreadyLoaded: boolean }> {
-  const seen = await c.runAndReadAll(`SELECT 1 FROM ${LOAD_HISTORY} WHERE "key" = $key`, { key: obj.key });
-  if (seen.currentRowCount > 0) return { rows: 0, alreadyLoaded: true };
-  const inserted = await c.run(sql);
-  const rows = Number(inserted.rowsChanged);
-  // A short read means a truncated or corrupt object; recording it as loaded would lose the rest.
-  if (rows !== obj.records) {
-    throw new DependencyUnavailableError(
-      `Lake object ${obj.key} has ${rows} rows where ${obj.records} were written`,
+  objs: LakeObject[],
+  statement: (kind: LakeObject['kind'], group: LakeObject[]) => string,
+): Promise<LoadedObject[]> {
+  const seen = await c.runAndReadAll(
+    `SELECT "key" FROM ${LOAD_HISTORY} WHERE "key" IN (SELECT unnest($keys::VARCHAR[]))`,
+    { keys: listValue(objs.map((o) => o.key)) },
+  );
+  const skipped = new Set(seen.getRows().map((row) => String(row[0])));
+  const fresh: LakeObject[] = [];
+  const results = objs.map((obj): LoadedObject => {
+    // A key given twice loads once, like a duplicate notification.
+    if (skipped.has(obj.key)) return { key: obj.key, rows: 0, alreadyLoaded: true };
+    skipped.add(obj.key);
+    fresh.push(obj);
+    return { key: obj.key, rows: obj.records, alreadyLoaded: false };
+  });
+  for (const kind of ['raw', 'quarantine'] as const) {
+    const group = fresh.filter((o) => o.kind === kind);
+    if (group.length === 0) continue;
+    const inserted = await c.run(statement(kind, group));
+    const rows = Number(inserted.rowsChanged);
+    const written = group.reduce((n, o) => n + o.records, 0);
+    // A short read means a truncated or corrupt object; recording it as loaded would lose the rest.
+    if (rows !== written) {
+      throw new DependencyUnavailableError(
+        `Lake ${group.length === 1 ? 'object' : 'objects'} ${keysOf(group)} hold ${rows} rows where ${written} were written`,
+      );
+    }
+  }
+  if (fresh.length > 0) {
+    await c.run(
+      `INSERT INTO ${LOAD_HISTORY} ("key", "stream", "kind", "rows", "bytes", "loaded_at")
+       SELECT unnest($keys::VARCHAR[]), $stream, unnest($kinds::VARCHAR[]), unnest($rows::BIGINT[]), unnest($bytes::BIGINT[]), now()`,
+      {
+        keys: listValue(fresh.map((o) => o.key)),
+        stream: fresh[0].stream,
+        kinds: listValue(fresh.map((o) => o.kind)),
+        rows: listValue(fresh.map((o) => BigInt(o.records))),
+        bytes: listValue(fresh.map((o) => BigInt(o.bytes))),
+      },
     );
   }
-  await c.run(
-    `INSERT INTO ${LOAD_HISTORY} ("key", "stream", "kind", "rows", "bytes", "loaded_at") VALUES ($key, $stream, $kind, $rows, $bytes, now())`,
-    { key: obj.key, stream: obj.stream, kind: obj.kind, rows: BigInt(rows), bytes: BigInt(obj.bytes) },
-  );
-  return { rows, alreadyLoaded: false };
+  return results;
+}
+
+function keysOf(objs: LakeObject[]): string {
+  return objs.map((o) => o.key).join(', ');
 }
 
 async function relationExists(c: DuckDBConnection, schema: string, name: string): Promise<boolean> {

@@ -125,8 +125,8 @@ export class FirehoseDelivery implements Delivery {
       stream: batch.stream,
       batchId: batch.batchId,
       receivedAt: batch.receivedAt,
-      accepted: batch.records.length,
-      rejected: batch.rejects.length,
+      accepted: batch.recordCount,
+      rejected: batch.rejectCount,
       deliveredAt,
       recordIds: entries.map((e) => e.recordId as string),
     });

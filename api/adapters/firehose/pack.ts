@@ -21,20 +21,18 @@ export const FIREHOSE_LIMITS: FirehoseLimits = {
 };
 
 /**
- * Packs lines greedily, in order, into newline-terminated chunks of at most `maxRecordBytes`.
- * A line is never split; one that cannot fit a record even alone is refused before anything is sent.
+ * Packs the newline-terminated lines of an NDJSON block greedily, in order, into chunks of at most
+ * `maxRecordBytes` (slices of the block, not copies). A line is never split; one that cannot fit a
+ * record even alone is refused before anything is sent.
  */
-export function packLines(lines: readonly string[], maxRecordBytes: number): Buffer[] {
+export function packLines(block: Buffer, maxRecordBytes: number): Buffer[] {
   const chunks: Buffer[] = [];
   let first = 0;
-  let size = 0;
-  const close = (end: number): void => {
-    if (end > first) chunks.push(Buffer.from(`${lines.slice(first, end).join('\n')}\n`, 'utf8'));
-    first = end;
-    size = 0;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const bytes = Buffer.byteLength(lines[i], 'utf8') + 1;
+  let at = 0;
+  while (at < block.length) {
+    const nl = block.indexOf(0x0a, at);
+    const next = nl === -1 ? block.length : nl + 1;
+    const bytes = next - at;
     if (bytes > maxRecordBytes) {
       throw new PayloadTooLargeError(
         'maxRecordBytes',
@@ -42,10 +40,13 @@ export function packLines(lines: readonly string[], maxRecordBytes: number): Buf
         `A serialized record of ${bytes - 1} bytes exceeds the ${maxRecordBytes - 1}-byte limit of one Firehose record`,
       );
     }
-    if (size + bytes > maxRecordBytes) close(i);
-    size += bytes;
+    if (next - first > maxRecordBytes) {
+      chunks.push(block.subarray(first, at));
+      first = at;
+    }
+    at = next;
   }
-  close(lines.length);
+  if (at > first) chunks.push(block.subarray(first, at));
   return chunks;
 }
 

@@ -457,7 +457,7 @@ export class LocalDelivery implements Delivery {
 
   private onLoaded(obj: LakeObject, at: string): void {
     this.loadedAt.set(obj.key, at);
-    if (this.loadedAt.size > (this.opts.maxReceiptsInMemory ?? 100_000)) {
+    if (this.loadedAt.size > (this.opts.maxReceiptsInMemory ?? 20_000)) {
       this.loadedAt.delete(this.loadedAt.keys().next().value!);
     }
     const st = this.streamState(obj.tenant, obj.stream);
@@ -479,7 +479,7 @@ export class LocalDelivery implements Delivery {
 
   /** Drops the oldest completed receipts from memory; the receipts index still has them. */
   private evictReceipts(): void {
-    const max = this.opts.maxReceiptsInMemory ?? 100_000;
+    const max = this.opts.maxReceiptsInMemory ?? 20_000;
     if (this.receipts.size <= max) return;
     let budget = 64;
     for (const [k, r] of this.receipts) {

@@ -40,16 +40,10 @@ interface EntryHeader {
   jb: number;
 }
 
-function block(lines: string[]): string {
-  return lines.length === 0 ? '' : lines.join('\n') + '\n';
-}
-
 /** Encodes a batch as one frame and returns the entry view over it. */
 export function encodeEntry(lsn: number, batch: IngestBatch): { frame: Buffer; entry: LogEntry } {
-  const records = block(batch.records);
-  const rejects = block(batch.rejects);
-  const nb = Buffer.byteLength(records);
-  const jb = Buffer.byteLength(rejects);
+  const nb = batch.records.length;
+  const jb = batch.rejects.length;
   const header: EntryHeader = {
     l: lsn,
     t: batch.tenant,
@@ -59,9 +53,9 @@ export function encodeEntry(lsn: number, batch: IngestBatch): { frame: Buffer; e
     v: batch.schemaVersion,
     bi: batch.buffering.intervalSeconds,
     bs: batch.buffering.sizeMiB,
-    n: batch.records.length,
+    n: batch.recordCount,
     nb,
-    j: batch.rejects.length,
+    j: batch.rejectCount,
     jb,
   };
   const head = JSON.stringify(header) + '\n';
@@ -70,8 +64,8 @@ export function encodeEntry(lsn: number, batch: IngestBatch): { frame: Buffer; e
   const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payloadBytes);
   let at = FRAME_HEADER_BYTES;
   at += frame.write(head, at);
-  at += frame.write(records, at);
-  frame.write(rejects, at);
+  at += batch.records.copy(frame, at);
+  batch.rejects.copy(frame, at);
   frame.writeUInt32LE(payloadBytes, 0);
   frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
   return { frame, entry: entryOf(header, frame.subarray(FRAME_HEADER_BYTES + hb)) };

@@ -13,12 +13,14 @@ export async function authenticate(
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!m) throw new UnauthenticatedError('Authorization header must be "Bearer <key>".');
   const token = m[1]!;
-  if (sameHash(hashSecret(token), services.adminKeyHash)) return { kind: 'platform' };
   const parsed = parseToken(token);
-  if (!parsed) throw new UnauthenticatedError('Unknown or revoked API key.');
-  const key = await services.catalog.getKey(parsed.id);
-  if (!key || key.revokedAt || !sameHash(hashSecret(parsed.secret), key.hash)) {
-    throw new UnauthenticatedError('Unknown or revoked API key.');
+  // A token naming an existing key is checked against that key alone: one hash per request.
+  const key = parsed ? await services.catalog.getKey(parsed.id) : undefined;
+  if (parsed && key) {
+    if (key.revokedAt || !sameHash(hashSecret(parsed.secret), key.hash))
+      throw new UnauthenticatedError('Unknown or revoked API key.');
+    return { kind: 'key', key };
   }
-  return { kind: 'key', key };
+  if (sameHash(hashSecret(token), services.adminKeyHash)) return { kind: 'platform' };
+  throw new UnauthenticatedError('Unknown or revoked API key.');
 }

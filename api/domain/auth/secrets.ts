@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Keys look like trb_<id>_<secret> so secret scanners can spot them. Only sha256(secret) is stored:
@@ -7,7 +7,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 const KEY_PATTERN = /^trb_([a-z0-9]{20})_([A-Za-z0-9_-]{43})$/;
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
+  // The one-shot hash: this runs on every request, and a Hash object costs several times more.
+  return hash('sha256', secret, 'hex');
 }
 
 export function newKeyMaterial(): { id: string; secret: string; token: string; hash: string } {

@@ -15,7 +15,9 @@ export function createBatchIdGenerator(now: () => number): () => string {
   let lastTime = -1;
   // The random part as 16 base32 digits, so incrementing is a carry along the array.
   const digits = new Uint8Array(RANDOM_CHARS);
-  const fresh = new Uint8Array(RANDOM_CHARS);
+  // Random bytes are drawn in bulk: one randomFillSync per id costs more than the rest of the id.
+  const pool = new Uint8Array(RANDOM_CHARS * 256);
+  let used = pool.length;
 
   return () => {
     let time = Math.floor(now());
@@ -23,8 +25,11 @@ export function createBatchIdGenerator(now: () => number): () => string {
       throw new RangeError(`batch id time must be a millisecond epoch within 48 bits, got ${time}`);
     }
     if (time > lastTime) {
-      randomFillSync(fresh);
-      for (let i = 0; i < RANDOM_CHARS; i++) digits[i] = fresh[i] & 31;
+      if (used === pool.length) {
+        randomFillSync(pool);
+        used = 0;
+      }
+      for (let i = 0; i < RANDOM_CHARS; i++) digits[i] = pool[used++] & 31;
     } else {
       time = lastTime;
       if (!increment(digits)) {

@@ -14,7 +14,8 @@ import type { Services } from '../../services.js';
 import { recordIdFromBatch, recordIdFromKey } from './ids.js';
 import { parseRecordsBody } from './parse-body.js';
 import type { BodySource } from './read-body.js';
-import type { IngestResult } from './types.js';
+import { blockOfLines, NdjsonBlock } from './ndjson-block.js';
+import type { IngestResult, ParsedRecordsBody } from './types.js';
 
 export interface IngestInput {
   tenant: string;
@@ -36,6 +37,7 @@ export interface IngestOutcome {
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A pending claim older than this belonged to a request that died; a retry may take it over. */
 const STALE_CLAIM_MS = 60_000;
+const ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * Validates every record, and answers only after the accepted records and the quarantined rejects are
@@ -102,7 +104,7 @@ async function ingestWithin(ctx: Ctx, input: IngestInput, stream: Stream): Promi
   }
 
   try {
-    const outcome = await validateAndStore(services, stream, parsed.records, input.atomic);
+    const outcome = await validateAndStore(services, stream, parsed, input.atomic);
     if (claim)
       await services.idempotency.complete({
         ...claim,
@@ -143,18 +145,20 @@ async function claimIdempotency(
 async function validateAndStore(
   services: Services,
   stream: Stream,
-  records: unknown[],
+  parsed: ParsedRecordsBody,
   atomic: boolean,
 ): Promise<IngestOutcome> {
+  const { records, spans } = parsed;
   const compiled = services.ingest.validators.get(stream);
   const receivedAt = services.now();
   const batchId = services.ingest.nextBatchId();
   const receivedIso = receivedAt.toISOString();
   const head = `{"_tenant":${JSON.stringify(stream.tenant)},"_stream":${JSON.stringify(stream.name)},"_batch_id":"${batchId}","_received_at":"${receivedIso}","_schema_version":${stream.version}`;
+  const idHead = `${head},"_id":"`;
   const dedupeKey = stream.dedupe?.key;
   const streamKey = `${stream.tenant}/${stream.name}`;
 
-  const lines: string[] = [];
+  const lines = new NdjsonBlock(parsed.text, ASCII.test(head));
   const rejects: string[] = [];
   const errors: IngestResult['errors'] = [];
   const keyIds: string[] = [];
@@ -179,10 +183,17 @@ async function validateAndStore(
     } else {
       id = recordIdFromBatch(batchId, i);
     }
-    const { declared, extra } = compiled.split(record);
-    lines.push(
-      `${head},"_id":${JSON.stringify(id)},"_index":${i},"record":${JSON.stringify(declared)}${extra ? `,"extra":${JSON.stringify(extra)}` : ''}}`,
-    );
+    const { declared, extra, keys } = compiled.split(record);
+    const lineHead = `${idHead}${id}","_index":${i},"record":`;
+    // Copied as it arrived when it holds exactly the keys JSON.parse kept (no duplicates) and nothing undeclared.
+    if (spans && extra === undefined && spans.keys(i) === keys) {
+      lines.addCopied(lineHead, spans.start(i), spans.end(i));
+    } else {
+      lines.addText(
+        lineHead,
+        extra ? `${JSON.stringify(declared)},"extra":${JSON.stringify(extra)}` : JSON.stringify(declared),
+      );
+    }
   }
 
   if (atomic && rejects.length) {
@@ -202,8 +213,10 @@ async function validateAndStore(
     receivedAt: receivedIso,
     schemaVersion: stream.version,
     buffering: stream.buffering,
-    records: lines,
-    rejects,
+    records: lines.toBuffer(),
+    recordCount: lines.count,
+    rejects: blockOfLines(rejects),
+    rejectCount: rejects.length,
   };
   await services.delivery.append(batch);
   // Counted only once stored: a refused request (429, 503) must not make its retry look like duplicates.
@@ -211,16 +224,16 @@ async function validateAndStore(
   for (const id of keyIds) if (services.ingest.recentKeys.seen(streamKey, id)) duplicates++;
   const body: IngestResult = {
     batchId,
-    accepted: lines.length,
+    accepted: lines.count,
     rejected: rejects.length,
     duplicates,
     errors,
   };
   services.metrics.add(stream.tenant, stream.name, {
     received: records.length,
-    accepted: lines.length,
+    accepted: lines.count,
     rejected: rejects.length,
     duplicates,
   });
-  return { status: lines.length ? 200 : 422, body, replayed: false };
+  return { status: lines.count ? 200 : 422, body, replayed: false };
 }

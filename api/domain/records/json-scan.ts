@@ -74,6 +74,7 @@ export function checkJsonBodyLimits(
   b: Buffer,
   start: number,
   limits: BodyLimits,
+  spans?: RecordSpans,
 ): PayloadTooLargeError | undefined {
   const n = b.length;
   let first = start;
@@ -91,10 +92,13 @@ export function checkJsonBodyLimits(
   let keyIsRecords = false;
   let recordsKeys = 0;
   let oversized: PayloadTooLargeError | undefined;
+  // Per record: its top-level key count while it is a flat object on one line, else -1.
+  let keys = -1;
 
   const closeElement = (): void => {
     if (elemStart < 0) return;
     const size = lastNonWs + 1 - elemStart;
+    spans?.push(elemStart, lastNonWs + 1, keys);
     elemStart = -1;
     if (size > limits.maxRecordBytes && oversized === undefined) {
       oversized = recordTooLarge(limits, `records[${count - 1}]`, size);
@@ -103,9 +107,14 @@ export function checkJsonBodyLimits(
 
   for (let i = first; i < n; i++) {
     const c = b[i];
-    if (isWs(c)) continue;
+    if (c <= 0x20 && isWs(c)) {
+      // A line break inside the record (not around it) keeps it from being copied as one line.
+      if ((c === 0x0a || c === 0x0d) && depth > base && elemStart >= 0) keys = -1;
+      continue;
+    }
     if (inRecords && depth === base && elemStart < 0 && c !== 0x2c && c !== 0x5d) {
       elemStart = i;
+      keys = c === 0x7b ? 0 : -1;
       count++;
       if (count > limits.maxRecords) throw tooManyRecords(limits);
     }
@@ -127,6 +136,7 @@ export function checkJsonBodyLimits(
     if (c === 0x5b || c === 0x7b) {
       depth++;
       if (inRecords) {
+        if (depth > base + 1) keys = -1;
         if (depth - base > limits.maxDepth) {
           throw recordTooDeep(limits, `records[${count - 1}]`, `records[${count - 1}]`);
         }
@@ -147,21 +157,68 @@ export function checkJsonBodyLimits(
     } else if (c === 0x2c) {
       if (inRecords && depth === base) closeElement();
       else if (base === 2 && depth === 1) expectKey = true;
+    } else if (c === 0x3a && keys >= 0 && depth === base + 1) {
+      keys++;
     }
     lastNonWs = i;
   }
   return oversized;
 }
 
-/** True when the JSON text in b[start, end) nests containers deeper than `max`. */
-export function nestsDeeperThan(b: Buffer, start: number, end: number, max: number): boolean {
+/**
+ * Scans one record's JSON text in b[start, end): TOO_DEEP when it nests containers deeper than
+ * `max`, otherwise its top-level key count when it is a flat object on one line, else -1.
+ */
+export function recordShape(b: Buffer, start: number, end: number, max: number): number {
   let depth = 0;
+  let keys = b[start] === 0x7b ? 0 : -1;
   for (let i = start; i < end; i++) {
     const c = b[i];
     if (c === QUOTE) i = closingQuote(b, i, end);
     else if (c === 0x5b || c === 0x7b) {
-      if (++depth > max) return true;
+      if (++depth > max) return TOO_DEEP;
+      if (depth > 1) keys = -1;
     } else if (c === 0x5d || c === 0x7d) depth--;
+    else if (c === 0x3a) {
+      if (keys >= 0 && depth === 1) keys++;
+    } else if (c === 0x0a || c === 0x0d) keys = -1;
   }
-  return false;
+  return keys;
+}
+
+export const TOO_DEEP = -2;
+
+/**
+ * Where each record's text lies in the body, so an accepted record can be copied into the log as
+ * it arrived instead of being serialized again. `keys` is the record's top-level key count when it
+ * is a flat object on one line (a count larger than the parsed object's means duplicate keys), else
+ * -1: nested values and line breaks are always re-serialized.
+ */
+export class RecordSpans {
+  count = 0;
+  private data = new Int32Array(3 * 128);
+
+  push(start: number, end: number, keys: number): void {
+    if (3 * (this.count + 1) > this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    const at = 3 * this.count++;
+    this.data[at] = start;
+    this.data[at + 1] = end;
+    this.data[at + 2] = keys;
+  }
+
+  start(i: number): number {
+    return this.data[3 * i];
+  }
+
+  end(i: number): number {
+    return this.data[3 * i + 1];
+  }
+
+  keys(i: number): number {
+    return this.data[3 * i + 2];
+  }
 }

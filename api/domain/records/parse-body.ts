@@ -3,9 +3,11 @@ import { InvalidInputError, UnsupportedMediaTypeError } from '../errors.js';
 import { findJsonSyntaxProblem, lineAndColumn } from './json-error.js';
 import {
   checkJsonBodyLimits,
-  nestsDeeperThan,
+  RecordSpans,
+  recordShape,
   recordTooDeep,
   recordTooLarge,
+  TOO_DEEP,
   tooManyRecords,
 } from './json-scan.js';
 import { bodyTooLarge, readBody, type BodySource } from './read-body.js';
@@ -94,9 +96,9 @@ function parseJsonText(
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-function parseJsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
+function parseJsonBody(bytes: Buffer, limits: BodyLimits, spans: RecordSpans): unknown[] {
   const start = bytes.subarray(0, 3).equals(BOM) ? 3 : 0;
-  const oversized = checkJsonBodyLimits(bytes, start, limits);
+  const oversized = checkJsonBodyLimits(bytes, start, limits, spans);
   const text = bytes.toString('utf8', start);
   if (text.trim() === '')
     throw invalid('request body is empty; expected a JSON array of records or {"records": [...]}');
@@ -134,7 +136,7 @@ function parseJsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
   return list;
 }
 
-function parseNdjsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
+function parseNdjsonBody(bytes: Buffer, limits: BodyLimits, spans: RecordSpans): unknown[] {
   const records: unknown[] = [];
   const n = bytes.length;
   let lineNo = 0;
@@ -156,10 +158,10 @@ function parseNdjsonBody(bytes: Buffer, limits: BodyLimits): unknown[] {
     if (records.length === limits.maxRecords) throw tooManyRecords(limits);
     if (end - start > limits.maxRecordBytes)
       throw recordTooLarge(limits, `the record on ${where}`, end - start);
-    const line = bytes.subarray(start, end);
-    if (nestsDeeperThan(line, 0, line.length, limits.maxDepth))
-      throw recordTooDeep(limits, where, `the record on ${where}`);
-    const text = line.toString('utf8');
+    const shape = recordShape(bytes, start, end, limits.maxDepth);
+    if (shape === TOO_DEEP) throw recordTooDeep(limits, where, `the record on ${where}`);
+    spans.push(start, end, shape);
+    const text = bytes.toString('utf8', start, end);
     const leading = start - lineStart;
     records.push(
       parseJsonText(
@@ -206,6 +208,15 @@ export async function parseRecordsBody(input: ParseRecordsBodyInput): Promise<Pa
   if (bytes.length === 0) throw invalid('request body is empty');
   if (!isUtf8(bytes))
     throw invalid(`request body is not valid UTF-8${gzip ? ' (after gzip decompression)' : ''}`);
-  const records = format === 'json' ? parseJsonBody(bytes, limits) : parseNdjsonBody(bytes, limits);
-  return { records, rawBytes, sha256 };
+  const spans = new RecordSpans();
+  const records =
+    format === 'json' ? parseJsonBody(bytes, limits, spans) : parseNdjsonBody(bytes, limits, spans);
+  // The spans come from a byte scan; they are used only when they agree with what JSON.parse saw.
+  return {
+    records,
+    rawBytes,
+    sha256,
+    text: bytes,
+    spans: spans.count === records.length ? spans : undefined,
+  };
 }

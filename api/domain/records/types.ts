@@ -1,3 +1,4 @@
+import type { RecordSpans } from './json-scan.js';
 import type { FieldError } from '../errors.js';
 
 /**
@@ -83,4 +84,8 @@ export interface ParsedRecordsBody {
   rawBytes: number;
   /** Hex sha256 of the bytes as received, for idempotency fingerprints ('' when not asked for). */
   sha256: string;
+  /** The decompressed body the records were parsed from. */
+  text: Buffer;
+  /** Where each record's text lies in `text`; undefined when the scan and the parse disagree. */
+  spans?: RecordSpans;
 }

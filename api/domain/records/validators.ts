@@ -1,13 +1,11 @@
 import { compileValidator, splitDeclared } from '../schema/index.js';
+import type { RecordSplitter } from '../schema/compile.js';
 import type { FieldError } from '../errors.js';
 import type { Stream } from '../streams/types.js';
 
 export interface CompiledStream {
   validate: (value: unknown) => FieldError[] | null;
-  split: (record: Record<string, unknown>) => {
-    declared: Record<string, unknown>;
-    extra?: Record<string, unknown>;
-  };
+  split: RecordSplitter;
 }
 
 /**

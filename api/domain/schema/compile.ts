@@ -9,6 +9,8 @@ export interface SplitRecord {
   declared: Record<string, unknown>;
   /** Undeclared top-level properties; undefined when there are none. */
   extra?: Record<string, unknown>;
+  /** The record's own top-level key count. */
+  keys: number;
 }
 export type RecordSplitter = (record: Record<string, unknown>) => SplitRecord;
 
@@ -265,7 +267,7 @@ export function splitDeclared(schema: ObjectSchema): RecordSplitter {
   // Count first: a record with only declared fields is returned as is, with no copy (the common case).
   let code = 'let c = 0;\nfor (const k in r) c++;\nlet n = 0;\n';
   for (const name of names) code += `if (${readOwn('r', name)} !== undefined) n++;\n`;
-  code += 'if (c === n) return { declared: r, extra: undefined };\nconst d = {};\nlet v;\n';
+  code += 'if (c === n) return { declared: r, extra: undefined, keys: c };\nconst d = {};\nlet v;\n';
   for (const name of names) {
     const store =
       name === '__proto__'
@@ -280,6 +282,6 @@ export function splitDeclared(schema: ObjectSchema): RecordSplitter {
     // Assigning "__proto__" would replace x's prototype instead of adding a property.
     `if (k === "__proto__") Object.defineProperty(x, k, { value: r[k], enumerable: true, writable: true, configurable: true });\n` +
     `else x[k] = r[k];\n}\n` +
-    `return { declared: d, extra: x };`;
+    `return { declared: d, extra: x, keys: c };`;
   return new Function('K', `return function split(r) {\n${code}\n};`)(g.constants) as RecordSplitter;
 }

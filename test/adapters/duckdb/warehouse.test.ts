@@ -316,6 +316,179 @@ describe('DuckDbWarehouse', () => {
     expect((await warehouse.preview(users, 'raw', 1)).total).toBe(0);
   });
 
+  describe('group loads', () => {
+    const raw = (batch: number, n: number): object[] =>
+      Array.from({ length: n }, (_, i) => lakeRecord(users, batch, i, row(`e${batch}-${i}`, `u${i % 3}`, i)));
+
+    async function counts(): Promise<{ raw: number; deduped: number; entity: number; rejections: number }> {
+      return {
+        raw: (await warehouse.preview(users, 'raw', 0)).total,
+        deduped: (await warehouse.preview(users, 'deduped', 0)).total,
+        entity: (await warehouse.preview(users, 'entity', 0)).total,
+        rejections: (await warehouse.rejections(users, 0)).total,
+      };
+    }
+
+    it('loads several objects, plain and gzipped, in one call with exact counts and history', async () => {
+      await warehouse.createStream(users);
+      const a = await writeObject(dir, users, 'a.ndjson', raw(1, 3));
+      const b = await writeObject(dir, users, 'b.ndjson.gz', raw(2, 2));
+      // A replayed record (same event id) is a raw row but not a deduped one.
+      const c = await writeObject(dir, users, 'c.ndjson', [
+        ...raw(3, 4),
+        lakeRecord(users, 3, 4, row('e1-0', 'u0', 9)),
+      ]);
+      expect(await warehouse.loadObjects([a, b, c], users)).toEqual([
+        { key: a.key, rows: 3, alreadyLoaded: false },
+        { key: b.key, rows: 2, alreadyLoaded: false },
+        { key: c.key, rows: 5, alreadyLoaded: false },
+      ]);
+      expect(await counts()).toEqual({ raw: 10, deduped: 9, entity: 3, rejections: 0 });
+      await warehouse.close();
+      const history = await inspect(
+        dir,
+        'acme',
+        `SELECT "key", "stream", "kind", "rows", "bytes" FROM _tributary.load_history ORDER BY "key"`,
+      );
+      expect(history).toEqual(
+        [a, b, c].map((o) => ({
+          key: o.key,
+          stream: 'users',
+          kind: 'raw',
+          rows: String(o.records),
+          bytes: String(o.bytes),
+        })),
+      );
+    });
+
+    it('loads only the objects the history does not hold yet, and a key given twice once', async () => {
+      await warehouse.createStream(users);
+      const a = await writeObject(dir, users, 'a.ndjson', raw(1, 3));
+      const b = await writeObject(dir, users, 'b.ndjson', raw(2, 2));
+      const c = await writeObject(dir, users, 'c.ndjson', raw(3, 4));
+      expect(await warehouse.loadObjects([b], users)).toEqual([
+        { key: b.key, rows: 2, alreadyLoaded: false },
+      ]);
+      expect(await warehouse.loadObjects([a, b, c, { ...a }], users)).toEqual([
+        { key: a.key, rows: 3, alreadyLoaded: false },
+        { key: b.key, rows: 0, alreadyLoaded: true },
+        { key: c.key, rows: 4, alreadyLoaded: false },
+        { key: a.key, rows: 0, alreadyLoaded: true },
+      ]);
+      expect((await counts()).raw).toBe(9);
+      expect(await warehouse.loadObjects([c, a], users)).toEqual([
+        { key: c.key, rows: 0, alreadyLoaded: true },
+        { key: a.key, rows: 0, alreadyLoaded: true },
+      ]);
+      expect((await counts()).raw).toBe(9);
+      expect([...(await warehouse.loadedKeys('acme'))].sort()).toEqual([a.key, b.key, c.key].sort());
+    });
+
+    it('loads raw and quarantine objects mixed in one group', async () => {
+      await warehouse.createStream(users);
+      const a = await writeObject(dir, users, 'a.ndjson', raw(1, 3));
+      const q = await writeObject(
+        dir,
+        users,
+        'q.ndjson',
+        [quarantineRecord(users, 1, 3, { x: 1 }, 'bad'), quarantineRecord(users, 2, 2, 'nope', 'bad')],
+        'quarantine',
+      );
+      const b = await writeObject(dir, users, 'b.ndjson.gz', raw(2, 2));
+      expect(await warehouse.loadObjects([a, q, b], users)).toEqual([
+        { key: a.key, rows: 3, alreadyLoaded: false },
+        { key: q.key, rows: 2, alreadyLoaded: false },
+        { key: b.key, rows: 2, alreadyLoaded: false },
+      ]);
+      expect(await counts()).toEqual({ raw: 5, deduped: 5, entity: 3, rejections: 2 });
+      await warehouse.close();
+      const kinds = await inspect(
+        dir,
+        'acme',
+        `SELECT "kind", count(*) AS n, sum("rows") AS r FROM _tributary.load_history GROUP BY "kind" ORDER BY "kind"`,
+      );
+      expect(kinds).toEqual([
+        { kind: 'quarantine', n: '1', r: '2' },
+        { kind: 'raw', n: '2', r: '5' },
+      ]);
+    });
+
+    it.each([
+      ['a raw object', 'raw'],
+      ['a quarantine object', 'quarantine'],
+    ] as const)(
+      'fails the whole group, loading nothing, when %s has other rows than written',
+      async (_name, kind) => {
+        await warehouse.createStream(users);
+        const before = await writeObject(dir, users, 'before.ndjson', raw(1, 2));
+        await warehouse.loadObjects([before], users);
+        const a = await writeObject(dir, users, 'a.ndjson', raw(2, 3));
+        const q = await writeObject(
+          dir,
+          users,
+          'q.ndjson',
+          [quarantineRecord(users, 2, 3, { x: 1 }, 'bad')],
+          'quarantine',
+        );
+        const b = await writeObject(dir, users, 'b.ndjson', raw(3, 2));
+        if (kind === 'raw') b.records = 3;
+        else q.records = 2;
+        const error = await warehouse.loadObjects([a, q, b], users).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(DependencyUnavailableError);
+        const named = kind === 'raw' ? [a.key, b.key] : [q.key];
+        for (const key of named) expect((error as Error).message).toContain(key);
+        expect(await counts()).toEqual({ raw: 2, deduped: 2, entity: 2, rejections: 0 });
+        expect([...(await warehouse.loadedKeys('acme'))]).toEqual([before.key]);
+
+        // Fixed, the same group loads.
+        b.records = 2;
+        q.records = 1;
+        expect((await warehouse.loadObjects([a, q, b], users)).map((r) => r.rows)).toEqual([3, 1, 2]);
+        expect(await counts()).toMatchObject({ raw: 7, rejections: 1 });
+      },
+    );
+
+    it('fails the whole group, loading nothing, when one object is malformed', async () => {
+      await warehouse.createStream(users);
+      const a = await writeObject(dir, users, 'a.ndjson', raw(1, 3));
+      const bad = await writeObject(dir, users, 'bad.ndjson', [
+        lakeRecord(users, 2, 0, row('e', 'u', 1)),
+        '{"_id":',
+      ]);
+      const error = await warehouse.loadObjects([a, bad], users).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(DependencyUnavailableError);
+      expect((await warehouse.loadedKeys('acme')).size).toBe(0);
+      expect((await counts()).raw).toBe(0);
+    });
+
+    it('refuses a group with any bad path or any object of another stream before running anything', async () => {
+      const stream = makeStream();
+      const ok = {
+        tenant: 'acme',
+        stream: 'events',
+        kind: 'raw' as const,
+        key: 'k1',
+        path: '/dev/null',
+        bytes: 0,
+        records: 0,
+      };
+      await expect(
+        warehouse.loadObjects([ok, { ...ok, key: 'k2', path: '/tmp/x[1].ndjson' }], stream),
+      ).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(
+        warehouse.loadObjects(
+          [ok, { ...ok, key: 'k2', kind: 'quarantine', path: '/tmp/{a,b}.ndjson' }],
+          stream,
+        ),
+      ).rejects.toBeInstanceOf(InvalidInputError);
+      await expect(
+        warehouse.loadObjects([ok, { ...ok, key: 'k2', tenant: 'beta' }], stream),
+      ).rejects.toBeInstanceOf(InvalidInputError);
+      expect(await readdir(dir)).toEqual([]);
+      expect(await warehouse.loadObjects([], stream)).toEqual([]);
+    });
+  });
+
   describe('malformed objects raise and record nothing', () => {
     const cases: Array<[string, Array<string | object>, number?]> = [
       ['a truncated line', [lakeRecord(users, 1, 0, row('e1', 'u1', 1)), '{"_id":"x","_batch_id":"b1","rec']],

@@ -16,6 +16,8 @@ import {
   stubClient,
 } from './harness.js';
 import type { Dynamo } from './harness.js';
+import { blockOfLines } from '../../../api/domain/records/ndjson-block.js';
+import { linesOf as ndjsonLines } from '../../support/ndjson.js';
 
 const TABLE = 'tributary';
 /** Small enough that several lines share a record and a batch of a few KiB spans several records. */
@@ -71,7 +73,7 @@ describe('FirehoseDelivery.append', () => {
     // ~170 KB of small lines: one billed record instead of a thousand.
     expect(raw[0].records).toHaveLength(1);
     expect(raw[0].records[0].at(-1)).toBe(0x0a);
-    expect(linesOf(raw[0].records)).toEqual(batch.records);
+    expect(linesOf(raw[0].records)).toEqual(ndjsonLines(batch.records));
 
     expect(await delivery.receipt('acme', 'orders', batch.batchId)).toEqual({
       batchId: batch.batchId,
@@ -100,7 +102,7 @@ describe('FirehoseDelivery.append', () => {
     expect(callsTo(RAW_STREAM)).toEqual([]);
     const quarantine = callsTo(QUARANTINE_STREAM);
     expect(quarantine).toHaveLength(1);
-    expect(linesOf(quarantine[0].records)).toEqual(batch.rejects);
+    expect(linesOf(quarantine[0].records)).toEqual(ndjsonLines(batch.rejects));
     expect(JSON.parse(linesOf(quarantine[0].records)[0])).toMatchObject({
       _tenant: 'acme',
       _stream: 'orders',
@@ -130,7 +132,7 @@ describe('FirehoseDelivery.append', () => {
     const objects = (await delivery.receipt('acme', 'orders', batch.batchId))?.objects ?? [];
     expect(objects).toHaveLength(byId.size);
     const records = objects.map((id) => byId.get(id) ?? Buffer.alloc(0));
-    expect(firstMismatch(linesOf(records), batch.records)).toBe(-1);
+    expect(firstMismatch(linesOf(records), ndjsonLines(batch.records))).toBe(-1);
     // Greedy packing: each record is full enough that the next line did not fit.
     for (const r of records.slice(0, -1)) expect(r.length).toBeGreaterThan(1000 * 1024 - 12_000);
   });
@@ -146,7 +148,7 @@ describe('FirehoseDelivery.append', () => {
     await delivery.append(batch);
     const raw = callsTo(RAW_STREAM);
     expect(raw.map((c) => c.records.length)).toEqual([500, 500, 201]);
-    expect(firstMismatch(linesOf(raw.flatMap((c) => c.records)), batch.records)).toBe(-1);
+    expect(firstMismatch(linesOf(raw.flatMap((c) => c.records)), ndjsonLines(batch.records))).toBe(-1);
   });
 
   it('resends only the entries that failed, and keeps receipt ids in batch order', async () => {
@@ -161,7 +163,9 @@ describe('FirehoseDelivery.append', () => {
     expect(first.outcome).toBe('partial');
     expect(retry.records).toEqual([first.records[1], first.records[3]]);
     expect(retry.outcome).toBe('ok');
-    expect(linesOf(stub.delivered(RAW_STREAM).slice(-5)).sort()).toEqual([...batch.records].sort());
+    expect(linesOf(stub.delivered(RAW_STREAM).slice(-5)).sort()).toEqual(
+      [...ndjsonLines(batch.records)].sort(),
+    );
     // Full jitter with random() = 0.5 on attempt 0: 0.5 × min(1000, 50 × 2^0).
     expect(clock.sleeps).toEqual([25]);
 
@@ -198,14 +202,14 @@ describe('FirehoseDelivery.append', () => {
           .filter((c) => c.outcome === 'ok')
           .flatMap((c) => c.records),
       ),
-    ).toEqual(batch.records);
+    ).toEqual(ndjsonLines(batch.records));
     expect(
       linesOf(
         callsTo(QUARANTINE_STREAM)
           .filter((c) => c.outcome === 'ok')
           .flatMap((c) => c.records),
       ),
-    ).toEqual(batch.rejects);
+    ).toEqual(ndjsonLines(batch.rejects));
     expect(clock.sleeps).toHaveLength(1);
     expect((await delivery.receipt('acme', 'orders', batch.batchId))?.objects).toHaveLength(2);
   });
@@ -241,7 +245,7 @@ describe('FirehoseDelivery.append', () => {
   it('fails when one entry never gets a RecordId, though the others did', async () => {
     const { delivery } = makeDelivery({ client, receipts, retryBudgetMs: 2_000, limits: SMALL_RECORDS });
     const batch = makeBatch({ records: 10, pad: 700 });
-    const poison = batch.records[4];
+    const poison = ndjsonLines(batch.records)[4];
     stub.fail({ kind: 'entries', fail: (data) => data.toString('utf8').includes(poison) }, Infinity);
 
     const err = await delivery.append(batch).catch((e: unknown) => e);
@@ -305,7 +309,9 @@ describe('FirehoseDelivery.append', () => {
   it('refuses a line too large for one Firehose record before sending anything', async () => {
     const { delivery } = makeDelivery({ client, receipts });
     const batch = makeBatch({ records: 2 });
-    batch.rejects.push(JSON.stringify({ blob: 'x'.repeat(1000 * 1024) }));
+    const oversized = blockOfLines([JSON.stringify({ blob: 'x'.repeat(1000 * 1024) })]);
+    batch.rejects = Buffer.concat([batch.rejects, oversized]);
+    batch.rejectCount++;
     const err = await delivery.append(batch).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PayloadTooLargeError);
     expect((err as PayloadTooLargeError).limit).toBe('maxRecordBytes');

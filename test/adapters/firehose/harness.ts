@@ -11,6 +11,7 @@ import {
 } from '../../../api/adapters/firehose/index.js';
 import type { FirehoseDeliveryOptions } from '../../../api/adapters/firehose/index.js';
 import type { Counters, IngestBatch, Metrics, MinutePoint } from '../../../api/ports.js';
+import { blockOfLines } from '../../../api/domain/records/ndjson-block.js';
 
 export const RAW_STREAM = 'tributary-raw';
 export const QUARANTINE_STREAM = 'tributary-quarantine';
@@ -158,8 +159,10 @@ export function makeBatch(opts: {
     receivedAt,
     schemaVersion: 1,
     buffering: { intervalSeconds: 1, sizeMiB: 5 },
-    records,
-    rejects,
+    records: blockOfLines(records),
+    recordCount: records.length,
+    rejects: blockOfLines(rejects),
+    rejectCount: rejects.length,
   };
 }
 

@@ -2,11 +2,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FIREHOSE_LIMITS, packLines, planCalls } from '../../../api/adapters/firehose/pack.js';
 import { PayloadTooLargeError } from '../../../api/domain/errors.js';
+import { blockOfLines } from '../../../api/domain/records/ndjson-block.js';
 import { linesOf } from './harness.js';
+
+const pack = (lines: string[], max: number) => packLines(blockOfLines(lines), max);
 
 describe('packLines', () => {
   it('packs many lines into one newline-terminated record', () => {
-    const chunks = packLines(['{"a":1}', '{"b":"é"}', '{}'], 1024);
+    const chunks = pack(['{"a":1}', '{"b":"é"}', '{}'], 1024);
     expect(chunks).toHaveLength(1);
     expect(chunks[0].toString('utf8')).toBe('{"a":1}\n{"b":"é"}\n{}\n');
   });
@@ -15,20 +18,20 @@ describe('packLines', () => {
     // Each line is 9 bytes + newline; multibyte characters count in bytes.
     const line = '"ééééééé"'; // 2 quotes + 7 × 2 bytes = 16 bytes
     expect(Buffer.byteLength(line)).toBe(16);
-    const chunks = packLines([line, line, line, line, line], 34);
+    const chunks = pack([line, line, line, line, line], 34);
     expect(chunks.map((c) => c.length)).toEqual([34, 34, 17]);
     expect(linesOf(chunks)).toEqual([line, line, line, line, line]);
   });
 
   it('returns nothing for no lines', () => {
-    expect(packLines([], FIREHOSE_LIMITS.maxRecordBytes)).toEqual([]);
+    expect(pack([], FIREHOSE_LIMITS.maxRecordBytes)).toEqual([]);
   });
 
   it('refuses a line that cannot fit a record alone, naming maxRecordBytes', () => {
     const line = 'x'.repeat(FIREHOSE_LIMITS.maxRecordBytes);
     const err = (() => {
       try {
-        packLines(['{}', line], FIREHOSE_LIMITS.maxRecordBytes);
+        pack(['{}', line], FIREHOSE_LIMITS.maxRecordBytes);
       } catch (e) {
         return e;
       }
@@ -37,7 +40,7 @@ describe('packLines', () => {
     expect((err as PayloadTooLargeError).limit).toBe('maxRecordBytes');
     expect((err as PayloadTooLargeError).limitValue).toBe(FIREHOSE_LIMITS.maxRecordBytes - 1);
     // One byte less fits exactly, with its newline.
-    const fits = packLines([line.slice(1)], FIREHOSE_LIMITS.maxRecordBytes);
+    const fits = pack([line.slice(1)], FIREHOSE_LIMITS.maxRecordBytes);
     expect(fits[0].length).toBe(FIREHOSE_LIMITS.maxRecordBytes);
   });
 
@@ -45,7 +48,7 @@ describe('packLines', () => {
     const line = fc.string({ unit: 'grapheme', maxLength: 40 }).map((s) => JSON.stringify(s));
     fc.assert(
       fc.property(fc.array(line, { maxLength: 60 }), fc.integer({ min: 90, max: 400 }), (lines, max) => {
-        const chunks = packLines(lines, max);
+        const chunks = pack(lines, max);
         expect(linesOf(chunks)).toEqual(lines);
         for (const c of chunks) {
           expect(c.length).toBeLessThanOrEqual(max);

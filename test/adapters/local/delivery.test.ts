@@ -14,6 +14,7 @@ import {
   testStream,
   waitFor,
 } from './support.js';
+import { linesOf } from '../../support/ndjson.js';
 
 const KEY =
   /^(raw|quarantine)\/tenant=acme\/stream=(orders|clicks)\/dt=\d{4}-\d{2}-\d{2}\/hour=\d{2}\/\2-\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2}-\d+-\d+\.ndjson$/;
@@ -64,8 +65,8 @@ describe('LocalDelivery', () => {
   function expectedIds(batches: IngestBatch[]): string[] {
     return batches
       .flatMap((b) => [
-        ...b.records.map((_, i) => `${b.batchId}-${i}`),
-        ...b.rejects.map((r) => {
+        ...linesOf(b.records).map((_, i) => `${b.batchId}-${i}`),
+        ...linesOf(b.rejects).map((r) => {
           const q = JSON.parse(r) as { _index: number };
           return `q:${b.batchId}:${q._index}`;
         }),
@@ -84,11 +85,11 @@ describe('LocalDelivery', () => {
     for (const k of keys) expect(k).toMatch(KEY);
     const raw = keys.find((k) => k.startsWith('raw/'))!;
     expect(await fs.readFile(path.join(root, 'data', 'lake', raw), 'utf8')).toBe(
-      [...a.records, ...b.records].map((r) => r + '\n').join(''),
+      Buffer.concat([a.records, b.records]).toString('utf8'),
     );
     const quarantine = keys.find((k) => k.startsWith('quarantine/'))!;
     expect(await fs.readFile(path.join(root, 'data', 'lake', quarantine), 'utf8')).toBe(
-      a.rejects.map((r) => r + '\n').join(''),
+      a.rejects.toString('utf8'),
     );
     expect((await target.loadedIds()).sort()).toEqual(expectedIds([a, b]));
 

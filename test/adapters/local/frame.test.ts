@@ -18,8 +18,8 @@ describe('log frames', () => {
       recordCount: 3,
       rejectCount: 2,
     });
-    expect(e.records.toString()).toBe(batch.records.join('\n') + '\n');
-    expect(e.rejects.toString()).toBe(batch.rejects.join('\n') + '\n');
+    expect(e.records.equals(batch.records)).toBe(true);
+    expect(e.rejects.equals(batch.rejects)).toBe(true);
     expect(entries[1].records.length).toBe(0);
     // The in-memory entry views the same bytes that were logged.
     expect(a.entry.records.equals(e.records)).toBe(true);

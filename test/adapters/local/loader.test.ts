@@ -2,9 +2,9 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lake } from '../../../api/adapters/local/lake.js';
-import { Loader } from '../../../api/adapters/local/loader.js';
+import { Loader, type LoaderOptions } from '../../../api/adapters/local/loader.js';
 import type { LakeObject } from '../../../api/ports.js';
-import { FileLoadTarget, makeBatch, silentLogger, SumMetrics, tempDir, testStream } from './support.js';
+import { FileLoadTarget, silentLogger, SumMetrics, tempDir, testStream, waitFor } from './support.js';
 
 describe('Loader', () => {
   let dir: string;
@@ -15,21 +15,49 @@ describe('Loader', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  async function publishOne(): Promise<LakeObject> {
+  let lsn = 0;
+  /** Publishes an object of `n` lines (raw records or quarantine rejects) into the lake. */
+  async function publish(
+    opts: { tenant?: string; stream?: string; kind?: LakeObject['kind']; n?: number } = {},
+  ): Promise<LakeObject> {
+    const { tenant = 'acme', stream = 'orders', kind = 'raw', n = 4 } = opts;
     const lake = new Lake(path.join(dir, 'lake'), path.join(dir, 'tmp'));
     await lake.init();
-    const b = makeBatch({ n: 4 });
+    const first = ++lsn;
+    const batch = `b${first}`;
+    const lines = Array.from({ length: n }, (_, i) =>
+      JSON.stringify({
+        _tenant: tenant,
+        _stream: stream,
+        _batch_id: batch,
+        _index: i,
+        ...(kind === 'raw' ? { _id: `${tenant}-${stream}-${batch}-${i}` } : {}),
+        record: { i },
+      }),
+    );
     return lake.publish({
-      kind: 'raw',
-      tenant: 'acme',
-      stream: 'orders',
-      firstLsn: 1,
-      lastLsn: 1,
-      records: 4,
+      kind,
+      tenant,
+      stream,
+      firstLsn: first,
+      lastLsn: first,
+      records: n,
       at: new Date(),
       gzip: false,
-      chunks: [Buffer.from(b.records.join('\n') + '\n')],
+      chunks: [Buffer.from(lines.join('\n') + '\n')],
     });
+  }
+
+  /** Holds the target's loads until the returned function is called. */
+  function hold(target: FileLoadTarget): () => void {
+    let release = (): void => undefined;
+    target.gate = new Promise<void>((resolve) => {
+      release = () => {
+        target.gate = undefined;
+        resolve();
+      };
+    });
+    return release;
   }
 
   function loader(
@@ -38,8 +66,10 @@ describe('Loader', () => {
     loaded: string[],
     errors: string[],
     concurrency = 2,
+    caps: Pick<LoaderOptions, 'maxGroupObjects' | 'maxGroupBytes'> = {},
   ) {
     return new Loader({
+      ...caps,
       target,
       getStream: async (t, s) => testStream(t, s),
       metrics,
@@ -54,7 +84,7 @@ describe('Loader', () => {
   }
 
   it('absorbs duplicate notifications and never double-loads', async () => {
-    const obj = await publishOne();
+    const obj = await publish();
     const target = new FileLoadTarget(path.join(dir, 'wh'));
     const metrics = new SumMetrics();
     const loaded: string[] = [];
@@ -74,7 +104,7 @@ describe('Loader', () => {
   });
 
   it('retries a failing load, counting each failure, until it succeeds', async () => {
-    const obj = await publishOne();
+    const obj = await publish();
     const target = new FileLoadTarget(path.join(dir, 'wh'));
     target.failures = 3;
     const metrics = new SumMetrics();
@@ -91,7 +121,7 @@ describe('Loader', () => {
   });
 
   it('treats an unknown stream as a load error, not a success', async () => {
-    const obj = await publishOne();
+    const obj = await publish();
     const target = new FileLoadTarget(path.join(dir, 'wh'));
     const errors: string[] = [];
     const l = new Loader({
@@ -112,5 +142,156 @@ describe('Loader', () => {
     expect(errors.slice(0, 2)).toEqual(['stream acme/orders not found', 'stream acme/orders not found']);
     expect(l.pending).toBe(1);
     expect(target.calls).toBe(0);
+  });
+  it('loads objects notified while a load runs as one group, and a lone object alone', async () => {
+    const [a, b, c, d] = [await publish(), await publish({ n: 2 }), await publish({ n: 3 }), await publish()];
+    const target = new FileLoadTarget(path.join(dir, 'wh'));
+    const metrics = new SumMetrics();
+    const loaded: string[] = [];
+    const l = loader(target, metrics, loaded, [], 1);
+    const release = hold(target);
+    l.notify(a);
+    for (const obj of [b, c, b, d]) l.notify(obj);
+    expect(l.pending).toBe(4);
+    release();
+    await l.whenIdle();
+    expect(target.groups).toEqual([[a.key], [b.key, c.key, d.key]]);
+    expect(loaded).toEqual([a.key, b.key, c.key, d.key]);
+    expect(metrics.get('acme', 'orders', 'loadedRows')).toBe(13);
+
+    const e = await publish();
+    l.notify(e);
+    await l.whenIdle();
+    await l.close();
+    expect(target.groups.at(-1)).toEqual([e.key]);
+    expect(await target.loadedIds()).toHaveLength(17);
+  });
+
+  it('never groups objects of different tenants or streams, and groups raw with quarantine', async () => {
+    const first = await publish();
+    const raw1 = await publish();
+    const otherStream = await publish({ stream: 'refunds' });
+    const otherTenant = await publish({ tenant: 'beta' });
+    const rejects = await publish({ kind: 'quarantine', n: 2 });
+    const raw2 = await publish({ n: 5 });
+    const target = new FileLoadTarget(path.join(dir, 'wh'));
+    const metrics = new SumMetrics();
+    const loaded: string[] = [];
+    const l = loader(target, metrics, loaded, [], 1);
+    const release = hold(target);
+    for (const obj of [first, raw1, otherStream, otherTenant, rejects, raw2]) l.notify(obj);
+    release();
+    await l.whenIdle();
+    await l.close();
+    expect(target.groups).toEqual([
+      [first.key],
+      [raw1.key, rejects.key, raw2.key],
+      [otherStream.key],
+      [otherTenant.key],
+    ]);
+    expect(loaded).toHaveLength(6);
+    // Quarantine rows are loaded but not counted as loadedRows.
+    expect(metrics.get('acme', 'orders', 'loadedRows')).toBe(13);
+    expect(metrics.get('acme', 'refunds', 'loadedRows')).toBe(4);
+    expect(metrics.get('beta', 'orders', 'loadedRows')).toBe(4);
+    expect((await target.loadedIds()).filter((id) => id.startsWith('q:'))).toHaveLength(2);
+  });
+
+  it('caps a group by object count', async () => {
+    const objs: LakeObject[] = [];
+    for (let i = 0; i < 6; i++) objs.push(await publish());
+    const target = new FileLoadTarget(path.join(dir, 'wh'));
+    const loaded: string[] = [];
+    const l = loader(target, new SumMetrics(), loaded, [], 1, { maxGroupObjects: 2 });
+    const release = hold(target);
+    for (const obj of objs) l.notify(obj);
+    release();
+    await l.whenIdle();
+    await l.close();
+    const keys = objs.map((o) => o.key);
+    expect(target.groups).toEqual([[keys[0]], keys.slice(1, 3), keys.slice(3, 5), [keys[5]]]);
+    expect(loaded).toEqual(keys);
+  });
+
+  it('caps a group by bytes, loading an object bigger than the cap alone', async () => {
+    const small: LakeObject[] = [];
+    for (let i = 0; i < 4; i++) small.push(await publish({ n: 2 }));
+    const big = await publish({ n: 20 });
+    const last = await publish({ n: 2 });
+    expect(new Set(small.map((o) => o.bytes)).size).toBe(1);
+    const target = new FileLoadTarget(path.join(dir, 'wh'));
+    const loaded: string[] = [];
+    // Room for two small objects, never for the big one.
+    const l = loader(target, new SumMetrics(), loaded, [], 1, { maxGroupBytes: 2 * small[0].bytes + 1 });
+    expect(big.bytes).toBeGreaterThan(2 * small[0].bytes + 1);
+    const release = hold(target);
+    l.notify(small[0]);
+    for (const obj of [small[1], small[2], big, small[3], last]) l.notify(obj);
+    release();
+    await l.whenIdle();
+    await l.close();
+    expect(target.groups).toEqual([
+      [small[0].key],
+      [small[1].key, small[2].key],
+      [big.key],
+      [small[3].key, last.key],
+    ]);
+    expect(loaded).toHaveLength(6);
+  });
+
+  it('retries a failed group one object at a time: the good ones load, the bad one keeps failing', async () => {
+    const [a, b, bad, c] = [await publish(), await publish(), await publish(), await publish()];
+    const target = new FileLoadTarget(path.join(dir, 'wh'));
+    target.badKeys.add(bad.key);
+    const metrics = new SumMetrics();
+    const loaded: string[] = [];
+    const errors: string[] = [];
+    const failedObjects: string[] = [];
+    const l = new Loader({
+      target,
+      getStream: async (t, s) => testStream(t, s),
+      metrics,
+      logger: silentLogger,
+      now: Date.now,
+      concurrency: 1,
+      retryBaseMs: 5,
+      retryMaxMs: 20,
+      onLoaded: (obj) => loaded.push(obj.key),
+      onError: (obj, _at, message) => {
+        failedObjects.push(obj.key);
+        errors.push(message);
+      },
+    });
+    const release = hold(target);
+    l.notify(a);
+    for (const obj of [b, bad, c]) l.notify(obj);
+    release();
+    await waitFor(() => errors.length >= 3);
+    expect(loaded).toEqual([a.key, b.key, c.key]);
+    expect(l.pending).toBe(1);
+    expect(target.groups.slice(0, 5)).toEqual([
+      [a.key],
+      [b.key, bad.key, c.key],
+      [b.key],
+      [bad.key],
+      [c.key],
+    ]);
+    // Once a job failed in a group, every later attempt holds it alone.
+    expect(target.groups.slice(5).every((g) => g.length === 1 && g[0] === bad.key)).toBe(true);
+    expect(new Set(failedObjects)).toEqual(new Set([bad.key]));
+    expect(new Set(errors)).toEqual(new Set([`bad object ${bad.key}`]));
+
+    // A new object is not held back by the failing one.
+    const d = await publish();
+    l.notify(d);
+    await waitFor(() => loaded.includes(d.key));
+
+    target.badKeys.delete(bad.key);
+    await l.whenIdle();
+    await l.close();
+    expect(loaded).toEqual([a.key, b.key, c.key, d.key, bad.key]);
+    expect(metrics.get('acme', 'orders', 'loadErrors')).toBe(errors.length);
+    expect(metrics.get('acme', 'orders', 'loadedRows')).toBe(20);
+    expect(await target.loadedIds()).toHaveLength(20);
   });
 });

@@ -7,11 +7,13 @@ import type {
   Counters,
   IngestBatch,
   LakeObject,
+  LoadedObject,
   LoadTarget,
   Metrics,
   MinutePoint,
 } from '../../../api/ports.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
+import { blockOfLines } from '../../../api/domain/records/ndjson-block.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -46,44 +48,69 @@ interface HistoryRow {
 }
 
 /**
- * A LoadTarget test double: each load writes one history file (rows + load time) atomically, so a
- * key's presence in the history and its rows appear together, as in the warehouse's transaction.
+ * A LoadTarget test double: each loaded object gets one history file (rows + load time) written
+ * atomically, so a key's presence in the history and its rows appear together, as in the warehouse's
+ * transaction. A group is read in full before anything is written, so a failing group writes nothing.
  */
 export class FileLoadTarget implements LoadTarget {
+  /** loadObjects calls, failed ones included. */
   calls = 0;
+  /** The keys of every loadObjects call, in call order. */
+  readonly groups: string[][] = [];
   /** Fail this many loads before succeeding. */
   failures = 0;
+  /** A load holding any of these keys fails (a bad object). */
+  readonly badKeys = new Set<string>();
+  /** While set, loads wait for it first (to let objects pile up behind a running load). */
+  gate: Promise<void> | undefined;
   constructor(readonly dir: string) {}
 
   private file(key: string): string {
     return path.join(this.dir, `${encodeURIComponent(key)}.json`);
   }
 
-  async loadObject(obj: LakeObject, _stream: Stream): Promise<{ rows: number; alreadyLoaded: boolean }> {
+  async loadObjects(objs: LakeObject[], _stream: Stream): Promise<LoadedObject[]> {
     this.calls++;
+    this.groups.push(objs.map((o) => o.key));
+    if (this.gate) await this.gate;
     if (this.failures > 0) {
       this.failures--;
       throw new Error('warehouse unavailable');
     }
+    const bad = objs.find((o) => this.badKeys.has(o.key));
+    if (bad) throw new Error(`bad object ${bad.key}`);
     await fs.mkdir(this.dir, { recursive: true });
-    const file = this.file(obj.key);
-    if (await exists(file)) return { rows: 0, alreadyLoaded: true };
-    const raw = await fs.readFile(obj.path);
-    const text = (obj.key.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
-    const lines = text.split('\n').filter((l) => l.length > 0);
-    const row: HistoryRow = { key: obj.key, loadedAt: new Date().toISOString(), kind: obj.kind, lines };
+    const rows: HistoryRow[] = [];
+    for (const obj of objs) {
+      const raw = await fs.readFile(obj.path);
+      const text = (obj.key.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+      const lines = text.split('\n').filter((l) => l.length > 0);
+      rows.push({ key: obj.key, loadedAt: new Date().toISOString(), kind: obj.kind, lines });
+    }
+    const results: LoadedObject[] = [];
+    for (const row of rows) {
+      const published = await this.publish(row);
+      results.push({ key: row.key, rows: published ? row.lines.length : 0, alreadyLoaded: !published });
+    }
+    return results;
+  }
+
+  /** False when the key is already in the history. */
+  private async publish(row: HistoryRow): Promise<boolean> {
+    const file = this.file(row.key);
+    if (await exists(file)) return false;
     const tmp = `${file}.${process.pid}.${Math.random()}.tmp`;
     await fs.writeFile(tmp, JSON.stringify(row));
     // Exclusive publication: link fails if another load of the same key won the race.
     try {
       await fs.link(tmp, file);
+      return true;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return { rows: 0, alreadyLoaded: true };
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
       throw err;
     } finally {
       await fs.rm(tmp, { force: true });
     }
-    return { rows: lines.length, alreadyLoaded: false };
   }
 
   async history(): Promise<HistoryRow[]> {
@@ -208,8 +235,10 @@ export function makeBatch(
     receivedAt,
     schemaVersion: 1,
     buffering: { intervalSeconds: opts.intervalSeconds ?? 60, sizeMiB: opts.sizeMiB ?? 5 },
-    records,
-    rejects,
+    records: blockOfLines(records),
+    recordCount: records.length,
+    rejects: blockOfLines(rejects),
+    rejectCount: rejects.length,
   };
 }
 

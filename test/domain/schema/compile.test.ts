@@ -299,11 +299,12 @@ describe('splitDeclared', () => {
     expect(split({ a: null, z: 1, y: { n: 2 } })).toEqual({
       declared: { a: null },
       extra: { z: 1, y: { n: 2 } },
+      keys: 3,
     });
   });
 
   it('ignores undefined values and inherited members', () => {
-    expect(split({ a: undefined, b: 'x' })).toEqual({ declared: { b: 'x' }, extra: undefined });
+    expect(split({ a: undefined, b: 'x' })).toEqual({ declared: { b: 'x' }, extra: undefined, keys: 2 });
     expect(split({}).declared).toEqual({});
   });
 
@@ -322,6 +323,6 @@ describe('splitDeclared', () => {
       Array.from({ length: 12 }, (_, i) => [`p${i}`, { type: 'integer' as const }]),
     );
     const s = splitDeclared({ type: 'object', properties });
-    expect(s({ p0: 0, p11: 11, q: 1 })).toEqual({ declared: { p0: 0, p11: 11 }, extra: { q: 1 } });
+    expect(s({ p0: 0, p11: 11, q: 1 })).toEqual({ declared: { p0: 0, p11: 11 }, extra: { q: 1 }, keys: 3 });
   });
 });

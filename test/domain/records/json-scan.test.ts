@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkJsonBodyLimits,
+  recordShape,
+  RecordSpans,
+  TOO_DEEP,
+} from '../../../api/domain/records/json-scan.js';
+import { DEFAULT_BODY_LIMITS } from '../../../api/domain/records/index.js';
+
+function spansOf(text: string): { texts: string[]; keys: number[] } {
+  const b = Buffer.from(text);
+  const spans = new RecordSpans();
+  expect(checkJsonBodyLimits(b, 0, DEFAULT_BODY_LIMITS, spans)).toBeUndefined();
+  const texts: string[] = [];
+  const keys: number[] = [];
+  for (let i = 0; i < spans.count; i++) {
+    texts.push(b.toString('utf8', spans.start(i), spans.end(i)));
+    keys.push(spans.keys(i));
+  }
+  return { texts, keys };
+}
+
+describe('RecordSpans from the body scan', () => {
+  it('finds each record of an array exactly, without the whitespace around it', () => {
+    const { texts, keys } = spansOf(' [ {"a":1} ,\t{"b":"x,y}","c":2}  ] ');
+    expect(texts).toEqual(['{"a":1}', '{"b":"x,y}","c":2}']);
+    expect(keys).toEqual([1, 2]);
+  });
+
+  it('finds the records inside {"records": [...]}', () => {
+    expect(spansOf('{"records":[{"a":1,"b":{"c":2}},{"d":":"}]}')).toEqual({
+      texts: ['{"a":1,"b":{"c":2}}', '{"d":":"}'],
+      keys: [-1, 1],
+    });
+  });
+
+  it('counts every top-level key as written, duplicates included', () => {
+    expect(spansOf('[{"a":1,"a":2,"b":"::"}]').keys).toEqual([3]);
+  });
+
+  it('marks nested values, line breaks inside a record and non-objects as not copyable', () => {
+    const { keys } = spansOf('[{"a":[1]},{"a":\n1},{"a":\r1},1,"s",{}]');
+    expect(keys).toEqual([-1, -1, -1, -1, -1, 0]);
+  });
+
+  it('does not mark line breaks between records', () => {
+    expect(spansOf('[\n{"a":1},\r\n{"b":2}\n]').keys).toEqual([1, 1]);
+  });
+});
+
+describe('recordShape (one NDJSON line)', () => {
+  const shape = (text: string, max = 32) => recordShape(Buffer.from(text), 0, Buffer.byteLength(text), max);
+
+  it('counts the keys of a flat object, escaped quotes and colons in strings aside', () => {
+    expect(shape('{"a":"x\\":y","b":null}')).toBe(2);
+  });
+
+  it('is -1 for nested values, carriage returns and non-objects', () => {
+    expect(shape('{"a":{"b":1}}')).toBe(-1);
+    expect(shape('{"a":1,\r"b":2}')).toBe(-1);
+    expect(shape('[1,2]')).toBe(-1);
+  });
+
+  it('reports nesting past the limit', () => {
+    expect(shape('{"a":[[1]]}', 2)).toBe(TOO_DEEP);
+    expect(shape('{"a":[1]}', 2)).toBe(-1);
+  });
+});
