@@ -37,6 +37,9 @@ export class TenantDatabase {
       await connection.run(`SET TimeZone = 'UTC'`);
       // Layers order by (_batch_id, _index), never by insertion order; dropping it lets inserts run in parallel.
       await connection.run('SET preserve_insertion_order = false');
+      // FSST and zstd analysis cost more CPU at every load and checkpoint than the rest of them (perf on
+      // the bench: the largest part of the loader); dictionary, RLE and bit-packing still compress.
+      await connection.run(`SET disabled_compression_methods = 'fsst,zstd'`);
       await inTransaction(connection, () => runAll(connection, HISTORY_STATEMENTS));
       return db;
     } catch (err) {

@@ -158,7 +158,7 @@ async function validateAndStore(
   const dedupeKey = stream.dedupe?.key;
   const streamKey = `${stream.tenant}/${stream.name}`;
 
-  const lines = new NdjsonBlock(parsed.text, ASCII.test(head));
+  const lines = new NdjsonBlock(parsed.source, ASCII.test(head));
   const rejects: string[] = [];
   const errors: IngestResult['errors'] = [];
   const keyIds: string[] = [];

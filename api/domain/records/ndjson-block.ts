@@ -1,61 +1,58 @@
+/** Anything outside printable ASCII; such text must be encoded as UTF-8 rather than latin1. */
+const NON_ASCII = /[^\x20-\x7e]/;
+
+/** The request body the records were parsed from, and the same body as a string when it is all ASCII. */
+export interface BlockSource {
+  bytes: Buffer;
+  /** The body from byte `asciiFrom` on, when every byte of it is ASCII (then byte offsets are string offsets). */
+  ascii?: string;
+  asciiFrom: number;
+}
+
 /**
- * Builds one NDJSON block (each line newline-terminated) into a single exactly-sized buffer.
- * A line is an ASCII head, then a body, then `}\n`. The body is either copied byte for byte from
- * the request (a record that arrived as a flat object on one line) or given as JSON text.
- * The copy is what makes ingest cheap: most records are never serialized again.
+ * Builds one NDJSON block (each line newline-terminated) as a single buffer.
+ * A line is a head, then a body, then `}\n`. The body is either the record's text as it arrived
+ * (a record that came as a flat object on one line) or given as JSON text. The copy is what makes
+ * ingest cheap: most records are never serialized again, and for an ASCII body the whole block is
+ * one string join (slices of the body cost no copy) and one latin1 encode.
  */
 export class NdjsonBlock {
   count = 0;
-  private bytes = 0;
-  private readonly heads: string[] = [];
-  /** JSON text of the body, or null when it is copied from `source`. */
-  private readonly texts: (string | null)[] = [];
-  private readonly spans: number[] = [];
+  private readonly parts: string[] = [];
+  private utf8: boolean;
 
-  /** `ascii` says the heads are pure ASCII (then they are written as latin1, the fastest path). */
+  /** `asciiHeads` says every head passed in is printable ASCII. */
   constructor(
-    private readonly source: Buffer,
-    private readonly ascii: boolean,
-  ) {}
+    private readonly source: BlockSource,
+    asciiHeads: boolean,
+  ) {
+    this.utf8 = !asciiHeads;
+  }
 
-  /** A line whose body is source[start, end). */
+  /** A line whose body is the source's bytes [start, end). */
   addCopied(head: string, start: number, end: number): void {
-    this.heads.push(head);
-    this.texts.push(null);
-    this.spans.push(start, end);
-    this.bytes += this.headBytes(head) + (end - start) + 2;
+    const { ascii, asciiFrom, bytes } = this.source;
+    let body: string;
+    if (ascii !== undefined) {
+      body = ascii.slice(start - asciiFrom, end - asciiFrom);
+    } else {
+      body = bytes.toString('utf8', start, end);
+      this.utf8 = true;
+    }
+    this.parts.push(head, body, '}\n');
     this.count++;
   }
 
   /** A line whose body is `text` (JSON, never containing a raw line break). */
   addText(head: string, text: string): void {
-    this.heads.push(head);
-    this.texts.push(text);
-    this.spans.push(0, 0);
-    this.bytes += this.headBytes(head) + Buffer.byteLength(text) + 2;
+    if (!this.utf8 && NON_ASCII.test(text)) this.utf8 = true;
+    this.parts.push(head, text, '}\n');
     this.count++;
   }
 
   toBuffer(): Buffer {
-    const out = Buffer.allocUnsafe(this.bytes);
-    const headEncoding = this.ascii ? 'latin1' : 'utf8';
-    let at = 0;
-    for (let i = 0; i < this.count; i++) {
-      at += out.write(this.heads[i], at, headEncoding);
-      const text = this.texts[i];
-      if (text === null) {
-        at += this.source.copy(out, at, this.spans[2 * i], this.spans[2 * i + 1]);
-      } else {
-        at += out.write(text, at, 'utf8');
-      }
-      out[at++] = 0x7d;
-      out[at++] = 0x0a;
-    }
-    return out;
-  }
-
-  private headBytes(head: string): number {
-    return this.ascii ? head.length : Buffer.byteLength(head);
+    if (this.count === 0) return Buffer.alloc(0);
+    return Buffer.from(this.parts.join(''), this.utf8 ? 'utf8' : 'latin1');
   }
 }
 

@@ -10,6 +10,7 @@ import {
   TOO_DEEP,
   tooManyRecords,
 } from './json-scan.js';
+import type { BlockSource } from './ndjson-block.js';
 import { bodyTooLarge, readBody, type BodySource } from './read-body.js';
 import type { BodyLimits, ParsedRecordsBody } from './types.js';
 
@@ -96,10 +97,18 @@ function parseJsonText(
 
 const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
-function parseJsonBody(bytes: Buffer, limits: BodyLimits, spans: RecordSpans): unknown[] {
+function parseJsonBody(
+  bytes: Buffer,
+  limits: BodyLimits,
+  spans: RecordSpans,
+  source: BlockSource,
+): unknown[] {
   const start = bytes.subarray(0, 3).equals(BOM) ? 3 : 0;
   const oversized = checkJsonBodyLimits(bytes, start, limits, spans);
   const text = bytes.toString('utf8', start);
+  source.asciiFrom = start;
+  // UTF-8 spends two or more bytes on every non-ASCII character, so equal lengths mean all ASCII.
+  if (text.length === bytes.length - start) source.ascii = text;
   if (text.trim() === '')
     throw invalid('request body is empty; expected a JSON array of records or {"records": [...]}');
   const parsed = parseJsonText(
@@ -136,7 +145,15 @@ function parseJsonBody(bytes: Buffer, limits: BodyLimits, spans: RecordSpans): u
   return list;
 }
 
-function parseNdjsonBody(bytes: Buffer, limits: BodyLimits, spans: RecordSpans): unknown[] {
+function parseNdjsonBody(
+  bytes: Buffer,
+  limits: BodyLimits,
+  spans: RecordSpans,
+  source: BlockSource,
+): unknown[] {
+  const whole = bytes.toString('utf8');
+  if (whole.length === bytes.length) source.ascii = whole;
+  const ascii = source.ascii;
   const records: unknown[] = [];
   const n = bytes.length;
   let lineNo = 0;
@@ -161,7 +178,7 @@ function parseNdjsonBody(bytes: Buffer, limits: BodyLimits, spans: RecordSpans):
     const shape = recordShape(bytes, start, end, limits.maxDepth);
     if (shape === TOO_DEEP) throw recordTooDeep(limits, where, `the record on ${where}`);
     spans.push(start, end, shape);
-    const text = bytes.toString('utf8', start, end);
+    const text = ascii !== undefined ? ascii.slice(start, end) : bytes.toString('utf8', start, end);
     const leading = start - lineStart;
     records.push(
       parseJsonText(
@@ -209,14 +226,17 @@ export async function parseRecordsBody(input: ParseRecordsBodyInput): Promise<Pa
   if (!isUtf8(bytes))
     throw invalid(`request body is not valid UTF-8${gzip ? ' (after gzip decompression)' : ''}`);
   const spans = new RecordSpans();
+  const source: BlockSource = { bytes, asciiFrom: 0 };
   const records =
-    format === 'json' ? parseJsonBody(bytes, limits, spans) : parseNdjsonBody(bytes, limits, spans);
+    format === 'json'
+      ? parseJsonBody(bytes, limits, spans, source)
+      : parseNdjsonBody(bytes, limits, spans, source);
   // The spans come from a byte scan; they are used only when they agree with what JSON.parse saw.
   return {
     records,
     rawBytes,
     sha256,
-    text: bytes,
+    source,
     spans: spans.count === records.length ? spans : undefined,
   };
 }

@@ -1,4 +1,5 @@
 import type { RecordSpans } from './json-scan.js';
+import type { BlockSource } from './ndjson-block.js';
 import type { FieldError } from '../errors.js';
 
 /**
@@ -85,7 +86,7 @@ export interface ParsedRecordsBody {
   /** Hex sha256 of the bytes as received, for idempotency fingerprints ('' when not asked for). */
   sha256: string;
   /** The decompressed body the records were parsed from. */
-  text: Buffer;
+  source: BlockSource;
   /** Where each record's text lies in `text`; undefined when the scan and the parse disagree. */
   spans?: RecordSpans;
 }

@@ -16,10 +16,10 @@ it('opens with the settings loads rely on', async () => {
   try {
     const reader = await db.exclusive((c) =>
       c.runAndReadAll(
-        `SELECT current_setting('TimeZone'), current_setting('threads'), current_setting('max_vacuum_tasks'), current_setting('preserve_insertion_order')`,
+        `SELECT current_setting('TimeZone'), current_setting('threads'), current_setting('max_vacuum_tasks'), current_setting('preserve_insertion_order'), current_setting('disabled_compression_methods')`,
       ),
     );
-    expect(reader.getRows()[0].map(String)).toEqual(['UTC', '1', '0', 'false']);
+    expect(reader.getRows()[0].map(String)).toEqual(['UTC', '1', '0', 'false', 'FSST,ZSTD']);
   } finally {
     await db.close();
   }
