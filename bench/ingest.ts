@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, startServer, type ServerProcess } from '../test/crash/server-process.js';
+import { measureComponents } from './components.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { summarizeProfile, type ProfileSummary } from './cpu-profile.js';
 import { startBaseline, type BaselineProcess } from './processes.js';
@@ -325,6 +326,10 @@ async function main(): Promise<void> {
     log(
       `load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}; body ${body.length} bytes (${BATCH} records)`,
     );
+    const components =
+      process.env.BENCH_COMPONENTS === '0'
+        ? undefined
+        : await measureComponents({ batch: BATCH, recordBytes: RECORD_BYTES, log });
     const baseline = await benchBaseline(bodyFile);
     const tributary = await benchTributary(bodyFile, work);
     const loadAfter = os.loadavg();
@@ -353,6 +358,7 @@ async function main(): Promise<void> {
       },
       baseline,
       tributary,
+      components,
     };
     console.log(renderTable(result));
     if (process.env.BENCH_WRITE !== '0') {

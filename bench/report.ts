@@ -1,3 +1,4 @@
+import type { ComponentCosts } from './components.js';
 import type { CpuUsage } from './cpu.js';
 import type { ProfileSummary } from './cpu-profile.js';
 import type { WrkResult } from './wrk.js';
@@ -59,6 +60,8 @@ export interface BenchResult {
     shutdown: { seconds: number; code: number | null; timedOut: boolean };
     profile?: ProfileSummary;
   };
+  /** In-process CPU cost of each pipeline stage (bench/components.ts); absent with BENCH_COMPONENTS=0. */
+  components?: ComponentCosts;
 }
 
 interface Check {
@@ -215,8 +218,84 @@ export function renderTable(r: BenchResult): string {
     ...verdicts,
     '',
     `load average (1/5/15 min) before ${loads(r.machine.loadBefore)}, after ${loads(r.machine.loadAfter)} on ${r.machine.cpus} CPUs`,
+    ...(r.components ? ['', renderComponentsText(r.components, liveBaselineMs(r))] : []),
     ...(r.tributary.profile ? ['', profileText(r.tributary.profile)] : []),
   ].join('\n');
+}
+
+/** The live baseline server's CPU ms per 1,000 records (HTTP included), for scale. */
+function liveBaselineMs(r: BenchResult): number {
+  return (1e6 * r.baseline.cpu.seconds) / Math.max(1, ok(r.baseline.wrk) * r.settings.batch);
+}
+
+const COMPONENTS_TITLE = 'Where the CPU goes (in-process component costs)';
+
+function componentRows(c: ComponentCosts): [string, string, string, string, string, string][] {
+  const row = (x: ComponentCosts['baseline']): [string, string, string, string, string, string] => [
+    x.name,
+    x.runs,
+    n2(x.cpuMs),
+    `${n2(x.vsBaseline)}×`,
+    n2(x.wallMs),
+    x.note ?? '',
+  ];
+  return [
+    row(c.baseline),
+    ...c.stages.map(row),
+    ['Tributary total (the stages above)', '', n2(c.total.cpuMs), `${n2(c.total.vsBaseline)}×`, '', ''],
+  ];
+}
+
+function componentsCaveat(c: ComponentCosts, liveMs?: number): string[] {
+  const b = c.budget;
+  return [
+    `Budget: with ${n1(b.cores)} cores for the server, ${n2(c.total.cpuMs)} CPU-ms per 1,000 records allows about ${n0(b.recordsPerSecond)} records/s; JSON.parse alone on one core allows ${n0(b.baselineRecordsPerSecond)} records/s, so the ceiling is ${n2(b.ratio)}× the baseline.`,
+    `This is an in-process estimate (${c.batch} records of ~${c.recordBytes} bytes, ${n0(c.bodyBytes)}-byte body): it leaves out HTTP, the framework (routing, auth, catalog look-up), publishing objects to the lake, and the GC pressure of a live server, so a live server does worse than this ceiling.` +
+      (liveMs === undefined
+        ? ''
+        : ` For scale, the live baseline server spent ${n2(liveMs)} CPU-ms per 1,000 records, of which JSON.parse is ${n2(c.baseline.cpuMs)}.`),
+  ];
+}
+
+/** The component cost table as plain text (the terminal, and \`npx tsx bench/components.ts\`). */
+export function renderComponentsText(c: ComponentCosts, liveBaselineMsPer1000?: number): string {
+  const all: string[][] = [
+    ['stage', 'runs', 'CPU ms/1k rec', '× baseline', 'wall ms/1k rec', 'note'],
+    ...componentRows(c),
+  ];
+  const widths = all[0].map((_, i) => Math.max(...all.map((x) => x[i].length)));
+  const lines = all.map((x) =>
+    x
+      .map((v, i) => (i >= 2 && i <= 4 ? v.padStart(widths[i]) : v.padEnd(widths[i])))
+      .join(' | ')
+      .trimEnd(),
+  );
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('-+-'));
+  return [COMPONENTS_TITLE, lines.join('\n'), ...componentsCaveat(c, liveBaselineMsPer1000)].join('\n');
+}
+
+function componentsMarkdown(c: ComponentCosts, liveMs: number): string {
+  const table = [
+    '| stage | runs | CPU ms / 1,000 records | × baseline | wall ms / 1,000 records | note |',
+    '| --- | --- | ---: | ---: | ---: | --- |',
+    ...componentRows(c).map((x) => `| ${x.join(' | ')} |`),
+  ].join('\n');
+  return `
+## ${COMPONENTS_TITLE}
+
+Measured in the bench process before the servers start (\`bench/components.ts\`), calling the real code on
+the same body: CPU is \`process.cpuUsage()\` (user + system of every thread, so DuckDB's native threads
+count). "× baseline" divides by the baseline's own per-record work, \`JSON.parse\` of the body. Each stage
+before the durable log runs ${n1(c.secondsPerStage)} s after a warm-up, in three rounds of which the one with
+the least CPU per record counts (a shared machine only adds to it). The durable log runs once for as long,
+keeping 32 appends in flight into a temp dir (one fdatasync per group, as the server does). The warehouse
+load runs once: lake objects in the ingest path's exact line format (built by the same loop), loaded with
+the server's DuckDB settings after a one-object warm-up, ending with the CHECKPOINT that closing runs.
+
+${table}
+
+${componentsCaveat(c, liveMs).join('\n\n')}
+`;
 }
 
 function profileText(p: ProfileSummary): string {
@@ -280,7 +359,8 @@ apt-get install -y wrk   # once
 BENCH_SECONDS=${s.seconds} npm run bench
 # options: BENCH_CONNECTIONS, BENCH_OVERLOAD_SECONDS, BENCH_OVERLOAD_CONNECTIONS,
 #          BENCH_PROFILE=1 (adds --cpu-prof to the server and prints where its time goes),
-#          BENCH_WRITE=0 (do not rewrite this file), BENCH_KEEP=1 (keep the temp dir)
+#          BENCH_WRITE=0 (do not rewrite this file), BENCH_KEEP=1 (keep the temp dir),
+#          BENCH_COMPONENTS=0 (skip the in-process component costs; alone: npx tsx bench/components.ts)
 \`\`\`
 
 ## Targets
@@ -297,5 +377,5 @@ taken minutes apart under the same conditions.
 ${table}
 
 Backlog samples (pending records): ${backlog || 'none'}.
-${r.tributary.profile ? `\n## CPU profile (Tributary process, whole run)\n\n\`\`\`\n${profileText(r.tributary.profile)}\n\`\`\`\n` : ''}`;
+${r.components ? componentsMarkdown(r.components, liveBaselineMs(r)) : ''}${r.tributary.profile ? `\n## CPU profile (Tributary process, whole run)\n\n\`\`\`\n${profileText(r.tributary.profile)}\n\`\`\`\n` : ''}`;
 }
