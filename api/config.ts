@@ -15,8 +15,12 @@ export const ConfigSchema = z.object({
   TRIBUTARY_MAX_RECORDS: int(10_000),
   /** Acknowledged bytes not yet published to the lake before ingest answers 429. */
   TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES: int(32 * 1024 * 1024),
-  /** Delivered bytes the loader has not loaded yet before ingest answers 429 (bounds lag). */
-  TRIBUTARY_MAX_UNLOADED_BYTES: int(32 * 1024 * 1024),
+  /**
+   * Delivered bytes the loader has not loaded yet before ingest answers 429. This bounds lag: when the
+   * loader is the bottleneck the backlog sits at this size, so freshness is about buffer interval +
+   * this / load rate (16 MiB is well under a second at the local loader's rate).
+   */
+  TRIBUTARY_MAX_UNLOADED_BYTES: int(16 * 1024 * 1024),
   /** Ingest requests being processed at once before new ones get 429 (bounds memory under overload). */
   TRIBUTARY_MAX_INFLIGHT_REQUESTS: int(64),
   /** DuckDB per-tenant memory limit and threads: the loader must leave room for the API on small hosts. */

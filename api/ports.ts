@@ -91,6 +91,11 @@ export interface Delivery {
   status(tenant: string, stream: string): Promise<DeliveryStatus>;
   /** For /ready: false when buffers are past their high watermark. */
   pressure(): { ok: boolean; detail: string };
+  /**
+   * Throws the OverloadedError `append` would throw right now, so ingest can refuse a request before
+   * reading and validating its body. `append` still checks: this is an early answer, not a reservation.
+   */
+  admit(): void;
   /** Flush every buffer and wait until everything acknowledged is delivered (and loaded, locally). */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -41,4 +41,21 @@ describe('backpressure', () => {
     };
     expect(raw.total).toBe(3);
   });
+
+  it('refuses before reading the body: a full buffer answers 429 even to a body that would be a 400', async () => {
+    expect((await post(['d'])).status).toBe(200);
+    const refused = await t.call('POST', '/v1/tenants/acme/streams/events/records', {
+      key,
+      raw: '[{"id": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(refused.status).toBe(429);
+    await t.stack.services.delivery.drain();
+    const malformed = await t.call('POST', '/v1/tenants/acme/streams/events/records', {
+      key,
+      raw: '[{"id": ',
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(malformed.status).toBe(400);
+  });
 });

@@ -281,6 +281,9 @@ export class FirehoseDelivery implements Delivery {
     return { ok: true, detail: 'firehose: nothing buffered locally' };
   }
 
+  /** Nothing is buffered here; Firehose's own throttling surfaces from append as 503. */
+  admit(): void {}
+
   /** Waits for appends already under way; Firehose itself holds nothing of ours to flush. */
   async drain(): Promise<void> {
     await Promise.allSettled([...this.inFlight]);

@@ -286,30 +286,30 @@ export class LocalDelivery implements Delivery {
   }
 
   append(batch: IngestBatch): Promise<void> {
-    if (!this.accepting || this.closed)
-      return Promise.reject(new DependencyUnavailableError('delivery is not running'));
-    const waiting = this.unpublishedBytes + this.wal.queuedBytes;
-    if (waiting >= this.opts.highWatermarkBytes) {
-      return Promise.reject(
-        new OverloadedError(`delivery buffers are full (${waiting} bytes not yet delivered)`, 1),
-      );
-    }
-    if (this.unloadedBytes >= (this.opts.maxUnloadedBytes ?? 128 * MiB)) {
-      return Promise.reject(
-        new OverloadedError(`the loader is behind (${this.unloadedBytes} bytes not yet loaded)`, 1),
-      );
-    }
-    if (
-      this.wal.queuedBytes >= (this.opts.maxQueueBytes ?? 64 * MiB) ||
-      this.wal.queuedEntries >= (this.opts.maxQueueEntries ?? 20_000)
-    ) {
-      return Promise.reject(new OverloadedError('the delivery log is behind', 1));
+    try {
+      this.admit();
+    } catch (err) {
+      return Promise.reject(err);
     }
     const { frame, entry } = encodeEntry(this.nextLsn++, batch);
     const p = this.wal.append(entry.lsn, frame, (segment) => this.onDurable(entry, segment));
     this.appending.add(p);
     void p.catch(() => undefined).finally(() => this.appending.delete(p));
     return p;
+  }
+
+  admit(): void {
+    if (!this.accepting || this.closed) throw new DependencyUnavailableError('delivery is not running');
+    const waiting = this.unpublishedBytes + this.wal.queuedBytes;
+    if (waiting >= this.opts.highWatermarkBytes)
+      throw new OverloadedError(`delivery buffers are full (${waiting} bytes not yet delivered)`, 1);
+    if (this.unloadedBytes >= (this.opts.maxUnloadedBytes ?? 128 * MiB))
+      throw new OverloadedError(`the loader is behind (${this.unloadedBytes} bytes not yet loaded)`, 1);
+    if (
+      this.wal.queuedBytes >= (this.opts.maxQueueBytes ?? 64 * MiB) ||
+      this.wal.queuedEntries >= (this.opts.maxQueueEntries ?? 20_000)
+    )
+      throw new OverloadedError('the delivery log is behind', 1);
   }
 
   private onDurable(entry: LogEntry, segment: number): void {

@@ -62,6 +62,8 @@ export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Prom
       1,
     );
   }
+  // Refused before the body is read: under overload, parsing what will be refused is pure waste.
+  services.delivery.admit();
   inFlight.count++;
   try {
     return await ingestWithin(ctx, input, stream);
