@@ -41,7 +41,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
   await ensureTable(client, TABLE);
   // In-process writes invalidate at once; the TTL only matters for writes from elsewhere (none locally).
   const catalog = new CachedCatalog(new DynamoCatalog(client, TABLE), 60_000);
-  const prometheus = new PromMetrics();
+  const prometheus = new PromMetrics({ processMetrics: true });
   // Ingest, delivery and loader all count through the wrapper, so Prometheus sees what the minute counters see.
   const metrics = prometheus.instrument(new MinuteMetrics(new DynamoMetricsStore(client, TABLE)));
   const warehouse = new DuckDbWarehouse({
