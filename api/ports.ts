@@ -92,10 +92,11 @@ export interface Delivery {
   /** For /ready: false when buffers are past their high watermark. */
   pressure(): { ok: boolean; detail: string };
   /**
-   * Throws the OverloadedError `append` would throw right now, so ingest can refuse a request before
-   * reading and validating its body. `append` still checks: this is an early answer, not a reservation.
+   * Resolves when a new batch would be taken, waiting a bounded moment for buffers or the loader to
+   * catch up; otherwise rejects with the OverloadedError `append` would throw. Ingest calls it before
+   * reading the body. `append` still checks: this is an early answer, not a reservation.
    */
-  admit(): void;
+  admit(): Promise<void>;
   /** Flush every buffer and wait until everything acknowledged is delivered (and loaded, locally). */
   drain(): Promise<void>;
   close(): Promise<void>;

@@ -42,6 +42,18 @@ describe('backpressure', () => {
     expect(raw.total).toBe(3);
   });
 
+  it('holds a request briefly while buffers are full and takes it once they drain, instead of a 429', async () => {
+    expect((await post(['e'])).status).toBe(200);
+    const held = post(['f']);
+    // Long enough for the request to be waiting in admission, well inside its 250 ms.
+    await new Promise((r) => setTimeout(r, 100));
+    await t.stack.services.delivery.drain();
+    const res = await held;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ accepted: 1 });
+    await t.stack.services.delivery.drain();
+  });
+
   it('refuses before reading the body: a full buffer answers 429 even to a body that would be a 400', async () => {
     expect((await post(['d'])).status).toBe(200);
     const refused = await t.call('POST', '/v1/tenants/acme/streams/events/records', {

@@ -282,7 +282,9 @@ export class FirehoseDelivery implements Delivery {
   }
 
   /** Nothing is buffered here; Firehose's own throttling surfaces from append as 503. */
-  admit(): void {}
+  admit(): Promise<void> {
+    return Promise.resolve();
+  }
 
   /** Waits for appends already under way; Firehose itself holds nothing of ours to flush. */
   async drain(): Promise<void> {

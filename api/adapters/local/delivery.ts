@@ -34,6 +34,8 @@ export interface LocalDeliveryOptions {
   maxQueueBytes?: number;
   maxQueueEntries?: number;
   drainTimeoutMs?: number;
+  /** How long an ingest request may wait (before its body is read) for buffers or the loader to catch up. */
+  admitWaitMs?: number;
   loadConcurrency?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
@@ -121,6 +123,7 @@ export class LocalDelivery implements Delivery {
   private readonly publishing = new Set<Promise<void>>();
   private readonly appending = new Set<Promise<void>>();
   private readonly sleepers = new Set<() => void>();
+  private readonly admitWaiters = new Set<() => void>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private nextLsn = 1;
   private unpublishedBytes = 0;
@@ -286,11 +289,8 @@ export class LocalDelivery implements Delivery {
   }
 
   append(batch: IngestBatch): Promise<void> {
-    try {
-      this.admit();
-    } catch (err) {
-      return Promise.reject(err);
-    }
+    const refusal = this.refusal();
+    if (refusal) return Promise.reject(refusal);
     const { frame, entry } = encodeEntry(this.nextLsn++, batch);
     const p = this.wal.append(entry.lsn, frame, (segment) => this.onDurable(entry, segment));
     this.appending.add(p);
@@ -298,18 +298,48 @@ export class LocalDelivery implements Delivery {
     return p;
   }
 
-  admit(): void {
-    if (!this.accepting || this.closed) throw new DependencyUnavailableError('delivery is not running');
+  /**
+   * Waits up to `admitWaitMs` for the buffers or the loader to drop below their limits (woken by
+   * every publish and load), then answers like `append` would. Waiting callers are bounded by the
+   * ingest in-flight limit, so this is a short, bounded queue, not an unbounded one.
+   */
+  async admit(): Promise<void> {
+    const deadline = this.now() + (this.opts.admitWaitMs ?? 250);
+    for (;;) {
+      const refusal = this.refusal();
+      if (!refusal) return;
+      const left = deadline - this.now();
+      if (!(refusal instanceof OverloadedError) || left <= 0) throw refusal;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          clearTimeout(timer);
+          this.admitWaiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.admitWaiters.add(wake);
+      });
+    }
+  }
+
+  /** Why a batch would be refused right now, if it would. */
+  private refusal(): Error | undefined {
+    if (!this.accepting || this.closed) return new DependencyUnavailableError('delivery is not running');
     const waiting = this.unpublishedBytes + this.wal.queuedBytes;
     if (waiting >= this.opts.highWatermarkBytes)
-      throw new OverloadedError(`delivery buffers are full (${waiting} bytes not yet delivered)`, 1);
+      return new OverloadedError(`delivery buffers are full (${waiting} bytes not yet delivered)`, 1);
     if (this.unloadedBytes >= (this.opts.maxUnloadedBytes ?? 128 * MiB))
-      throw new OverloadedError(`the loader is behind (${this.unloadedBytes} bytes not yet loaded)`, 1);
+      return new OverloadedError(`the loader is behind (${this.unloadedBytes} bytes not yet loaded)`, 1);
     if (
       this.wal.queuedBytes >= (this.opts.maxQueueBytes ?? 64 * MiB) ||
       this.wal.queuedEntries >= (this.opts.maxQueueEntries ?? 20_000)
     )
-      throw new OverloadedError('the delivery log is behind', 1);
+      return new OverloadedError('the delivery log is behind', 1);
+    return undefined;
+  }
+
+  private wakeAdmitted(): void {
+    for (const wake of [...this.admitWaiters]) wake();
   }
 
   private onDurable(entry: LogEntry, segment: number): void {
@@ -446,6 +476,7 @@ export class LocalDelivery implements Delivery {
     this.unloadedBytes += obj.bytes;
     // After close the notification is dropped; the next start's refresh finds the object.
     if (!this.closed) this.loader.notify(obj);
+    this.wakeAdmitted();
   }
 
   /** Tracks an object found at start-up as pending until it is loaded. */
@@ -468,6 +499,7 @@ export class LocalDelivery implements Delivery {
       this.objectUnits.delete(obj.key);
       this.unloadedBytes -= u.bytes;
     }
+    this.wakeAdmitted();
   }
 
   private streamState(tenant: string, stream: string): StreamState {
@@ -629,6 +661,7 @@ export class LocalDelivery implements Delivery {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
     for (const buf of this.buffers.values()) if (buf.timer) clearTimeout(buf.timer);
     for (const wake of [...this.sleepers]) wake();
+    this.wakeAdmitted();
     await this.wal.close();
     await this.settlePublishing();
     await this.loader.close();

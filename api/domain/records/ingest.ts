@@ -62,10 +62,10 @@ export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Prom
       1,
     );
   }
-  // Refused before the body is read: under overload, parsing what will be refused is pure waste.
-  services.delivery.admit();
   inFlight.count++;
   try {
+    // Before the body is read: under overload, parsing what will be refused is pure waste.
+    await services.delivery.admit();
     return await ingestWithin(ctx, input, stream);
   } finally {
     inFlight.count--;
