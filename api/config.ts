@@ -23,6 +23,8 @@ export const ConfigSchema = z.object({
   TRIBUTARY_MAX_UNLOADED_BYTES: int(16 * 1024 * 1024),
   /** Ingest requests being processed at once before new ones get 429 (bounds memory under overload). */
   TRIBUTARY_MAX_INFLIGHT_REQUESTS: int(64),
+  /** How long an ingest request may wait, before its body is read, for buffers or the loader to catch up. */
+  TRIBUTARY_ADMIT_WAIT_MS: z.coerce.number().int().min(0).default(100),
   /** DuckDB per-tenant memory limit and threads: the loader must leave room for the API on small hosts. */
   TRIBUTARY_DUCKDB_MEMORY_LIMIT: z
     .string()

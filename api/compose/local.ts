@@ -58,6 +58,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     logger: logger.child({ component: 'delivery' }),
     highWatermarkBytes: config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES,
     maxUnloadedBytes: config.TRIBUTARY_MAX_UNLOADED_BYTES,
+    admitWaitMs: config.TRIBUTARY_ADMIT_WAIT_MS,
     maxQueueBytes: Math.min(16 * 1024 * 1024, config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES),
     gzip: config.TRIBUTARY_GZIP_OBJECTS,
   });

@@ -10,6 +10,8 @@ beforeAll(async () => {
   t = await startTestStack({
     TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES: '1',
     TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '60',
+    // Long enough that the hold test below does not race a slow machine; refusals take this long.
+    TRIBUTARY_ADMIT_WAIT_MS: '1000',
   });
   key = await createTenant(t, 'acme');
   await createStream(t, 'acme', key, {
@@ -45,7 +47,7 @@ describe('backpressure', () => {
   it('holds a request briefly while buffers are full and takes it once they drain, instead of a 429', async () => {
     expect((await post(['e'])).status).toBe(200);
     const held = post(['f']);
-    // Long enough for the request to be waiting in admission, well inside its 250 ms.
+    // Long enough for the request to be waiting in admission, then released well inside its wait.
     await new Promise((r) => setTimeout(r, 100));
     await t.stack.services.delivery.drain();
     const res = await held;

@@ -304,7 +304,7 @@ export class LocalDelivery implements Delivery {
    * ingest in-flight limit, so this is a short, bounded queue, not an unbounded one.
    */
   async admit(): Promise<void> {
-    const deadline = this.now() + (this.opts.admitWaitMs ?? 250);
+    const deadline = this.now() + (this.opts.admitWaitMs ?? 100);
     for (;;) {
       const refusal = this.refusal();
       if (!refusal) return;
