@@ -204,7 +204,8 @@ describe('Lambda entry (ALB events)', () => {
       }),
     );
     const batchId = String(posted.json.batchId);
-    const loadedAt = new Date(Date.now() + 1000).toISOString().replace('Z', '+00:00');
+    // Now, not later: a load time in the next minute falls outside the metrics window read below.
+    const loadedAt = new Date().toISOString().replace('Z', '+00:00');
     const text = (name: string) => ({ name, type: 'text' as const });
     snowflake.on('COPY_HISTORY', {
       columns: [
