@@ -9,6 +9,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { AccessLogsBucket } from './constructs/access-logs-bucket.js';
+import { AlarmTopic } from './constructs/alarm-topic.js';
 import { ServiceAlarms } from './constructs/alarms.js';
 import type { AlarmThresholds } from './constructs/alarms.js';
 import { DeliveryStream } from './constructs/delivery-stream.js';
@@ -76,14 +77,19 @@ export class TributaryStack extends Stack {
   readonly loadBalancer: LoadBalancer;
   readonly snowflakeStorage: SnowflakeStorageRole;
   readonly alarms: ServiceAlarms;
+  readonly alarmTopic: AlarmTopic;
+  /** kms:Decrypt on SnowflakeKeySecretKmsKeyArn for the secret's readers; exists only when that is set. */
+  readonly snowflakeKeyDecrypt: iam.Policy;
   readonly parameters: {
     certificateArn: CfnParameter;
     snowpipeQueueArn: CfnParameter;
     glacierTransitionDays: CfnParameter;
     snowflakeKeySecretArn: CfnParameter;
+    snowflakeKeySecretKmsKeyArn: CfnParameter;
     snowflakeExternalId: CfnParameter;
     snowflakeIamUserArn: CfnParameter;
     adminKey: CfnParameter;
+    alarmEmail: CfnParameter;
   };
 
   constructor(scope: Construct, id: string, props: TributaryStackProps) {
@@ -111,6 +117,13 @@ export class TributaryStack extends Stack {
         description: 'Secrets Manager secret holding the Snowflake key-pair private key (PEM)',
         allowedPattern: '^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\\d{12}:secret:.+$',
       }),
+      snowflakeKeySecretKmsKeyArn: new CfnParameter(this, 'SnowflakeKeySecretKmsKeyArn', {
+        type: 'String',
+        description:
+          'Customer-managed KMS key (key ARN, not alias) encrypting the Snowflake key secret. Leave empty when the secret uses the AWS-managed aws/secretsmanager key.',
+        default: '',
+        allowedPattern: '^(|arn:aws[a-z-]*:kms:[a-z0-9-]+:\\d{12}:key/[A-Za-z0-9-]+)$',
+      }),
       snowflakeExternalId: new CfnParameter(this, 'SnowflakeExternalId', {
         type: 'String',
         description: 'STORAGE_AWS_EXTERNAL_ID of the Snowflake storage integration',
@@ -128,6 +141,13 @@ export class TributaryStack extends Stack {
         description: 'Platform admin key (TRIBUTARY_ADMIN_KEY), at least 24 characters',
         noEcho: true,
         minLength: 24,
+      }),
+      alarmEmail: new CfnParameter(this, 'AlarmEmail', {
+        type: 'String',
+        description:
+          'Address subscribed to alarm notifications (it must confirm the subscription). Leave empty to subscribe nobody.',
+        default: '',
+        allowedPattern: '^(|[^@\\s]+@[^@\\s]+\\.[^@\\s]+)$',
       }),
     };
     const p = this.parameters;
@@ -222,13 +242,36 @@ export class TributaryStack extends Stack {
         }),
       );
     }
-    this.api.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadSnowflakeKey',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [p.snowflakeKeySecretArn.valueAsString],
-      }),
-    );
+    const snowflakeSecretReaders = [this.api];
+    for (const fn of snowflakeSecretReaders) {
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadSnowflakeKey',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [p.snowflakeKeySecretArn.valueAsString],
+        }),
+      );
+    }
+    // A secret under a customer-managed key needs kms:Decrypt on that key too (the AWS-managed key
+    // grants it implicitly). A separate policy so that a condition can leave it out entirely.
+    const hasSecretKmsKey = new CfnCondition(this, 'HasSnowflakeKeySecretKmsKey', {
+      expression: Fn.conditionNot(Fn.conditionEquals(p.snowflakeKeySecretKmsKeyArn.valueAsString, '')),
+    });
+    this.snowflakeKeyDecrypt = new iam.Policy(this, 'SnowflakeKeyDecrypt', {
+      roles: snowflakeSecretReaders.map((fn) => fn.role),
+      statements: [
+        new iam.PolicyStatement({
+          sid: 'DecryptSnowflakeKeySecret',
+          actions: ['kms:Decrypt'],
+          resources: [p.snowflakeKeySecretKmsKeyArn.valueAsString],
+          // Only as Secrets Manager decrypting the secret, not for direct use of the key.
+          conditions: {
+            StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` },
+          },
+        }),
+      ],
+    });
+    (this.snowflakeKeyDecrypt.node.defaultChild as iam.CfnPolicy).cfnOptions.condition = hasSecretKmsKey;
 
     // Lambda timers don't run while frozen: every minute the API function reads Snowpipe's COPY_HISTORY
     // into the load counters and evaluates freshness alerts (api/lambda.ts, scheduled events).
@@ -261,7 +304,14 @@ export class TributaryStack extends Stack {
       externalId: p.snowflakeExternalId.valueAsString,
     });
 
+    const hasAlarmEmail = new CfnCondition(this, 'HasAlarmEmail', {
+      expression: Fn.conditionNot(Fn.conditionEquals(p.alarmEmail.valueAsString, '')),
+    });
+    this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+      email: { address: p.alarmEmail.valueAsString, condition: hasAlarmEmail },
+    });
     this.alarms = new ServiceAlarms(this, 'Alarms', {
+      topic: this.alarmTopic.topic,
       deliveryStreams: { Raw: this.rawStream.streamName, Quarantine: this.quarantineStream.streamName },
       functions: { Ingest: this.ingest.fn, Api: this.api.fn },
       loadBalancer: this.loadBalancer.alb,
@@ -280,6 +330,10 @@ export class TributaryStack extends Stack {
     new CfnOutput(this, 'LakeKeyArn', { value: this.lake.key.keyArn });
     new CfnOutput(this, 'RawDeliveryStreamName', { value: this.rawStream.streamName });
     new CfnOutput(this, 'QuarantineDeliveryStreamName', { value: this.quarantineStream.streamName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topic.topicArn,
+      description: 'SNS topic every alarm notifies (ALARM and OK); subscribe more endpoints here',
+    });
     new CfnOutput(this, 'SnowflakeStorageRoleArn', {
       value: this.snowflakeStorage.role.roleArn,
       description: 'STORAGE_AWS_ROLE_ARN for CREATE STORAGE INTEGRATION',

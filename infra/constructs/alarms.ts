@@ -1,7 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 
 export interface AlarmThresholds {
@@ -23,6 +25,8 @@ export interface ServiceAlarmsProps {
   functions: Record<string, lambda.IFunction>;
   loadBalancer: elbv2.IApplicationLoadBalancer & { metrics: elbv2.IApplicationLoadBalancerMetrics };
   thresholds?: Partial<AlarmThresholds>;
+  /** Notified when any alarm fires and when it recovers. */
+  topic: sns.ITopic;
 }
 
 const period = Duration.minutes(5);
@@ -30,9 +34,11 @@ const period = Duration.minutes(5);
 /** The signals that mean records are not reaching the lake, or producers are getting errors. */
 export class ServiceAlarms extends Construct {
   readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly action: actions.SnsAction;
 
   constructor(scope: Construct, id: string, props: ServiceAlarmsProps) {
     super(scope, id);
+    this.action = new actions.SnsAction(props.topic);
     const t = { ...DEFAULT_ALARM_THRESHOLDS, ...props.thresholds };
 
     for (const [label, streamName] of Object.entries(props.deliveryStreams)) {
@@ -108,6 +114,10 @@ export class ServiceAlarms extends Construct {
   }
 
   private add(id: string, props: cloudwatch.AlarmProps): void {
-    this.alarms.push(new cloudwatch.Alarm(this, id, props));
+    const alarm = new cloudwatch.Alarm(this, id, props);
+    // OK too, so whoever was paged also learns that it is over.
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
   }
 }

@@ -1,6 +1,7 @@
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { AwsSolutionsChecks } from '../../infra/nag.js';
@@ -86,5 +87,13 @@ describe('cdk-nag AwsSolutions', () => {
     new s3.Bucket(scratch, 'Open', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY });
     const rules = new AwsSolutionsChecks().validateScope(scratch).violations.map((v) => v.ruleName);
     expect(rules).toEqual(expect.arrayContaining(['AwsSolutions-S1', 'AwsSolutions-S10']));
+  });
+
+  it('flags a topic that accepts publishing over plain HTTP (so the alarm topic passing means something)', () => {
+    const scratch = new Stack(new App(), 'Scratch');
+    new sns.Topic(scratch, 'Plain');
+    const rules = new AwsSolutionsChecks().validateScope(scratch).violations.map((v) => v.ruleName);
+    // This cdk-nag version has no SNS2 (topic encryption) in the pack; stack.test.ts checks the key.
+    expect(rules).toContain('AwsSolutions-SNS3');
   });
 });

@@ -7,7 +7,12 @@ import type { TributaryStack } from '../../infra/stack.js';
 import { fixtureWorkspace } from './fixtures/bundle-fixture.js';
 import type { FixtureWorkspace } from './fixtures/bundle-fixture.js';
 
-type Resource = { Type: string; Properties: Record<string, unknown>; DeletionPolicy?: string };
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  Condition?: string;
+};
 interface Statement {
   Sid?: string;
   Effect: string;
@@ -70,6 +75,28 @@ describe('parameters', () => {
     template.hasParameter('SnowflakeExternalId', { Type: 'String' });
     template.hasParameter('SnowflakeIamUserArn', { Type: 'String', Default: '' });
     template.hasParameter('AdminKey', { Type: 'String', NoEcho: true, MinLength: 24 });
+  });
+
+  it('takes an optional alarm email and an optional KMS key of the Snowflake secret, empty by default', () => {
+    template.hasParameter('AlarmEmail', { Type: 'String', Default: '' });
+    template.hasParameter('SnowflakeKeySecretKmsKeyArn', { Type: 'String', Default: '' });
+    const params = template.toJSON() as { Parameters: Record<string, { AllowedPattern: string }> };
+    const accepts = (name: string, value: string) =>
+      new RegExp(params.Parameters[name].AllowedPattern).test(value);
+    expect(accepts('AlarmEmail', '')).toBe(true);
+    expect(accepts('AlarmEmail', 'oncall@example.com')).toBe(true);
+    expect(accepts('AlarmEmail', 'oncall')).toBe(false);
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    expect(accepts('SnowflakeKeySecretKmsKeyArn', '')).toBe(true);
+    expect(accepts('SnowflakeKeySecretKmsKeyArn', keyArn)).toBe(true);
+    expect(
+      accepts('SnowflakeKeySecretKmsKeyArn', 'arn:aws:kms:eu-west-1:123456789012:key/mrk-0123abcd'),
+    ).toBe(true);
+    // kms:Decrypt is authorized against the key, so an alias ARN would grant nothing.
+    expect(accepts('SnowflakeKeySecretKmsKeyArn', 'arn:aws:kms:eu-west-1:123456789012:alias/snowflake')).toBe(
+      false,
+    );
+    expect(accepts('SnowflakeKeySecretKmsKeyArn', 'alias/aws/secretsmanager')).toBe(false);
   });
 
   it('makes the Glacier transition configurable with a default of 90 days', () => {
@@ -516,7 +543,47 @@ describe('IAM', () => {
     expect(secret?.Resource).toEqual(ref('SnowflakeKeySecretArn'));
     expect(statements.find((s) => s.Sid === 'Catalog')?.Resource).toEqual(arnOf(idOf(stack.table)));
     const services = new Set(actionsOf(statements).map((a) => a.split(':')[0]));
-    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager']);
+    expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager']);
+    // kms only for the secret's customer-managed key (next test).
+    expect(actionsOf(statements).filter((a) => a.startsWith('kms:'))).toEqual(['kms:Decrypt']);
+  });
+
+  it('lets every reader of the secret decrypt its customer-managed key through Secrets Manager, only when one is given', () => {
+    const readers = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter((p) =>
+        (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement.some((s) =>
+          asArray(s.Action).includes('secretsmanager:GetSecretValue'),
+        ),
+      )
+      .flatMap((p) => (p.Properties.Roles as unknown[]).map((r) => JSON.stringify(r)));
+    expect(readers).toEqual([JSON.stringify(ref(idOf(stack.api.role)))]);
+
+    const policy = template.findResources('AWS::IAM::Policy')[idOf(stack.snowflakeKeyDecrypt)] as Resource;
+    expect(policy.Condition).toBe('HasSnowflakeKeySecretKmsKey');
+    expect((policy.Properties.Roles as unknown[]).map((r) => JSON.stringify(r))).toEqual(readers);
+    expect((policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement).toEqual([
+      {
+        Sid: 'DecryptSnowflakeKeySecret',
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: ref('SnowflakeKeySecretKmsKeyArn'),
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', ref('AWS::Region'), '.amazonaws.com']] },
+          },
+        },
+      },
+    ]);
+    template.hasCondition('HasSnowflakeKeySecretKmsKey', {
+      'Fn::Not': [{ 'Fn::Equals': [ref('SnowflakeKeySecretKmsKeyArn'), ''] }],
+    });
+    // Nothing else in the stack carries kms:Decrypt on the parameter unconditionally.
+    const unconditional = Object.values(
+      template.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+    )
+      .filter((p) => p.Condition === undefined)
+      .map((p) => JSON.stringify(p.Properties.PolicyDocument));
+    for (const doc of unconditional) expect(doc).not.toContain('SnowflakeKeySecretKmsKeyArn');
   });
 
   it('gives Snowflake a read-only role trusted through the external id', () => {
@@ -618,6 +685,101 @@ describe('alarms', () => {
     }
     expect(alarms()).toHaveLength(10);
   });
+
+  it('notifies the alarm topic when any alarm fires and when it recovers', () => {
+    const topic = [ref(idOf(stack.alarmTopic.topic))];
+    expect(alarms()).toHaveLength(10);
+    for (const alarm of alarms()) {
+      expect(alarm.AlarmActions).toEqual(topic);
+      expect(alarm.OKActions).toEqual(topic);
+    }
+  });
+
+  it('encrypts the topic with its own rotating customer-managed key', () => {
+    template.resourceCountIs('AWS::SNS::Topic', 1);
+    const keyId = idOf(stack.alarmTopic.key);
+    expect(keyId).not.toBe(idOf(stack.lake.key));
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf(keyId) });
+    const key = template.findResources('AWS::KMS::Key')[keyId] as Resource;
+    expect(key.Properties.EnableKeyRotation).toBe(true);
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+
+  const fromOwnAlarms = {
+    StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') },
+    ArnLike: {
+      'aws:SourceArn': {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            ref('AWS::Partition'),
+            ':cloudwatch:',
+            ref('AWS::Region'),
+            ':',
+            ref('AWS::AccountId'),
+            ':alarm:*',
+          ],
+        ],
+      },
+    },
+  };
+
+  it('accepts publishing only over TLS, and from CloudWatch only for alarms of this account', () => {
+    const policies = Object.values(
+      template.findResources('AWS::SNS::TopicPolicy') as Record<string, Resource>,
+    );
+    expect(policies).toHaveLength(1);
+    const topic = ref(idOf(stack.alarmTopic.topic));
+    expect(policies[0].Properties.Topics).toEqual([topic]);
+    const statements = (policies[0].Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      expect.objectContaining({
+        Principal: { Service: 'cloudwatch.amazonaws.com' },
+        Action: 'sns:Publish',
+        Resource: topic,
+        Condition: fromOwnAlarms,
+      }),
+    ]);
+  });
+
+  it('lets CloudWatch use the topic key for alarms of this account (it cannot publish otherwise)', () => {
+    const key = template.findResources('AWS::KMS::Key')[idOf(stack.alarmTopic.key)] as Resource;
+    const statements = (key.Properties.KeyPolicy as { Statement: (Statement & { Principal: unknown })[] })
+      .Statement;
+    const cloudwatch = statements.filter(
+      (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
+    expect(cloudwatch).toHaveLength(1);
+    expect(asArray(cloudwatch[0]!.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(cloudwatch[0]!.Condition).toEqual(fromOwnAlarms);
+  });
+
+  it('subscribes the AlarmEmail address, only when one is given', () => {
+    const subscriptions = Object.values(
+      template.findResources('AWS::SNS::Subscription') as Record<string, Resource>,
+    );
+    expect(subscriptions).toHaveLength(1);
+    expect(subscriptions[0]).toMatchObject({
+      Condition: 'HasAlarmEmail',
+      Properties: {
+        Protocol: 'email',
+        Endpoint: ref('AlarmEmail'),
+        TopicArn: ref(idOf(stack.alarmTopic.topic)),
+      },
+    });
+    template.hasCondition('HasAlarmEmail', { 'Fn::Not': [{ 'Fn::Equals': [ref('AlarmEmail'), ''] }] });
+  });
 });
 
 describe('outputs', () => {
@@ -631,7 +793,9 @@ describe('outputs', () => {
         'RawDeliveryStreamName',
         'QuarantineDeliveryStreamName',
         'SnowflakeStorageRoleArn',
+        'AlarmTopicArn',
       ]),
     );
+    template.hasOutput('AlarmTopicArn', { Value: ref(idOf(stack.alarmTopic.topic)) });
   });
 });
