@@ -7,11 +7,12 @@ import { DuckDbWarehouse } from '../api/adapters/duckdb/index.js';
 import { encodeEntry } from '../api/adapters/local/frame.js';
 import { objectKey } from '../api/adapters/local/lake.js';
 import { nodeLogFs, WriteAheadLog, type LogFs } from '../api/adapters/local/log.js';
-import { createBatchIdGenerator, recordIdFromBatch } from '../api/domain/records/ids.js';
-import { blockOfLines, NdjsonBlock } from '../api/domain/records/ndjson-block.js';
+import { buildBatch } from '../api/domain/records/build-batch.js';
+import { createBatchIdGenerator } from '../api/domain/records/ids.js';
 import { DEFAULT_BODY_LIMITS, parseRecordsBody } from '../api/domain/records/parse-body.js';
 import type { ParsedRecordsBody } from '../api/domain/records/types.js';
-import { compileValidator, parseObjectSchema, splitDeclared } from '../api/domain/schema/index.js';
+import { ValidatorCache } from '../api/domain/records/validators.js';
+import { parseObjectSchema } from '../api/domain/schema/index.js';
 import type { Stream } from '../api/domain/streams/types.js';
 import type { IngestBatch, LakeObject } from '../api/ports.js';
 import { makeBatch, STREAM_SCHEMA } from './records.js';
@@ -71,7 +72,6 @@ export interface MeasureComponentsOptions {
 
 const TENANT = 'bench';
 const STREAM = 'events';
-const ASCII = /^[\x20-\x7e]*$/;
 const WAL_CONCURRENCY = 32;
 const LAKE_OBJECTS = 20;
 const LAKE_GROUP = 5;
@@ -152,58 +152,11 @@ function benchStream(): Stream {
 
 type BuildBatch = (parsed: ParsedRecordsBody) => IngestBatch;
 
-/**
- * The per-record loop of validateAndStore (api/domain/records/ingest.ts), replicated because it is
- * private; the bench stream has no dedupe key, so that branch is left out. Keep in step with it.
- */
+/** The ingest verb's own batch building (validate, then lake and quarantine lines), as it runs per request. */
 function batchBuilder(stream: Stream): BuildBatch {
-  const validate = compileValidator(stream.schema);
-  const split = splitDeclared(stream.schema);
+  const compiled = new ValidatorCache().get(stream);
   const nextBatchId = createBatchIdGenerator(Date.now);
-  return (parsed) => {
-    const { records, spans } = parsed;
-    const batchId = nextBatchId();
-    const receivedIso = new Date().toISOString();
-    const head = `{"_tenant":${JSON.stringify(stream.tenant)},"_stream":${JSON.stringify(stream.name)},"_batch_id":"${batchId}","_received_at":"${receivedIso}","_schema_version":${stream.version}`;
-    const idHead = `${head},"_id":"`;
-    const lines = new NdjsonBlock(parsed.source, ASCII.test(head));
-    const rejects: string[] = [];
-    const errors: { index: number; path: string; message: string }[] = [];
-    for (let i = 0; i < records.length; i++) {
-      const value = records[i];
-      const problems = validate(value);
-      if (problems) {
-        for (const p of problems) errors.push({ index: i, path: p.path, message: p.message });
-        rejects.push(
-          `${head},"_index":${i},"record":${JSON.stringify(value)},"errors":${JSON.stringify(problems)}}`,
-        );
-        continue;
-      }
-      const id = recordIdFromBatch(batchId, i);
-      const { declared, extra, keys } = split(value as Record<string, unknown>);
-      const lineHead = `${idHead}${id}","_index":${i},"record":`;
-      if (spans && extra === undefined && spans.keys(i) === keys) {
-        lines.addCopied(lineHead, spans.start(i), spans.end(i));
-      } else {
-        lines.addText(
-          lineHead,
-          extra ? `${JSON.stringify(declared)},"extra":${JSON.stringify(extra)}` : JSON.stringify(declared),
-        );
-      }
-    }
-    return {
-      tenant: stream.tenant,
-      stream: stream.name,
-      batchId,
-      receivedAt: receivedIso,
-      schemaVersion: stream.version,
-      buffering: stream.buffering,
-      records: lines.toBuffer(),
-      recordCount: lines.count,
-      rejects: blockOfLines(rejects),
-      rejectCount: rejects.length,
-    };
-  };
+  return (parsed) => buildBatch(stream, compiled, parsed, nextBatchId(), new Date().toISOString()).batch;
 }
 
 /** Keeps WAL_CONCURRENCY appends in flight (like concurrent requests) and counts the fdatasyncs. */
@@ -373,7 +326,7 @@ export async function measureComponents(opts: MeasureComponentsOptions = {}): Pr
     await stage('ingest: parse + scan', 'parseRecordsBody', async () => (await parse(body)).records.length);
     await stage(
       'ingest: validate + build lines',
-      'compiled validator, splitDeclared, NdjsonBlock',
+      'buildBatch (compiled validator, NdjsonBlock)',
       () => build(parsed).recordCount,
     );
     let lsn = 1;

@@ -47,8 +47,12 @@ describe('backpressure', () => {
   it('holds a request briefly while buffers are full and takes it once they drain, instead of a 429', async () => {
     expect((await post(['e'])).status).toBe(200);
     const held = post(['f']);
-    // Long enough for the request to be waiting in admission, then released well inside its wait.
-    await new Promise((r) => setTimeout(r, 100));
+    // Drain only once the request is waiting in admission (in flight, body unread); a request that
+    // was refused at once would never be seen in flight and fails below with its 429.
+    const inFlight = t.stack.services.ingest.inFlight;
+    const end = Date.now() + 900;
+    while (inFlight.count === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+    expect(inFlight.count).toBe(1);
     await t.stack.services.delivery.drain();
     const res = await held;
     expect(res.status).toBe(200);

@@ -9,12 +9,11 @@ import {
 } from '../errors.js';
 import { loadStream } from '../streams/load-stream.js';
 import type { Stream } from '../streams/types.js';
-import type { IdempotencyRecord, IngestBatch } from '../../ports.js';
+import type { IdempotencyRecord } from '../../ports.js';
 import type { Services } from '../../services.js';
-import { recordIdFromBatch, recordIdFromKey } from './ids.js';
 import { parseRecordsBody } from './parse-body.js';
 import type { BodySource } from './read-body.js';
-import { blockOfLines, NdjsonBlock } from './ndjson-block.js';
+import { buildBatch } from './build-batch.js';
 import type { IngestResult, ParsedRecordsBody } from './types.js';
 
 export interface IngestInput {
@@ -37,7 +36,6 @@ export interface IngestOutcome {
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
 /** A pending claim older than this belonged to a request that died; a retry may take it over. */
 const STALE_CLAIM_MS = 60_000;
-const ASCII = /^[\x20-\x7e]*$/;
 
 /**
  * Validates every record, and answers only after the accepted records and the quarantined rejects are
@@ -150,92 +148,41 @@ async function validateAndStore(
   parsed: ParsedRecordsBody,
   atomic: boolean,
 ): Promise<IngestOutcome> {
-  const { records, spans } = parsed;
-  const compiled = services.ingest.validators.get(stream);
-  const receivedAt = services.now();
   const batchId = services.ingest.nextBatchId();
-  const receivedIso = receivedAt.toISOString();
-  const head = `{"_tenant":${JSON.stringify(stream.tenant)},"_stream":${JSON.stringify(stream.name)},"_batch_id":"${batchId}","_received_at":"${receivedIso}","_schema_version":${stream.version}`;
-  const idHead = `${head},"_id":"`;
-  const dedupeKey = stream.dedupe?.key;
-  const streamKey = `${stream.tenant}/${stream.name}`;
-
-  const lines = new NdjsonBlock(parsed.source, ASCII.test(head));
-  const rejects: string[] = [];
-  const errors: IngestResult['errors'] = [];
-  const keyIds: string[] = [];
-  for (let i = 0; i < records.length; i++) {
-    const value = records[i];
-    const problems = compiled.validate(value);
-    if (problems) {
-      for (const p of problems) errors.push({ index: i, path: p.path, message: p.message });
-      rejects.push(
-        `${head},"_index":${i},"record":${JSON.stringify(value)},"errors":${JSON.stringify(problems)}}`,
-      );
-      continue;
-    }
-    const record = value as Record<string, unknown>;
-    let id: string;
-    if (dedupeKey) {
-      id = recordIdFromKey(
-        stream.name,
-        dedupeKey.map((k) => record[k]),
-      );
-      keyIds.push(id);
-    } else {
-      id = recordIdFromBatch(batchId, i);
-    }
-    const { declared, extra, keys } = compiled.split(record);
-    const lineHead = `${idHead}${id}","_index":${i},"record":`;
-    // Copied as it arrived when it holds exactly the keys JSON.parse kept (no duplicates) and nothing undeclared.
-    if (spans && extra === undefined && spans.keys(i) === keys) {
-      lines.addCopied(lineHead, spans.start(i), spans.end(i));
-    } else {
-      lines.addText(
-        lineHead,
-        extra ? `${JSON.stringify(declared)},"extra":${JSON.stringify(extra)}` : JSON.stringify(declared),
-      );
-    }
-  }
-
-  if (atomic && rejects.length) {
+  const { batch, errors, keyIds } = buildBatch(
+    stream,
+    services.ingest.validators.get(stream),
+    parsed,
+    batchId,
+    services.now().toISOString(),
+  );
+  if (atomic && batch.rejectCount) {
     throw new RecordsRejectedError('Atomic batch rejected: nothing was stored.', {
       batchId,
       accepted: 0,
-      rejected: rejects.length,
+      rejected: batch.rejectCount,
       duplicates: 0,
       errors,
     });
   }
 
-  const batch: IngestBatch = {
-    tenant: stream.tenant,
-    stream: stream.name,
-    batchId,
-    receivedAt: receivedIso,
-    schemaVersion: stream.version,
-    buffering: stream.buffering,
-    records: lines.toBuffer(),
-    recordCount: lines.count,
-    rejects: blockOfLines(rejects),
-    rejectCount: rejects.length,
-  };
   await services.delivery.append(batch);
   // Counted only once stored: a refused request (429, 503) must not make its retry look like duplicates.
+  const streamKey = `${stream.tenant}/${stream.name}`;
   let duplicates = 0;
   for (const id of keyIds) if (services.ingest.recentKeys.seen(streamKey, id)) duplicates++;
   const body: IngestResult = {
     batchId,
-    accepted: lines.count,
-    rejected: rejects.length,
+    accepted: batch.recordCount,
+    rejected: batch.rejectCount,
     duplicates,
     errors,
   };
   services.metrics.add(stream.tenant, stream.name, {
-    received: records.length,
-    accepted: lines.count,
-    rejected: rejects.length,
+    received: parsed.records.length,
+    accepted: batch.recordCount,
+    rejected: batch.rejectCount,
     duplicates,
   });
-  return { status: lines.count ? 200 : 422, body, replayed: false };
+  return { status: batch.recordCount ? 200 : 422, body, replayed: false };
 }

@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { InvalidInputError, UnsupportedMediaTypeError } from '../errors.js';
 import { findJsonSyntaxProblem, lineAndColumn } from './json-error.js';
 import {
@@ -151,9 +151,9 @@ function parseNdjsonBody(
   spans: RecordSpans,
   source: BlockSource,
 ): unknown[] {
-  const whole = bytes.toString('utf8');
-  if (whole.length === bytes.length) source.ascii = whole;
-  const ascii = source.ascii;
+  // An ASCII body is decoded once; a line is then a slice of it (no copy).
+  const ascii = isAscii(bytes) ? bytes.toString('latin1') : undefined;
+  source.ascii = ascii;
   const records: unknown[] = [];
   const n = bytes.length;
   let lineNo = 0;

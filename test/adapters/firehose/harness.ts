@@ -11,7 +11,7 @@ import {
 } from '../../../api/adapters/firehose/index.js';
 import type { FirehoseDeliveryOptions } from '../../../api/adapters/firehose/index.js';
 import type { Counters, IngestBatch, Metrics, MinutePoint } from '../../../api/ports.js';
-import { blockOfLines } from '../../../api/domain/records/ndjson-block.js';
+import { batchOfLines } from '../../support/ndjson.js';
 
 export const RAW_STREAM = 'tributary-raw';
 export const QUARANTINE_STREAM = 'tributary-quarantine';
@@ -152,18 +152,8 @@ export function makeBatch(opts: {
       errors: [{ path: '/n', message: 'is required' }],
     }),
   );
-  return {
-    tenant,
-    stream,
-    batchId,
-    receivedAt,
-    schemaVersion: 1,
-    buffering: { intervalSeconds: 1, sizeMiB: 5 },
-    records: blockOfLines(records),
-    recordCount: records.length,
-    rejects: blockOfLines(rejects),
-    rejectCount: rejects.length,
-  };
+  const buffering = { intervalSeconds: 1, sizeMiB: 5 };
+  return batchOfLines({ tenant, stream, batchId, receivedAt, buffering }, records, rejects);
 }
 
 /** The NDJSON lines inside packed Firehose records, in order. */

@@ -13,7 +13,7 @@ import type {
   MinutePoint,
 } from '../../../api/ports.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
-import { blockOfLines } from '../../../api/domain/records/ndjson-block.js';
+import { batchOfLines } from '../../support/ndjson.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
@@ -228,18 +228,8 @@ export function makeBatch(
       }),
     );
   }
-  return {
-    tenant,
-    stream,
-    batchId,
-    receivedAt,
-    schemaVersion: 1,
-    buffering: { intervalSeconds: opts.intervalSeconds ?? 60, sizeMiB: opts.sizeMiB ?? 5 },
-    records: blockOfLines(records),
-    recordCount: records.length,
-    rejects: blockOfLines(rejects),
-    rejectCount: rejects.length,
-  };
+  const buffering = { intervalSeconds: opts.intervalSeconds ?? 60, sizeMiB: opts.sizeMiB ?? 5 };
+  return batchOfLines({ tenant, stream, batchId, receivedAt, buffering }, records, rejects);
 }
 
 /** Every file under dir, relative, sorted. */
