@@ -213,6 +213,8 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
         const opened = await TenantDatabase.open(file, {
           memoryLimit: this.opts.memoryLimit,
           threads: this.opts.threads,
+          onRecycle: (reason) =>
+            this.logger.info({ tenant, file, reason }, 'reopened tenant database to release memory'),
         });
         this.logger.info({ tenant, file }, 'opened tenant database');
         return opened;
