@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, startServer, type ServerProcess } from '../test/crash/server-process.js';
@@ -362,7 +362,14 @@ async function main(): Promise<void> {
     };
     console.log(renderTable(result));
     if (process.env.BENCH_WRITE !== '0') {
-      await writeFile(path.join(REPO_ROOT, 'BENCHMARKS.md'), renderMarkdown(result));
+      const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
+      // The soak section comes from `npm run soak` (hours long), so a bench run keeps it as it is.
+      const previous = await readFile(file, 'utf8').catch(() => '');
+      const soak = /<!-- soak:start -->[\s\S]*<!-- soak:end -->/.exec(previous)?.[0];
+      await writeFile(
+        file,
+        soak ? `${renderMarkdown(result).trimEnd()}\n\n${soak}\n` : renderMarkdown(result),
+      );
       log('wrote BENCHMARKS.md');
     }
   } finally {
