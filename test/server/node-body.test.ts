@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../crash/server-process.js';
@@ -78,5 +79,86 @@ describe('ingest bodies over real HTTP', () => {
     const res = await post(bomb, { 'content-encoding': 'gzip' });
     expect(res.status).toBe(413);
     expect(await res.text()).toContain('maxDecompressedBytes');
+  });
+});
+
+/**
+ * Streams `total` bytes of body to a control-plane route as fast as the socket takes them, stopping the
+ * moment the answer arrives; reports how much had been sent by then.
+ */
+function upload(
+  path: string,
+  headers: Record<string, string>,
+  total: number,
+): Promise<{ status: number; body: string; sentAtAnswer: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}${path}`, {
+      method: 'POST',
+      agent: false,
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    });
+    let sent = 0;
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      const sentAtAnswer = sent;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body, sentAtAnswer });
+      });
+    });
+    // Once answered, the server may close the socket on the rest of the upload: that is the point.
+    req.on('error', (err) => (answered ? undefined : reject(err)));
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const pump = (): void => {
+      while (!answered && sent < total) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    req.write('{"name":"huge","description":"');
+    pump();
+  });
+}
+
+describe('control-plane bodies over real HTTP', () => {
+  const LIMIT = 1024 * 1024;
+  const TOTAL = 64 * 1024 * 1024;
+
+  it('stops reading a chunked body past 1 MiB and answers 413 before the client has sent it all', async () => {
+    const res = await upload('/v1/tenants/acme/streams', {}, TOTAL);
+    expect(res.status).toBe(413);
+    const problem = JSON.parse(res.body) as { limit: string; limitValue: number; detail: string };
+    expect(problem).toMatchObject({ limit: 'maxControlBodyBytes', limitValue: LIMIT });
+    expect(problem.detail).toContain('maxControlBodyBytes');
+    // Answered while most of the upload was still to come: the server never read it all.
+    expect(res.sentAtAnswer).toBeGreaterThan(LIMIT);
+    expect(res.sentAtAnswer).toBeLessThan(TOTAL / 2);
+  });
+
+  it('refuses a declared Content-Length past 1 MiB before reading the body', async () => {
+    const res = await upload('/v1/tenants/acme/streams', { 'content-length': String(TOTAL) }, TOTAL);
+    expect(res.status).toBe(413);
+    expect(res.body).toContain('maxControlBodyBytes');
+    expect(res.sentAtAnswer).toBeLessThan(TOTAL / 2);
+  });
+
+  it('keeps serving control-plane requests afterwards', async () => {
+    const res = await fetch(`${server.url}/v1/tenants/acme/streams`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'after',
+        schema: { type: 'object', properties: { id: { type: 'string' } } },
+      }),
+    });
+    expect(res.status).toBe(201);
   });
 });
