@@ -92,7 +92,11 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     delivery,
     metrics,
     alerts,
-    notifier: new WebhookNotifier({ catalog, logger: logger.child({ component: 'webhook' }) }),
+    notifier: new WebhookNotifier({
+      catalog,
+      policy: webhookPolicy(config),
+      logger: logger.child({ component: 'webhook' }),
+    }),
     now: () => new Date(),
     logger: logger.child({ component: 'alerts' }),
     // Firehose reports nothing pending, so load delay is judged by reconciliation of COPY_HISTORY counts.

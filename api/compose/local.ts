@@ -70,7 +70,11 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     delivery,
     metrics,
     alerts,
-    notifier: new WebhookNotifier({ catalog, logger: logger.child({ component: 'webhook' }) }),
+    notifier: new WebhookNotifier({
+      catalog,
+      policy: webhookPolicy(config),
+      logger: logger.child({ component: 'webhook' }),
+    }),
     now: () => new Date(),
     logger: logger.child({ component: 'alerts' }),
   });

@@ -97,7 +97,7 @@ beforeAll(async () => {
     delivery,
     metrics,
     alerts,
-    notifier: new WebhookNotifier({ catalog, logger, baseDelayMs: 10 }),
+    notifier: new WebhookNotifier({ catalog, policy: t.stack.services.webhooks, logger, baseDelayMs: 10 }),
     now: () => new Date(clock),
     logger,
   });
