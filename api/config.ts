@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { WebhookPolicy } from './domain/monitoring/webhook-target.js';
 
 const int = (def: number) => z.coerce.number().int().positive().default(def);
 
@@ -38,6 +39,11 @@ export const ConfigSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   TRIBUTARY_SHUTDOWN_TIMEOUT_SECONDS: int(30),
+  /** Let webhooks reach loopback, private and link-local addresses: for local testing only. */
+  TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   // AWS mode
   AWS_REGION: z.string().optional(),
   TRIBUTARY_TABLE_NAME: z.string().optional(),
@@ -61,6 +67,15 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {}
+
+/** Where webhooks may point, as the monitoring code and the webhook verb see it. */
+export function webhookPolicy(config: Config): WebhookPolicy {
+  return {
+    allowPrivate: config.TRIBUTARY_WEBHOOK_ALLOW_PRIVATE,
+    // In AWS mode alerts leave the VPC for the internet: never in clear text.
+    requireHttps: config.TRIBUTARY_MODE === 'aws',
+  };
+}
 
 /** Parses the environment; the message names every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {

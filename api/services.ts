@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { WebhookPolicy } from './domain/monitoring/webhook-target.js';
 import type { RecentKeys } from './domain/records/recent-keys.js';
 import type { ValidatorCache } from './domain/records/validators.js';
 import type { AlertStore } from './monitoring/alert-store.js';
@@ -16,6 +17,8 @@ export interface Services {
   metrics: Metrics;
   /** Freshness alerts: written by the AlertEvaluator, read by GET /v1/tenants/{tenant}/alerts. */
   alerts: AlertStore;
+  /** Where tenant webhooks may point (checked when set, and again when sent). */
+  webhooks: WebhookPolicy;
   /** This app's Prometheus registry (GET /metrics). */
   prometheus: PromMetrics;
   logger: Logger;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../api/config.js';
+import { ConfigError, parseConfig, webhookPolicy } from '../api/config.js';
 
 describe('config', () => {
   it('has embedded defaults', () => {
@@ -20,8 +20,25 @@ describe('config', () => {
     [{ TRIBUTARY_MODE: 'cloud' }, 'TRIBUTARY_MODE'],
     [{ TRIBUTARY_ADMIN_KEY: 'short' }, 'TRIBUTARY_ADMIN_KEY'],
     [{ TRIBUTARY_MODE: 'aws' }, 'TRIBUTARY_FIREHOSE_STREAM'],
+    [{ TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'TRIBUTARY_WEBHOOK_ALLOW_PRIVATE'],
   ])('names the bad variable in %j', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(name);
+  });
+
+  it('hands the webhook code a policy: internal targets refused unless allowed, https in AWS mode', () => {
+    expect(webhookPolicy(parseConfig({}))).toEqual({ allowPrivate: false, requireHttps: false });
+    expect(webhookPolicy(parseConfig({ TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'true' }))).toEqual({
+      allowPrivate: true,
+      requireHttps: false,
+    });
+    const aws = parseConfig({
+      TRIBUTARY_MODE: 'aws',
+      AWS_REGION: 'eu-west-1',
+      TRIBUTARY_TABLE_NAME: 't',
+      TRIBUTARY_FIREHOSE_STREAM: 'raw',
+      TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: 'quarantine',
+    });
+    expect(webhookPolicy(aws)).toEqual({ allowPrivate: false, requireHttps: true });
   });
 });

@@ -7,7 +7,7 @@ import { createDynamoClient } from '../adapters/dynamodb/client.js';
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency.js';
 import { DynamoMetricsStore } from '../adapters/dynamodb/metrics-store.js';
 import { DynamoReceiptStore, FirehoseDelivery, createFirehoseClient } from '../adapters/firehose/index.js';
-import type { Config } from '../config.js';
+import { webhookPolicy, type Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
@@ -72,6 +72,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     warehouse,
     metrics,
     alerts,
+    webhooks: webhookPolicy(config),
     // Counts what this Lambda container saw; fleet-wide numbers come from CloudWatch.
     prometheus: new PromMetrics(),
     logger,
@@ -91,7 +92,11 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     delivery,
     metrics,
     alerts,
-    notifier: new WebhookNotifier({ catalog, logger: logger.child({ component: 'webhook' }) }),
+    notifier: new WebhookNotifier({
+      catalog,
+      policy: webhookPolicy(config),
+      logger: logger.child({ component: 'webhook' }),
+    }),
     now: () => new Date(),
     logger: logger.child({ component: 'alerts' }),
     // Firehose reports nothing pending, so load delay is judged by reconciliation of COPY_HISTORY counts.

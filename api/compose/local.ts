@@ -12,7 +12,7 @@ import {
 } from '../adapters/dynamodb/index.js';
 import { DynamoAlertStore } from '../adapters/dynamodb/alert-store.js';
 import { LocalDelivery } from '../adapters/local/index.js';
-import type { Config } from '../config.js';
+import { webhookPolicy, type Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
@@ -70,7 +70,11 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     delivery,
     metrics,
     alerts,
-    notifier: new WebhookNotifier({ catalog, logger: logger.child({ component: 'webhook' }) }),
+    notifier: new WebhookNotifier({
+      catalog,
+      policy: webhookPolicy(config),
+      logger: logger.child({ component: 'webhook' }),
+    }),
     now: () => new Date(),
     logger: logger.child({ component: 'alerts' }),
   });
@@ -84,6 +88,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     warehouse,
     metrics,
     alerts,
+    webhooks: webhookPolicy(config),
     prometheus,
     logger,
     now: () => new Date(),

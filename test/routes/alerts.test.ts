@@ -67,7 +67,8 @@ async function call(method: string, path: string, key?: string, body?: unknown):
 }
 
 beforeAll(async () => {
-  t = await startTestStack();
+  // The receiver below listens on 127.0.0.1: this stack allows private webhook targets, as for local testing.
+  t = await startTestStack({ TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'true' });
   keys.admin = await createTenant(t, 'acme');
   keys.other = await createTenant(t, 'globex');
   for (const name of ['orders', 'audit']) {
@@ -96,7 +97,7 @@ beforeAll(async () => {
     delivery,
     metrics,
     alerts,
-    notifier: new WebhookNotifier({ catalog, logger, baseDelayMs: 10 }),
+    notifier: new WebhookNotifier({ catalog, policy: t.stack.services.webhooks, logger, baseDelayMs: 10 }),
     now: () => new Date(clock),
     logger,
   });
@@ -221,6 +222,57 @@ describe('PUT/DELETE /v1/tenants/{tenant}/webhook', () => {
       await call('GET', '/v1/tenants/acme/alerts', keys.admin)
     ).json()) as ListAlertsResponse;
     expect(listed.alerts.map((a) => a.lastNotifiedState)).toEqual(['firing', 'firing']);
+  });
+
+  it('refuses internal URLs by default, naming the url field', async () => {
+    expect(t.stack.services.webhooks).toEqual({ allowPrivate: true, requireHttps: false });
+    // The same stack with the default policy (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE unset).
+    const strict = createApp({ ...t.stack.services, webhooks: { allowPrivate: false, requireHttps: false } });
+    const put = (url: string) =>
+      strict.request('/v1/tenants/acme/webhook', {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url }),
+      });
+    const before = (await t.stack.services.catalog.getTenant('acme'))?.webhook;
+    for (const [url, range] of [
+      [receiverUrl, 'loopback'],
+      ['http://localhost:8080/hooks', 'loopback'],
+      ['http://2130706433/', 'loopback'],
+      ['http://[::1]/', 'loopback'],
+      ['http://[::ffff:127.0.0.1]/', 'loopback'],
+      ['http://169.254.169.254/latest/meta-data/', 'link-local'],
+      ['https://10.0.0.5/', 'private'],
+      ['https://192.168.1.10/', 'private'],
+      ['https://[fd00::1]/', 'unique-local'],
+      ['https://100.64.0.1/', 'carrier-grade NAT'],
+      ['http://0.0.0.0/', 'unspecified'],
+    ] as const) {
+      const res = await put(url);
+      expect(res.status, url).toBe(400);
+      const p = (await res.json()) as { detail: string; errors: { path: string; message: string }[] };
+      expect(p.errors).toEqual([{ path: 'body.url', message: expect.stringContaining(range) }]);
+      expect(p.detail).toContain('internal address');
+    }
+    expect((await t.stack.services.catalog.getTenant('acme'))?.webhook).toEqual(before);
+    // A public name is accepted (its addresses are checked when an alert is sent).
+    expect((await put('https://hooks.example.com/tributary')).status).toBe(200);
+  });
+
+  it('requires https in AWS mode', async () => {
+    const aws = createApp({ ...t.stack.services, webhooks: { allowPrivate: false, requireHttps: true } });
+    const put = (url: string) =>
+      aws.request('/v1/tenants/acme/webhook', {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url }),
+      });
+    const plain = await put('http://hooks.example.com/tributary');
+    expect(plain.status).toBe(400);
+    expect(((await plain.json()) as { errors: unknown }).errors).toEqual([
+      { path: 'body.url', message: 'must use https' },
+    ]);
+    expect((await put('https://hooks.example.com/tributary')).status).toBe(200);
   });
 
   it('removes the webhook, idempotently', async () => {

@@ -235,3 +235,79 @@ describe('streams', () => {
     expect(missing.status).toBe(404);
   });
 });
+
+describe('buffering hints, one at a time (as in Firehose)', () => {
+  const get = async (name: string) =>
+    (
+      (await (await t.call('GET', `/v1/tenants/acme/streams/${name}`, { key: admin })).json()) as {
+        buffering: { intervalSeconds: number; sizeMiB: number };
+      }
+    ).buffering;
+
+  it.each([
+    ['buf_interval', { intervalSeconds: 5 }, { intervalSeconds: 5, sizeMiB: 5 }],
+    ['buf_size', { sizeMiB: 1.5 }, { intervalSeconds: 0.2, sizeMiB: 1.5 }],
+    ['buf_none', {}, { intervalSeconds: 0.2, sizeMiB: 5 }],
+    ['buf_both', { intervalSeconds: 30, sizeMiB: 64 }, { intervalSeconds: 30, sizeMiB: 64 }],
+  ])('creates %s with %j: an omitted hint takes the server default', async (name, buffering, want) => {
+    const res = await createStream(t, 'acme', admin, { name, schema: ordersSchema, buffering });
+    expect(res.status).toBe(201);
+    expect(((await res.json()) as { buffering: unknown }).buffering).toEqual(want);
+    expect(await get(name)).toEqual(want);
+    expect((await t.stack.services.catalog.getStream('acme', name))?.buffering).toEqual(want);
+  });
+
+  it.each([
+    [{ intervalSeconds: 0 }, 'body.buffering.intervalSeconds'],
+    [{ sizeMiB: 500 }, 'body.buffering.sizeMiB'],
+    [{ sizeMiB: '5' }, 'body.buffering.sizeMiB'],
+    [{ intervalSeconds: 5, every: 1 }, 'body.buffering'],
+  ])('still refuses a bad hint %j with 400 naming it', async (buffering, path) => {
+    const res = await createStream(t, 'acme', admin, { name: 'buf_bad', schema: ordersSchema, buffering });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as Problem).errors?.map((e) => e.path)).toContain(path);
+  });
+
+  it('updates one hint and keeps the other, on PATCH', async () => {
+    expect((await createStream(t, 'acme', admin, { name: 'buf_patch', schema: ordersSchema })).status).toBe(
+      201,
+    );
+    const patch = async (buffering: unknown) => {
+      const res = await t.call('PATCH', '/v1/tenants/acme/streams/buf_patch', {
+        key: admin,
+        body: { buffering },
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { buffering: unknown }).buffering;
+    };
+    expect(await patch({ intervalSeconds: 5 })).toEqual({ intervalSeconds: 5, sizeMiB: 5 });
+    expect(await patch({ sizeMiB: 2 })).toEqual({ intervalSeconds: 5, sizeMiB: 2 });
+    expect(await patch({})).toEqual({ intervalSeconds: 5, sizeMiB: 2 });
+    // A PATCH that does not mention buffering leaves it alone too.
+    const other = await t.call('PATCH', '/v1/tenants/acme/streams/buf_patch', {
+      key: admin,
+      body: { description: 'still 5 s / 2 MiB' },
+    });
+    expect(((await other.json()) as { buffering: unknown }).buffering).toEqual({
+      intervalSeconds: 5,
+      sizeMiB: 2,
+    });
+    expect(await get('buf_patch')).toEqual({ intervalSeconds: 5, sizeMiB: 2 });
+    const bad = await t.call('PATCH', '/v1/tenants/acme/streams/buf_patch', {
+      key: admin,
+      body: { buffering: { sizeMiB: 0 } },
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as Problem).errors?.map((e) => e.path)).toContain('body.buffering.sizeMiB');
+    expect(await get('buf_patch')).toEqual({ intervalSeconds: 5, sizeMiB: 2 });
+  });
+
+  it('ingests into a stream created with one hint', async () => {
+    const res = await t.call('POST', '/v1/tenants/acme/streams/buf_interval/records', {
+      key: admin,
+      body: [{ order_id: 'b1', amount: 1 }],
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { accepted: number }).accepted).toBe(1);
+  });
+});

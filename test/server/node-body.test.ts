@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../crash/server-process.js';
@@ -78,5 +79,95 @@ describe('ingest bodies over real HTTP', () => {
     const res = await post(bomb, { 'content-encoding': 'gzip' });
     expect(res.status).toBe(413);
     expect(await res.text()).toContain('maxDecompressedBytes');
+  });
+});
+
+/**
+ * Sends a `total`-byte body to a control-plane route (chunked, or with a Content-Length when `declare` is
+ * set) as fast as the socket takes it, but never more than `pauseAfter` bytes before an answer; stops the
+ * moment the answer arrives and reports how much had been sent by then.
+ */
+function upload(
+  path: string,
+  opts: { total: number; declare?: boolean; pauseAfter?: number },
+): Promise<{ status: number; body: string; sentAtAnswer: number }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}${path}`, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        ...(opts.declare ? { 'content-length': String(opts.total) } : {}),
+      },
+    });
+    let sent = 0;
+    let answered = false;
+    req.on('response', (res) => {
+      answered = true;
+      const sentAtAnswer = sent;
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => {
+        req.destroy();
+        resolve({ status: res.statusCode ?? 0, body, sentAtAnswer });
+      });
+    });
+    // Once answered, the server may close the socket on the rest of the upload: that is the point.
+    req.on('error', (err) =>
+      answered ? undefined : reject(new Error(`upload failed after ${sent} bytes`, { cause: err })),
+    );
+    const chunk = Buffer.alloc(64 * 1024, 0x61);
+    const stop = Math.min(opts.total, opts.pauseAfter ?? opts.total);
+    const pump = (): void => {
+      while (!answered && sent < stop) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once('drain', pump);
+          return;
+        }
+      }
+      if (!answered && sent >= opts.total) req.end();
+    };
+    pump();
+  });
+}
+
+describe('control-plane bodies over real HTTP', () => {
+  const LIMIT = 1024 * 1024;
+  const TOTAL = 64 * 1024 * 1024;
+
+  it('stops reading a chunked body past 1 MiB and answers 413 before the client has sent it all', async () => {
+    // The client sends at most 16 MiB of its 64 MiB and then waits for an answer: a server that wanted the
+    // whole body before answering would never answer (and this test would time out).
+    const res = await upload('/v1/tenants/acme/streams', { total: TOTAL, pauseAfter: TOTAL / 4 });
+    expect(res.status).toBe(413);
+    const problem = JSON.parse(res.body) as { limit: string; limitValue: number; detail: string };
+    expect(problem).toMatchObject({ limit: 'maxControlBodyBytes', limitValue: LIMIT });
+    expect(problem.detail).toContain('maxControlBodyBytes');
+    // Answered while most of the upload was still to come: the server never read it all.
+    expect(res.sentAtAnswer).toBeGreaterThan(LIMIT);
+    expect(res.sentAtAnswer).toBeLessThan(TOTAL);
+  });
+
+  it('refuses a declared Content-Length past 1 MiB before reading the body', async () => {
+    // The client sends one 64 KiB chunk of the declared 64 MiB and waits: the answer must come anyway.
+    const res = await upload('/v1/tenants/acme/streams', { total: TOTAL, declare: true, pauseAfter: 1 });
+    expect(res.status).toBe(413);
+    expect(res.body).toContain('maxControlBodyBytes');
+    expect(res.sentAtAnswer).toBe(64 * 1024);
+  });
+
+  it('keeps serving control-plane requests afterwards', async () => {
+    const res = await fetch(`${server.url}/v1/tenants/acme/streams`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: 'after',
+        schema: { type: 'object', properties: { id: { type: 'string' } } },
+      }),
+    });
+    expect(res.status).toBe(201);
   });
 });

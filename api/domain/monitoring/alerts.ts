@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { canSeeStream, requireTenant } from '../auth/authorize.js';
 import type { VerbArgs } from '../context.js';
-import { NotFoundError } from '../errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import type { Alert, AlertState } from '../../monitoring/alert-store.js';
+import { webhookUrlProblem } from './webhook-target.js';
 
 /** A key sees the alerts of the streams it is scoped to; newest first. */
 export async function listAlerts({
@@ -32,9 +33,15 @@ export function presentAlert(a: Alert) {
   };
 }
 
-/** Replaces the tenant's webhook. The secret is returned here and never again. */
+/**
+ * Replaces the tenant's webhook. The secret is returned here and never again. A URL that is internal on
+ * its face is refused here; the address a name resolves to is checked each time an alert is sent.
+ */
 export async function setWebhook({ ctx, input }: VerbArgs<{ tenant: string; url: string; secret?: string }>) {
   requireTenant(ctx, input.tenant, 'manage');
+  const problem = webhookUrlProblem(input.url, ctx.services.webhooks);
+  if (problem)
+    throw new InvalidInputError(`Invalid webhook: url ${problem}.`, [{ path: 'body.url', message: problem }]);
   const tenant = await ctx.services.catalog.getTenant(input.tenant);
   if (!tenant) throw new NotFoundError(`Tenant '${input.tenant}' not found.`);
   const secret = input.secret ?? `whsec_${randomBytes(32).toString('base64url')}`;

@@ -15,7 +15,8 @@ export interface StreamSpecInput {
   clusterBy?: string[];
   compatibility?: 'BACKWARD' | 'FULL';
   freshness?: { maxSilenceMinutes: number; maxLoadDelayMinutes?: number };
-  buffering?: { intervalSeconds: number; sizeMiB: number };
+  /** Each hint is optional (as in Firehose); an omitted one takes the server default. */
+  buffering?: { intervalSeconds?: number; sizeMiB?: number };
 }
 
 export function normalizeSpec(input: StreamSpecInput, config: Config): StreamSpec {
@@ -29,9 +30,9 @@ export function normalizeSpec(input: StreamSpecInput, config: Config): StreamSpe
     clusterBy: input.clusterBy ?? [],
     compatibility: input.compatibility ?? 'BACKWARD',
     ...(input.freshness ? { freshness: input.freshness } : {}),
-    buffering: input.buffering ?? {
-      intervalSeconds: config.TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS,
-      sizeMiB: config.TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB,
+    buffering: {
+      intervalSeconds: input.buffering?.intervalSeconds ?? config.TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS,
+      sizeMiB: input.buffering?.sizeMiB ?? config.TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB,
     },
   };
   checkReferences(spec);

@@ -53,7 +53,11 @@ export async function updateStream({
     ...(patch.clusterBy ? { clusterBy: patch.clusterBy } : {}),
     ...(patch.compatibility ? { compatibility: patch.compatibility } : {}),
     ...(patch.freshness ? { freshness: patch.freshness } : {}),
-    ...(patch.buffering ? { buffering: patch.buffering } : {}),
+    // Like Firehose's UpdateDestination: a hint left out keeps its current value.
+    buffering: {
+      intervalSeconds: patch.buffering?.intervalSeconds ?? current.buffering.intervalSeconds,
+      sizeMiB: patch.buffering?.sizeMiB ?? current.buffering.sizeMiB,
+    },
   };
 
   let version: StreamVersion | undefined;

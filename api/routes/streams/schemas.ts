@@ -30,9 +30,16 @@ export const StreamSpecFields = {
     .strict()
     .optional(),
   buffering: z
-    .object({ intervalSeconds: z.number().min(0.05).max(900), sizeMiB: z.number().min(0.001).max(128) })
+    .object({
+      intervalSeconds: z.number().min(0.05).max(900).optional(),
+      sizeMiB: z.number().min(0.001).max(128).optional(),
+    })
     .strict()
-    .optional(),
+    .optional()
+    .describe(
+      'Flush a stream buffer after this many seconds or MiB, whichever comes first. Each hint is optional: ' +
+        'on create an omitted one takes the server default; on update it keeps its current value.',
+    ),
 };
 
 export const CreateStreamBody = z

@@ -23,6 +23,11 @@ export const putWebhookRoute = defineRoute({
   path: '/v1/tenants/{tenant}/webhook',
   operationId: 'putWebhook',
   summary: 'Set the URL alerts are POSTed to; the signing secret is shown once',
+  description:
+    'The URL must be public: loopback, private, link-local, unique-local and other internal addresses are ' +
+    'refused with 400 naming `url` (unless the server runs with TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=true, for ' +
+    'local testing), and a host name is resolved and checked again each time an alert is sent. Redirects ' +
+    'are not followed. In AWS mode the URL must be https.',
   tags: ['monitoring'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: TenantParams,
