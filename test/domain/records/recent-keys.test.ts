@@ -110,3 +110,30 @@ describe('RecentKeys', () => {
     );
   });
 });
+
+describe('RecentKeys eviction cost', () => {
+  it('does not start a fresh iteration for every eviction (counted, not timed)', () => {
+    // V8 leaves deleted entries as holes, and a fresh iterator walks all of them from the start:
+    // one fresh iterator per eviction made the cost grow with every id ever evicted.
+    let fresh = 0;
+    const RealSet = Set;
+    class CountingSet<T> extends RealSet<T> {
+      override values(): SetIterator<T> {
+        fresh++;
+        return super.values();
+      }
+    }
+    globalThis.Set = CountingSet as SetConstructor;
+    try {
+      const keys = new RecentKeys({ perStream: 1000 });
+      for (let i = 0; i < 50_000; i++) keys.seen('s', `id-${i}`);
+      expect(keys.size).toBe(1000);
+      expect(keys.seen('s', 'id-49000')).toBe(true);
+      expect(keys.seen('s', 'id-48999')).toBe(false);
+      // 49,000 evictions: a fresh iterator only when the kept one runs out (once per 1,000 here).
+      expect(fresh).toBeLessThan(100);
+    } finally {
+      globalThis.Set = RealSet;
+    }
+  });
+});
