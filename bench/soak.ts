@@ -6,7 +6,8 @@
  * Settings (environment): SOAK_SECONDS (7200), SOAK_RATE records/s (10000), SOAK_BATCH records per
  * request (100), SOAK_RECORD_BYTES (200), SOAK_SAMPLE_SECONDS (10), SOAK_DIR (a fresh temp dir; put it
  * on a fresh file system for long runs), SOAK_PRIORITY (a nice value for the server and this process,
- * e.g. -10 on a shared machine; needs root), SOAK_WRITE=0 (do not update BENCHMARKS.md).
+ * e.g. -10 on a shared machine; needs root), SOAK_NODE_ARGS (extra node flags for the server, e.g.
+ * --cpu-prof), SOAK_LOG_LEVEL (warn), SOAK_WRITE=0 (do not update BENCHMARKS.md).
  */
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -106,7 +107,12 @@ async function main(): Promise<void> {
   log(`data dir ${dataDir}; ${RATE} records/s in requests of ${BATCH} for ${SECONDS} s`);
   let server: ServerProcess | undefined;
   try {
-    server = await startServer({ dataDir, adminKey, logLevel: 'warn' });
+    server = await startServer({
+      dataDir,
+      adminKey,
+      logLevel: process.env.SOAK_LOG_LEVEL || 'warn',
+      nodeArgs: (process.env.SOAK_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    });
     if (priority !== undefined) os.setPriority(server.pid, priority);
     const api = new Api(server.url, '');
     const producerKey = await setUp(api, adminKey);
