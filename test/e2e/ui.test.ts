@@ -2,8 +2,16 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb, freePort, repoRoot, startServer, type RunningServer } from './harness.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildWeb,
+  freePort,
+  repoRoot,
+  startServer,
+  watchPage,
+  type PageWatch,
+  type RunningServer,
+} from './harness.js';
 
 const ADMIN_KEY = 'e2e-platform-key-0123456789abcdefghijklmnop';
 const SHOTS = path.join(repoRoot, 'test-results', 'screenshots');
@@ -26,6 +34,7 @@ let dataDir: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let watch: PageWatch;
 let adminSecret = '';
 let consumerSecret = '';
 let batchId = '';
@@ -100,17 +109,22 @@ describe('web console in headless Chromium', () => {
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
+        // Anything but our own origin would break the "no network beyond the API" rule: such a request
+        // fails to resolve and the page watch reports it. (Not page.route: with interception on,
+        // Chromium stops fetching and reporting the favicon, and so hid its 404.)
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
       ],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    // Anything but our own origin would break the "no network beyond the API" rule.
-    await page.route(
-      (url) => url.origin !== server.baseUrl,
-      (route) => route.abort(),
-    );
+    watch = watchPage(page, server.baseUrl);
+  });
+
+  // No test may leave a console error, an uncaught exception or a failing request it did not declare.
+  afterEach(async () => {
+    expect(await watch.settle()).toEqual([]);
   });
 
   afterAll(async () => {
@@ -126,6 +140,7 @@ describe('web console in headless Chromium', () => {
     await h1('Sign in').waitFor();
     await shot('signin');
 
+    watch.expectFailure({ status: 401, method: 'GET', path: '/v1/me' });
     await page.getByLabel('API key').fill('not-a-valid-key-at-all-000000000');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await waitForText(page.getByRole('alert'), 'not accepted');
@@ -169,6 +184,7 @@ describe('web console in headless Chromium', () => {
     const unsupported = { ...SCHEMA, properties: { ...SCHEMA.properties, placed_at: { type: 'date' } } };
     await editor.fill(JSON.stringify(unsupported, null, 2));
     expect(await page.locator('#schema-local-error').count()).toBe(0);
+    watch.expectFailure({ status: 400, method: 'POST', path: '/v1/tenants/acme/streams' });
     await page.getByRole('button', { name: 'Create stream' }).click();
     await waitForText(page.locator('#schema-api-errors'), 'placed_at');
     expect(await editor.getAttribute('aria-invalid')).toBe('true');
@@ -298,6 +314,7 @@ describe('web console in headless Chromium', () => {
     await signIn(consumerSecret);
     await h1('Streams').waitFor();
     expect(await page.getByRole('link', { name: 'Keys', exact: true }).count()).toBe(0);
+    watch.expectFailure({ status: 403, method: 'GET', path: '/v1/tenants/acme/keys' });
     await page.goto(`${server.baseUrl}/#/keys`);
     await waitForText(page.getByRole('alert'), 'Your key (role consumer) cannot manage keys');
     await shot('keys-forbidden');
@@ -321,5 +338,31 @@ describe('web console in headless Chromium', () => {
     await h1('Alerts').waitFor();
     await waitForText(page.locator('main'), /alerts? firing/);
     await shot('alerts');
+  });
+
+  it('reports console errors, uncaught exceptions, failing requests and declared failures not seen', async () => {
+    watch.expectFailure({ status: 404, method: 'GET', path: '/v1/no-such-route' });
+    watch.expectFailure({ status: 418, path: /^\/never/ });
+    await page.evaluate(async () => {
+      console.error('boom');
+      setTimeout(() => {
+        throw new Error('thrown later');
+      });
+      await fetch('/v1/no-such-route');
+      await fetch('/v1/other-missing-route');
+      await fetch('http://elsewhere.example/').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    });
+    expect((await watch.settle()).sort()).toEqual(
+      [
+        'console error: boom',
+        'uncaught: thrown later',
+        'HTTP 404 GET /v1/other-missing-route',
+        'console error: Failed to load resource: the server responded with a status of 404 (Not Found) (/v1/other-missing-route)',
+        'console error: Failed to load resource: net::ERR_NAME_NOT_RESOLVED (http://elsewhere.example/)',
+        'request failed: GET http://elsewhere.example/: net::ERR_NAME_NOT_RESOLVED',
+        'expected but not seen: HTTP 418 /^\\/never/',
+      ].sort(),
+    );
   });
 });
