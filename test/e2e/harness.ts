@@ -2,7 +2,7 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import type { ConsoleMessage, Page, Request, Response } from 'playwright-core';
+import type { BrowserContext, ConsoleMessage, Page, Request, Response } from 'playwright-core';
 
 export const repoRoot = path.resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -167,4 +167,44 @@ export function watchPage(page: Page, baseUrl: string): PageWatch {
       return out;
     },
   };
+}
+
+declare global {
+  interface Window {
+    __canvasText?: WeakMap<HTMLCanvasElement, string[]>;
+  }
+}
+
+/**
+ * Makes every page of the context remember the text drawn on each canvas since it was last cleared
+ * (uPlot clears before each redraw), so a test can read a chart's axis labels.
+ */
+export async function recordCanvasText(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const drawn = new WeakMap<HTMLCanvasElement, string[]>();
+    window.__canvasText = drawn;
+    const proto = CanvasRenderingContext2D.prototype;
+    const { clearRect, fillText } = proto;
+    proto.clearRect = function (...args: Parameters<typeof clearRect>) {
+      drawn.set(this.canvas, []);
+      return clearRect.apply(this, args);
+    };
+    proto.fillText = function (...args: Parameters<typeof fillText>) {
+      const texts = drawn.get(this.canvas) ?? [];
+      texts.push(String(args[0]));
+      drawn.set(this.canvas, texts);
+      return fillText.apply(this, args);
+    };
+  });
+}
+
+/** The text last drawn on the canvases inside the element with this test id. */
+export async function canvasText(page: Page, testId: string): Promise<string[]> {
+  return page.evaluate(
+    (id) =>
+      [...document.querySelectorAll<HTMLCanvasElement>(`[data-testid="${id}"] canvas`)].flatMap(
+        (c) => window.__canvasText?.get(c) ?? [],
+      ),
+    testId,
+  );
 }

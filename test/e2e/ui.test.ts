@@ -3,11 +3,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clockLabel } from '../../web/src/clockAxis.js';
 import {
   buildWeb,
+  canvasText,
   freePort,
   repoRoot,
   startServer,
+  recordCanvasText,
   watchPage,
   type PageWatch,
   type RunningServer,
@@ -116,6 +119,7 @@ describe('web console in headless Chromium', () => {
       ],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await recordCanvasText(context);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
@@ -217,6 +221,15 @@ describe('web console in headless Chromium', () => {
     await waitForText(page.getByTestId('total-received'), /^4$/);
     await waitForText(page.getByTestId('throughput-chart'), 'accepted 3');
     expect(await page.getByTestId('throughput-chart').locator('canvas').count()).toBeGreaterThan(0);
+
+    // The Lag chart's time axis shows the clock times (HH:MM, browser zone) of the last ten minutes.
+    await waitForText(page.getByTestId('lag-chart'), /sampled (at )?\d\d:\d\d/);
+    const now = Date.now() / 1000;
+    const recent = new Set(Array.from({ length: 12 }, (_, i) => clockLabel(now + 60 - i * 60)));
+    const ticks = (await canvasText(page, 'lag-chart')).filter((t) => /^\d\d:\d\d$/.test(t));
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(ticks.filter((t) => !recent.has(t))).toEqual([]);
 
     const rejections = page.getByTestId('rejections');
     await waitForText(rejections, '/amount');
