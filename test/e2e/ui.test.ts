@@ -241,6 +241,9 @@ describe('web console in headless Chromium', () => {
     await page.keyboard.press('ArrowRight');
     expect(await page.getByRole('tab', { name: 'Deduped' }).getAttribute('aria-selected')).toBe('true');
     await waitForText(page.getByRole('tabpanel'), 'deduped layer');
+    // Only the layers this stream has (a dedupe key, no entity key): the API refuses the others.
+    const layers = page.getByRole('tablist', { name: 'Warehouse layer' }).getByRole('tab');
+    expect(await layers.allTextContents()).toEqual(['Raw', 'Deduped']);
 
     await page.getByLabel('Batch id').fill(batchId);
     await page.getByRole('button', { name: 'Look up' }).click();
