@@ -2,8 +2,19 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb, freePort, repoRoot, startServer, type RunningServer } from './harness.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { clockLabel } from '../../web/src/clockAxis.js';
+import {
+  buildWeb,
+  canvasText,
+  freePort,
+  repoRoot,
+  startServer,
+  recordCanvasText,
+  watchPage,
+  type PageWatch,
+  type RunningServer,
+} from './harness.js';
 
 const ADMIN_KEY = 'e2e-platform-key-0123456789abcdefghijklmnop';
 const SHOTS = path.join(repoRoot, 'test-results', 'screenshots');
@@ -26,6 +37,7 @@ let dataDir: string;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
+let watch: PageWatch;
 let adminSecret = '';
 let consumerSecret = '';
 let batchId = '';
@@ -100,17 +112,23 @@ describe('web console in headless Chromium', () => {
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
+        // Anything but our own origin would break the "no network beyond the API" rule: such a request
+        // fails to resolve and the page watch reports it. (Not page.route: with interception on,
+        // Chromium stops fetching and reporting the favicon, and so hid its 404.)
+        '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
       ],
     });
     context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    await recordCanvasText(context);
     await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.baseUrl });
     page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    // Anything but our own origin would break the "no network beyond the API" rule.
-    await page.route(
-      (url) => url.origin !== server.baseUrl,
-      (route) => route.abort(),
-    );
+    watch = watchPage(page, server.baseUrl);
+  });
+
+  // No test may leave a console error, an uncaught exception or a failing request it did not declare.
+  afterEach(async () => {
+    expect(await watch.settle()).toEqual([]);
   });
 
   afterAll(async () => {
@@ -126,6 +144,7 @@ describe('web console in headless Chromium', () => {
     await h1('Sign in').waitFor();
     await shot('signin');
 
+    watch.expectFailure({ status: 401, method: 'GET', path: '/v1/me' });
     await page.getByLabel('API key').fill('not-a-valid-key-at-all-000000000');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await waitForText(page.getByRole('alert'), 'not accepted');
@@ -169,6 +188,7 @@ describe('web console in headless Chromium', () => {
     const unsupported = { ...SCHEMA, properties: { ...SCHEMA.properties, placed_at: { type: 'date' } } };
     await editor.fill(JSON.stringify(unsupported, null, 2));
     expect(await page.locator('#schema-local-error').count()).toBe(0);
+    watch.expectFailure({ status: 400, method: 'POST', path: '/v1/tenants/acme/streams' });
     await page.getByRole('button', { name: 'Create stream' }).click();
     await waitForText(page.locator('#schema-api-errors'), 'placed_at');
     expect(await editor.getAttribute('aria-invalid')).toBe('true');
@@ -202,6 +222,15 @@ describe('web console in headless Chromium', () => {
     await waitForText(page.getByTestId('throughput-chart'), 'accepted 3');
     expect(await page.getByTestId('throughput-chart').locator('canvas').count()).toBeGreaterThan(0);
 
+    // The Lag chart's time axis shows the clock times (HH:MM, browser zone) of the last ten minutes.
+    await waitForText(page.getByTestId('lag-chart'), /sampled (at )?\d\d:\d\d/);
+    const now = Date.now() / 1000;
+    const recent = new Set(Array.from({ length: 12 }, (_, i) => clockLabel(now + 60 - i * 60)));
+    const ticks = (await canvasText(page, 'lag-chart')).filter((t) => /^\d\d:\d\d$/.test(t));
+    expect(ticks.length).toBeGreaterThanOrEqual(5);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    expect(ticks.filter((t) => !recent.has(t))).toEqual([]);
+
     const rejections = page.getByTestId('rejections');
     await waitForText(rejections, '/amount');
     expect(await rejections.textContent()).toContain('lots');
@@ -212,6 +241,9 @@ describe('web console in headless Chromium', () => {
     await page.keyboard.press('ArrowRight');
     expect(await page.getByRole('tab', { name: 'Deduped' }).getAttribute('aria-selected')).toBe('true');
     await waitForText(page.getByRole('tabpanel'), 'deduped layer');
+    // Only the layers this stream has (a dedupe key, no entity key): the API refuses the others.
+    const layers = page.getByRole('tablist', { name: 'Warehouse layer' }).getByRole('tab');
+    expect(await layers.allTextContents()).toEqual(['Raw', 'Deduped']);
 
     await page.getByLabel('Batch id').fill(batchId);
     await page.getByRole('button', { name: 'Look up' }).click();
@@ -298,6 +330,7 @@ describe('web console in headless Chromium', () => {
     await signIn(consumerSecret);
     await h1('Streams').waitFor();
     expect(await page.getByRole('link', { name: 'Keys', exact: true }).count()).toBe(0);
+    watch.expectFailure({ status: 403, method: 'GET', path: '/v1/tenants/acme/keys' });
     await page.goto(`${server.baseUrl}/#/keys`);
     await waitForText(page.getByRole('alert'), 'Your key (role consumer) cannot manage keys');
     await shot('keys-forbidden');
@@ -321,5 +354,31 @@ describe('web console in headless Chromium', () => {
     await h1('Alerts').waitFor();
     await waitForText(page.locator('main'), /alerts? firing/);
     await shot('alerts');
+  });
+
+  it('reports console errors, uncaught exceptions, failing requests and declared failures not seen', async () => {
+    watch.expectFailure({ status: 404, method: 'GET', path: '/v1/no-such-route' });
+    watch.expectFailure({ status: 418, path: /^\/never/ });
+    await page.evaluate(async () => {
+      console.error('boom');
+      setTimeout(() => {
+        throw new Error('thrown later');
+      });
+      await fetch('/v1/no-such-route');
+      await fetch('/v1/other-missing-route');
+      await fetch('http://elsewhere.example/').catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    });
+    expect((await watch.settle()).sort()).toEqual(
+      [
+        'console error: boom',
+        'uncaught: thrown later',
+        'HTTP 404 GET /v1/other-missing-route',
+        'console error: Failed to load resource: the server responded with a status of 404 (Not Found) (/v1/other-missing-route)',
+        'console error: Failed to load resource: net::ERR_NAME_NOT_RESOLVED (http://elsewhere.example/)',
+        'request failed: GET http://elsewhere.example/: net::ERR_NAME_NOT_RESOLVED',
+        'expected but not seen: HTTP 418 /^\\/never/',
+      ].sort(),
+    );
   });
 });

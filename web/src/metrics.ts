@@ -43,3 +43,21 @@ export function minuteGrid(metrics: Metrics | undefined, minutes: number, now = 
   }
   return { x, series, totals };
 }
+
+/** One lag reading: [epoch seconds when sampled, lag in seconds]. */
+export type LagSample = [number, number];
+
+/**
+ * Appends a reading and keeps only those of the `windowSeconds` before it, so the history spans a
+ * fixed time whatever the spacing of the polls. Readings not older than the new one (a clock set
+ * back) are dropped to keep the series in time order.
+ */
+export function addLagSample(samples: LagSample[], sample: LagSample, windowSeconds: number): LagSample[] {
+  const from = sample[0] - windowSeconds;
+  return [...samples.filter(([t]) => t >= from && t < sample[0]), sample];
+}
+
+/** The readings as uPlot data: one x array in epoch seconds and one y series. */
+export function lagSeries(samples: LagSample[]): { x: number[]; ys: number[][] } {
+  return { x: samples.map((s) => s[0]), ys: [samples.map((s) => s[1])] };
+}

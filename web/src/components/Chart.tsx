@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { MINUTE_STEPS, clockLabel, clockRange } from '../clockAxis.js';
 
 export interface ChartSeries {
   label: string;
@@ -18,31 +19,51 @@ interface ChartProps {
   summary: string;
   height?: number;
   yLabel?: string;
-  /** Label the x axis with clock times to the second (for short, sampled histories). */
-  clockAxis?: boolean;
+  /**
+   * For short, sampled histories: show this many seconds, ending at the newest sample, on an x
+   * axis labelled with clock times (HH:MM).
+   */
+  clockWindowSeconds?: number;
   testId?: string;
 }
 
 /** A uPlot time-series chart that resizes with its container and takes new data without re-creating. */
-export function Chart({ x, ys, series, summary, height = 220, yLabel, clockAxis, testId }: ChartProps) {
+export function Chart({
+  x,
+  ys,
+  series,
+  summary,
+  height = 220,
+  yLabel,
+  clockWindowSeconds,
+  testId,
+}: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const plot = useRef<uPlot | null>(null);
-  const shape = series.map((s) => s.label).join('|') + `|${height}|${yLabel ?? ''}|${clockAxis ? 1 : 0}`;
+  const shape =
+    series.map((s) => s.label).join('|') + `|${height}|${yLabel ?? ''}|${clockWindowSeconds ?? ''}`;
 
   useEffect(() => {
     const el = box.current;
     if (!el) return;
+    const clock = clockWindowSeconds;
     const opts: uPlot.Options = {
       width: Math.max(200, el.clientWidth || 600),
       height,
-      scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] } },
+      scales: {
+        x: clock
+          ? { time: true, range: (_u, _min, max) => clockRange(max, clock, Date.now() / 1000) }
+          : { time: true },
+        y: { range: (_u, _min, max) => [0, Math.max(1, max * 1.1)] },
+      },
       axes: [
         {
           stroke: '#333',
           grid: { stroke: '#e3e3e3' },
-          values: clockAxis
-            ? (_u: uPlot, splits: number[]) => splits.map((t) => new Date(t * 1000).toLocaleTimeString())
-            : undefined,
+          ...(clock && {
+            incrs: MINUTE_STEPS,
+            values: (_u: uPlot, splits: number[]) => splits.map((t) => clockLabel(t)),
+          }),
         },
         { stroke: '#333', grid: { stroke: '#e3e3e3' }, label: yLabel, size: 56 },
       ],

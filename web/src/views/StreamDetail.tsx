@@ -58,7 +58,7 @@ export function StreamDetail({ stream }: { stream: string }) {
           <Monitoring tenant={tenant} stream={stream} />
           <SchemaVersions tenant={tenant} stream={s.data} />
           <StreamConfig stream={s.data} />
-          <RecordPreview tenant={tenant} stream={stream} />
+          <RecordPreview tenant={tenant} stream={s.data} />
           <Rejections tenant={tenant} stream={stream} />
           <BatchLookup tenant={tenant} stream={stream} />
         </>

@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { tenantPath } from '../../api.js';
 import { useSession } from '../../context.js';
+import { clockLabel } from '../../clockAxis.js';
 import { formatAgo, formatDuration, formatNumber, formatTime } from '../../format.js';
-import { minuteGrid, type Counter } from '../../metrics.js';
+import { addLagSample, lagSeries, minuteGrid, type Counter, type LagSample } from '../../metrics.js';
 import { usePoll } from '../../poll.js';
 import type { Metrics } from '../../types.js';
 import { Chart, type ChartSeries } from '../../components/Chart.js';
@@ -10,7 +11,8 @@ import { HealthBadge } from '../../components/Health.js';
 import { ProblemMessage } from '../../components/Problem.js';
 
 const POLL_MS = 2000;
-const LAG_SAMPLES = 300;
+// The Lag chart keeps this page's own readings of the last ten minutes.
+const LAG_WINDOW_S = 600;
 
 const THROUGHPUT: Array<ChartSeries & { key: Counter }> = [
   { key: 'received', label: 'Received', color: '#1f5fbf' },
@@ -97,16 +99,18 @@ export function Monitoring({ tenant, stream }: { tenant: string; stream: string 
         summary={`Records per minute, ${windowText}: ${THROUGHPUT.map((s) => `${s.label.toLowerCase()} ${grid.totals[s.key]}`).join(', ')}.`}
       />
       <h3>Lag</h3>
-      <p class="small muted">Seconds from receipt to load, sampled every 2 s while this page is open.</p>
+      <p class="small muted">
+        Seconds from receipt to load, sampled every 2 s while this page is open (last 10 minutes).
+      </p>
       <Chart
         testId="lag-chart"
         x={lag.x}
         ys={lag.ys}
         height={140}
-        clockAxis
+        clockWindowSeconds={LAG_WINDOW_S}
         yLabel="seconds"
         series={[{ label: 'Lag (s)', color: '#8a4b00' }]}
-        summary={`Lag now ${m ? formatDuration(m.lagSeconds) : 'unknown'}.`}
+        summary={`Lag now ${m ? formatDuration(m.lagSeconds) : 'unknown'}${lagSpan(lag.x)}.`}
       />
     </section>
   );
@@ -114,17 +118,20 @@ export function Monitoring({ tenant, stream }: { tenant: string; stream: string 
 
 /** The API reports lag as of now; the history is built from this page's own samples. */
 function useLagHistory(m: Metrics | undefined): { x: number[]; ys: number[][] } {
-  const samples = useRef<Array<[number, number]>>([]);
+  const samples = useRef<LagSample[]>([]);
   const [version, setVersion] = useState(0);
   useEffect(() => {
     if (!m) return;
-    samples.current = [...samples.current, [Date.now() / 1000, m.lagSeconds] as [number, number]].slice(
-      -LAG_SAMPLES,
-    );
+    samples.current = addLagSample(samples.current, [Date.now() / 1000, m.lagSeconds], LAG_WINDOW_S);
     setVersion((v) => v + 1);
   }, [m]);
-  return useMemo(
-    () => ({ x: samples.current.map((s) => s[0]), ys: [samples.current.map((s) => s[1])] }),
-    [version],
-  );
+  return useMemo(() => lagSeries(samples.current), [version]);
+}
+
+/** ", sampled 14:02 to 14:07": the text equivalent of the chart's time axis. */
+function lagSpan(x: number[]): string {
+  if (x.length === 0) return '';
+  const from = clockLabel(x[0]);
+  const to = clockLabel(x[x.length - 1]);
+  return from === to ? `, sampled at ${to}` : `, sampled ${from} to ${to}`;
 }

@@ -2,34 +2,33 @@ import { useState } from 'preact/hooks';
 import { tenantPath } from '../../api.js';
 import { useSession } from '../../context.js';
 import { usePoll } from '../../poll.js';
-import type { Layer, RecordRow, RecordsPage } from '../../types.js';
+import { streamLayers } from '../../layers.js';
+import type { Layer, RecordRow, RecordsPage, Stream } from '../../types.js';
 import { ProblemMessage } from '../../components/Problem.js';
 import { Tabs } from '../../components/Tabs.js';
 
-const LAYERS: Array<{ value: Layer; label: string }> = [
-  { value: 'raw', label: 'Raw' },
-  { value: 'deduped', label: 'Deduped' },
-  { value: 'entity', label: 'Entity' },
-];
 const LIMIT = 20;
 
-/** The latest rows of each warehouse layer (PII masked unless the key may see it). */
-export function RecordPreview({ tenant, stream }: { tenant: string; stream: string }) {
+/** The latest rows of each of the stream's warehouse layers (PII masked unless the key may see it). */
+export function RecordPreview({ tenant, stream }: { tenant: string; stream: Stream }) {
   const { api } = useSession();
-  const [layer, setLayer] = useState<Layer>('raw');
+  const layers = streamLayers(stream);
+  const [chosen, setLayer] = useState<Layer>('raw');
+  // A choice made on another stream may name a layer this one lacks.
+  const layer = layers.some((l) => l.value === chosen) ? chosen : 'raw';
   const page = usePoll(
     () =>
       api.get<RecordsPage>(
-        `${tenantPath(tenant, 'streams', stream, 'records')}?layer=${layer}&limit=${LIMIT}`,
+        `${tenantPath(tenant, 'streams', stream.name, 'records')}?layer=${layer}&limit=${LIMIT}`,
       ),
     5000,
-    [tenant, stream, layer],
+    [tenant, stream.name, layer],
   );
   const data = page.data?.layer === layer ? page.data : undefined;
   return (
     <section aria-labelledby="preview-heading">
       <h2 id="preview-heading">Records</h2>
-      <Tabs id="layer" label="Warehouse layer" tabs={LAYERS} selected={layer} onSelect={setLayer} />
+      <Tabs id="layer" label="Warehouse layer" tabs={layers} selected={layer} onSelect={setLayer} />
       <div
         id="layer-panel"
         role="tabpanel"
