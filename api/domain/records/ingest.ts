@@ -14,6 +14,7 @@ import type { Services } from '../../services.js';
 import { parseRecordsBody } from './parse-body.js';
 import type { BodySource } from './read-body.js';
 import { buildBatch } from './build-batch.js';
+import { boundErrors } from './ingest-result.js';
 import type { IngestResult, ParsedRecordsBody } from './types.js';
 
 export interface IngestInput {
@@ -162,7 +163,7 @@ async function validateAndStore(
       accepted: 0,
       rejected: batch.rejectCount,
       duplicates: 0,
-      errors,
+      ...boundErrors(errors),
     });
   }
 
@@ -176,7 +177,7 @@ async function validateAndStore(
     accepted: batch.recordCount,
     rejected: batch.rejectCount,
     duplicates,
-    errors,
+    ...boundErrors(errors),
   };
   services.metrics.add(stream.tenant, stream.name, {
     received: parsed.records.length,

@@ -10,7 +10,14 @@ export const IngestResponse = z
     accepted: z.number().int(),
     rejected: z.number().int(),
     duplicates: z.number().int(),
-    errors: z.array(z.object({ index: z.number().int(), path: z.string(), message: z.string() })),
+    errors: z
+      .array(z.object({ index: z.number().int(), path: z.string(), message: z.string() }))
+      .describe('The first errors: at most 100, each path and message cut to 1024 characters, 64 KiB in all'),
+    errorsTruncated: z
+      .literal(true)
+      .optional()
+      .describe('Present when `errors` lists only some of the errors or cut a long path or message'),
+    errorsTotal: z.number().int().optional().describe('How many errors there were; present when truncated'),
   })
   .meta({ id: 'IngestResult' });
 export type IngestResponse = z.infer<typeof IngestResponse>;
@@ -39,7 +46,8 @@ export const ingestRoute = defineRoute({
   summary: 'Send records; answered only after they are durably stored',
   description:
     'Body: a JSON array, {"records": [...]}, or NDJSON (application/x-ndjson); Content-Encoding: gzip accepted. ' +
-    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h.',
+    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h. ' +
+    'Every answer lists at most the first 100 errors.',
   tags: ['records'],
   access: { kind: 'tenant', action: 'produce', stream: true },
   params: StreamParams,
