@@ -39,6 +39,12 @@ const problemOf = (description: string) => ({
   contentType: 'application/problem+json',
 });
 
+const retryAfter = (description: string) => ({ description, schema: { type: 'integer' as const } });
+const replayed = {
+  description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+  schema: { type: 'string' as const },
+};
+
 export const ingestRoute = defineRoute({
   method: 'post',
   path: '/v1/tenants/{tenant}/streams/{stream}/records',
@@ -57,7 +63,11 @@ export const ingestRoute = defineRoute({
     description: 'Records as a JSON array, {"records": [...]}, or NDJSON',
   },
   responses: {
-    200: { description: 'At least one record accepted and durably stored', schema: IngestResponse },
+    200: {
+      description: 'At least one record accepted and durably stored',
+      schema: IngestResponse,
+      headers: { 'Idempotent-Replayed': replayed },
+    },
     ...badRequest,
     ...authErrors,
     409: problemOf('Idempotency-Key reused with a different body, or the stream was deleted'),
@@ -66,9 +76,16 @@ export const ingestRoute = defineRoute({
     422: {
       description: 'No record accepted (or an atomic batch had a reject); same body as 200',
       schema: IngestResponse,
+      headers: { 'Idempotent-Replayed': replayed },
     },
-    429: problemOf('Buffers are full; retry after Retry-After seconds'),
-    503: problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds'),
+    429: {
+      ...problemOf('Buffers are full; retry after Retry-After seconds'),
+      headers: { 'Retry-After': retryAfter('Seconds to wait before retrying') },
+    },
+    503: {
+      ...problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds'),
+      headers: { 'Retry-After': retryAfter('Seconds to wait before retrying') },
+    },
   },
   handler: async ({ c, ctx, params, query }) => {
     const outcome = await ingestRecords({
