@@ -52,8 +52,9 @@ export const ingestRoute = defineRoute({
   summary: 'Send records; answered only after they are durably stored',
   description:
     'Body: a JSON array, {"records": [...]}, or NDJSON (application/x-ndjson); Content-Encoding: gzip accepted. ' +
-    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h. ' +
-    'Every answer lists at most the first 100 errors.',
+    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h: ' +
+    'a retry gets the first answer again (Idempotent-Replayed: true), a retry while the first request is still ' +
+    'in progress gets 409 with Retry-After. Every answer lists at most the first 100 errors.',
   tags: ['records'],
   access: { kind: 'tenant', action: 'produce', stream: true },
   params: StreamParams,
@@ -70,7 +71,16 @@ export const ingestRoute = defineRoute({
     },
     ...badRequest,
     ...authErrors,
-    409: problemOf('Idempotency-Key reused with a different body, or the stream was deleted'),
+    409: {
+      ...problemOf(
+        'Idempotency-Key reused with a different body (`idempotency_conflict`), a request with the same ' +
+          'Idempotency-Key still in progress (`idempotency_in_progress`, retry after Retry-After seconds), ' +
+          'or the stream was deleted',
+      ),
+      headers: {
+        'Retry-After': retryAfter('With `idempotency_in_progress`: seconds to wait before retrying'),
+      },
+    },
     413: problemOf('A size limit was exceeded; `limit` names it'),
     415: problemOf('Unsupported Content-Type or Content-Encoding'),
     422: {
