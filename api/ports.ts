@@ -43,15 +43,36 @@ export interface IdempotencyRecord {
   /** sha256 of the request body as received (before decompression), plus its content type. */
   fingerprint: string;
   state: 'pending' | 'done';
+  /**
+   * Random and unique to one claim. Every later write (complete, release, takeover) is conditioned on
+   * it, so one request never overwrites or releases another request's claim. Absent on records written
+   * before tokens existed.
+   */
+  token?: string;
   createdAt: string;
+  /**
+   * The batch id the claiming request stores its records under, fixed before anything is stored: when a
+   * claim goes stale, the delivery's receipt for it tells whether the batch was stored after all.
+   */
+  batchId?: string;
   result?: { status: number; body: IngestResult };
 }
 
 export interface IdempotencyStore {
-  /** Claims the key; returns the existing record instead when one already exists. */
+  /**
+   * Claims the key with a conditional write (no live record under it); returns the record that holds
+   * the key instead when there is one.
+   */
   claim(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
-  complete(record: IdempotencyRecord): Promise<void>;
-  /** Drops a pending claim whose request failed before anything was stored. */
+  /**
+   * Replaces the pending claim `stale` with `next`, conditioned on `stale` (its token, still pending)
+   * holding the key: of two requests taking over the same stale claim, exactly one wins. False when
+   * the key is no longer held by `stale`.
+   */
+  takeOver(stale: IdempotencyRecord, next: IdempotencyRecord): Promise<boolean>;
+  /** Stores the result, only while `record.token` holds the key; false when another claim holds it. */
+  complete(record: IdempotencyRecord): Promise<boolean>;
+  /** Drops our own pending claim (matched by token) when nothing was stored; anyone else's is left alone. */
   release(record: IdempotencyRecord): Promise<void>;
 }
 

@@ -177,6 +177,7 @@ async function measureLog(
           return fh.datasync();
         },
         truncate: (len) => fh.truncate(len),
+        write: (buf, offset, length, position) => fh.write(buf, offset, length, position),
         close: () => fh.close(),
       };
     },

@@ -11,7 +11,7 @@ import {
   startDynalite,
 } from '../adapters/dynamodb/index.js';
 import { DynamoAlertStore } from '../adapters/dynamodb/alert-store.js';
-import { LocalDelivery } from '../adapters/local/index.js';
+import { LocalDelivery, type LogFs } from '../adapters/local/index.js';
 import { webhookPolicy, type Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
@@ -33,8 +33,18 @@ export interface LocalStack {
 
 const TABLE = 'tributary';
 
+/** Engine seams a caller may replace (tests inject file-system faults into the durable log). */
+export interface LocalEngineOptions {
+  logFs?: LogFs;
+}
+
 /** The embedded stack: dynalite catalog, durable log + lake + loader, DuckDB warehouse per tenant. */
-export async function composeLocal(config: Config, logger: Logger, adminKey: string): Promise<LocalStack> {
+export async function composeLocal(
+  config: Config,
+  logger: Logger,
+  adminKey: string,
+  engines: LocalEngineOptions = {},
+): Promise<LocalStack> {
   const dataDir = resolve(config.TRIBUTARY_DATA_DIR);
   const dynamo = await startDynalite(join(dataDir, 'catalog'));
   const client = createDynamoClient({ endpoint: dynamo.endpoint });
@@ -61,6 +71,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     admitWaitMs: config.TRIBUTARY_ADMIT_WAIT_MS,
     maxQueueBytes: Math.min(16 * 1024 * 1024, config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES),
     gzip: config.TRIBUTARY_GZIP_OBJECTS,
+    logFs: engines.logFs,
   });
   await delivery.start();
   prometheus.collectFrom({ catalog, delivery, now: () => new Date() });

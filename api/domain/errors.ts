@@ -73,8 +73,20 @@ export class SchemaIncompatibleError extends DomainError {
   }
 }
 
+/** The Idempotency-Key was already used with a different request body. */
 export class IdempotencyConflictError extends DomainError {
   readonly code = 'idempotency_conflict';
+}
+
+/** Another request with the same Idempotency-Key is still being processed: retry after a moment. */
+export class IdempotencyInProgressError extends DomainError {
+  readonly code = 'idempotency_in_progress';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super(message);
+  }
 }
 
 export class PayloadTooLargeError extends DomainError {

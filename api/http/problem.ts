@@ -5,6 +5,7 @@ import {
   DomainError,
   ForbiddenError,
   IdempotencyConflictError,
+  IdempotencyInProgressError,
   InvalidInputError,
   NotFoundError,
   OverloadedError,
@@ -60,6 +61,7 @@ function statusOf(err: DomainError): number {
   if (err instanceof ConcurrentModificationError) return 409;
   if (err instanceof SchemaIncompatibleError) return 409;
   if (err instanceof IdempotencyConflictError) return 409;
+  if (err instanceof IdempotencyInProgressError) return 409;
   if (err instanceof StreamGoneError) return 409;
   if (err instanceof PayloadTooLargeError) return 413;
   if (err instanceof UnsupportedMediaTypeError) return 415;
@@ -101,7 +103,11 @@ export function toProblemResponse(err: unknown, requestId: string): ProblemRespo
       err instanceof InvalidInputError || err instanceof SchemaIncompatibleError ? err.errors : undefined;
     const body: Problem = problem(status, err.code, err.message, requestId, errors);
     const headers: Record<string, string> = {};
-    if (err instanceof OverloadedError || err instanceof DependencyUnavailableError) {
+    if (
+      err instanceof OverloadedError ||
+      err instanceof DependencyUnavailableError ||
+      err instanceof IdempotencyInProgressError
+    ) {
       headers['Retry-After'] = String(err.retryAfterSeconds);
     }
     if (err instanceof PayloadTooLargeError) {

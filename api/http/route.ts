@@ -22,6 +22,8 @@ export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
+  /** Response headers the route sets on this status, by name. */
+  headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;

@@ -2,6 +2,8 @@ import type { Counters, Metrics, MetricsStore, MinutePoint } from '../ports.js';
 import { COUNTER_FIELDS, emptyCounters } from './counters.js';
 
 const MINUTE = 60_000;
+/** Unflushed stream-minutes kept while the store is failing: 64 streams for ~2.5 h. */
+const MAX_PENDING_POINTS = 10_000;
 
 /**
  * Per-stream per-minute counters. `add` only touches memory (the ingest hot path calls it once per
@@ -10,6 +12,11 @@ const MINUTE = 60_000;
 export class MinuteMetrics implements Metrics {
   /** Unflushed deltas: "tenant/stream" → minute → counters. */
   private pending = new Map<string, Map<number, Counters>>();
+  /** Stream-minutes in `pending`. */
+  private pendingPoints = 0;
+  /** Stream-minutes dropped (oldest first) because the store failed for too long. */
+  private droppedPoints = 0;
+  /** The flush in progress; every flush runs after the one before, whether that one failed or not. */
   private flushing: Promise<void> = Promise.resolve();
   private readonly lastReceived = new Map<string, number>();
   private timer?: NodeJS.Timeout;
@@ -18,6 +25,7 @@ export class MinuteMetrics implements Metrics {
     private readonly store: MetricsStore,
     private readonly now: () => number = Date.now,
     flushEveryMs = 5_000,
+    private readonly maxPendingPoints = MAX_PENDING_POINTS,
   ) {
     if (flushEveryMs > 0) {
       this.timer = setInterval(() => void this.flush().catch(() => undefined), flushEveryMs);
@@ -32,7 +40,10 @@ export class MinuteMetrics implements Metrics {
     if (!minutes) this.pending.set(id, (minutes = new Map()));
     const minute = at - (at % MINUTE);
     let c = minutes.get(minute);
-    if (!c) minutes.set(minute, (c = emptyCounters()));
+    if (!c) {
+      minutes.set(minute, (c = emptyCounters()));
+      if (++this.pendingPoints > this.maxPendingPoints) this.dropOldest();
+    }
     for (const f of COUNTER_FIELDS) {
       const v = delta[f];
       if (v) c[f] += v;
@@ -58,9 +69,20 @@ export class MinuteMetrics implements Metrics {
     return out;
   }
 
+  /** Stream-minutes waiting to be written, and those given up on (see MAX_PENDING_POINTS). */
+  backlog(): { pending: number; dropped: number } {
+    return { pending: this.pendingPoints, dropped: this.droppedPoints };
+  }
+
+  /**
+   * Writes the pending deltas. A failed flush rejects for its caller only: the deltas it could not
+   * write are merged back into `pending`, and the next flush starts afresh and writes them. (A write
+   * that failed after DynamoDB applied it, a timeout, is counted again: counters are ADDs, not puts.)
+   */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.flushNow());
-    return this.flushing;
+    const run = this.flushing.catch(() => undefined).then(() => this.flushNow());
+    this.flushing = run;
+    return run;
   }
 
   async close(): Promise<void> {
@@ -71,6 +93,7 @@ export class MinuteMetrics implements Metrics {
   private async flushNow(): Promise<void> {
     const batch = this.pending;
     this.pending = new Map();
+    this.pendingPoints = 0;
     const queue: Array<[string, MinutePoint]> = [];
     for (const [id, minutes] of batch) for (const [minute, c] of minutes) queue.push([id, { minute, ...c }]);
     for (let i = 0; i < queue.length; i++) {
@@ -87,5 +110,22 @@ export class MinuteMetrics implements Metrics {
         throw err;
       }
     }
+  }
+
+  /**
+   * Bounds memory while the store is down: the oldest stream-minute goes. Runs only when a new
+   * stream-minute appears beyond the bound (about once a minute per stream), so the scan is rare.
+   */
+  private dropOldest(): void {
+    let oldest: { id: string; minute: number } | undefined;
+    for (const [id, minutes] of this.pending) {
+      for (const minute of minutes.keys()) if (!oldest || minute < oldest.minute) oldest = { id, minute };
+    }
+    if (!oldest) return;
+    const minutes = this.pending.get(oldest.id)!;
+    minutes.delete(oldest.minute);
+    if (minutes.size === 0) this.pending.delete(oldest.id);
+    this.pendingPoints--;
+    this.droppedPoints++;
   }
 }

@@ -63,6 +63,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
           status,
           {
             description: r.description,
+            ...(r.headers ? { headers: r.headers } : {}),
             ...(r.schema
               ? {
                   content: {

@@ -2,11 +2,13 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { DependencyUnavailableError } from '../../domain/errors.js';
-import { decodeFrames, type LogEntry } from './frame.js';
+import { decodeFrames, FRAME_HEADER_BYTES, type LogEntry } from './frame.js';
 
 /** The file operations the log needs; injectable so tests can observe and fail them. */
 export interface LogFile {
   writev(buffers: Buffer[]): Promise<{ bytesWritten: number }>;
+  /** Writes at `position` (used only to mark a failed write torn when it cannot be cut off). */
+  write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
   datasync(): Promise<void>;
   truncate(len: number): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +74,11 @@ export class WriteAheadLog {
   private deletions = new Set<Promise<void>>();
   private bytesQueued = 0;
   private closed = false;
+  /**
+   * Set after a failed write or fdatasync until the active segment's tail past `size` is known not to
+   * hold a frame (see cutBack). Until then nothing is written and appends are refused.
+   */
+  private uncut: { size: number } | undefined;
 
   constructor(private readonly opts: { dir: string; segmentBytes: number; fs: LogFs; logger: Logger }) {}
 
@@ -170,10 +177,12 @@ export class WriteAheadLog {
     let bytes = 0;
     for (const p of group) bytes += p.frame.length;
     this.bytesQueued -= bytes;
-    let startSize = 0;
+    let written: number | undefined;
     try {
+      // A failed write that could not be cut back yet is cut first: nothing goes after it.
+      if (this.uncut) await this.cutBack();
       const active = await this.activeFor(group[0].lsn);
-      startSize = active.size;
+      written = active.size;
       const { bytesWritten } = await active.fh.writev(group.map((p) => p.frame));
       if (bytesWritten !== bytes)
         throw new Error(`short write to the delivery log (${bytesWritten} of ${bytes} bytes)`);
@@ -194,7 +203,7 @@ export class WriteAheadLog {
       this.opts.logger.error({ err: cause }, 'delivery log write failed');
       const err = new DependencyUnavailableError('the delivery log could not be written', 1, { cause });
       for (const p of group) p.reject(err);
-      await this.poison(startSize);
+      if (written !== undefined) await this.poison(written);
     }
   }
 
@@ -237,18 +246,41 @@ export class WriteAheadLog {
   }
 
   /**
-   * After a failed write or fsync the file's tail is unknown: cut it back to what was acknowledged
-   * and move on to a fresh segment, so an unacknowledged frame is not replayed later.
+   * After a failed write or fsync the file's tail is unknown: it may hold part of the group, or all of
+   * it (fdatasync failed after the write). None of it was acknowledged, so it must never be replayed.
    */
   private async poison(size: number): Promise<void> {
+    if (!this.active) return;
+    this.uncut = { size };
+    await this.cutBack().catch((err: unknown) =>
+      this.opts.logger.error(
+        { err, segment: this.active?.seg.file },
+        'could not cut back a failed log write; appends are refused until it can be',
+      ),
+    );
+  }
+
+  /**
+   * Cuts the active segment back to what was acknowledged, then moves on to a fresh segment. When the
+   * file cannot be truncated, zeroing the first frame header past the cut does as well: recovery reads
+   * a zero length as a torn tail and truncates it there. Overwriting allocated bytes needs no free
+   * space, so this works on a full disk too. Throws when neither is possible.
+   */
+  private async cutBack(): Promise<void> {
     const active = this.active;
-    if (!active) return;
+    const cut = this.uncut;
+    if (!active || !cut) return;
     try {
-      await active.fh.truncate(size);
+      await active.fh.truncate(cut.size);
       await active.fh.datasync();
     } catch (err) {
-      this.opts.logger.error({ err, segment: active.seg.file }, 'could not cut back a failed log write');
+      this.opts.logger.warn({ err, segment: active.seg.file }, 'truncating a failed log write failed');
+      const zero = Buffer.alloc(FRAME_HEADER_BYTES);
+      const { bytesWritten } = await active.fh.write(zero, 0, zero.length, cut.size);
+      if (bytesWritten !== zero.length) throw new Error('short write marking a failed log write torn');
+      await active.fh.datasync();
     }
+    this.uncut = undefined;
     await this.seal();
   }
 
@@ -268,6 +300,14 @@ export class WriteAheadLog {
   async close(): Promise<void> {
     this.closed = true;
     while (this.committing) await this.committing;
+    if (this.uncut) {
+      await this.cutBack().catch((err: unknown) =>
+        this.opts.logger.error(
+          { err },
+          'closing with a failed log write not cut back: the next start may replay that unacknowledged entry',
+        ),
+      );
+    }
     if (this.active) {
       const { fh } = this.active;
       this.active = undefined;

@@ -1,7 +1,7 @@
 import { requireTenant } from '../auth/authorize.js';
 import type { Ctx, VerbArgs } from '../context.js';
 import {
-  IdempotencyConflictError,
+  DependencyUnavailableError,
   InvalidInputError,
   OverloadedError,
   RecordsRejectedError,
@@ -14,6 +14,8 @@ import type { Services } from '../../services.js';
 import { parseRecordsBody } from './parse-body.js';
 import type { BodySource } from './read-body.js';
 import { buildBatch } from './build-batch.js';
+import { runIdempotent, type Attempt, type IdempotentOutcome } from './idempotency.js';
+import { boundErrors } from './ingest-result.js';
 import type { IngestResult, ParsedRecordsBody } from './types.js';
 
 export interface IngestInput {
@@ -27,15 +29,9 @@ export interface IngestInput {
   contentLength?: string;
 }
 
-export interface IngestOutcome {
-  status: 200 | 422;
-  body: IngestResult;
-  replayed: boolean;
-}
+export type IngestOutcome = IdempotentOutcome;
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9._:-]{1,128}$/;
-/** A pending claim older than this belonged to a request that died; a retry may take it over. */
-const STALE_CLAIM_MS = 60_000;
 
 /**
  * Validates every record, and answers only after the accepted records and the quarantined rejects are
@@ -88,58 +84,58 @@ async function ingestWithin(ctx: Ctx, input: IngestInput, stream: Stream): Promi
     },
   });
 
-  let claim: IdempotencyRecord | undefined;
-  if (input.idempotencyKey) {
-    const fingerprint = `${parsed.sha256}:${input.atomic ? 'atomic' : 'partial'}`;
-    claim = {
+  const batchId = services.ingest.nextBatchId();
+  if (!input.idempotencyKey) {
+    return validateAndStore(services, stream, parsed, input.atomic, batchId);
+  }
+  return runIdempotent(
+    {
+      store: services.idempotency,
+      now: services.now,
+      warn: (details, message) => services.logger.warn(details, message),
+    },
+    {
       tenant: input.tenant,
       stream: input.stream,
       key: input.idempotencyKey,
-      fingerprint,
-      state: 'pending',
-      createdAt: services.now().toISOString(),
-    };
-    const replay = await claimIdempotency(services, claim);
-    if (replay) return replay;
-  }
-
-  try {
-    const outcome = await validateAndStore(services, stream, parsed, input.atomic);
-    if (claim)
-      await services.idempotency.complete({
-        ...claim,
-        state: 'done',
-        result: { status: outcome.status, body: outcome.body },
-      });
-    return outcome;
-  } catch (err) {
-    // Nothing was acknowledged, so the same request may be retried under the same key.
-    if (claim) await services.idempotency.release(claim).catch(() => undefined);
-    throw err;
-  }
+      fingerprint: `${parsed.sha256}:${input.atomic ? 'atomic' : 'partial'}`,
+      batchId,
+      run: (attempt) => validateAndStore(services, stream, parsed, input.atomic, batchId, attempt),
+      recover: (stale) => recoverStored(services, stream, parsed, stale),
+    },
+  );
 }
 
-async function claimIdempotency(
+/**
+ * A stale claim's request died after storing its batch but before recording its answer. The retry
+ * carries the same bytes (the fingerprint matched), so validating them again under the stale batch
+ * id gives the same errors; the counts come from the batch's receipt. `duplicates` was an in-memory
+ * hint of the first answer and is not recoverable: it is 0.
+ */
+async function recoverStored(
   services: Services,
-  claim: IdempotencyRecord,
+  stream: Stream,
+  parsed: ParsedRecordsBody,
+  stale: IdempotencyRecord,
 ): Promise<IngestOutcome | undefined> {
-  const existing = await services.idempotency.claim(claim);
-  if (!existing) return undefined;
-  if (existing.fingerprint !== claim.fingerprint) {
-    throw new IdempotencyConflictError(
-      `Idempotency-Key '${claim.key}' was already used with a different request body.`,
-    );
-  }
-  if (existing.state === 'done' && existing.result) {
-    return { status: existing.result.status as 200 | 422, body: existing.result.body, replayed: true };
-  }
-  if (services.now().getTime() - Date.parse(existing.createdAt) < STALE_CLAIM_MS) {
-    throw new IdempotencyConflictError(
-      `A request with Idempotency-Key '${claim.key}' is still in progress; retry shortly.`,
-    );
-  }
-  await services.idempotency.complete(claim);
-  return undefined;
+  if (!stale.batchId) return undefined;
+  const receipt = await services.delivery.receipt(stream.tenant, stream.name, stale.batchId);
+  if (!receipt) return undefined;
+  const { errors } = buildBatch(
+    stream,
+    services.ingest.validators.get(stream),
+    parsed,
+    stale.batchId,
+    receipt.receivedAt,
+  );
+  const body: IngestResult = {
+    batchId: stale.batchId,
+    accepted: receipt.accepted,
+    rejected: receipt.rejected,
+    duplicates: 0,
+    ...boundErrors(errors),
+  };
+  return { status: receipt.accepted ? 200 : 422, body, replayed: false };
 }
 
 async function validateAndStore(
@@ -147,8 +143,9 @@ async function validateAndStore(
   stream: Stream,
   parsed: ParsedRecordsBody,
   atomic: boolean,
+  batchId: string,
+  attempt?: Attempt,
 ): Promise<IngestOutcome> {
-  const batchId = services.ingest.nextBatchId();
   const { batch, errors, keyIds } = buildBatch(
     stream,
     services.ingest.validators.get(stream),
@@ -162,11 +159,16 @@ async function validateAndStore(
       accepted: 0,
       rejected: batch.rejectCount,
       duplicates: 0,
-      errors,
+      ...boundErrors(errors),
     });
   }
 
+  if (attempt && !attempt.inTime()) {
+    // Storing now could race a retry that takes the claim over as stale.
+    throw new DependencyUnavailableError('The request took too long to start storing; retry it.', 1);
+  }
   await services.delivery.append(batch);
+  attempt?.stored();
   // Counted only once stored: a refused request (429, 503) must not make its retry look like duplicates.
   const streamKey = `${stream.tenant}/${stream.name}`;
   let duplicates = 0;
@@ -176,7 +178,7 @@ async function validateAndStore(
     accepted: batch.recordCount,
     rejected: batch.rejectCount,
     duplicates,
-    errors,
+    ...boundErrors(errors),
   };
   services.metrics.add(stream.tenant, stream.name, {
     received: parsed.records.length,

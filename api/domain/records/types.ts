@@ -43,7 +43,12 @@ export interface IngestResult {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** The first errors only (see ingest-result.ts): the answer, and the stored replay, stay small. */
   errors: Array<{ index: number; path: string; message: string }>;
+  /** Present (true) when `errors` lists only the first of them, or cut a long path or message. */
+  errorsTruncated?: true;
+  /** How many errors there were in all; present when `errors` was truncated. */
+  errorsTotal?: number;
 }
 
 export interface BatchReceipt {

@@ -10,7 +10,14 @@ export const IngestResponse = z
     accepted: z.number().int(),
     rejected: z.number().int(),
     duplicates: z.number().int(),
-    errors: z.array(z.object({ index: z.number().int(), path: z.string(), message: z.string() })),
+    errors: z
+      .array(z.object({ index: z.number().int(), path: z.string(), message: z.string() }))
+      .describe('The first errors: at most 100, each path and message cut to 1024 characters, 64 KiB in all'),
+    errorsTruncated: z
+      .literal(true)
+      .optional()
+      .describe('Present when `errors` lists only some of the errors or cut a long path or message'),
+    errorsTotal: z.number().int().optional().describe('How many errors there were; present when truncated'),
   })
   .meta({ id: 'IngestResult' });
 export type IngestResponse = z.infer<typeof IngestResponse>;
@@ -32,6 +39,12 @@ const problemOf = (description: string) => ({
   contentType: 'application/problem+json',
 });
 
+const retryAfter = (description: string) => ({ description, schema: { type: 'integer' as const } });
+const replayed = {
+  description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+  schema: { type: 'string' as const },
+};
+
 export const ingestRoute = defineRoute({
   method: 'post',
   path: '/v1/tenants/{tenant}/streams/{stream}/records',
@@ -39,7 +52,9 @@ export const ingestRoute = defineRoute({
   summary: 'Send records; answered only after they are durably stored',
   description:
     'Body: a JSON array, {"records": [...]}, or NDJSON (application/x-ndjson); Content-Encoding: gzip accepted. ' +
-    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h.',
+    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h: ' +
+    'a retry gets the first answer again (Idempotent-Replayed: true), a retry while the first request is still ' +
+    'in progress gets 409 with Retry-After. Every answer lists at most the first 100 errors.',
   tags: ['records'],
   access: { kind: 'tenant', action: 'produce', stream: true },
   params: StreamParams,
@@ -49,18 +64,38 @@ export const ingestRoute = defineRoute({
     description: 'Records as a JSON array, {"records": [...]}, or NDJSON',
   },
   responses: {
-    200: { description: 'At least one record accepted and durably stored', schema: IngestResponse },
+    200: {
+      description: 'At least one record accepted and durably stored',
+      schema: IngestResponse,
+      headers: { 'Idempotent-Replayed': replayed },
+    },
     ...badRequest,
     ...authErrors,
-    409: problemOf('Idempotency-Key reused with a different body, or the stream was deleted'),
+    409: {
+      ...problemOf(
+        'Idempotency-Key reused with a different body (`idempotency_conflict`), a request with the same ' +
+          'Idempotency-Key still in progress (`idempotency_in_progress`, retry after Retry-After seconds), ' +
+          'or the stream was deleted',
+      ),
+      headers: {
+        'Retry-After': retryAfter('With `idempotency_in_progress`: seconds to wait before retrying'),
+      },
+    },
     413: problemOf('A size limit was exceeded; `limit` names it'),
     415: problemOf('Unsupported Content-Type or Content-Encoding'),
     422: {
       description: 'No record accepted (or an atomic batch had a reject); same body as 200',
       schema: IngestResponse,
+      headers: { 'Idempotent-Replayed': replayed },
     },
-    429: problemOf('Buffers are full; retry after Retry-After seconds'),
-    503: problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds'),
+    429: {
+      ...problemOf('Buffers are full; retry after Retry-After seconds'),
+      headers: { 'Retry-After': retryAfter('Seconds to wait before retrying') },
+    },
+    503: {
+      ...problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds'),
+      headers: { 'Retry-After': retryAfter('Seconds to wait before retrying') },
+    },
   },
   handler: async ({ c, ctx, params, query }) => {
     const outcome = await ingestRecords({

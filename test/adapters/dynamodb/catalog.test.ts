@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoCatalog,
-  DynamoIdempotencyStore,
   DynamoMetricsStore,
   createDynamoClient,
   ensureTable,
@@ -114,25 +113,6 @@ describe('DynamoCatalog against dynalite', () => {
     expect((await catalog.listVersions('acme', 'orders')).map((v) => v.version)).toEqual([1, 2]);
     expect((await catalog.listStreams('acme')).map((x) => x.name)).toEqual(['orders']);
     expect(await catalog.listStreams('globex')).toEqual([]);
-  });
-
-  it('claims idempotency keys once and replays the stored result', async () => {
-    const store = new DynamoIdempotencyStore(client, 'cat');
-    const rec = {
-      tenant: 'acme',
-      stream: 'orders',
-      key: 'k-1',
-      fingerprint: 'f1',
-      state: 'pending' as const,
-      createdAt: new Date().toISOString(),
-    };
-    expect(await store.claim(rec)).toBeUndefined();
-    expect((await store.claim({ ...rec, fingerprint: 'f2' }))?.fingerprint).toBe('f1');
-    const body = { batchId: 'b', accepted: 1, rejected: 0, duplicates: 0, errors: [] };
-    await store.complete({ ...rec, state: 'done', result: { status: 200, body } });
-    expect((await store.claim(rec))?.result?.body).toEqual(body);
-    await store.release(rec);
-    expect(await store.claim(rec)).toBeUndefined();
   });
 
   it('adds per-minute counters atomically', async () => {

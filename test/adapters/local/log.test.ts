@@ -11,6 +11,7 @@ import {
   type LogFs,
 } from '../../../api/adapters/local/log.js';
 import { makeBatch, silentLogger, tempDir } from './support.js';
+import { FaultyLogFs } from '../../support/faulty-log-fs.js';
 
 /** Wraps the real file system, recording operations and letting a test hold or fail fdatasync. */
 class GatedFs implements LogFs {
@@ -34,6 +35,7 @@ class GatedFs implements LogFs {
         this.ops.push('datasync:done');
       },
       truncate: (len) => fh.truncate(len),
+      write: (buf, offset, length, position) => fh.write(buf, offset, length, position),
       close: () => fh.close(),
     };
   }
@@ -149,5 +151,59 @@ describe('WriteAheadLog', () => {
     wal.release(2, 1);
     await wal.close();
     expect(await fs.readdir(dir)).toEqual([segmentName(1), segmentName(3)]);
+  });
+  it('marks a failed write torn when it cannot be truncated, so recovery never replays it', async () => {
+    const faults = new FaultyLogFs();
+    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: faults, logger: silentLogger });
+    await wal.recover();
+    await wal.openActive(1);
+    const a = encodeEntry(1, makeBatch()).frame;
+    // Held (not yet published), so the sealed segment stays on disk.
+    await wal.append(1, a, (seg) => wal.hold(seg, 1));
+    // fdatasync fails after the whole frame reached the file, and truncating it fails too.
+    faults.sync = 'EIO';
+    faults.cut = 'EIO';
+    const err = await wal
+      .append(2, encodeEntry(2, makeBatch()).frame, () => undefined)
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    faults.clear();
+    await wal.append(3, encodeEntry(3, makeBatch()).frame, () => undefined);
+    await wal.close();
+    expect(faults.raised).toEqual(['fdatasync:EIO', 'ftruncate:EIO']);
+    // The failed frame is still in segment 1, behind a zeroed header.
+    expect((await fs.stat(path.join(dir, segmentName(1)))).size).toBeGreaterThan(a.length);
+    const again = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
+    const { segments } = await again.recover();
+    expect(segments.flatMap((s) => s.entries.map((e) => e.lsn))).toEqual([1, 3]);
+    expect((await fs.stat(path.join(dir, segmentName(1)))).size).toBe(a.length);
+  });
+
+  it('refuses appends while a failed write can be neither cut nor marked, and resumes once it can', async () => {
+    const faults = new FaultyLogFs();
+    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: faults, logger: silentLogger });
+    await wal.recover();
+    await wal.openActive(1);
+    const a = encodeEntry(1, makeBatch()).frame;
+    await wal.append(1, a, (seg) => wal.hold(seg, 1));
+    faults.append = 'ENOSPC';
+    faults.cut = 'EIO';
+    faults.mark = 'EIO';
+    const durable: number[] = [];
+    const fail = (lsn: number) =>
+      wal.append(lsn, encodeEntry(lsn, makeBatch()).frame, () => durable.push(lsn)).catch((e: unknown) => e);
+    expect(await fail(2)).toBeInstanceOf(DependencyUnavailableError);
+    faults.append = undefined;
+    // The disk takes writes again but the failed one is still there: nothing may follow it.
+    expect(await fail(3)).toBeInstanceOf(DependencyUnavailableError);
+    expect(durable).toEqual([]);
+    faults.clear();
+    await wal.append(4, encodeEntry(4, makeBatch()).frame, () => durable.push(4));
+    expect(durable).toEqual([4]);
+    await wal.close();
+    expect((await fs.readFile(path.join(dir, segmentName(1)))).equals(a)).toBe(true);
+    const again = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
+    const { segments } = await again.recover();
+    expect(segments.flatMap((s) => s.entries.map((e) => e.lsn))).toEqual([1, 4]);
   });
 });
