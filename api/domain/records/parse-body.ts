@@ -4,10 +4,9 @@ import { findJsonSyntaxProblem, lineAndColumn } from './json-error.js';
 import {
   checkJsonBodyLimits,
   RecordSpans,
-  recordShape,
   recordTooDeep,
   recordTooLarge,
-  TOO_DEEP,
+  scanRecord,
   tooManyRecords,
 } from './json-scan.js';
 import type { BlockSource } from './ndjson-block.js';
@@ -175,9 +174,8 @@ function parseNdjsonBody(
     if (records.length === limits.maxRecords) throw tooManyRecords(limits);
     if (end - start > limits.maxRecordBytes)
       throw recordTooLarge(limits, `the record on ${where}`, end - start);
-    const shape = recordShape(bytes, start, end, limits.maxDepth);
-    if (shape === TOO_DEEP) throw recordTooDeep(limits, where, `the record on ${where}`);
-    spans.push(start, end, shape);
+    if (!scanRecord(bytes, start, end, limits.maxDepth, spans))
+      throw recordTooDeep(limits, where, `the record on ${where}`);
     const text = ascii !== undefined ? ascii.slice(start, end) : bytes.toString('utf8', start, end);
     const leading = start - lineStart;
     records.push(
