@@ -7,8 +7,8 @@ import type { FieldError } from '../errors.js';
  *   - a lone UTF-16 surrogate escape (`"\ud800"`) in a string or a key: JSON.parse keeps it, but no
  *     warehouse can store it (DuckDB refuses the whole object);
  *   - a number that overflows a double (`1e400`): JSON.parse gives Infinity, which JSON cannot write;
- *   - an integer literal JSON.parse cannot hold exactly (`9007199254740993` becomes ...992), since a
- *     copied line would store the digits and a re-serialized one the rounded value;
+ *   - an integer literal whose digits do not survive JSON.parse (`9007199254740993` becomes ...992):
+ *     a copied line would store the digits and a re-serialized one the rounded value;
  *   - a top-level key naming a system field (`_id`, `_batch_id`, ...; any letter case).
  * U+0000, noncharacters, -0 and numbers that underflow to 0 are accepted: every layer stores them.
  *
@@ -106,8 +106,15 @@ function numberProblem(token: string, value: number): string | undefined {
   if (!Number.isFinite(value)) {
     return `number out of range: ${shown(token)} overflows a double (JSON.parse gives ${value}); the quarantine copy holds it as a string`;
   }
+  // Accepted when the digits survive a round trip: the literal is the double's exact value, or the
+  // way JavaScript writes that double (JSON.stringify of 4.007213299316121e16 is 40072132993161210).
   // Past 309 digits the value is not finite, so BigInt never parses a long literal.
-  if (INTEGER.test(token) && !Number.isSafeInteger(value) && BigInt(token) !== BigInt(value)) {
+  if (
+    INTEGER.test(token) &&
+    !Number.isSafeInteger(value) &&
+    token !== String(value) &&
+    BigInt(token) !== BigInt(value)
+  ) {
     return `integer ${shown(token)} cannot be stored exactly (past 2^53, JSON.parse makes it ${value}); send it as a string`;
   }
   return undefined;

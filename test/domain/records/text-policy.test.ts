@@ -65,11 +65,11 @@ describe('readRecordText: what the policy rejects, by path', () => {
     expect(found[2].message.length).toBeLessThan(200);
   });
 
-  it('accepts what every layer stores as read: U+0000, -0, underflow, 1e308, exact large integers', () => {
+  it('accepts what every layer stores as read: U+0000, -0, underflow, 1e308, large integers whose digits survive', () => {
     expect(
       problems(
         '{"nul":"a\\u0000b","\\u0000":1,"z":-0,"zf":-0.0e5,"tiny":1e-400,"max":1e308,"m":1.7976931348623157e308,' +
-          '"safe":9007199254740991,"neg":-9007199254740991,"p53":9007199254740992,"e20":100000000000000000000,' +
+          '"safe":9007199254740991,"neg":-9007199254740991,"p53":9007199254740992,"e20":100000000000000000000,"js":40072132993161210,' +
           '"dec":9007199254740993.5,"nc":"\\uffff\\ufffe","rtl":"\u05e9\u05dc\u05d5\u05dd","": ""}',
       ),
     ).toEqual([]);
