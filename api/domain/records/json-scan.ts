@@ -61,18 +61,20 @@ function hex4(b: Buffer, at: number, end: number): number {
  * body passed the UTF-8 check, which refuses encoded surrogates.
  */
 export function hasLoneSurrogateEscape(b: Buffer, from: number, close: number): boolean {
-  let k = from;
-  while (k !== -1 && k < close) {
-    if (b[k + 1] === 0x75) {
-      const unit = hex4(b, k + 2, close);
-      if (unit >= 0xd800 && unit <= 0xdbff) {
-        const low = b[k + 6] === BACKSLASH && b[k + 7] === 0x75 ? hex4(b, k + 8, close) : -1;
-        if (low < 0xdc00 || low > 0xdfff) return true;
-        k += 12;
-      } else if (unit >= 0xdc00 && unit <= 0xdfff) return true;
-      else k += 6;
-    } else k += 2;
-    k = b.indexOf(BACKSLASH, k);
+  // A plain loop: the rest of one string is short, and indexOf costs a native call each time.
+  for (let k = from; k < close; k++) {
+    if (b[k] !== BACKSLASH) continue;
+    if (b[k + 1] !== 0x75) {
+      k++;
+      continue;
+    }
+    const unit = hex4(b, k + 2, close);
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      const low = b[k + 6] === BACKSLASH && b[k + 7] === 0x75 ? hex4(b, k + 8, close) : -1;
+      if (low < 0xdc00 || low > 0xdfff) return true;
+      k += 11;
+    } else if (unit >= 0xdc00 && unit <= 0xdfff) return true;
+    else k += 5;
   }
   return false;
 }
@@ -82,41 +84,38 @@ function nextBackslash(b: Buffer, from: number, end: number): number {
   return k === -1 || k > end ? end : k;
 }
 
-/** Where the number token starting at `i` ends (JSON numbers use only these bytes). */
-export function numberEnd(b: Buffer, i: number, end: number): number {
-  let k = i + 1;
-  for (; k < end; k++) {
-    const c = b[k];
-    if (!(isDigit(c) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d)) break;
-  }
-  return k;
-}
-
 const MAX_SAFE_DIGITS = Buffer.from(String(Number.MAX_SAFE_INTEGER));
+const SAFE_LEN = MAX_SAFE_DIGITS.length;
 
 /**
- * Whether the number b[s, e) may be one the text policy rejects: an integer literal past
- * 2^53 - 1 (JSON.parse may round it) or a magnitude that may overflow a double to Infinity.
- * A cheap upper bound; text-policy.ts decides exactly.
+ * Skips the number token starting at `i` and returns where it ends, negated when the number may be
+ * one the text policy rejects: an integer literal past 2^53 - 1 (JSON.parse may round it) or a
+ * magnitude that may overflow a double. A cheap upper bound in one pass over the digits;
+ * text-policy.ts decides exactly. The end is always past `i`, so it is never 0.
  */
-export function isOddNumber(b: Buffer, s: number, e: number): boolean {
-  let k = b[s] === 0x2d ? s + 1 : s;
+export function skipNumber(b: Buffer, i: number, end: number): number {
+  let k = b[i] === 0x2d ? i + 1 : i;
   const intStart = k;
-  while (k < e && isDigit(b[k])) k++;
+  while (k < end && isDigit(b[k])) k++;
   const intDigits = k - intStart;
-  if (k === e) {
-    if (intDigits !== MAX_SAFE_DIGITS.length) return intDigits > MAX_SAFE_DIGITS.length;
-    return b.compare(MAX_SAFE_DIGITS, 0, MAX_SAFE_DIGITS.length, intStart, e) > 0;
+  let fraction = false;
+  if (k < end && b[k] === 0x2e) {
+    fraction = true;
+    k++;
+    while (k < end && isDigit(b[k])) k++;
   }
-  while (k < e && b[k] !== 0x65 && b[k] !== 0x45) k++;
-  if (k === e) return intDigits > 308;
-  k++;
-  const negative = b[k] === 0x2d;
-  if (negative || b[k] === 0x2b) k++;
-  let exponent = 0;
-  for (; k < e && exponent < 10_000; k++) exponent = exponent * 10 + (b[k] - 0x30);
-  // The value is below 10^(intDigits + exponent); only overflow matters (underflow gives 0).
-  return !negative && intDigits + exponent > 308;
+  if (k < end && (b[k] === 0x65 || b[k] === 0x45)) {
+    k++;
+    const negative = k < end && b[k] === 0x2d;
+    if (k < end && (b[k] === 0x2b || b[k] === 0x2d)) k++;
+    let exponent = 0;
+    for (; k < end && isDigit(b[k]); k++) if (exponent < 10_000) exponent = exponent * 10 + (b[k] - 0x30);
+    // The value is below 10^(intDigits + exponent); only overflow matters (underflow gives 0).
+    return !negative && intDigits + exponent > 308 ? -k : k;
+  }
+  if (fraction) return intDigits > 308 ? -k : k;
+  if (intDigits !== SAFE_LEN) return intDigits > SAFE_LEN ? -k : k;
+  return b.compare(MAX_SAFE_DIGITS, 0, SAFE_LEN, intStart, k) > 0 ? -k : k;
 }
 
 function isRecordsKey(b: Buffer, open: number, close: number): boolean {
@@ -224,17 +223,22 @@ export function checkJsonBodyLimits(
           throw new InvalidInputError(message, [{ path: 'body', message }]);
         }
       }
-      if (elemStart >= 0 && !odd) {
+      // One comparison for a string without escapes; the cursor only moves forward.
+      if (backslash < close) {
         if (backslash < i) backslash = nextBackslash(b, i, n);
-        if (backslash < close && hasLoneSurrogateEscape(b, backslash, close)) odd = true;
+        if (backslash < close && elemStart >= 0 && !odd && hasLoneSurrogateEscape(b, backslash, close))
+          odd = true;
       }
       lastNonWs = close;
       i = close;
       continue;
     }
     if (c === 0x2d || isDigit(c)) {
-      const e = numberEnd(b, i, n);
-      if (elemStart >= 0 && !odd && isOddNumber(b, i, e)) odd = true;
+      let e = skipNumber(b, i, n);
+      if (e < 0) {
+        e = -e;
+        if (elemStart >= 0) odd = true;
+      }
       lastNonWs = e - 1;
       i = e - 1;
       continue;
@@ -272,27 +276,46 @@ export function checkJsonBodyLimits(
 }
 
 /**
+ * The next backslash at or after the text being scanned (the body's length when there is none),
+ * shared by the scans of one body's NDJSON lines so that the search only ever moves forward.
+ */
+export interface BackslashCursor {
+  at: number;
+}
+
+/**
  * Scans one record's JSON text in b[start, end) and adds its span: false (and no span) when it
  * nests containers deeper than `max`. The span's key count is the record's top-level key count
  * when it is a flat object on one line, else -1.
  */
-export function scanRecord(b: Buffer, start: number, end: number, max: number, spans: RecordSpans): boolean {
+export function scanRecord(
+  b: Buffer,
+  start: number,
+  end: number,
+  max: number,
+  spans: RecordSpans,
+  cursor: BackslashCursor = { at: -1 },
+): boolean {
   let depth = 0;
   let keys = b[start] === 0x7b ? 0 : -1;
   let odd = false;
-  let backslash = -1;
+  let backslash = cursor.at;
   for (let i = start; i < end; i++) {
     const c = b[i];
     if (c === QUOTE) {
       const close = closingQuote(b, i, end);
-      if (!odd) {
-        if (backslash < i) backslash = nextBackslash(b, i, end);
-        if (backslash < close && hasLoneSurrogateEscape(b, backslash, close)) odd = true;
+      if (backslash < close) {
+        // Searched to the end of the body, not of the line: the cursor is shared by every line.
+        if (backslash < i) backslash = nextBackslash(b, i, b.length);
+        if (backslash < close && !odd && hasLoneSurrogateEscape(b, backslash, close)) odd = true;
       }
       i = close;
     } else if (c === 0x2d || isDigit(c)) {
-      const e = numberEnd(b, i, end);
-      if (!odd && isOddNumber(b, i, e)) odd = true;
+      let e = skipNumber(b, i, end);
+      if (e < 0) {
+        e = -e;
+        odd = true;
+      }
       i = e - 1;
     } else if (c === 0x5b || c === 0x7b) {
       if (++depth > max) return false;
@@ -302,6 +325,7 @@ export function scanRecord(b: Buffer, start: number, end: number, max: number, s
       if (keys >= 0 && depth === 1) keys++;
     } else if (c === 0x0a || c === 0x0d) keys = -1;
   }
+  cursor.at = backslash;
   spans.push(start, end, keys, odd);
   return true;
 }

@@ -99,3 +99,25 @@ describe('odd records (the text policy reads only these)', () => {
     expect(spans.keys(0)).toBe(5);
   });
 });
+
+describe('the backslash cursor of an NDJSON body', () => {
+  it('is shared by the lines, so the search for escapes only moves forward', () => {
+    const text = '{"a":"x"}\n{"b":"y"}\n{"c":"\\"q\\""}';
+    const b = Buffer.from(text);
+    const spans = new RecordSpans();
+    const cursor = { at: -1 };
+    const lines = [
+      [0, 9],
+      [10, 19],
+      [20, text.length],
+    ];
+    const seen: number[] = [];
+    for (const [start, end] of lines) {
+      scanRecord(b, start, end, 32, spans, cursor);
+      seen.push(cursor.at);
+    }
+    // Found once, from the first line, and kept until the scan passes it.
+    expect(seen).toEqual([text.indexOf('\\'), text.indexOf('\\'), text.indexOf('\\')]);
+    expect(Array.from({ length: spans.count }, (_, i) => spans.odd(i))).toEqual([false, false, false]);
+  });
+});
