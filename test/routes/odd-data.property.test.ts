@@ -106,8 +106,8 @@ const tree: fc.Arbitrary<Piece> = fc.letrec<{ node: Piece }>((tie) => ({
   ),
 })).node;
 
-/** A chain of `depth` containers around a piece: deep nesting within the 32-level limit. */
-const deep: fc.Arbitrary<Piece> = fc.tuple(fc.integer({ min: 10, max: 28 }), leaf).map(([depth, inner]) => {
+/** A chain of containers around a piece: with the record and meta, up to the 32-level limit exactly. */
+const deep: fc.Arbitrary<Piece> = fc.tuple(fc.integer({ min: 10, max: 31 }), leaf).map(([depth, inner]) => {
   let piece = inner;
   for (let d = 0; d < depth; d++) piece = d % 2 ? arrayOf([piece]) : objectOf([['d', piece]]);
   return piece;
