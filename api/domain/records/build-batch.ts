@@ -21,7 +21,7 @@ export interface BuiltBatch {
 }
 
 const ASCII = /^[\x20-\x7e]*$/;
-/** Errors kept per record in its quarantine line, so a line stays far below a reader's object limit. */
+/** Errors kept per record in its quarantine line, so the line's size follows the record's, not its error count. */
 export const MAX_LINE_ERRORS = 100;
 const LINE_BREAK = /[\r\n]/;
 

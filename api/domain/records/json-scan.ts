@@ -79,9 +79,10 @@ export function hasLoneSurrogateEscape(b: Buffer, from: number, close: number): 
   return false;
 }
 
-function nextBackslash(b: Buffer, from: number, end: number): number {
+/** The first backslash at or after `from`, or the body's length when there is none. */
+function nextBackslash(b: Buffer, from: number): number {
   const k = b.indexOf(BACKSLASH, from);
-  return k === -1 || k > end ? end : k;
+  return k === -1 ? b.length : k;
 }
 
 const MAX_SAFE_DIGITS = Buffer.from(String(Number.MAX_SAFE_INTEGER));
@@ -225,7 +226,7 @@ export function checkJsonBodyLimits(
       }
       // One comparison for a string without escapes; the cursor only moves forward.
       if (backslash < close) {
-        if (backslash < i) backslash = nextBackslash(b, i, n);
+        if (backslash < i) backslash = nextBackslash(b, i);
         if (backslash < close && elemStart >= 0 && !odd && hasLoneSurrogateEscape(b, backslash, close))
           odd = true;
       }
@@ -306,7 +307,7 @@ export function scanRecord(
       const close = closingQuote(b, i, end);
       if (backslash < close) {
         // Searched to the end of the body, not of the line: the cursor is shared by every line.
-        if (backslash < i) backslash = nextBackslash(b, i, b.length);
+        if (backslash < i) backslash = nextBackslash(b, i);
         if (backslash < close && !odd && hasLoneSurrogateEscape(b, backslash, close)) odd = true;
       }
       i = close;
