@@ -53,7 +53,7 @@ export function buildBatch(
     // Only records the byte scan marked are read again (all of them when there are no spans).
     if (!spans || spans.odd(i)) {
       reading = spans
-        ? readRecordText(sourceText(parsed.source, spans.start(i), spans.end(i)))
+        ? readRecordText(sourceText(parsed.source, spans.start(i), spans.end(i)), value)
         : readRecordValue(value);
       if (reading.problems.length > 0) problems = mergeProblems(reading.problems, problems);
     }
@@ -131,7 +131,7 @@ function quarantineCopy(
   const { spans } = parsed;
   if (!spans) return escapeLoneSurrogates(JSON.stringify(value));
   const text = sourceText(parsed.source, spans.start(i), spans.end(i));
-  return LINE_BREAK.test(text) ? readRecordText(text).copy : text;
+  return LINE_BREAK.test(text) ? readRecordText(text, value).copy : text;
 }
 
 function lineErrors(problems: ReadonlyArray<{ path: string; message: string }>): string {

@@ -213,6 +213,7 @@ class Reader {
     let k = open + 1;
     for (;;) {
       const q = t.indexOf('"', k);
+      if (q === -1) throw new SyntaxError('unterminated string');
       let backslashes = 0;
       for (let j = q - 1; j > open && t.charCodeAt(j) === 0x5c; j--) backslashes++;
       k = q + 1;
@@ -237,9 +238,16 @@ class Reader {
   }
 }
 
-/** The text policy over one record's JSON text (a span of the request body). */
-export function readRecordText(text: string): TextReading {
-  return new Reader(text).read();
+/**
+ * The text policy over one record's JSON text (a span of the request body), or over its parsed value
+ * should the text not read as JSON (the span would then be wrong: a scan bug must not become a 5xx).
+ */
+export function readRecordText(text: string, value: unknown): TextReading {
+  try {
+    return new Reader(text).read();
+  } catch {
+    return readRecordValue(value);
+  }
 }
 
 /**

@@ -15,7 +15,8 @@ import {
 } from '../../../api/domain/records/text-policy.js';
 
 const LONE = /[\uD800-\uDFFF]/u;
-const problems = (text: string) => readRecordText(text).problems;
+const read = (text: string) => readRecordText(text, JSON.parse(text) as unknown);
+const problems = (text: string) => read(text).problems;
 const paths = (text: string) => problems(text).map((p) => p.path);
 
 describe('readRecordText: what the policy rejects, by path', () => {
@@ -78,7 +79,7 @@ describe('readRecordText: what the policy rejects, by path', () => {
 
 describe('readRecordText: the quarantine copy', () => {
   it('is the text minified onto one line, with lone surrogates as visible text and overflows as strings', () => {
-    const { copy } = readRecordText(
+    const { copy } = read(
       '{\n  "s": "\\ud800",\r\n  "n": 1e400,\n  "i": 12345678901234567890,\t"ok":"😀"\n}',
     );
     expect(copy).toBe('{"s":"\\\\ud800","n":"1e400","i":12345678901234567890,"ok":"😀"}');
@@ -91,7 +92,7 @@ describe('readRecordText: the quarantine copy', () => {
   });
 
   it('keeps duplicate keys and exact digits as sent', () => {
-    expect(readRecordText('{"a":1, "a":2.50}').copy).toBe('{"a":1,"a":2.50}');
+    expect(read('{"a":1, "a":2.50}').copy).toBe('{"a":1,"a":2.50}');
   });
 
   it('is loadable for any JSON value: one line, no lone surrogate escape, parses back', () => {
@@ -101,7 +102,7 @@ describe('readRecordText: the quarantine copy', () => {
         fc.string({ unit: 'binary', maxLength: 6 }),
         (value, odd) => {
           const text = JSON.stringify({ value, odd, [odd]: odd }, null, 2);
-          const { copy } = readRecordText(text);
+          const { copy } = read(text);
           expect(copy).not.toMatch(/[\r\n]/);
           expect(escapeLoneSurrogates(copy)).toBe(copy);
           const back = JSON.parse(copy) as Record<string, unknown>;
@@ -158,7 +159,7 @@ describe('the byte scan marks every record the policy would reject', () => {
           const text = `{${fields.map(([k, v, nest]) => `"${k}":${nest ? `[{"n":${v}}]` : v}`).join(',')}}`;
           const spans = new RecordSpans();
           expect(scanRecord(Buffer.from(text), 0, Buffer.byteLength(text), 32, spans)).toBe(true);
-          if (readRecordText(text).problems.length > 0) expect(spans.odd(0)).toBe(true);
+          if (read(text).problems.length > 0) expect(spans.odd(0)).toBe(true);
         },
       ),
       { numRuns: 500 },
@@ -167,6 +168,10 @@ describe('the byte scan marks every record the policy would reject', () => {
 });
 
 describe('readRecordValue (backstop without the text)', () => {
+  it('judges the value when the text given is not JSON (a wrong span must not become a 5xx)', () => {
+    expect(readRecordText('{"a":"\\ud800', { a: '\ud800' }).problems.map((p) => p.path)).toEqual(['/a']);
+  });
+
   it('finds lone surrogates in values and keys and non-finite numbers', () => {
     const reading = readRecordValue({ a: '\ud800', b: [Infinity], ['\udc00']: 1, ok: 'x' });
     expect(reading.problems.map((p) => p.path)).toEqual(['/a', '/b/0', '/\\udc00']);
