@@ -1,7 +1,15 @@
 import type { Stream } from '../streams/types.js';
 import type { IngestBatch } from '../../ports.js';
 import { recordIdFromBatch, recordIdFromKey } from './ids.js';
-import { blockOfLines, NdjsonBlock } from './ndjson-block.js';
+import { blockOfLines, NdjsonBlock, sourceText } from './ndjson-block.js';
+import {
+  escapeLoneSurrogates,
+  mergeProblems,
+  readRecordText,
+  readRecordValue,
+  systemFieldProblems,
+  type TextReading,
+} from './text-policy.js';
 import type { IngestResult, ParsedRecordsBody } from './types.js';
 import type { CompiledStream } from './validators.js';
 
@@ -13,10 +21,14 @@ export interface BuiltBatch {
 }
 
 const ASCII = /^[\x20-\x7e]*$/;
+/** Errors kept per record in its quarantine line, so the line's size follows the record's, not its error count. */
+export const MAX_LINE_ERRORS = 100;
+const LINE_BREAK = /[\r\n]/;
 
 /**
- * Validates every record and turns the accepted ones into lake lines and the rejected ones into
- * quarantine lines, ready to be logged. Pure: nothing is stored here.
+ * Validates every record under the schema and the text policy (text-policy.ts) and turns the
+ * accepted ones into lake lines and the rejected ones into quarantine lines, ready to be logged.
+ * Pure: nothing is stored here.
  */
 export function buildBatch(
   stream: Stream,
@@ -36,11 +48,29 @@ export function buildBatch(
   const keyIds: string[] = [];
   for (let i = 0; i < records.length; i++) {
     const value = records[i];
-    const problems = compiled.validate(value);
-    if (problems) {
-      for (const p of problems) errors.push({ index: i, path: p.path, message: p.message });
+    let problems = compiled.validate(value);
+    let reading: TextReading | undefined;
+    // Only records the byte scan marked are read again (all of them when there are no spans).
+    if (!spans || spans.odd(i)) {
+      reading = spans
+        ? readRecordText(sourceText(parsed.source, spans.start(i), spans.end(i)), value)
+        : readRecordValue(value);
+      if (reading.problems.length > 0) problems = mergeProblems(reading.problems, problems);
+    }
+    let split: ReturnType<CompiledStream['split']> | undefined;
+    if (!problems) {
+      split = compiled.split(value as Record<string, unknown>);
+      // Declared names never start with `_`, so only undeclared keys can name a system field.
+      if (split.extra !== undefined) problems = systemFieldProblems(split.extra);
+    } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      const reserved = systemFieldProblems(value as Record<string, unknown>);
+      if (reserved) problems = [...problems, ...reserved];
+    }
+    if (problems || !split) {
+      const list = problems ?? [];
+      for (const p of list) errors.push({ index: i, path: p.path, message: p.message });
       rejects.push(
-        `${head},"_index":${i},"record":${JSON.stringify(value)},"errors":${JSON.stringify(problems)}}`,
+        `${head},"_index":${i},"record":${quarantineCopy(parsed, i, value, reading)},"errors":${lineErrors(list)}}`,
       );
       continue;
     }
@@ -55,7 +85,7 @@ export function buildBatch(
     } else {
       id = recordIdFromBatch(batchId, i);
     }
-    const { declared, extra, keys } = compiled.split(record);
+    const { declared, extra, keys } = split;
     const lineHead = `${idHead}${id}","_index":${i},"record":`;
     // Copied as it arrived when it holds exactly the keys JSON.parse kept (no duplicates) and nothing undeclared.
     if (spans && extra === undefined && spans.keys(i) === keys) {
@@ -84,4 +114,33 @@ export function buildBatch(
     errors,
     keyIds,
   };
+}
+
+/**
+ * The rejected record as it arrived, on one line and loadable: its own text when the scan found it
+ * clean and on one line, else the text policy's copy (minified, lone surrogates and overflowing
+ * numbers made loadable).
+ */
+function quarantineCopy(
+  parsed: ParsedRecordsBody,
+  i: number,
+  value: unknown,
+  reading: TextReading | undefined,
+): string {
+  if (reading) return reading.copy;
+  const { spans } = parsed;
+  if (!spans) return escapeLoneSurrogates(JSON.stringify(value));
+  const text = sourceText(parsed.source, spans.start(i), spans.end(i));
+  return LINE_BREAK.test(text) ? readRecordText(text, value).copy : text;
+}
+
+function lineErrors(problems: ReadonlyArray<{ path: string; message: string }>): string {
+  const kept =
+    problems.length > MAX_LINE_ERRORS
+      ? [
+          ...problems.slice(0, MAX_LINE_ERRORS),
+          { path: '', message: `${problems.length - MAX_LINE_ERRORS} more errors (see the ingest response)` },
+        ]
+      : problems;
+  return escapeLoneSurrogates(JSON.stringify(kept));
 }

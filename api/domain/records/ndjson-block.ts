@@ -9,6 +9,14 @@ export interface BlockSource {
   asciiFrom: number;
 }
 
+/** The text of bytes [start, end) of the source. */
+export function sourceText(source: BlockSource, start: number, end: number): string {
+  const { ascii, asciiFrom, bytes } = source;
+  return ascii !== undefined
+    ? ascii.slice(start - asciiFrom, end - asciiFrom)
+    : bytes.toString('utf8', start, end);
+}
+
 /**
  * Builds one NDJSON block (each line newline-terminated) as a single buffer.
  * A line is a head, then a body, then `}\n`. The body is either the record's text as it arrived
@@ -31,15 +39,8 @@ export class NdjsonBlock {
 
   /** A line whose body is the source's bytes [start, end). */
   addCopied(head: string, start: number, end: number): void {
-    const { ascii, asciiFrom, bytes } = this.source;
-    let body: string;
-    if (ascii !== undefined) {
-      body = ascii.slice(start - asciiFrom, end - asciiFrom);
-    } else {
-      body = bytes.toString('utf8', start, end);
-      this.utf8 = true;
-    }
-    this.parts.push(head, body, '}\n');
+    if (this.source.ascii === undefined) this.utf8 = true;
+    this.parts.push(head, sourceText(this.source, start, end), '}\n');
     this.count++;
   }
 

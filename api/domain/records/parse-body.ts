@@ -4,10 +4,9 @@ import { findJsonSyntaxProblem, lineAndColumn } from './json-error.js';
 import {
   checkJsonBodyLimits,
   RecordSpans,
-  recordShape,
   recordTooDeep,
   recordTooLarge,
-  TOO_DEEP,
+  scanRecord,
   tooManyRecords,
 } from './json-scan.js';
 import type { BlockSource } from './ndjson-block.js';
@@ -156,6 +155,7 @@ function parseNdjsonBody(
   source.ascii = ascii;
   const records: unknown[] = [];
   const n = bytes.length;
+  const backslash = { at: -1 };
   let lineNo = 0;
   let pos = bytes.subarray(0, 3).equals(BOM) ? 3 : 0;
   while (pos < n) {
@@ -175,9 +175,8 @@ function parseNdjsonBody(
     if (records.length === limits.maxRecords) throw tooManyRecords(limits);
     if (end - start > limits.maxRecordBytes)
       throw recordTooLarge(limits, `the record on ${where}`, end - start);
-    const shape = recordShape(bytes, start, end, limits.maxDepth);
-    if (shape === TOO_DEEP) throw recordTooDeep(limits, where, `the record on ${where}`);
-    spans.push(start, end, shape);
+    if (!scanRecord(bytes, start, end, limits.maxDepth, spans, backslash))
+      throw recordTooDeep(limits, where, `the record on ${where}`);
     const text = ascii !== undefined ? ascii.slice(start, end) : bytes.toString('utf8', start, end);
     const leading = start - lineStart;
     records.push(

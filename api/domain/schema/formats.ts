@@ -1,7 +1,8 @@
 /**
  * Checks for the string formats the schema subset supports. Stricter than ajv-formats where the
- * warehouses are stricter: date-time needs a colon in the offset and rejects leap seconds, and
- * uuid must be canonical (no urn: prefix), so every accepted value loads as TIMESTAMP/DATE.
+ * warehouses are stricter: date-time needs a colon in the offset, an upper-case T (or a space) and Z,
+ * and rejects leap seconds, and uuid must be canonical (no urn: prefix), so every accepted value
+ * loads as TIMESTAMP/DATE (DuckDB refuses `2024-05-01t12:34:56z`, and with it the whole lake object).
  */
 export type FormatName = 'date-time' | 'date' | 'email' | 'uuid';
 
@@ -26,12 +27,12 @@ function validCalendarDate(s: string): boolean {
 // Regexes beat hand-written scanners here (V8 compiles them to native code); the calendar is checked after.
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}[Tt ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
+  /^\d{4}-\d{2}-\d{2}[T ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$/;
 // The HTML spec's "valid e-mail address" with a dotted domain; the length cap bounds regex work.
 const EMAIL =
   /^[a-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%&'*+/=?^_`{|}~-]+)*@(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/i;
 
-/** RFC 3339 date-time with a timezone (Z or ±hh:mm), up to nanosecond precision. */
+/** RFC 3339 date-time with a timezone (Z or ±hh:mm), up to nanosecond precision; T and Z upper-case. */
 export function isDateTime(s: string): boolean {
   return DATE_TIME.test(s) && validCalendarDate(s);
 }

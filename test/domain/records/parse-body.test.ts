@@ -131,6 +131,21 @@ describe('parseRecordsBody: content types', () => {
     const e = await invalid(parse(Buffer.from([0x5b, 0x22, 0xff, 0x22, 0x5d])));
     expect(e.message).toContain('UTF-8');
   });
+
+  it('rejects surrogates encoded as bytes (CESU-8 / WTF-8), in any body form (text policy)', async () => {
+    const lone = Buffer.from([0xed, 0xa0, 0x80]); // U+D800 as if it were a code point
+    const pair = Buffer.from([0xed, 0xa0, 0xbd, 0xed, 0xb8, 0x80]); // U+1F600 as two surrogates
+    for (const bytes of [lone, pair]) {
+      const value = Buffer.concat([Buffer.from('{"id":"'), bytes, Buffer.from('"}')]);
+      const key = Buffer.concat([Buffer.from('{"'), bytes, Buffer.from('":1}')]);
+      for (const record of [value, key]) {
+        const array = Buffer.concat([Buffer.from('['), record, Buffer.from(']')]);
+        expect((await invalid(parse(array))).message).toBe('request body is not valid UTF-8');
+        const ndjson = await invalid(parse(record, { contentType: 'application/x-ndjson' }));
+        expect(ndjson.message).toBe('request body is not valid UTF-8');
+      }
+    }
+  });
 });
 
 describe('parseRecordsBody: content encoding', () => {
