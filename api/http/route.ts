@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Action } from '../domain/auth/authorize.js';
 import type { Ctx } from '../domain/context.js';
 import type { Services } from '../services.js';
+import type { ResponseHeaderName } from './headers.js';
 
 export interface AppEnv {
   Variables: { requestId: string; services: Services; ctx: Ctx };
@@ -22,6 +23,19 @@ export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
+  /** Headers beyond X-Request-Id (which every response carries). */
+  headers?: ResponseHeaderName[];
+}
+
+/**
+ * A request header the route reads itself (the domain verb validates it); declared for the contract.
+ * Content-Type and Authorization are described by the request body and the security scheme instead.
+ */
+export interface RequestHeaderSpec {
+  name: string;
+  description: string;
+  required: boolean;
+  schema: z.ZodType;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -52,6 +66,12 @@ export interface RouteDef<
   /** JSON body schema. Routes that read the raw body themselves (ingest) declare `rawBody` instead. */
   body?: B;
   rawBody?: { contentTypes: string[]; description: string };
+  headers?: RequestHeaderSpec[];
+  /**
+   * The statuses this route's handler and verb give. What the pipeline in api/app.ts adds for every route
+   * (401/403/404 from auth, 400 from path/query/body checks, 413/415 from the JSON body reader, 503 from
+   * the catalog, 500) is added by impliedResponses (api/http/implied-responses.ts).
+   */
   responses: Record<number, ResponseSpec>;
   handler: (input: RouteInput<P, Q, B>) => Promise<Response>;
 }

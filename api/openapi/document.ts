@@ -1,10 +1,14 @@
 import {
   OpenApiBuilder,
+  type HeaderObject,
   type OperationObject,
   type ParameterObject,
+  type ResponseObject,
   type SchemaObject,
 } from 'openapi3-ts/oas31';
 import { z } from 'zod';
+import { RESPONSE_HEADERS } from '../http/headers.js';
+import { responsesOf } from '../http/implied-responses.js';
 import type { AnyRoute } from '../http/route.js';
 
 type Json = Record<string, unknown>;
@@ -36,6 +40,13 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
       scheme: 'bearer',
       description: 'trb_<id>_<secret> API key, or the platform admin key',
     });
+  for (const [name, h] of Object.entries(RESPONSE_HEADERS)) {
+    builder.addHeader(name, {
+      description: h.description,
+      required: h.required,
+      schema: structuredClone(h.schema) as SchemaObject,
+    });
+  }
 
   for (const route of routes) {
     const parameters: ParameterObject[] = [];
@@ -50,6 +61,15 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
         parameters.push({ name, in: where, required: where === 'path' || required.has(name), schema: s });
       }
     }
+    for (const h of route.headers ?? []) {
+      parameters.push({
+        name: h.name,
+        in: 'header',
+        required: h.required,
+        description: h.description,
+        schema: toSchema(h.schema, 'input'),
+      });
+    }
     const op: OperationObject = {
       operationId: route.operationId,
       summary: route.summary,
@@ -59,10 +79,13 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
       ...(route.access.kind === 'public' ? { security: [] } : { security: [{ bearer: [] }] }),
       'x-access': route.access,
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, r]) => [
-          status,
-          {
+        Object.entries(responsesOf(route)).map(([status, r]) => {
+          const headers: Record<string, HeaderObject> = {};
+          for (const name of ['X-Request-Id', ...(r.headers ?? [])])
+            headers[name] = { $ref: `#/components/headers/${name}` } as HeaderObject;
+          const response: ResponseObject = {
             description: r.description,
+            headers,
             ...(r.schema
               ? {
                   content: {
@@ -70,8 +93,9 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
                   },
                 }
               : {}),
-          },
-        ]),
+          };
+          return [status, response];
+        }),
       ),
     };
     if (route.body) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ingestRecords } from '../../domain/records/ingest.js';
 import { defineRoute } from '../../http/route.js';
+import { PayloadTooLargeProblemSchema } from '../../http/problem-schema.js';
 import { ProblemSchema, StreamParams, authErrors, badRequest } from '../params.js';
 
 export const IngestQuery = z.object({ atomic: z.enum(['true', 'false']).optional() });
@@ -26,10 +27,11 @@ function nodeRequestBody(env: unknown): AsyncIterable<Uint8Array> | undefined {
     : undefined;
 }
 
-const problemOf = (description: string) => ({
+const problemOf = (description: string, headers?: 'Retry-After'[]) => ({
   description,
   schema: ProblemSchema,
   contentType: 'application/problem+json',
+  ...(headers ? { headers } : {}),
 });
 
 export const ingestRoute = defineRoute({
@@ -48,19 +50,48 @@ export const ingestRoute = defineRoute({
     contentTypes: ['application/json', 'application/x-ndjson'],
     description: 'Records as a JSON array, {"records": [...]}, or NDJSON',
   },
+  headers: [
+    {
+      name: 'Idempotency-Key',
+      description:
+        'Makes a retry safe: the same key with the same body answers the stored result (Idempotent-Replayed: true) ' +
+        'and stores nothing again; with a different body, 409. Kept at least 24 h per stream.',
+      required: false,
+      // The verb checks it (400 naming header.Idempotency-Key); this declares the same pattern.
+      schema: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
+    },
+    {
+      name: 'Content-Encoding',
+      description:
+        'gzip (x-gzip), or identity (the default); the decompressed size is limited while decompressing. Others: 415.',
+      required: false,
+      schema: z.enum(['gzip', 'x-gzip', 'identity']),
+    },
+  ],
   responses: {
-    200: { description: 'At least one record accepted and durably stored', schema: IngestResponse },
+    200: {
+      description: 'At least one record accepted and durably stored',
+      schema: IngestResponse,
+      headers: ['Idempotent-Replayed'],
+    },
     ...badRequest,
     ...authErrors,
     409: problemOf('Idempotency-Key reused with a different body, or the stream was deleted'),
-    413: problemOf('A size limit was exceeded; `limit` names it'),
+    413: {
+      description: 'A size limit was exceeded; `limit` names it',
+      schema: PayloadTooLargeProblemSchema,
+      contentType: 'application/problem+json',
+    },
     415: problemOf('Unsupported Content-Type or Content-Encoding'),
     422: {
       description: 'No record accepted (or an atomic batch had a reject); same body as 200',
       schema: IngestResponse,
+      headers: ['Idempotent-Replayed'],
     },
-    429: problemOf('Buffers are full; retry after Retry-After seconds'),
-    503: problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds'),
+    429: problemOf('Buffers are full; retry after Retry-After seconds', ['Retry-After']),
+    503: problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds', [
+      'Retry-After',
+    ]),
   },
   handler: async ({ c, ctx, params, query }) => {
     const outcome = await ingestRecords({

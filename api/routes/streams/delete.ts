@@ -1,6 +1,6 @@
 import { deleteStream } from '../../domain/streams/delete-stream.js';
 import { defineRoute } from '../../http/route.js';
-import { StreamParams, authErrors } from '../params.js';
+import { ProblemSchema, StreamParams, authErrors } from '../params.js';
 
 export const deleteStreamRoute = defineRoute({
   method: 'delete',
@@ -10,7 +10,15 @@ export const deleteStreamRoute = defineRoute({
   tags: ['streams'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: StreamParams,
-  responses: { 204: { description: 'Deleted' }, ...authErrors },
+  responses: {
+    204: { description: 'Deleted' },
+    ...authErrors,
+    409: {
+      description: 'The stream changed concurrently; retry',
+      schema: ProblemSchema,
+      contentType: 'application/problem+json',
+    },
+  },
   handler: async ({ c, ctx, params }) => {
     await deleteStream({ ctx, input: { tenant: params.tenant, name: params.stream } });
     return c.body(null, 204);

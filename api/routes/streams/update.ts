@@ -50,7 +50,8 @@ export const updateStreamRoute = defineRoute({
     ...badRequest,
     ...authErrors,
     409: {
-      description: 'Incompatible schema: errors lists every offending field and rule',
+      description:
+        'Incompatible schema (errors lists every offending field and rule), a deleted stream, or a concurrent change',
       schema: ProblemSchema,
       contentType: 'application/problem+json',
     },

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createTenant } from '../../domain/tenants/verbs.js';
 import { defineRoute } from '../../http/route.js';
-import { ProblemSchema, TenantName, authErrors, badRequest } from '../params.js';
+import { ProblemSchema, TenantName, badRequest } from '../params.js';
 
 export const CreateTenantBody = z.object({ name: TenantName }).strict();
 export const CreateTenantResponse = z.object({
@@ -23,7 +23,6 @@ export const createTenantRoute = defineRoute({
   responses: {
     201: { description: 'Created; the admin key secret is shown once', schema: CreateTenantResponse },
     ...badRequest,
-    ...authErrors,
     409: {
       description: 'A tenant with this name exists',
       schema: ProblemSchema,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { listTenants } from '../../domain/tenants/verbs.js';
 import { defineRoute } from '../../http/route.js';
-import { authErrors } from '../params.js';
 
 export const ListTenantsResponse = z.object({
   tenants: z.array(z.object({ name: z.string(), createdAt: z.string() })),
@@ -15,6 +14,6 @@ export const listTenantsRoute = defineRoute({
   summary: 'List tenants (platform admin)',
   tags: ['tenants'],
   access: { kind: 'platform' },
-  responses: { 200: { description: 'Tenants', schema: ListTenantsResponse }, ...authErrors },
+  responses: { 200: { description: 'Tenants', schema: ListTenantsResponse } },
   handler: async ({ c, ctx }) => c.json(await listTenants({ ctx, input: undefined })),
 });

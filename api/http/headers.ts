@@ -1,0 +1,30 @@
+/**
+ * Response headers the app sets outside the route schemas. The OpenAPI document declares each once
+ * (components/headers) and every response names the ones it carries; where a header appears it is
+ * either always there (`required`) or only sometimes, the same on every response that names it.
+ */
+export const RESPONSE_HEADERS = {
+  'X-Request-Id': {
+    description:
+      'The request id: the caller’s X-Request-Id when it matches ^[A-Za-z0-9._:-]{1,64}$, else a new UUID',
+    required: true,
+    schema: { type: 'string' },
+  },
+  'Retry-After': {
+    description: 'Seconds to wait before retrying',
+    required: true,
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'WWW-Authenticate': {
+    description: 'The authentication scheme to use: Bearer realm="tributary"',
+    required: true,
+    schema: { type: 'string' },
+  },
+  'Idempotent-Replayed': {
+    description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
+    required: false,
+    schema: { type: 'string', enum: ['true'] as string[] },
+  },
+} satisfies Record<string, { description: string; required: boolean; schema: Record<string, unknown> }>;
+
+export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;
