@@ -58,7 +58,8 @@ export interface RouteDef<
   path: string;
   operationId: string;
   summary: string;
-  description?: string;
+  /** What it does, who may call it and its notable errors (the OpenAPI operation description). */
+  description: string;
   tags: string[];
   access: Access;
   params?: P;

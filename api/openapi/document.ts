@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { RESPONSE_HEADERS } from '../http/headers.js';
 import { responsesOf } from '../http/implied-responses.js';
 import type { AnyRoute } from '../http/route.js';
+import { TAGS } from './tags.js';
 
 type Json = Record<string, unknown>;
 
@@ -35,11 +36,18 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
       'Self-service data ingestion: tenants, scoped keys, streams with schemas and safe evolution, validated ingest ' +
         'acknowledged only after durable storage, and raw/deduped/entity warehouse layers. Errors are RFC 9457 problem+json.',
     )
+    .addServer({
+      url: '/',
+      description:
+        'The origin that serves this document: http://localhost:8080 in local mode (`npm start`; PORT sets the port), ' +
+        'the load balancer in front of the Lambda in AWS mode.',
+    })
     .addSecurityScheme('bearer', {
       type: 'http',
       scheme: 'bearer',
       description: 'trb_<id>_<secret> API key, or the platform admin key',
     });
+  for (const tag of TAGS) builder.addTag({ name: tag.name, description: tag.description });
   for (const [name, h] of Object.entries(RESPONSE_HEADERS)) {
     builder.addHeader(name, {
       description: h.description,
@@ -47,8 +55,12 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
       schema: structuredClone(h.schema) as SchemaObject,
     });
   }
+  const known = new Set<string>(TAGS.map((t) => t.name));
 
   for (const route of routes) {
+    const unknown = route.tags.filter((t) => !known.has(t));
+    if (unknown.length)
+      throw new Error(`${route.operationId}: tag ${unknown.join(', ')} is not in api/openapi/tags.ts`);
     const parameters: ParameterObject[] = [];
     for (const [where, schema] of [
       ['path', route.params],
@@ -73,7 +85,7 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
     const op: OperationObject = {
       operationId: route.operationId,
       summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
+      description: route.description,
       tags: route.tags,
       ...(parameters.length ? { parameters } : {}),
       ...(route.access.kind === 'public' ? { security: [] } : { security: [{ bearer: [] }] }),

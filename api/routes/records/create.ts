@@ -41,7 +41,10 @@ export const ingestRoute = defineRoute({
   summary: 'Send records; answered only after they are durably stored',
   description:
     'Body: a JSON array, {"records": [...]}, or NDJSON (application/x-ndjson); Content-Encoding: gzip accepted. ' +
-    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h.',
+    'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h. ' +
+    'Admin keys, and producer keys scoped to the stream. 200 once the accepted records and the quarantined rejects are ' +
+    'durably stored; 422 (same body) when none was accepted or an atomic batch had a reject. 413 names the limit; ' +
+    '429 and 503 carry Retry-After and mean nothing was acknowledged.',
   tags: ['records'],
   access: { kind: 'tenant', action: 'produce', stream: true },
   params: StreamParams,

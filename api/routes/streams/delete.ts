@@ -7,6 +7,9 @@ export const deleteStreamRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams/{stream}',
   operationId: 'deleteStream',
   summary: 'Delete a stream: ingest stops, the data is kept',
+  description:
+    'Tenant admin keys only. Ingest answers 409 from then on; tables, lake objects and history are kept. ' +
+    'Deleting a deleted stream is a no-op. 409 when the stream changed concurrently (retry).',
   tags: ['streams'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: StreamParams,

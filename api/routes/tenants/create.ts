@@ -17,6 +17,9 @@ export const createTenantRoute = defineRoute({
   path: '/v1/tenants',
   operationId: 'createTenant',
   summary: 'Create a tenant and its first admin key (platform admin)',
+  description:
+    'Platform admin key only (403 for tenant keys). Creates the tenant and an admin key whose secret is in ' +
+    'this answer and never again. 409 when the name is taken; 400 names an invalid field.',
   tags: ['tenants'],
   access: { kind: 'platform' },
   body: CreateTenantBody,

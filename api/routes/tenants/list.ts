@@ -12,6 +12,7 @@ export const listTenantsRoute = defineRoute({
   path: '/v1/tenants',
   operationId: 'listTenants',
   summary: 'List tenants (platform admin)',
+  description: 'Platform admin key only (403 for tenant keys). Every tenant with its creation time.',
   tags: ['tenants'],
   access: { kind: 'platform' },
   responses: { 200: { description: 'Tenants', schema: ListTenantsResponse } },

@@ -23,6 +23,9 @@ export const putWebhookRoute = defineRoute({
   path: '/v1/tenants/{tenant}/webhook',
   operationId: 'putWebhook',
   summary: 'Set the URL alerts are POSTed to; the signing secret is shown once',
+  description:
+    'Tenant admin keys only. Replaces the tenant’s webhook; the HMAC secret (given or generated) is in this ' +
+    'answer only. 400 when the URL is not http(s) or the secret is shorter than 16 characters.',
   tags: ['monitoring'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: TenantParams,
