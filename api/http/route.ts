@@ -6,7 +6,8 @@ import type { Services } from '../services.js';
 import type { ResponseHeaderName } from './headers.js';
 
 export interface AppEnv {
-  Variables: { requestId: string; services: Services; ctx: Ctx };
+  /** `openapi` is the document of the app's own route table, built on first use. */
+  Variables: { requestId: string; services: Services; ctx: Ctx; openapi: () => unknown };
 }
 
 /**
