@@ -28,3 +28,12 @@ export const RESPONSE_HEADERS = {
 } satisfies Record<string, { description: string; required: boolean; schema: Record<string, unknown> }>;
 
 export type ResponseHeaderName = keyof typeof RESPONSE_HEADERS;
+
+/**
+ * A header a response carries: its name (present as RESPONSE_HEADERS says), or the name with `required`
+ * for a response that carries it only sometimes, e.g. a 409 whose one cause sets Retry-After and another not.
+ */
+export type ResponseHeaderUse = ResponseHeaderName | { name: ResponseHeaderName; required: boolean };
+
+export const headerName = (use: ResponseHeaderUse): ResponseHeaderName =>
+  typeof use === 'string' ? use : use.name;

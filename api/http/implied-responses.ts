@@ -1,8 +1,8 @@
-import type { ResponseHeaderName } from './headers.js';
+import { headerName, type ResponseHeaderUse } from './headers.js';
 import { PROBLEM_JSON, PayloadTooLargeProblemSchema, ProblemSchema } from './problem-schema.js';
 import type { AnyRoute, ResponseSpec } from './route.js';
 
-const problem = (description: string, headers?: ResponseHeaderName[]): ResponseSpec => ({
+const problem = (description: string, headers?: ResponseHeaderUse[]): ResponseSpec => ({
   description,
   schema: ProblemSchema,
   contentType: PROBLEM_JSON,
@@ -57,7 +57,12 @@ export function responsesOf(route: AnyRoute): Record<number, ResponseSpec> {
   const merged: Record<number, ResponseSpec> = { ...implied };
   for (const [status, spec] of Object.entries(route.responses)) {
     const base = implied[Number(status)];
-    const headers = [...new Set([...(base?.headers ?? []), ...(spec.headers ?? [])])];
+    // The route's own use of a header (e.g. Retry-After only sometimes) replaces the implied one.
+    const own = new Set((spec.headers ?? []).map(headerName));
+    const headers = [
+      ...(base?.headers ?? []).filter((h) => !own.has(headerName(h))),
+      ...(spec.headers ?? []),
+    ];
     merged[Number(status)] = { ...base, ...spec, ...(headers.length ? { headers } : {}) };
   }
   return Object.fromEntries(Object.entries(merged).sort(([a], [b]) => Number(a) - Number(b)));

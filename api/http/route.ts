@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Action } from '../domain/auth/authorize.js';
 import type { Ctx } from '../domain/context.js';
 import type { Services } from '../services.js';
-import type { ResponseHeaderName } from './headers.js';
+import type { ResponseHeaderUse } from './headers.js';
 
 export interface AppEnv {
   /** `openapi` is the document of the app's own route table, built on first use. */
@@ -25,7 +25,7 @@ export interface ResponseSpec {
   schema?: z.ZodType;
   contentType?: string;
   /** Headers beyond X-Request-Id (which every response carries). */
-  headers?: ResponseHeaderName[];
+  headers?: ResponseHeaderUse[];
 }
 
 /**

@@ -7,7 +7,7 @@ import {
   type SchemaObject,
 } from 'openapi3-ts/oas31';
 import { z } from 'zod';
-import { RESPONSE_HEADERS } from '../http/headers.js';
+import { RESPONSE_HEADERS, headerName, type ResponseHeaderUse } from '../http/headers.js';
 import { responsesOf } from '../http/implied-responses.js';
 import type { AnyRoute } from '../http/route.js';
 import { TAGS } from './tags.js';
@@ -93,8 +93,8 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
       responses: Object.fromEntries(
         Object.entries(responsesOf(route)).map(([status, r]) => {
           const headers: Record<string, HeaderObject> = {};
-          for (const name of ['X-Request-Id', ...(r.headers ?? [])])
-            headers[name] = { $ref: `#/components/headers/${name}` } as HeaderObject;
+          for (const use of ['X-Request-Id', ...(r.headers ?? [])] as ResponseHeaderUse[])
+            Object.assign(headers, headerObject(use));
           const response: ResponseObject = {
             description: r.description,
             headers,
@@ -127,6 +127,21 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
   for (const [id, schema] of Object.entries(components).sort(([a], [b]) => a.localeCompare(b)))
     builder.addSchema(id, schema);
   return builder.getSpec() as unknown as Json;
+}
+
+/** A reference to the shared header, or the header inline where this response changes whether it is required. */
+function headerObject(use: ResponseHeaderUse): Record<string, HeaderObject> {
+  const name = headerName(use);
+  const shared = RESPONSE_HEADERS[name];
+  if (typeof use === 'string' || use.required === shared.required)
+    return { [name]: { $ref: `#/components/headers/${name}` } as HeaderObject };
+  return {
+    [name]: {
+      description: shared.description,
+      required: use.required,
+      schema: structuredClone(shared.schema) as SchemaObject,
+    },
+  };
 }
 
 function rewriteRefs(value: unknown): unknown {
