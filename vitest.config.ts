@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Fails a test whose responses depart from openapi.yaml (test/support/contract.ts).
+    setupFiles: ['test/support/contract-setup.ts'],
   },
 });

@@ -10,7 +10,6 @@ import type { AnyRoute, AppEnv } from './http/route.js';
 import { parseOrThrow } from './http/zod-errors.js';
 import { requestLogger } from './monitoring/request-log.js';
 import { buildOpenApi } from './openapi/document.js';
-import { DOCS_HTML } from './openapi/docs-page.js';
 import { API_VERSION } from './openapi/version.js';
 import { routes as defaultRoutes } from './routes/index.js';
 import type { Services } from './services.js';
@@ -26,12 +25,16 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Builds the Hono app from injected services. Starts nothing: server.ts and lambda.ts do that. */
 export function createApp(services: Services, options: AppOptions = {}): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
+  const table = options.routes ?? defaultRoutes;
+  let openapi: unknown;
+  const document = () => (openapi ??= buildOpenApi(table, API_VERSION));
 
   app.use('*', async (c, next) => {
     const incoming = c.req.header('x-request-id');
     const requestId = incoming && REQUEST_ID.test(incoming) ? incoming : randomUUID();
     c.set('requestId', requestId);
     c.set('services', services);
+    c.set('openapi', document);
     c.header('X-Request-Id', requestId);
     await next();
     c.res.headers.set('X-Request-Id', requestId);
@@ -54,11 +57,7 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
     });
   });
 
-  const table = options.routes ?? defaultRoutes;
   for (const route of table) mount(app, route);
-  let openapi: unknown;
-  app.get('/openapi.json', (c) => c.json((openapi ??= buildOpenApi(table, API_VERSION))));
-  app.get('/docs', (c) => c.html(DOCS_HTML));
 
   if (options.staticHandler) app.use('*', options.staticHandler);
 

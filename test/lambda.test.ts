@@ -7,6 +7,7 @@ import {
   startDynalite,
   type EmbeddedDynamo,
 } from '../api/adapters/dynamodb/index.js';
+import { checkExchange } from './support/contract.js';
 import { startFirehoseStub, type FirehoseStub } from './support/firehose-stub.js';
 import { SnowflakeStub } from './support/snowflake-stub.js';
 
@@ -57,6 +58,15 @@ async function call(
   event: ALBEvent,
 ): Promise<{ status: number; headers: Record<string, string>; json: Record<string, unknown> }> {
   const res = await handler(event, {} as Context);
+  const query = new URLSearchParams((event.queryStringParameters ?? {}) as Record<string, string>).toString();
+  checkExchange({
+    method: event.httpMethod,
+    url: query ? `${event.path}?${query}` : event.path,
+    status: res.statusCode,
+    headers: (res.headers ?? {}) as Record<string, string>,
+    body: res.body ?? '',
+    base64: res.isBase64Encoded ?? false,
+  });
   return {
     status: res.statusCode,
     headers: (res.headers ?? {}) as Record<string, string>,

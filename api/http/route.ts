@@ -3,9 +3,11 @@ import type { z } from 'zod';
 import type { Action } from '../domain/auth/authorize.js';
 import type { Ctx } from '../domain/context.js';
 import type { Services } from '../services.js';
+import type { ResponseHeaderUse } from './headers.js';
 
 export interface AppEnv {
-  Variables: { requestId: string; services: Services; ctx: Ctx };
+  /** `openapi` is the document of the app's own route table, built on first use. */
+  Variables: { requestId: string; services: Services; ctx: Ctx; openapi: () => unknown };
 }
 
 /**
@@ -22,8 +24,19 @@ export interface ResponseSpec {
   description: string;
   schema?: z.ZodType;
   contentType?: string;
-  /** Response headers the route sets on this status, by name. */
-  headers?: Record<string, { description: string; schema: { type: 'string' | 'integer' } }>;
+  /** Headers beyond X-Request-Id (which every response carries). */
+  headers?: ResponseHeaderUse[];
+}
+
+/**
+ * A request header the route reads itself (the domain verb validates it); declared for the contract.
+ * Content-Type and Authorization are described by the request body and the security scheme instead.
+ */
+export interface RequestHeaderSpec {
+  name: string;
+  description: string;
+  required: boolean;
+  schema: z.ZodType;
 }
 
 type Infer<T> = T extends z.ZodType ? z.infer<T> : undefined;
@@ -46,7 +59,8 @@ export interface RouteDef<
   path: string;
   operationId: string;
   summary: string;
-  description?: string;
+  /** What it does, who may call it and its notable errors (the OpenAPI operation description). */
+  description: string;
   tags: string[];
   access: Access;
   params?: P;
@@ -54,6 +68,12 @@ export interface RouteDef<
   /** JSON body schema. Routes that read the raw body themselves (ingest) declare `rawBody` instead. */
   body?: B;
   rawBody?: { contentTypes: string[]; description: string };
+  headers?: RequestHeaderSpec[];
+  /**
+   * The statuses this route's handler and verb give. What the pipeline in api/app.ts adds for every route
+   * (401/403/404 from auth, 400 from path/query/body checks, 413/415 from the JSON body reader, 503 from
+   * the catalog, 500) is added by impliedResponses (api/http/implied-responses.ts).
+   */
   responses: Record<number, ResponseSpec>;
   handler: (input: RouteInput<P, Q, B>) => Promise<Response>;
 }

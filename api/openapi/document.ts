@@ -1,11 +1,16 @@
 import {
   OpenApiBuilder,
+  type HeaderObject,
   type OperationObject,
   type ParameterObject,
+  type ResponseObject,
   type SchemaObject,
 } from 'openapi3-ts/oas31';
 import { z } from 'zod';
+import { RESPONSE_HEADERS, headerName, type ResponseHeaderUse } from '../http/headers.js';
+import { responsesOf } from '../http/implied-responses.js';
 import type { AnyRoute } from '../http/route.js';
+import { TAGS } from './tags.js';
 
 type Json = Record<string, unknown>;
 
@@ -31,13 +36,31 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
       'Self-service data ingestion: tenants, scoped keys, streams with schemas and safe evolution, validated ingest ' +
         'acknowledged only after durable storage, and raw/deduped/entity warehouse layers. Errors are RFC 9457 problem+json.',
     )
+    .addServer({
+      url: '/',
+      description:
+        'The origin that serves this document: http://localhost:8080 in local mode (`npm start`; PORT sets the port), ' +
+        'the load balancer in front of the Lambda in AWS mode.',
+    })
     .addSecurityScheme('bearer', {
       type: 'http',
       scheme: 'bearer',
       description: 'trb_<id>_<secret> API key, or the platform admin key',
     });
+  for (const tag of TAGS) builder.addTag({ name: tag.name, description: tag.description });
+  for (const [name, h] of Object.entries(RESPONSE_HEADERS)) {
+    builder.addHeader(name, {
+      description: h.description,
+      required: h.required,
+      schema: structuredClone(h.schema) as SchemaObject,
+    });
+  }
+  const known = new Set<string>(TAGS.map((t) => t.name));
 
   for (const route of routes) {
+    const unknown = route.tags.filter((t) => !known.has(t));
+    if (unknown.length)
+      throw new Error(`${route.operationId}: tag ${unknown.join(', ')} is not in api/openapi/tags.ts`);
     const parameters: ParameterObject[] = [];
     for (const [where, schema] of [
       ['path', route.params],
@@ -50,20 +73,31 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
         parameters.push({ name, in: where, required: where === 'path' || required.has(name), schema: s });
       }
     }
+    for (const h of route.headers ?? []) {
+      parameters.push({
+        name: h.name,
+        in: 'header',
+        required: h.required,
+        description: h.description,
+        schema: toSchema(h.schema, 'input'),
+      });
+    }
     const op: OperationObject = {
       operationId: route.operationId,
       summary: route.summary,
-      ...(route.description ? { description: route.description } : {}),
+      description: route.description,
       tags: route.tags,
       ...(parameters.length ? { parameters } : {}),
       ...(route.access.kind === 'public' ? { security: [] } : { security: [{ bearer: [] }] }),
       'x-access': route.access,
       responses: Object.fromEntries(
-        Object.entries(route.responses).map(([status, r]) => [
-          status,
-          {
+        Object.entries(responsesOf(route)).map(([status, r]) => {
+          const headers: Record<string, HeaderObject> = {};
+          for (const use of ['X-Request-Id', ...(r.headers ?? [])] as ResponseHeaderUse[])
+            Object.assign(headers, headerObject(use));
+          const response: ResponseObject = {
             description: r.description,
-            ...(r.headers ? { headers: r.headers } : {}),
+            headers,
             ...(r.schema
               ? {
                   content: {
@@ -71,8 +105,9 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
                   },
                 }
               : {}),
-          },
-        ]),
+          };
+          return [status, response];
+        }),
       ),
     };
     if (route.body) {
@@ -92,6 +127,21 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
   for (const [id, schema] of Object.entries(components).sort(([a], [b]) => a.localeCompare(b)))
     builder.addSchema(id, schema);
   return builder.getSpec() as unknown as Json;
+}
+
+/** A reference to the shared header, or the header inline where this response changes whether it is required. */
+function headerObject(use: ResponseHeaderUse): Record<string, HeaderObject> {
+  const name = headerName(use);
+  const shared = RESPONSE_HEADERS[name];
+  if (typeof use === 'string' || use.required === shared.required)
+    return { [name]: { $ref: `#/components/headers/${name}` } as HeaderObject };
+  return {
+    [name]: {
+      description: shared.description,
+      required: use.required,
+      schema: structuredClone(shared.schema) as SchemaObject,
+    },
+  };
 }
 
 function rewriteRefs(value: unknown): unknown {

@@ -15,7 +15,9 @@ import { getStreamRoute } from './streams/get.js';
 import { listStreamsRoute } from './streams/list.js';
 import { updateStreamRoute } from './streams/update.js';
 import { listVersionsRoute } from './streams/versions.js';
+import { docsRoute } from './system/docs.js';
 import { healthRoute } from './system/health.js';
+import { openApiRoute } from './system/openapi.js';
 import { prometheusRoute } from './system/prometheus.js';
 import { readyRoute } from './system/ready.js';
 import { createTenantRoute } from './tenants/create.js';
@@ -48,4 +50,6 @@ export const routes: AnyRoute[] = [
   putWebhookRoute,
   deleteWebhookRoute,
   prometheusRoute,
+  openApiRoute,
+  docsRoute,
 ] as AnyRoute[];

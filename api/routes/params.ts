@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { FieldErrorSchema, ProblemSchema } from '../http/problem-schema.js';
+
+export { FieldErrorSchema, ProblemSchema };
 
 const name = (what: string) =>
   z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, `${what} must match ^[a-z][a-z0-9_]{0,62}$`);
@@ -8,20 +11,10 @@ export const StreamName = name('stream name');
 export const TenantParams = z.object({ tenant: TenantName });
 export const StreamParams = z.object({ tenant: TenantName, stream: StreamName });
 
-export const FieldErrorSchema = z.object({ path: z.string(), message: z.string() });
-export const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    code: z.string(),
-    requestId: z.string(),
-    errors: z.array(FieldErrorSchema).optional(),
-  })
-  .meta({ id: 'Problem' });
-
-/** Standard error responses every authenticated route can give. */
+/**
+ * The auth errors of a tenant route, for routes that list them beside their own statuses. The document gets
+ * them from the route's access anyway (api/http/implied-responses.ts), with the WWW-Authenticate header.
+ */
 export const authErrors = {
   401: {
     description: 'Missing, unknown or revoked key',

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from './server-process.js';
+import { contractFetch } from '../support/contract.js';
 
 /**
  * Crash safety of the real server process: producers write concurrently, the process is SIGKILLed
@@ -48,7 +49,7 @@ let server: ServerProcess | undefined;
 let tenantKey = '';
 
 async function call(method: string, path: string, key: string, body?: unknown): Promise<Response> {
-  return fetch(`${server!.url}${path}`, {
+  return contractFetch(`${server!.url}${path}`, {
     method,
     headers: {
       authorization: `Bearer ${key}`,

@@ -20,6 +20,7 @@ import {
   startTestStack,
   type TestStack,
 } from '../support/stack.js';
+import { withContract } from '../support/contract.js';
 
 /**
  * Alerts and webhooks through the real embedded stack. The alerts live in a table of their own, written by
@@ -89,7 +90,7 @@ beforeAll(async () => {
   client = createDynamoClient({ endpoint: t.stack.catalogEndpoint });
   await ensureTable(client, 'route_alerts');
   const alerts = new DynamoAlertStore(client, 'route_alerts');
-  app = createApp({ ...t.stack.services, alerts });
+  app = withContract(createApp({ ...t.stack.services, alerts }));
   const { catalog, delivery, metrics } = t.stack.services;
   const logger = pino({ level: 'silent' });
   evaluator = new AlertEvaluator({

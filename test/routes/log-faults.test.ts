@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { composeLocal, type LocalStack } from '../../api/compose/local.js';
 import { parseConfig } from '../../api/config.js';
+import { withContract } from '../support/contract.js';
 import { FaultyLogFs, type FsFault } from '../support/faulty-log-fs.js';
 import { ADMIN_KEY } from '../support/stack.js';
 
@@ -50,7 +51,7 @@ async function start(withFaults: boolean): Promise<void> {
     ADMIN_KEY,
     withFaults ? { logFs: faults } : {},
   );
-  app = createApp(stack.services);
+  app = withContract(createApp(stack.services));
 }
 
 async function call(method: string, path: string, key: string, body?: unknown, headers = {}) {

@@ -5,6 +5,7 @@ import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type ServerProcess } from '../crash/server-process.js';
+import { contractFetch } from '../support/contract.js';
 
 /** The Node server reads ingest bodies straight from the request stream; limits must hold over real HTTP. */
 const ADMIN = 'node-body-test-admin-key-0123456789abcdef';
@@ -13,7 +14,7 @@ let dir = '';
 let key = '';
 
 const post = (body: BodyInit, headers: Record<string, string> = {}) =>
-  fetch(`${server.url}/v1/tenants/acme/streams/events/records`, {
+  contractFetch(`${server.url}/v1/tenants/acme/streams/events/records`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
     body,
@@ -26,13 +27,13 @@ beforeAll(async () => {
     adminKey: ADMIN,
     env: { TRIBUTARY_MAX_BODY_BYTES: '10000', TRIBUTARY_MAX_DECOMPRESSED_BYTES: '20000' },
   });
-  const res = await fetch(`${server.url}/v1/tenants`, {
+  const res = await contractFetch(`${server.url}/v1/tenants`, {
     method: 'POST',
     headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'acme' }),
   });
   key = ((await res.json()) as { key: { secret: string } }).key.secret;
-  await fetch(`${server.url}/v1/tenants/acme/streams`, {
+  await contractFetch(`${server.url}/v1/tenants/acme/streams`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -62,7 +63,7 @@ describe('ingest bodies over real HTTP', () => {
         controller.close();
       },
     });
-    const res = await fetch(`${server.url}/v1/tenants/acme/streams/events/records`, {
+    const res = await contractFetch(`${server.url}/v1/tenants/acme/streams/events/records`, {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: chunked,

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../api/adapters/duckdb/index.js';
 import type { Stream } from '../../api/domain/streams/types.js';
 import { startServer, type ServerProcess } from '../crash/server-process.js';
+import { contractFetch } from '../support/contract.js';
 
 const ADMIN = 'shutdown-test-admin-key-0123456789abcdef';
 let server: ServerProcess | undefined;
@@ -26,7 +27,7 @@ describe('SIGTERM', () => {
       env: { TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '60' },
     });
     const call = async (path: string, key: string, body: unknown) =>
-      fetch(`${server!.url}${path}`, {
+      contractFetch(`${server!.url}${path}`, {
         method: 'POST',
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
         body: JSON.stringify(body),

@@ -5,6 +5,7 @@ import pino from 'pino';
 import { createApp } from '../../api/app.js';
 import { composeLocal, type LocalStack } from '../../api/compose/local.js';
 import { parseConfig, type Config } from '../../api/config.js';
+import { withContract } from './contract.js';
 
 export const ADMIN_KEY = 'test-platform-admin-key-0123456789abcdef';
 
@@ -13,7 +14,7 @@ export interface TestStack {
   app: ReturnType<typeof createApp>;
   dir: string;
   config: Config;
-  /** Calls the app in-process, like a client would over HTTP. */
+  /** Calls the app in-process, like a client would over HTTP; every answer is checked against openapi.yaml. */
   call(
     method: string,
     path: string,
@@ -32,7 +33,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
   });
   const logger = pino({ level: 'silent' });
   const stack = await composeLocal(config, logger, ADMIN_KEY);
-  const app = createApp(stack.services);
+  const app = withContract(createApp(stack.services));
   const call: TestStack['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     if (opts.key) headers.authorization = `Bearer ${opts.key}`;

@@ -29,6 +29,8 @@ export const listAlertsRoute = defineRoute({
   path: '/v1/tenants/{tenant}/alerts',
   operationId: 'listAlerts',
   summary: 'Freshness alerts of the streams this key can see, newest first',
+  description:
+    'Admin and consumer keys; a key sees the alerts of the streams in its scope. Filter by `state`; at most `limit`.',
   tags: ['monitoring'],
   access: { kind: 'tenant', action: 'read', stream: false },
   params: TenantParams,

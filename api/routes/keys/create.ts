@@ -25,6 +25,10 @@ export const createKeyRoute = defineRoute({
   path: '/v1/tenants/{tenant}/keys',
   operationId: 'createKey',
   summary: 'Create a scoped API key; the secret is shown once',
+  description:
+    'Tenant admin keys only. Role `producer` may send records, `consumer` may read, `admin` may do both and ' +
+    "manage; `streams` is ['*'] or a list of stream names; `pii: true` unmasks PII fields. The secret is in " +
+    'this answer only. 400 names an invalid field.',
   tags: ['keys'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: TenantParams,

@@ -14,6 +14,9 @@ export const revokeKeyRoute = defineRoute({
   path: '/v1/tenants/{tenant}/keys/{id}',
   operationId: 'revokeKey',
   summary: 'Revoke a key; it fails on its next request',
+  description:
+    'Tenant admin keys only. The key answers 401 from its next request on. 404 when the key is not the ' +
+    'tenant’s or is already revoked; 400 when the id is not 20 lower-case letters or digits.',
   tags: ['keys'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: RevokeKeyParams,

@@ -12,6 +12,8 @@ export const listKeysRoute = defineRoute({
   path: '/v1/tenants/{tenant}/keys',
   operationId: 'listKeys',
   summary: 'List the tenant’s keys (never their secrets)',
+  description:
+    'Tenant admin keys only. Every key of the tenant, revoked ones with `revokedAt`; secrets are never stored.',
   tags: ['keys'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: TenantParams,

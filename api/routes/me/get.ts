@@ -22,6 +22,9 @@ export const meRoute = defineRoute({
   path: '/v1/me',
   operationId: 'whoAmI',
   summary: 'Who this key is: its tenant, role and scope',
+  description:
+    'Any valid key may call it: the platform admin key answers `{kind: "platform"}`, a tenant key its tenant, ' +
+    'role, stream scope and PII right (never its secret). 401 for a missing, unknown or revoked key.',
   tags: ['keys'],
   access: { kind: 'any-key' },
   responses: { 200: { description: 'The caller', schema: MeResponse }, 401: authErrors[401] },

@@ -32,6 +32,9 @@ export const streamMetricsRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams/{stream}/metrics',
   operationId: 'getStreamMetrics',
   summary: 'Per-minute counters, lag, freshness and health of a stream',
+  description:
+    'Admin keys, and consumer keys scoped to the stream. Counters for the last `minutes` (1-1440), lag from ' +
+    'receipt to load, records pending, health, and the last load error.',
   tags: ['monitoring'],
   access: { kind: 'tenant', action: 'read', stream: true },
   params: StreamParams,

@@ -1,6 +1,8 @@
+import type { ResponseHeaderUse } from '../../http/headers.js';
 import { z } from 'zod';
 import { ingestRecords } from '../../domain/records/ingest.js';
 import { defineRoute } from '../../http/route.js';
+import { PayloadTooLargeProblemSchema } from '../../http/problem-schema.js';
 import { ProblemSchema, StreamParams, authErrors, badRequest } from '../params.js';
 
 export const IngestQuery = z.object({ atomic: z.enum(['true', 'false']).optional() });
@@ -33,17 +35,12 @@ function nodeRequestBody(env: unknown): AsyncIterable<Uint8Array> | undefined {
     : undefined;
 }
 
-const problemOf = (description: string) => ({
+const problemOf = (description: string, headers?: ResponseHeaderUse[]) => ({
   description,
   schema: ProblemSchema,
   contentType: 'application/problem+json',
+  ...(headers ? { headers } : {}),
 });
-
-const retryAfter = (description: string) => ({ description, schema: { type: 'integer' as const } });
-const replayed = {
-  description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',
-  schema: { type: 'string' as const },
-};
 
 export const ingestRoute = defineRoute({
   method: 'post',
@@ -54,7 +51,10 @@ export const ingestRoute = defineRoute({
     'Body: a JSON array, {"records": [...]}, or NDJSON (application/x-ndjson); Content-Encoding: gzip accepted. ' +
     'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h: ' +
     'a retry gets the first answer again (Idempotent-Replayed: true), a retry while the first request is still ' +
-    'in progress gets 409 with Retry-After. Every answer lists at most the first 100 errors.',
+    'in progress gets 409 with Retry-After. Every answer lists at most the first 100 errors. ' +
+    'Admin keys, and producer keys scoped to the stream. 200 once the accepted records and the quarantined rejects are ' +
+    'durably stored; 422 (same body) when none was accepted or an atomic batch had a reject. 413 names the limit; ' +
+    '429 and 503 carry Retry-After and mean nothing was acknowledged.',
   tags: ['records'],
   access: { kind: 'tenant', action: 'produce', stream: true },
   params: StreamParams,
@@ -63,39 +63,53 @@ export const ingestRoute = defineRoute({
     contentTypes: ['application/json', 'application/x-ndjson'],
     description: 'Records as a JSON array, {"records": [...]}, or NDJSON',
   },
+  headers: [
+    {
+      name: 'Idempotency-Key',
+      description:
+        'Makes a retry safe: the same key with the same body answers the stored result (Idempotent-Replayed: true) ' +
+        'and stores nothing again; with a different body, 409. Kept at least 24 h per stream.',
+      required: false,
+      // The verb checks it (400 naming header.Idempotency-Key); this declares the same pattern.
+      schema: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
+    },
+    {
+      name: 'Content-Encoding',
+      description:
+        'gzip (x-gzip), or identity (the default); the decompressed size is limited while decompressing. Others: 415.',
+      required: false,
+      schema: z.enum(['gzip', 'x-gzip', 'identity']),
+    },
+  ],
   responses: {
     200: {
       description: 'At least one record accepted and durably stored',
       schema: IngestResponse,
-      headers: { 'Idempotent-Replayed': replayed },
+      headers: ['Idempotent-Replayed'],
     },
     ...badRequest,
     ...authErrors,
-    409: {
-      ...problemOf(
-        'Idempotency-Key reused with a different body (`idempotency_conflict`), a request with the same ' +
-          'Idempotency-Key still in progress (`idempotency_in_progress`, retry after Retry-After seconds), ' +
-          'or the stream was deleted',
-      ),
-      headers: {
-        'Retry-After': retryAfter('With `idempotency_in_progress`: seconds to wait before retrying'),
-      },
+    409: problemOf(
+      'Idempotency-Key reused with a different body (`idempotency_conflict`), a request with the same ' +
+        'Idempotency-Key still in progress (`idempotency_in_progress`, retry after Retry-After seconds), ' +
+        'or the stream was deleted',
+      [{ name: 'Retry-After', required: false }],
+    ),
+    413: {
+      description: 'A size limit was exceeded; `limit` names it',
+      schema: PayloadTooLargeProblemSchema,
+      contentType: 'application/problem+json',
     },
-    413: problemOf('A size limit was exceeded; `limit` names it'),
     415: problemOf('Unsupported Content-Type or Content-Encoding'),
     422: {
       description: 'No record accepted (or an atomic batch had a reject); same body as 200',
       schema: IngestResponse,
-      headers: { 'Idempotent-Replayed': replayed },
+      headers: ['Idempotent-Replayed'],
     },
-    429: {
-      ...problemOf('Buffers are full; retry after Retry-After seconds'),
-      headers: { 'Retry-After': retryAfter('Seconds to wait before retrying') },
-    },
-    503: {
-      ...problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds'),
-      headers: { 'Retry-After': retryAfter('Seconds to wait before retrying') },
-    },
+    429: problemOf('Buffers are full; retry after Retry-After seconds', ['Retry-After']),
+    503: problemOf('Downstream unavailable; nothing was acknowledged; retry after Retry-After seconds', [
+      'Retry-After',
+    ]),
   },
   handler: async ({ c, ctx, params, query }) => {
     const outcome = await ingestRecords({

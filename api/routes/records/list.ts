@@ -20,6 +20,9 @@ export const listRecordsRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams/{stream}/records',
   operationId: 'previewRecords',
   summary: 'Preview a layer, newest first (PII masked unless the key has pii)',
+  description:
+    'Admin keys, and consumer keys scoped to the stream. Up to `limit` rows of the raw, deduped or entity ' +
+    'layer with the total; PII fields read *** unless the key has `pii`. 400 for a layer the stream lacks.',
   tags: ['records'],
   access: { kind: 'tenant', action: 'read', stream: true },
   params: StreamParams,

@@ -24,6 +24,9 @@ export const receiptRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams/{stream}/batches/{batchId}',
   operationId: 'getBatchReceipt',
   summary: 'Follow a batch end to end: buffered, delivered, loaded',
+  description:
+    'Admin keys, and consumer keys scoped to the stream. The batchId is in the ingest answer. 404 when the ' +
+    'stream has no such batch; 400 when batchId is not a 26-character batch id.',
   tags: ['records'],
   access: { kind: 'tenant', action: 'read', stream: true },
   params: ReceiptParams,

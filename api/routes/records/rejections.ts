@@ -25,6 +25,9 @@ export const listRejectionsRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams/{stream}/rejections',
   operationId: 'listRejections',
   summary: 'Quarantined records with their errors, newest first',
+  description:
+    'Admin keys, and consumer keys scoped to the stream. Each rejected record as received (PII masked unless ' +
+    'the key has `pii`) with the errors that name its fields, its batch and index.',
   tags: ['records'],
   access: { kind: 'tenant', action: 'read', stream: true },
   params: StreamParams,

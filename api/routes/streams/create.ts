@@ -12,6 +12,10 @@ export const createStreamRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams',
   operationId: 'createStream',
   summary: 'Create a stream with its schema, keys and buffering hints',
+  description:
+    'Tenant admin keys only. Creates the warehouse tables (raw; deduped with a dedupe key; entity with an ' +
+    'entity key), then the stream, which takes records at once. 400 names an unsupported schema keyword or a ' +
+    'key, PII or cluster field the schema does not declare; 409 when the name is taken.',
   tags: ['streams'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: TenantParams,

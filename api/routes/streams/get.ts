@@ -9,6 +9,9 @@ export const getStreamRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams/{stream}',
   operationId: 'getStream',
   summary: 'Get a stream’s current spec',
+  description:
+    'Admin keys, and consumer keys scoped to the stream. The current schema version, keys, PII fields, ' +
+    'buffering hints and freshness rules. 404 when there is no such stream.',
   tags: ['streams'],
   access: { kind: 'tenant', action: 'read', stream: true },
   params: StreamParams,

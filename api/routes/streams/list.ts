@@ -13,6 +13,7 @@ export const listStreamsRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams',
   operationId: 'listStreams',
   summary: 'List the streams this key can see',
+  description: 'Admin and consumer keys: the streams in the key’s scope, deleted ones with `deletedAt`.',
   tags: ['streams'],
   access: { kind: 'tenant', action: 'read', stream: false },
   params: TenantParams,

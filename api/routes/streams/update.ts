@@ -37,6 +37,10 @@ export const updateStreamRoute = defineRoute({
   operationId: 'updateStream',
   summary:
     'Change a stream; a compatible new schema becomes version n+1 (dryRun=true: verdict, diff and DDL only)',
+  description:
+    'Tenant admin keys only. The warehouse is altered before the new version takes records. dedupe and ' +
+    'entity cannot change (400). 409 when the schema is not compatible under the stream’s compatibility ' +
+    '(`errors` lists each violation), when the stream was deleted, or when it changed concurrently (retry).',
   tags: ['streams'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: StreamParams,
@@ -50,7 +54,8 @@ export const updateStreamRoute = defineRoute({
     ...badRequest,
     ...authErrors,
     409: {
-      description: 'Incompatible schema: errors lists every offending field and rule',
+      description:
+        'Incompatible schema (errors lists every offending field and rule), a deleted stream, or a concurrent change',
       schema: ProblemSchema,
       contentType: 'application/problem+json',
     },

@@ -21,6 +21,8 @@ export const listVersionsRoute = defineRoute({
   path: '/v1/tenants/{tenant}/streams/{stream}/versions',
   operationId: 'listStreamVersions',
   summary: 'Every schema version of a stream, oldest first',
+  description:
+    'Admin keys, and consumer keys scoped to the stream. Each version with its schema and the changes from the one before.',
   tags: ['streams'],
   access: { kind: 'tenant', action: 'read', stream: true },
   params: StreamParams,

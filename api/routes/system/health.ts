@@ -8,6 +8,8 @@ export const healthRoute = defineRoute({
   path: '/health',
   operationId: 'health',
   summary: 'Liveness',
+  description:
+    'Answers 200 while the process runs. Public: no key needed. It checks no dependency; see /ready.',
   tags: ['operations'],
   access: { kind: 'public' },
   responses: { 200: { description: 'The process is alive', schema: HealthResponse } },

@@ -11,6 +11,9 @@ export const readyRoute = defineRoute({
   path: '/ready',
   operationId: 'ready',
   summary: 'Readiness: the catalog answers and the buffers are under their watermark',
+  description:
+    'Public: no key needed. 200 when the catalog answers and delivery buffers are under their watermark; ' +
+    '503 with the same body, naming the failing check, when not (a load balancer should stop routing here).',
   tags: ['operations'],
   access: { kind: 'public' },
   responses: {

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { listTenants } from '../../domain/tenants/verbs.js';
 import { defineRoute } from '../../http/route.js';
-import { authErrors } from '../params.js';
 
 export const ListTenantsResponse = z.object({
   tenants: z.array(z.object({ name: z.string(), createdAt: z.string() })),
@@ -13,8 +12,9 @@ export const listTenantsRoute = defineRoute({
   path: '/v1/tenants',
   operationId: 'listTenants',
   summary: 'List tenants (platform admin)',
+  description: 'Platform admin key only (403 for tenant keys). Every tenant with its creation time.',
   tags: ['tenants'],
   access: { kind: 'platform' },
-  responses: { 200: { description: 'Tenants', schema: ListTenantsResponse }, ...authErrors },
+  responses: { 200: { description: 'Tenants', schema: ListTenantsResponse } },
   handler: async ({ c, ctx }) => c.json(await listTenants({ ctx, input: undefined })),
 });

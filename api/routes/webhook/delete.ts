@@ -7,6 +7,7 @@ export const deleteWebhookRoute = defineRoute({
   path: '/v1/tenants/{tenant}/webhook',
   operationId: 'deleteWebhook',
   summary: 'Stop sending alerts to a webhook',
+  description: 'Tenant admin keys only. Removes the webhook; removing one that is not there succeeds too.',
   tags: ['monitoring'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: TenantParams,

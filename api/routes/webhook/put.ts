@@ -24,10 +24,13 @@ export const putWebhookRoute = defineRoute({
   operationId: 'putWebhook',
   summary: 'Set the URL alerts are POSTed to; the signing secret is shown once',
   description:
+    'Tenant admin keys only. Replaces the tenant’s webhook; the HMAC secret (given or generated) is in this ' +
+    'answer only. 400 when the URL is not http(s) or the secret is shorter than 16 characters. ' +
     'The URL must be public: loopback, private, link-local, unique-local and other internal addresses are ' +
     'refused with 400 naming `url` (unless the server runs with TRIBUTARY_WEBHOOK_ALLOW_PRIVATE=true, for ' +
     'local testing), and a host name is resolved and checked again each time an alert is sent. Redirects ' +
     'are not followed. In AWS mode the URL must be https.',
+
   tags: ['monitoring'],
   access: { kind: 'tenant', action: 'manage', stream: false },
   params: TenantParams,

@@ -1,0 +1,24 @@
+/** The document's tags, in display order. A route with a tag not listed here fails the build of the document. */
+export const TAGS = [
+  { name: 'operations', description: 'Liveness, readiness, Prometheus metrics and this API reference.' },
+  { name: 'tenants', description: 'Tenants and their first admin key; the platform admin key only.' },
+  {
+    name: 'keys',
+    description:
+      'Scoped API keys (admin, producer, consumer; optionally PII), shown once and revocable; and who a key is.',
+  },
+  {
+    name: 'streams',
+    description:
+      'Streams: a JSON Schema, dedupe and entity keys, PII fields and buffering hints; compatible schema evolution.',
+  },
+  {
+    name: 'records',
+    description:
+      'Ingest (acknowledged after durable storage), batch receipts, layer previews and quarantined rejections.',
+  },
+  {
+    name: 'monitoring',
+    description: 'Per-stream metrics and health, freshness alerts and the alert webhook.',
+  },
+] as const;
