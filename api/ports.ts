@@ -118,6 +118,10 @@ export interface LoadedObject {
   key: string;
   rows: number;
   alreadyLoaded: boolean;
+  /** Lines the warehouse refused, moved to quarantine with reason `load_failed` (salvaged objects only). */
+  failed?: number;
+  /** Those lines per batch id, as far as their batch id could be read. */
+  failedBatches?: Record<string, number>;
 }
 
 /** The warehouse side that the local Snowpipe-style loader drives (DuckDB). */
@@ -130,10 +134,18 @@ export interface LoadTarget {
    * `alreadyLoaded` for keys the history already holds.
    */
   loadObjects(objs: LakeObject[], stream: Stream): Promise<LoadedObject[]>;
+  /**
+   * For one object that loadObjects refused with LoadDataError: loads every line the warehouse takes,
+   * quarantines the others (reason `load_failed`), and records the object in the load history, all in
+   * one transaction. Throws a dependency error (and quarantines nothing) when the warehouse cannot answer.
+   */
+  salvageObject?(obj: LakeObject, stream: Stream): Promise<LoadedObject>;
   /** Keys already in the tenant's load history (for the start-up refresh). */
   loadedKeys(tenant: string): Promise<Set<string>>;
   /** When each key was loaded (for receipts). */
   loadedAt(tenant: string, keys: string[]): Promise<Map<string, string>>;
+  /** Lines quarantined per batch id when each key was salvaged (for receipts); keys without any are left out. */
+  loadFailures?(tenant: string, keys: string[]): Promise<Map<string, Record<string, number>>>;
 }
 
 export interface PreviewResult {

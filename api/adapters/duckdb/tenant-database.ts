@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { HISTORY_STATEMENTS } from './ddl.js';
 
@@ -11,9 +12,23 @@ export class TenantDatabase {
   readonly ensured = new Set<string>();
 
   private constructor(
+    readonly file: string,
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
+    /** The file's inode when it was opened. */
+    private readonly ino: number | undefined,
   ) {}
+
+  /**
+   * Why the file on disk is no longer the one this instance holds open (removed, or replaced by
+   * another file), or undefined while it still is. DuckDB itself would go on writing to the old inode.
+   */
+  fileChanged(): string | undefined {
+    const st = statSync(this.file, { throwIfNoEntry: false });
+    if (!st) return `file ${this.file} was removed while open`;
+    if (this.ino !== undefined && st.ino !== this.ino) return `file ${this.file} was replaced while open`;
+    return undefined;
+  }
 
   static async open(
     file: string,
@@ -34,7 +49,12 @@ export class TenantDatabase {
     const instance = await DuckDBInstance.create(file, options);
     try {
       const connection = await instance.connect();
-      const db = new TenantDatabase(instance, connection);
+      const db = new TenantDatabase(
+        file,
+        instance,
+        connection,
+        statSync(file, { throwIfNoEntry: false })?.ino,
+      );
       // Strings without an offset are read as UTC, whatever the host's zone.
       await connection.run(`SET TimeZone = 'UTC'`);
       // Layers order by (_batch_id, _index), never by insertion order; dropping it lets inserts run in parallel.

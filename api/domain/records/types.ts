@@ -60,6 +60,8 @@ export interface BatchReceipt {
 export interface Rejection {
   record: unknown;
   errors: FieldError[];
+  /** `validation`: refused at ingest; `load_failed`: accepted, then refused by the warehouse (record is the line's text). */
+  reason: 'validation' | 'load_failed';
   receivedAt: string;
   batchId: string;
   index: number;
