@@ -180,6 +180,8 @@ export interface Counters {
   deliveredBytes: number;
   loadedRows: number;
   loadErrors: number;
+  /** Accepted records the warehouse refused, moved to quarantine with reason `load_failed`. */
+  loadFailed: number;
 }
 
 export interface MinutePoint extends Counters {

@@ -12,6 +12,7 @@ const CountersShape = {
   deliveredBytes: z.number(),
   loadedRows: z.number(),
   loadErrors: z.number(),
+  loadFailed: z.number(),
 };
 
 export const StreamMetricsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(1440).default(60) });

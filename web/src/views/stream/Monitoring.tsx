@@ -26,6 +26,7 @@ const TOTALS: Array<[Counter, string]> = [
   ['duplicates', 'Duplicates'],
   ['loadedRows', 'Loaded rows'],
   ['loadErrors', 'Load errors'],
+  ['loadFailed', 'Failed to load'],
 ];
 
 /** Live throughput and lag, polled every 2 s. */
