@@ -71,6 +71,20 @@ export interface IngestBatch {
   rejectCount: number;
 }
 
+/** Why loads fail: the data itself (salvaged), a resource such as memory or disk, or another dependency. */
+export type LoadFailureKind = 'data' | 'resource' | 'dependency';
+
+/** The longest-failing object of a stream that is not loading. */
+export interface LoadFailure {
+  /** ISO time of the object's first failed attempt. */
+  since: string;
+  /** Its consecutive failed attempts. */
+  attempts: number;
+  kind: LoadFailureKind;
+  message: string;
+  object: string;
+}
+
 export interface DeliveryStatus {
   /** ISO time of the oldest acknowledged record not yet loaded; undefined when caught up. */
   oldestUnloadedAt?: string;
@@ -78,6 +92,8 @@ export interface DeliveryStatus {
   lastDeliveredAt?: string;
   lastLoadedAt?: string;
   lastLoadError?: { at: string; message: string; object?: string };
+  /** Set while an object of the stream keeps failing to load (local delivery). */
+  loadFailure?: LoadFailure;
 }
 
 export interface Delivery {
@@ -89,6 +105,11 @@ export interface Delivery {
   append(batch: IngestBatch): Promise<void>;
   receipt(tenant: string, stream: string, batchId: string): Promise<BatchReceipt | undefined>;
   status(tenant: string, stream: string): Promise<DeliveryStatus>;
+  /**
+   * Every stream with records not yet loaded or an object failing to load, with its status (for
+   * /ready). Deliveries that cannot tell (Firehose: Snowpipe loads) leave it out.
+   */
+  backlog?(): Promise<Array<{ tenant: string; stream: string } & DeliveryStatus>>;
   /** For /ready: false when buffers are past their high watermark. */
   pressure(): { ok: boolean; detail: string };
   /**

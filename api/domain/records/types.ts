@@ -55,6 +55,8 @@ export interface BatchReceipt {
   /** Lake object keys (or Firehose RecordIds on AWS) holding the batch. */
   objects: string[];
   loadedAt?: string;
+  /** Once loaded: accepted records of the batch the warehouse refused, quarantined with reason `load_failed`. */
+  loadFailed?: number;
 }
 
 export interface Rejection {
