@@ -91,6 +91,8 @@ export interface RecordsPage {
 export interface Rejection {
   record: unknown;
   errors: FieldError[];
+  /** validation: refused at ingest; load_failed: accepted, then refused by the warehouse. */
+  reason: 'validation' | 'load_failed';
   receivedAt: string;
   batchId: string;
 }
