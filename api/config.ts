@@ -38,6 +38,8 @@ export const ConfigSchema = z.object({
     .default('false')
     .transform((v) => v === 'true'),
   TRIBUTARY_SHUTDOWN_TIMEOUT_SECONDS: int(30),
+  /** /ready answers 503 naming the streams whose oldest unloaded record is older than this. */
+  TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS: int(300),
   // AWS mode
   AWS_REGION: z.string().optional(),
   TRIBUTARY_TABLE_NAME: z.string().optional(),

@@ -20,6 +20,7 @@ import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
 import { WebhookNotifier } from '../monitoring/webhook.js';
 import type { Services } from '../services.js';
+import { loadMonitorSettings } from './settings.js';
 
 export interface LocalStack {
   services: Services;
@@ -65,6 +66,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
   await delivery.start();
   prometheus.collectFrom({ catalog, delivery, now: () => new Date() });
   const alerts = new DynamoAlertStore(client, TABLE);
+  const loadMonitor = loadMonitorSettings(config);
   const evaluator = new AlertEvaluator({
     catalog,
     delivery,
@@ -86,6 +88,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     alerts,
     prometheus,
     logger,
+    loadMonitor,
     now: () => new Date(),
     ingest: newIngestState(),
     adminKeyHash: hashSecret(adminKey),
