@@ -68,6 +68,7 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
   const alerts = new DynamoAlertStore(client, TABLE);
   const loadMonitor = loadMonitorSettings(config);
   const evaluator = new AlertEvaluator({
+    loadMonitor,
     catalog,
     delivery,
     metrics,

@@ -109,7 +109,7 @@ export interface Metrics {
 export interface Alert {
   id: string;
   stream: string;
-  rule: 'silence' | 'load_delay' | 'reconciliation' | 'load_errors';
+  rule: 'silence' | 'load_delay' | 'reconciliation' | 'load_errors' | 'load_stuck';
   state: 'firing' | 'resolved';
   message: string;
   firedAt: string;
