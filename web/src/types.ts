@@ -6,12 +6,23 @@ import type { FieldError } from '../../api/domain/errors.js';
 import type { ObjectSchema, PropertySchema } from '../../api/domain/schema/types.js';
 import type { Layer, SchemaChange } from '../../api/domain/streams/types.js';
 import type { Health } from '../../api/domain/monitoring/stream-metrics.js';
+import type { LoadState } from '../../api/domain/monitoring/load-state.js';
 import type { BatchReceipt } from '../../api/domain/records/types.js';
 import type { MinutePoint } from '../../api/ports.js';
 import type { MeResponse } from '../../api/routes/me/get.js';
 import type { DryRunResponse } from '../../api/routes/streams/update.js';
 
-export type { BatchReceipt, FieldError, Health, Layer, ObjectSchema, PropertySchema, Role, SchemaChange };
+export type {
+  BatchReceipt,
+  FieldError,
+  Health,
+  LoadState,
+  Layer,
+  ObjectSchema,
+  PropertySchema,
+  Role,
+  SchemaChange,
+};
 export type Me = MeResponse;
 export type DryRun = DryRunResponse;
 export type MinuteMetrics = MinutePoint;
@@ -102,7 +113,10 @@ export interface Metrics {
   lastReceivedAt?: string;
   lastLoadedAt?: string;
   lagSeconds: number;
+  oldestUnloadedAgeSeconds: number;
   health: Health;
+  loadState: LoadState;
+  loadStateDetail: string;
   lastLoadError?: { at: string; message: string };
 }
 
