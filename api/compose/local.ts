@@ -63,6 +63,14 @@ export async function composeLocal(config: Config, logger: Logger, adminKey: str
     maxQueueBytes: Math.min(16 * 1024 * 1024, config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES),
     gzip: config.TRIBUTARY_GZIP_OBJECTS,
   });
+  // A tenant database created again (removed, or corrupt and removed) reloads what the lake holds.
+  warehouse.onDatabaseCreated((tenant) => {
+    void delivery
+      .refreshTenant(tenant)
+      .catch((err: unknown) =>
+        logger.error({ err, tenant }, 'reloading the lake into a new tenant database failed'),
+      );
+  });
   await delivery.start();
   prometheus.collectFrom({ catalog, delivery, now: () => new Date() });
   const alerts = new DynamoAlertStore(client, TABLE);

@@ -28,6 +28,9 @@ export interface DuckDbWarehouseOptions {
   threads?: number;
 }
 
+/** Told when a tenant database file is created, so whatever the lake holds for the tenant can be loaded again. */
+export type DatabaseCreatedListener = (tenant: string) => void;
+
 const LAYERS: readonly Layer[] = ['raw', 'deduped', 'entity'];
 const HIDDEN_IN_PREVIEW = new Set<string>(METADATA_NAMES);
 
@@ -39,9 +42,18 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
   private readonly databases = new Map<string, Promise<TenantDatabase>>();
   private readonly logger: Logger;
   private closed = false;
+  private readonly createdListeners: DatabaseCreatedListener[] = [];
 
   constructor(private readonly opts: DuckDbWarehouseOptions) {
     this.logger = opts.logger.child({ component: 'duckdb' });
+  }
+
+  /**
+   * Called whenever a tenant's database file is created, including again after it was removed (or a
+   * corrupt one was): its load history starts empty, so the lake's objects can be loaded anew.
+   */
+  onDatabaseCreated(listener: DatabaseCreatedListener): void {
+    this.createdListeners.push(listener);
   }
 
   async createStream(stream: Stream): Promise<void> {
@@ -346,11 +358,13 @@ export class DuckDbWarehouse implements Warehouse, LoadTarget {
     if (!db) {
       db = translate(`open ${file}`, async () => {
         await mkdir(this.opts.dir, { recursive: true });
+        const created = !existsSync(file);
         const opened = await TenantDatabase.open(file, {
           memoryLimit: this.opts.memoryLimit,
           threads: this.opts.threads,
         });
-        this.logger.info({ tenant, file }, 'opened tenant database');
+        this.logger.info({ tenant, file, created }, 'opened tenant database');
+        if (created) for (const listener of this.createdListeners) listener(tenant);
         return opened;
       });
       this.databases.set(tenant, db);

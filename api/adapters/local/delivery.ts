@@ -242,10 +242,26 @@ export class LocalDelivery implements Delivery {
   }
 
   /**
-   * Start-up refresh (ALTER PIPE ... REFRESH): queues every listed object the target has not loaded.
-   * Retried in the background when the target cannot answer.
+   * Queues every lake object of the tenant that its (new, empty) warehouse database has not loaded:
+   * called when the database file was created again after being removed or found corrupt.
    */
-  private async refresh(listed: ListedObject[]): Promise<void> {
+  async refreshTenant(tenant: string): Promise<void> {
+    if (!this.started || this.closed) return;
+    const listed = (await this.lake.list()).filter((o) => o.tenant === tenant);
+    if (listed.length === 0) return;
+    this.opts.logger.warn(
+      { tenant, objects: listed.length },
+      'the tenant database was created anew; loading again every lake object it lacks',
+    );
+    await this.refresh(listed, false);
+  }
+
+  /**
+   * Start-up refresh (ALTER PIPE ... REFRESH): queues every listed object the target has not loaded.
+   * Retried in the background when the target cannot answer. `trustMemory` skips objects this
+   * process saw loaded, which is right unless the target lost them (a new database file).
+   */
+  private async refresh(listed: ListedObject[], trustMemory = true): Promise<void> {
     const byTenant = new Map<string, ListedObject[]>();
     for (const o of listed) {
       const list = byTenant.get(o.tenant) ?? [];
@@ -263,7 +279,8 @@ export class LocalDelivery implements Delivery {
         continue;
       }
       for (const o of objects) {
-        if (loaded.has(o.key) || this.loadedAt.has(o.key) || this.objectUnits.has(o.key)) continue;
+        if (loaded.has(o.key) || (trustMemory && this.loadedAt.has(o.key)) || this.objectUnits.has(o.key))
+          continue;
         let info: { records: number; firstReceivedAt?: string };
         try {
           info = await this.lake.inspect(o);
@@ -292,7 +309,7 @@ export class LocalDelivery implements Delivery {
     if (failed.length > 0 && !this.closed) {
       this.refreshTimer = setTimeout(() => {
         this.refreshTimer = undefined;
-        void this.refresh(failed);
+        void this.refresh(failed, trustMemory);
       }, this.opts.retryMaxMs ?? 5_000);
       this.refreshTimer.unref();
     }
