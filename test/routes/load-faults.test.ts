@@ -86,10 +86,10 @@ describe('load faults on the local stack', () => {
       .total;
 
   it('loads the good lines of an object around its bad ones, quarantines those as load_failed, and blocks nothing', async () => {
-    const t = await setUp();
+    const first = await setUp();
     // Bad lines written straight into the log (and so into the lake), as a buggy or older ingest might
     // have: DuckDB refuses a lone surrogate, a truncated line and a value its column cannot take.
-    const batchId = t.stack.services.ingest.nextBatchId();
+    const batchId = first.stack.services.ingest.nextBatchId();
     const receivedAt = new Date().toISOString();
     const line = (index: number, record: Record<string, unknown>) =>
       JSON.stringify({
@@ -112,7 +112,7 @@ describe('load faults on the local stack', () => {
       line(6, { id: 'g6', amount: 7 }),
     ];
     const before = await ingest([{ id: 'other-1', amount: 1 }]);
-    await t.stack.services.delivery.append(
+    await first.stack.services.delivery.append(
       batchOfLines(
         {
           tenant: 'acme',
@@ -178,6 +178,13 @@ describe('load faults on the local stack', () => {
     );
     expect(await total('raw')).toBe(6);
     expect((await ready()).status).toBe(200);
+
+    // After a restart the receipt is rebuilt from the receipts index and the load history: same count.
+    await first.stack.close();
+    onTestFinished(() => rm(first.dir, { recursive: true, force: true }));
+    t = await startTestStack({ TRIBUTARY_DATA_DIR: first.dir });
+    expect((await receipt(batchId)).body).toMatchObject({ state: 'loaded', loadFailed: 3 });
+    expect((await receipt(before)).body).toMatchObject({ state: 'loaded', loadFailed: 0 });
   });
 
   it('a database file replaced by garbage while running: a clear error, /ready degraded, nothing quarantined, recovery once it is removed', async () => {
