@@ -648,6 +648,29 @@ describe('DuckDbWarehouse', () => {
       expect((await warehouse.rejections(users, 0)).total).toBe(0);
     });
 
+    it('salvages a quarantine object the same way', async () => {
+      await warehouse.createStream(users);
+      const good = quarantineRecord(users, 1, 0, { event_id: 5 }, 'must be string');
+      const obj = await writeObject(
+        dir,
+        users,
+        'q-bad.ndjson',
+        [good, '{"_batch_id":"b00000001","_index":1,"rec'],
+        'quarantine',
+      );
+      await expect(warehouse.loadObject(obj, users)).rejects.toBeInstanceOf(LoadDataError);
+      expect(await warehouse.salvageObject(obj, users)).toMatchObject({
+        rows: 1,
+        failed: 1,
+        failedBatches: { b00000001: 1 },
+      });
+      const { rejections } = await warehouse.rejections(users, 10);
+      expect(rejections.map((r) => [r.index, r.reason])).toEqual([
+        [1, 'load_failed'],
+        [0, 'validation'],
+      ]);
+    });
+
     it('quarantines nothing when the object cannot be read (a dependency error)', async () => {
       await warehouse.createStream(users);
       const obj = await badObject();
