@@ -44,6 +44,8 @@ export const ConfigSchema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  /** /ready answers 503 naming the streams whose oldest unloaded record is older than this. */
+  TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS: int(300),
   // AWS mode
   AWS_REGION: z.string().optional(),
   TRIBUTARY_TABLE_NAME: z.string().optional(),

@@ -92,6 +92,20 @@ export interface IngestBatch {
   rejectCount: number;
 }
 
+/** Why loads fail: the data itself (salvaged), a resource such as memory or disk, or another dependency. */
+export type LoadFailureKind = 'data' | 'resource' | 'dependency';
+
+/** The longest-failing object of a stream that is not loading. */
+export interface LoadFailure {
+  /** ISO time of the object's first failed attempt. */
+  since: string;
+  /** Its consecutive failed attempts. */
+  attempts: number;
+  kind: LoadFailureKind;
+  message: string;
+  object: string;
+}
+
 export interface DeliveryStatus {
   /** ISO time of the oldest acknowledged record not yet loaded; undefined when caught up. */
   oldestUnloadedAt?: string;
@@ -99,6 +113,8 @@ export interface DeliveryStatus {
   lastDeliveredAt?: string;
   lastLoadedAt?: string;
   lastLoadError?: { at: string; message: string; object?: string };
+  /** Set while an object of the stream keeps failing to load (local delivery). */
+  loadFailure?: LoadFailure;
 }
 
 export interface Delivery {
@@ -110,6 +126,11 @@ export interface Delivery {
   append(batch: IngestBatch): Promise<void>;
   receipt(tenant: string, stream: string, batchId: string): Promise<BatchReceipt | undefined>;
   status(tenant: string, stream: string): Promise<DeliveryStatus>;
+  /**
+   * Every stream with records not yet loaded or an object failing to load, with its status (for
+   * /ready). Deliveries that cannot tell (Firehose: Snowpipe loads) leave it out.
+   */
+  backlog?(): Promise<Array<{ tenant: string; stream: string } & DeliveryStatus>>;
   /** For /ready: false when buffers are past their high watermark. */
   pressure(): { ok: boolean; detail: string };
   /**
@@ -139,6 +160,10 @@ export interface LoadedObject {
   key: string;
   rows: number;
   alreadyLoaded: boolean;
+  /** Lines the warehouse refused, moved to quarantine with reason `load_failed` (salvaged objects only). */
+  failed?: number;
+  /** Those lines per batch id, as far as their batch id could be read. */
+  failedBatches?: Record<string, number>;
 }
 
 /** The warehouse side that the local Snowpipe-style loader drives (DuckDB). */
@@ -151,10 +176,18 @@ export interface LoadTarget {
    * `alreadyLoaded` for keys the history already holds.
    */
   loadObjects(objs: LakeObject[], stream: Stream): Promise<LoadedObject[]>;
+  /**
+   * For one object that loadObjects refused with LoadDataError: loads every line the warehouse takes,
+   * quarantines the others (reason `load_failed`), and records the object in the load history, all in
+   * one transaction. Throws a dependency error (and quarantines nothing) when the warehouse cannot answer.
+   */
+  salvageObject?(obj: LakeObject, stream: Stream): Promise<LoadedObject>;
   /** Keys already in the tenant's load history (for the start-up refresh). */
   loadedKeys(tenant: string): Promise<Set<string>>;
   /** When each key was loaded (for receipts). */
   loadedAt(tenant: string, keys: string[]): Promise<Map<string, string>>;
+  /** Lines quarantined per batch id when each key was salvaged (for receipts); keys without any are left out. */
+  loadFailures?(tenant: string, keys: string[]): Promise<Map<string, Record<string, number>>>;
 }
 
 export interface PreviewResult {
@@ -189,6 +222,8 @@ export interface Counters {
   deliveredBytes: number;
   loadedRows: number;
   loadErrors: number;
+  /** Accepted records the warehouse refused, moved to quarantine with reason `load_failed`. */
+  loadFailed: number;
 }
 
 export interface MinutePoint extends Counters {

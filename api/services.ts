@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { WebhookPolicy } from './domain/monitoring/webhook-target.js';
+import type { LoadMonitorSettings } from './domain/monitoring/load-state.js';
 import type { RecentKeys } from './domain/records/recent-keys.js';
 import type { ValidatorCache } from './domain/records/validators.js';
 import type { AlertStore } from './monitoring/alert-store.js';
@@ -22,6 +23,8 @@ export interface Services {
   /** This app's Prometheus registry (GET /metrics). */
   prometheus: PromMetrics;
   logger: Logger;
+  /** When a stream's loading counts as stuck (stream metrics, /ready, the load_stuck alert). */
+  loadMonitor: LoadMonitorSettings;
   /** Injected so tests can move time. */
   now: () => Date;
   /** Hot-path state of the ingest verb, owned by the composition root. */

@@ -13,6 +13,11 @@ describe('config', () => {
     expect(c.TRIBUTARY_MAX_DECOMPRESSED_BYTES).toBe(16 * 1024 * 1024);
     expect(c.TRIBUTARY_MAX_RECORD_BYTES).toBe(1000 * 1024);
     expect(c.TRIBUTARY_MAX_RECORDS).toBe(10_000);
+    expect(c.TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS).toBe(300);
+    expect(
+      parseConfig({ TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS: '60' })
+        .TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS,
+    ).toBe(60);
   });
 
   it.each([
@@ -21,6 +26,7 @@ describe('config', () => {
     [{ TRIBUTARY_ADMIN_KEY: 'short' }, 'TRIBUTARY_ADMIN_KEY'],
     [{ TRIBUTARY_MODE: 'aws' }, 'TRIBUTARY_FIREHOSE_STREAM'],
     [{ TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'TRIBUTARY_WEBHOOK_ALLOW_PRIVATE'],
+    [{ TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS: '0' }, 'TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS'],
   ])('names the bad variable in %j', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(name);

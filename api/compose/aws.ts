@@ -19,6 +19,7 @@ import { DynamoCursorStore } from '../adapters/dynamodb/cursor-store.js';
 // Type only: erased at build time, so the ingest bundle still never loads snowflake-sdk.
 import type { SnowflakeWarehouse } from '../adapters/snowflake/warehouse.js';
 import type { Services } from '../services.js';
+import { loadMonitorSettings } from './settings.js';
 import { LazyWarehouse } from './lazy-warehouse.js';
 
 export interface AwsStack {
@@ -76,6 +77,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     // Counts what this Lambda container saw; fleet-wide numbers come from CloudWatch.
     prometheus: new PromMetrics(),
     logger,
+    loadMonitor: loadMonitorSettings(config),
     now: () => new Date(),
     ingest: newIngestState(),
     adminKeyHash: hashSecret(config.TRIBUTARY_ADMIN_KEY),

@@ -20,6 +20,7 @@ import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
 import { WebhookNotifier } from '../monitoring/webhook.js';
 import type { Services } from '../services.js';
+import { loadMonitorSettings } from './settings.js';
 
 export interface LocalStack {
   services: Services;
@@ -73,10 +74,20 @@ export async function composeLocal(
     gzip: config.TRIBUTARY_GZIP_OBJECTS,
     logFs: engines.logFs,
   });
+  // A tenant database created again (removed, or corrupt and removed) reloads what the lake holds.
+  warehouse.onDatabaseCreated((tenant) => {
+    void delivery
+      .refreshTenant(tenant)
+      .catch((err: unknown) =>
+        logger.error({ err, tenant }, 'reloading the lake into a new tenant database failed'),
+      );
+  });
   await delivery.start();
   prometheus.collectFrom({ catalog, delivery, now: () => new Date() });
   const alerts = new DynamoAlertStore(client, TABLE);
+  const loadMonitor = loadMonitorSettings(config);
   const evaluator = new AlertEvaluator({
+    loadMonitor,
     catalog,
     delivery,
     metrics,
@@ -102,6 +113,7 @@ export async function composeLocal(
     webhooks: webhookPolicy(config),
     prometheus,
     logger,
+    loadMonitor,
     now: () => new Date(),
     ingest: newIngestState(),
     adminKeyHash: hashSecret(adminKey),

@@ -131,3 +131,17 @@ export class DependencyUnavailableError extends DomainError {
 export class StreamGoneError extends DomainError {
   readonly code = 'stream_deleted';
 }
+
+/**
+ * The warehouse refused the data itself (malformed JSON, a value that does not cast, a line that holds
+ * no record). Retrying cannot help: the loader sets the offending lines aside and loads the rest.
+ */
+export class LoadDataError extends DomainError {
+  readonly code = 'load_data_error';
+}
+
+/**
+ * The warehouse ran out of memory or another resource. A dependency error (retry, never quarantine),
+ * which a smaller load may avoid.
+ */
+export class ResourceExhaustedError extends DependencyUnavailableError {}

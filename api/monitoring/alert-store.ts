@@ -1,7 +1,13 @@
-export type AlertRule = 'silence' | 'load_delay' | 'reconciliation' | 'load_errors';
+export type AlertRule = 'silence' | 'load_delay' | 'reconciliation' | 'load_errors' | 'load_stuck';
 export type AlertState = 'firing' | 'resolved';
 
-export const ALERT_RULES: readonly AlertRule[] = ['silence', 'load_delay', 'reconciliation', 'load_errors'];
+export const ALERT_RULES: readonly AlertRule[] = [
+  'silence',
+  'load_delay',
+  'reconciliation',
+  'load_errors',
+  'load_stuck',
+];
 
 /**
  * One episode of one rule on one stream: created firing, later resolved, never reopened. The id is

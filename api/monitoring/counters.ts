@@ -10,6 +10,7 @@ export const COUNTER_FIELDS: readonly (keyof Counters)[] = [
   'deliveredBytes',
   'loadedRows',
   'loadErrors',
+  'loadFailed',
 ];
 
 export function emptyCounters(): Counters {
@@ -22,5 +23,6 @@ export function emptyCounters(): Counters {
     deliveredBytes: 0,
     loadedRows: 0,
     loadErrors: 0,
+    loadFailed: 0,
   };
 }

@@ -1,4 +1,9 @@
 import type { Logger } from 'pino';
+import {
+  DEFAULT_LOAD_MONITOR,
+  loadStuck,
+  type LoadMonitorSettings,
+} from '../domain/monitoring/load-state.js';
 import type { Stream } from '../domain/streams/types.js';
 import type { Catalog, Delivery, DeliveryStatus, Metrics, MinutePoint } from '../ports.js';
 import {
@@ -36,6 +41,8 @@ export interface EvaluatorOptions {
   reconcileHours?: number;
   /** After a failed (or webhook-less) notification, wait this long before trying that alert again. Default 60 s. */
   notifyRetryMs?: number;
+  /** When `load_stuck` fires: an object failing this many attempts or this long. */
+  loadMonitor?: LoadMonitorSettings;
 }
 
 export interface Evaluation {
@@ -235,7 +242,8 @@ export class AlertEvaluator {
     let memo = this.memo.get(id);
     if (!memo) this.memo.set(id, (memo = { hours: new Map(), hoursReadAt: 0 }));
     const tripped = new Map<AlertRule, string>();
-    const needsStatus = this.rules.has('load_delay') || this.rules.has('load_errors');
+    const needsStatus =
+      this.rules.has('load_delay') || this.rules.has('load_errors') || this.rules.has('load_stuck');
     const status: DeliveryStatus = needsStatus
       ? await this.opts.delivery.status(stream.tenant, stream.name)
       : { pendingRecords: 0 };
@@ -260,6 +268,12 @@ export class AlertEvaluator {
       (!status.lastLoadedAt || Date.parse(err.at) > Date.parse(status.lastLoadedAt))
     ) {
       tripped.set('load_errors', `Loading fails since ${err.at}: ${err.message}`);
+    }
+    if (this.rules.has('load_stuck')) {
+      // Fires while an object keeps failing (data that cannot be salvaged, a dependency that stays
+      // down); resolves once it loads.
+      const message = loadStuck(status, now, this.opts.loadMonitor ?? DEFAULT_LOAD_MONITOR);
+      if (message) tripped.set('load_stuck', message);
     }
     if (this.rules.has('reconciliation')) {
       const message = await this.reconcile(stream, memo, now);

@@ -54,6 +54,7 @@ export class PromMetrics {
   private readonly deliveredBytes: Counter<'tenant' | 'stream'>;
   private readonly loadedRows: Counter<'tenant' | 'stream'>;
   private readonly loadErrors: Counter<'tenant' | 'stream'>;
+  private readonly loadFailed: Counter<'tenant' | 'stream'>;
   private sources?: PromSources;
   private snapshot?: Promise<StreamRow[]>;
 
@@ -94,6 +95,12 @@ export class PromMetrics {
     this.loadErrors = new Counter({
       name: 'tributary_load_errors_total',
       help: 'Failed load attempts.',
+      labelNames: ['tenant', 'stream'],
+      registers,
+    });
+    this.loadFailed = new Counter({
+      name: 'tributary_load_failed_records_total',
+      help: 'Accepted records the warehouse refused, moved to quarantine with reason load_failed.',
       labelNames: ['tenant', 'stream'],
       registers,
     });
@@ -200,6 +207,7 @@ export class PromMetrics {
     if (delta.deliveredBytes) this.deliveredBytes.inc(l, delta.deliveredBytes);
     if (delta.loadedRows) this.loadedRows.inc(l, delta.loadedRows);
     if (delta.loadErrors) this.loadErrors.inc(l, delta.loadErrors);
+    if (delta.loadFailed) this.loadFailed.inc(l, delta.loadFailed);
   }
 
   /** The exposition text. */

@@ -234,6 +234,9 @@ describe('web console in headless Chromium', () => {
     const rejections = page.getByTestId('rejections');
     await waitForText(rejections, '/amount');
     expect(await rejections.textContent()).toContain('lots');
+    expect(await rejections.textContent()).toContain('Validation');
+    await waitForText(page.getByTestId('load-state'), 'Loading');
+    await waitForText(page.getByTestId('oldest-unloaded'), /^0/);
 
     await waitForText(page.getByTestId('preview-total'), /^3 rows in the raw layer/);
     // Keyboard: arrow keys move between the layer tabs.

@@ -182,6 +182,41 @@ describe('AlertEvaluator', () => {
     expect(await h.evaluate(now + 2 * MIN)).toMatchObject({ fired: [], resolved: ['slow:load_errors'] });
   });
 
+  it('fires load_stuck once an object keeps failing (5 attempts or 2 minutes) and resolves when it loads', async () => {
+    const h = await setup(['load_stuck']);
+    await h.stream('acme', 'wedged');
+    const now = T0 + 60 * MIN;
+    const failure = (attempts: number, sinceMs: number) => ({
+      since: iso(sinceMs),
+      attempts,
+      kind: 'dependency' as const,
+      message: 'IO Error: not a valid DuckDB database file',
+      object: 'raw/tenant=acme/stream=wedged/x.ndjson',
+    });
+    h.statuses.set('acme/wedged', { pendingRecords: 3, loadFailure: failure(2, now - 30_000) });
+    expect(await h.evaluate(now)).toMatchObject({ fired: [], resolved: [] });
+
+    h.statuses.set('acme/wedged', { pendingRecords: 3, loadFailure: failure(5, now - 30_000) });
+    const fired = await h.evaluate(now + 1000);
+    expect(fired.fired).toEqual(['wedged:load_stuck']);
+    expect(fired.out.fired[0]!.message).toBe(
+      `Loading raw/tenant=acme/stream=wedged/x.ndjson has failed 5 times since ${iso(now - 30_000)} (the warehouse or the disk is unavailable): IO Error: not a valid DuckDB database file`,
+    );
+    expect(h.notifier.calls).toEqual([{ tenant: 'acme', id: fired.out.fired[0]!.id, state: 'firing' }]);
+
+    // Still failing: the open episode stays open, nothing fires twice.
+    h.statuses.set('acme/wedged', { pendingRecords: 3, loadFailure: failure(6, now - 30_000) });
+    expect(await h.evaluate(now + 2000)).toMatchObject({ fired: [], resolved: [] });
+
+    h.statuses.set('acme/wedged', { pendingRecords: 0, lastLoadedAt: iso(now + 2500) });
+    expect(await h.evaluate(now + 3000)).toMatchObject({ fired: [], resolved: ['wedged:load_stuck'] });
+    expect(h.notifier.calls.map((c) => c.state)).toEqual(['firing', 'resolved']);
+
+    // Few attempts, but failing for longer than two minutes, is stuck too.
+    h.statuses.set('acme/wedged', { pendingRecords: 3, loadFailure: failure(2, now - 3 * MIN) });
+    expect((await h.evaluate(now + 4000)).fired).toEqual(['wedged:load_stuck']);
+  });
+
   it('reconciles accepted against loaded per hour, only once the hour and the delivery window have passed', async () => {
     const h = await setup(['reconciliation']);
     await h.stream('acme', 'lossy'); // buffering 60 s: window 6 minutes

@@ -105,7 +105,7 @@ describe('PromMetrics', () => {
     const metrics = prom.instrument(inner);
     metrics.add('acme', 'orders', { received: 5, accepted: 4, rejected: 1 });
     metrics.add('acme', 'orders', { received: 2, accepted: 1, duplicates: 1 });
-    metrics.add('acme', 'orders', { deliveredBytes: 900, loadedRows: 5, loadErrors: 1 });
+    metrics.add('acme', 'orders', { deliveredBytes: 900, loadedRows: 5, loadErrors: 1, loadFailed: 2 });
     expect(inner.added).toHaveLength(3);
     expect((await metrics.series('acme', 'orders', 0, 1))[0]!.received).toBe(7);
     expect(metrics.lastReceivedAt?.('acme', 'orders')).toBe(42);
@@ -117,6 +117,7 @@ describe('PromMetrics', () => {
     expect(sample(text, 'tributary_delivered_bytes_total', l)).toBe(900);
     expect(sample(text, 'tributary_loaded_rows_total', l)).toBe(5);
     expect(sample(text, 'tributary_load_errors_total', l)).toBe(1);
+    expect(sample(text, 'tributary_load_failed_records_total', l)).toBe(2);
   });
 
   it('caps distinct tenant/stream label pairs and folds the rest into _other', async () => {

@@ -18,6 +18,7 @@ const COUNTERS: Counter[] = [
   'deliveredBytes',
   'loadedRows',
   'loadErrors',
+  'loadFailed',
 ];
 
 /**

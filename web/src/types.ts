@@ -6,12 +6,23 @@ import type { FieldError } from '../../api/domain/errors.js';
 import type { ObjectSchema, PropertySchema } from '../../api/domain/schema/types.js';
 import type { Layer, SchemaChange } from '../../api/domain/streams/types.js';
 import type { Health } from '../../api/domain/monitoring/stream-metrics.js';
+import type { LoadState } from '../../api/domain/monitoring/load-state.js';
 import type { BatchReceipt } from '../../api/domain/records/types.js';
 import type { MinutePoint } from '../../api/ports.js';
 import type { MeResponse } from '../../api/routes/me/get.js';
 import type { DryRunResponse } from '../../api/routes/streams/update.js';
 
-export type { BatchReceipt, FieldError, Health, Layer, ObjectSchema, PropertySchema, Role, SchemaChange };
+export type {
+  BatchReceipt,
+  FieldError,
+  Health,
+  LoadState,
+  Layer,
+  ObjectSchema,
+  PropertySchema,
+  Role,
+  SchemaChange,
+};
 export type Me = MeResponse;
 export type DryRun = DryRunResponse;
 export type MinuteMetrics = MinutePoint;
@@ -91,6 +102,8 @@ export interface RecordsPage {
 export interface Rejection {
   record: unknown;
   errors: FieldError[];
+  /** validation: refused at ingest; load_failed: accepted, then refused by the warehouse. */
+  reason: 'validation' | 'load_failed';
   receivedAt: string;
   batchId: string;
 }
@@ -100,14 +113,17 @@ export interface Metrics {
   lastReceivedAt?: string;
   lastLoadedAt?: string;
   lagSeconds: number;
+  oldestUnloadedAgeSeconds: number;
   health: Health;
+  loadState: LoadState;
+  loadStateDetail: string;
   lastLoadError?: { at: string; message: string };
 }
 
 export interface Alert {
   id: string;
   stream: string;
-  rule: 'silence' | 'load_delay' | 'reconciliation' | 'load_errors';
+  rule: 'silence' | 'load_delay' | 'reconciliation' | 'load_errors' | 'load_stuck';
   state: 'firing' | 'resolved';
   message: string;
   firedAt: string;

@@ -43,7 +43,13 @@ export const QUARANTINE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
 export const HISTORY_STATEMENTS = [
   `CREATE SCHEMA IF NOT EXISTS ${quote('_tributary')}`,
   `CREATE TABLE IF NOT EXISTS ${LOAD_HISTORY} ("key" VARCHAR PRIMARY KEY, "stream" VARCHAR, "kind" VARCHAR, "rows" BIGINT, "bytes" BIGINT, "loaded_at" TIMESTAMPTZ)`,
+  // Lines of the object the loader quarantined (salvaged objects), in total and per batch id (JSON).
+  `ALTER TABLE ${LOAD_HISTORY} ADD COLUMN IF NOT EXISTS "failed" BIGINT`,
+  `ALTER TABLE ${LOAD_HISTORY} ADD COLUMN IF NOT EXISTS "failed_batches" VARCHAR`,
 ];
+
+/** Why a quarantined row is there: NULL (rows written by ingest) is `validation`; the loader writes `load_failed`. */
+export const QUARANTINE_REASON: readonly [string, string] = ['reason', 'VARCHAR'];
 
 /** The stream's declared columns, each name validated. */
 export function declaredColumns(stream: Stream): Column[] {
@@ -78,6 +84,7 @@ export function createStatements(stream: Stream, views: ViewMode = 'replace'): s
       (c) => `ALTER TABLE ${raw} ADD COLUMN IF NOT EXISTS ${quote(c.name)} ${SQL_TYPES[c.type]}`,
     ),
     `CREATE TABLE IF NOT EXISTS ${qualified(QUARANTINE, stream.name)} (${quarantineColumns.join(', ')})`,
+    `ALTER TABLE ${qualified(QUARANTINE, stream.name)} ADD COLUMN IF NOT EXISTS ${quote(QUARANTINE_REASON[0])} ${QUARANTINE_REASON[1]}`,
     ...viewStatements(stream, views),
   ];
 }

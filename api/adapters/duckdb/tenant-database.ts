@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { HISTORY_STATEMENTS } from './ddl.js';
 
@@ -27,14 +28,29 @@ export class TenantDatabase {
   private lastCheck = 0;
   private readonly recycleAtBytes: number | undefined;
 
+  /** The file's inode when it was opened. */
+  private ino: number | undefined;
+
   private constructor(
-    private readonly file: string,
+    readonly file: string,
     private readonly limits: TenantDatabaseLimits,
     private instance: DuckDBInstance,
     private connection: DuckDBConnection,
   ) {
+    this.ino = inodeOf(file);
     const limit = limits.memoryLimit ? parseBytes(limits.memoryLimit) : undefined;
     this.recycleAtBytes = limit ? Math.floor(limit * (limits.recycleShare ?? 0.25)) : undefined;
+  }
+
+  /**
+   * Why the file on disk is no longer the one this instance holds open (removed, or replaced by
+   * another file), or undefined while it still is. DuckDB itself would go on writing to the old inode.
+   */
+  fileChanged(): string | undefined {
+    const st = statSync(this.file, { throwIfNoEntry: false });
+    if (!st) return `file ${this.file} was removed while open`;
+    if (this.ino !== undefined && st.ino !== this.ino) return `file ${this.file} was replaced while open`;
+    return undefined;
   }
 
   static async open(file: string, limits: TenantDatabaseLimits = {}): Promise<TenantDatabase> {
@@ -92,6 +108,7 @@ export class TenantDatabase {
     const { instance, connection } = await connect(this.file, this.limits);
     this.instance = instance;
     this.connection = connection;
+    this.ino = inodeOf(this.file);
     this.limits.onRecycle?.(reason);
   }
 
@@ -135,6 +152,10 @@ async function connect(
     instance.closeSync();
     throw err;
   }
+}
+
+function inodeOf(file: string): number | undefined {
+  return statSync(file, { throwIfNoEntry: false })?.ino;
 }
 
 export function isOutOfMemory(err: unknown): boolean {

@@ -4,7 +4,15 @@ import type { Logger } from 'pino';
 import { DependencyUnavailableError, OverloadedError } from '../../domain/errors.js';
 import type { BatchReceipt, ObjectKind } from '../../domain/records/types.js';
 import type { Stream } from '../../domain/streams/types.js';
-import type { Delivery, DeliveryStatus, IngestBatch, LakeObject, LoadTarget, Metrics } from '../../ports.js';
+import type {
+  Delivery,
+  DeliveryStatus,
+  IngestBatch,
+  LakeObject,
+  LoadedObject,
+  LoadTarget,
+  Metrics,
+} from '../../ports.js';
 import { encodeEntry, type LogEntry } from './frame.js';
 import { Lake, type ListedObject } from './lake.js';
 import { Loader } from './loader.js';
@@ -117,6 +125,8 @@ export class LocalDelivery implements Delivery {
   private readonly streams = new Map<string, StreamState>();
   private readonly receipts = new Map<string, ReceiptState>();
   private readonly loadedAt = new Map<string, string>();
+  /** Lines quarantined per batch id by the loader, for objects it salvaged (bounded like loadedAt). */
+  private readonly loadFailures = new Map<string, Record<string, number>>();
   /** Published, not yet loaded objects and the records they hold. */
   private readonly objectUnits = new Map<string, { unit: Unit; streamKey: string; bytes: number }>();
   private unloadedBytes = 0;
@@ -158,7 +168,7 @@ export class LocalDelivery implements Delivery {
       concurrency: opts.loadConcurrency ?? 1,
       retryBaseMs: opts.retryBaseMs ?? 250,
       retryMaxMs: opts.retryMaxMs ?? 30_000,
-      onLoaded: (obj, at) => this.onLoaded(obj, at),
+      onLoaded: (obj, at, result) => this.onLoaded(obj, at, result),
       onError: (obj, at, message) => {
         this.streamState(obj.tenant, obj.stream).lastLoadError = { at, message, object: obj.key };
       },
@@ -232,10 +242,26 @@ export class LocalDelivery implements Delivery {
   }
 
   /**
-   * Start-up refresh (ALTER PIPE ... REFRESH): queues every listed object the target has not loaded.
-   * Retried in the background when the target cannot answer.
+   * Queues every lake object of the tenant that its (new, empty) warehouse database has not loaded:
+   * called when the database file was created again after being removed or found corrupt.
    */
-  private async refresh(listed: ListedObject[]): Promise<void> {
+  async refreshTenant(tenant: string): Promise<void> {
+    if (!this.started || this.closed) return;
+    const listed = (await this.lake.list()).filter((o) => o.tenant === tenant);
+    if (listed.length === 0) return;
+    this.opts.logger.warn(
+      { tenant, objects: listed.length },
+      'the tenant database was created anew; loading again every lake object it lacks',
+    );
+    await this.refresh(listed, false);
+  }
+
+  /**
+   * Start-up refresh (ALTER PIPE ... REFRESH): queues every listed object the target has not loaded.
+   * Retried in the background when the target cannot answer. `trustMemory` skips objects this
+   * process saw loaded, which is right unless the target lost them (a new database file).
+   */
+  private async refresh(listed: ListedObject[], trustMemory = true): Promise<void> {
     const byTenant = new Map<string, ListedObject[]>();
     for (const o of listed) {
       const list = byTenant.get(o.tenant) ?? [];
@@ -253,7 +279,8 @@ export class LocalDelivery implements Delivery {
         continue;
       }
       for (const o of objects) {
-        if (loaded.has(o.key) || this.loadedAt.has(o.key) || this.objectUnits.has(o.key)) continue;
+        if (loaded.has(o.key) || (trustMemory && this.loadedAt.has(o.key)) || this.objectUnits.has(o.key))
+          continue;
         let info: { records: number; firstReceivedAt?: string };
         try {
           info = await this.lake.inspect(o);
@@ -282,7 +309,7 @@ export class LocalDelivery implements Delivery {
     if (failed.length > 0 && !this.closed) {
       this.refreshTimer = setTimeout(() => {
         this.refreshTimer = undefined;
-        void this.refresh(failed);
+        void this.refresh(failed, trustMemory);
       }, this.opts.retryMaxMs ?? 5_000);
       this.refreshTimer.unref();
     }
@@ -486,10 +513,13 @@ export class LocalDelivery implements Delivery {
     this.unloadedBytes += obj.bytes;
   }
 
-  private onLoaded(obj: LakeObject, at: string): void {
+  private onLoaded(obj: LakeObject, at: string, result?: LoadedObject): void {
+    const max = this.opts.maxReceiptsInMemory ?? 20_000;
     this.loadedAt.set(obj.key, at);
-    if (this.loadedAt.size > (this.opts.maxReceiptsInMemory ?? 20_000)) {
-      this.loadedAt.delete(this.loadedAt.keys().next().value!);
+    if (this.loadedAt.size > max) this.loadedAt.delete(this.loadedAt.keys().next().value!);
+    if (result?.failedBatches && Object.keys(result.failedBatches).length > 0) {
+      this.loadFailures.set(obj.key, result.failedBatches);
+      if (this.loadFailures.size > max) this.loadFailures.delete(this.loadFailures.keys().next().value!);
     }
     const st = this.streamState(obj.tenant, obj.stream);
     st.lastLoadedAt = at;
@@ -533,15 +563,21 @@ export class LocalDelivery implements Delivery {
     };
     if (r.pendingParts > 0) return { ...base, state: 'buffered' };
     const times = new Map<string, string>();
+    const failures = new Map<string, Record<string, number>>();
     const unknown: string[] = [];
     for (const k of r.objects) {
       const t = this.loadedAt.get(k);
-      if (t) times.set(k, t);
-      else if (!this.objectUnits.has(k)) unknown.push(k);
+      if (t) {
+        times.set(k, t);
+        const f = this.loadFailures.get(k);
+        if (f) failures.set(k, f);
+      } else if (!this.objectUnits.has(k)) unknown.push(k);
     }
     if (unknown.length > 0) {
       try {
         for (const [k, t] of await this.opts.target.loadedAt(tenant, unknown)) times.set(k, t);
+        const known = (await this.opts.target.loadFailures?.(tenant, unknown)) ?? new Map();
+        for (const [k, f] of known) failures.set(k, f);
       } catch (err) {
         this.opts.logger.warn({ err }, 'could not read load times for a receipt');
       }
@@ -549,7 +585,9 @@ export class LocalDelivery implements Delivery {
     if (times.size < r.objects.length) return { ...base, state: 'delivered' };
     let loadedAt = r.objects.length === 0 ? r.receivedAt : '';
     for (const t of times.values()) if (t > loadedAt) loadedAt = t;
-    return { ...base, state: 'loaded', loadedAt };
+    let loadFailed = 0;
+    for (const f of failures.values()) loadFailed += f[batchId] ?? 0;
+    return { ...base, state: 'loaded', loadedAt, loadFailed };
   }
 
   private async receiptFromIndex(
@@ -582,8 +620,9 @@ export class LocalDelivery implements Delivery {
   }
 
   async status(tenant: string, stream: string): Promise<DeliveryStatus> {
+    const loadFailure = this.loader.failure(tenant, stream);
     const st = this.streams.get(streamKey(tenant, stream));
-    if (!st) return { pendingRecords: 0 };
+    if (!st) return { pendingRecords: 0, ...(loadFailure ? { loadFailure } : {}) };
     let oldest: string | undefined;
     let pendingRecords = 0;
     for (const u of st.pending) {
@@ -596,7 +635,18 @@ export class LocalDelivery implements Delivery {
       lastDeliveredAt: st.lastDeliveredAt,
       lastLoadedAt: st.lastLoadedAt,
       lastLoadError: st.lastLoadError,
+      ...(loadFailure ? { loadFailure } : {}),
     };
+  }
+
+  async backlog(): Promise<Array<{ tenant: string; stream: string } & DeliveryStatus>> {
+    const out: Array<{ tenant: string; stream: string } & DeliveryStatus> = [];
+    for (const [k, st] of this.streams) {
+      const [tenant, stream] = k.split('\u0000');
+      if (st.pending.size === 0 && !this.loader.failure(tenant, stream)) continue;
+      out.push({ tenant, stream, ...(await this.status(tenant, stream)) });
+    }
+    return out;
   }
 
   pressure(): { ok: boolean; detail: string } {

@@ -111,6 +111,8 @@ export class SnowflakeWarehouse implements Warehouse {
       rejections: rows.map((row) => ({
         record: row.RECORD ?? null,
         errors: Array.isArray(row.ERRORS) ? (row.ERRORS as FieldError[]) : [],
+        // Snowpipe never writes the quarantine table: a line it refuses stays in its load history.
+        reason: 'validation' as const,
         receivedAt: iso(row._RECEIVED_AT),
         batchId: String(row._BATCH_ID),
         index: Number(row._INDEX),

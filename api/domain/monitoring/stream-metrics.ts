@@ -4,6 +4,7 @@ import { COUNTER_FIELDS, emptyCounters } from '../../monitoring/counters.js';
 import { loadStream } from '../streams/load-stream.js';
 import type { DeliveryStatus, MinutePoint } from '../../ports.js';
 import type { Stream } from '../streams/types.js';
+import { loadState, oldestUnloadedAgeSeconds } from './load-state.js';
 
 export type Health = 'fresh' | 'stale' | 'failing' | 'idle';
 const DEFAULT_MAX_LOAD_DELAY_MINUTES = 5;
@@ -24,18 +25,21 @@ export async function streamMetrics({
   const lastActive = [...minutes].reverse().find((m) => m.received > 0);
   const lastMs = exact ?? lastActive?.minute;
   const lastReceivedAt = lastMs !== undefined ? new Date(lastMs).toISOString() : undefined;
-  const lagSeconds = status.oldestUnloadedAt
-    ? Math.max(0, (now - Date.parse(status.oldestUnloadedAt)) / 1000)
-    : 0;
+  const lagSeconds = oldestUnloadedAgeSeconds(status, now);
+  const load = loadState(status, now, ctx.services.loadMonitor);
   return {
     minutes,
     totals: sum(minutes),
     ...(lastReceivedAt ? { lastReceivedAt } : {}),
     ...(status.lastLoadedAt ? { lastLoadedAt: status.lastLoadedAt } : {}),
-    lagSeconds: Math.round(lagSeconds * 10) / 10,
+    lagSeconds,
+    oldestUnloadedAgeSeconds: lagSeconds,
     pendingRecords: status.pendingRecords,
     health: health(stream, status, lastReceivedAt, lagSeconds, now),
+    loadState: load.state,
+    loadStateDetail: load.detail,
     ...(status.lastLoadError ? { lastLoadError: status.lastLoadError } : {}),
+    ...(status.loadFailure ? { loadFailure: status.loadFailure } : {}),
   };
 }
 

@@ -60,11 +60,15 @@ export interface BatchReceipt {
   /** Lake object keys (or Firehose RecordIds on AWS) holding the batch. */
   objects: string[];
   loadedAt?: string;
+  /** Once loaded: accepted records of the batch the warehouse refused, quarantined with reason `load_failed`. */
+  loadFailed?: number;
 }
 
 export interface Rejection {
   record: unknown;
   errors: FieldError[];
+  /** `validation`: refused at ingest; `load_failed`: accepted, then refused by the warehouse (record is the line's text). */
+  reason: 'validation' | 'load_failed';
   receivedAt: string;
   batchId: string;
   index: number;

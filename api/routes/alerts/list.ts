@@ -9,7 +9,7 @@ export const AlertSchema = z
   .object({
     id: z.string(),
     stream: z.string(),
-    rule: z.enum(['silence', 'load_delay', 'reconciliation', 'load_errors']),
+    rule: z.enum(['silence', 'load_delay', 'reconciliation', 'load_errors', 'load_stuck']),
     state: AlertState,
     message: z.string(),
     firedAt: z.string(),

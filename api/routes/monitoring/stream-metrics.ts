@@ -12,6 +12,7 @@ const CountersShape = {
   deliveredBytes: z.number(),
   loadedRows: z.number(),
   loadErrors: z.number(),
+  loadFailed: z.number(),
 };
 
 export const StreamMetricsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(1440).default(60) });
@@ -21,9 +22,28 @@ export const StreamMetricsResponse = z.object({
   lastReceivedAt: z.string().optional(),
   lastLoadedAt: z.string().optional(),
   lagSeconds: z.number(),
+  oldestUnloadedAgeSeconds: z
+    .number()
+    .describe('Age of the oldest acknowledged record not yet loaded; 0 when caught up'),
   pendingRecords: z.number(),
   health: z.enum(['fresh', 'stale', 'failing', 'idle']),
+  loadState: z
+    .enum(['ok', 'retrying', 'degraded', 'stuck'])
+    .describe(
+      'retrying: an object failed and is retried; degraded: a dependency (disk, database file, memory) is failing, retried with backoff; stuck: an object keeps failing, or the oldest unloaded record is older than the readiness limit',
+    ),
+  loadStateDetail: z.string(),
   lastLoadError: z.object({ at: z.string(), message: z.string(), object: z.string().optional() }).optional(),
+  loadFailure: z
+    .object({
+      since: z.string(),
+      attempts: z.number().int(),
+      kind: z.enum(['data', 'resource', 'dependency']),
+      message: z.string(),
+      object: z.string(),
+    })
+    .optional()
+    .describe("The stream's longest-failing object while one is failing (local mode)"),
 });
 export type StreamMetricsResponse = z.infer<typeof StreamMetricsResponse>;
 

@@ -16,6 +16,13 @@ export const ReceiptResponse = z.object({
   state: z.enum(['buffered', 'delivered', 'loaded']),
   objects: z.array(z.string()),
   loadedAt: z.string().optional(),
+  loadFailed: z
+    .number()
+    .int()
+    .optional()
+    .describe(
+      "Once loaded (local mode): the batch's accepted records the warehouse refused, now in the stream's rejections with reason load_failed",
+    ),
 });
 export type ReceiptResponse = z.infer<typeof ReceiptResponse>;
 

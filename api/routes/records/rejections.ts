@@ -12,6 +12,11 @@ export const ListRejectionsResponse = z.object({
     z.object({
       record: z.unknown(),
       errors: z.array(FieldErrorSchema),
+      reason: z
+        .enum(['validation', 'load_failed'])
+        .describe(
+          'validation: refused at ingest. load_failed: accepted, then refused by the warehouse; record is then the lake line as a JSON string (bytes that are not UTF-8 written as \\xNN), and batchId/receivedAt are empty and index -1 when the line lost them',
+        ),
       receivedAt: z.string(),
       batchId: z.string(),
       index: z.number().int(),

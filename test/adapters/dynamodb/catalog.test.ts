@@ -126,6 +126,7 @@ describe('DynamoCatalog against dynalite', () => {
       deliveredBytes: 0,
       loadedRows: 0,
       loadErrors: 0,
+      loadFailed: 0,
     };
     await store.addMinutes('acme', 'orders', [{ ...zero, minute: 60_000, received: 5, accepted: 4 }]);
     await store.addMinutes('acme', 'orders', [

@@ -3,7 +3,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Lake } from '../../../api/adapters/local/lake.js';
 import { Loader, type LoaderOptions } from '../../../api/adapters/local/loader.js';
-import type { LakeObject } from '../../../api/ports.js';
+import {
+  DependencyUnavailableError,
+  LoadDataError,
+  ResourceExhaustedError,
+} from '../../../api/domain/errors.js';
+import type { LakeObject, LoadedObject } from '../../../api/ports.js';
 import { FileLoadTarget, silentLogger, SumMetrics, tempDir, testStream, waitFor } from './support.js';
 
 describe('Loader', () => {
@@ -18,9 +23,9 @@ describe('Loader', () => {
   let lsn = 0;
   /** Publishes an object of `n` lines (raw records or quarantine rejects) into the lake. */
   async function publish(
-    opts: { tenant?: string; stream?: string; kind?: LakeObject['kind']; n?: number } = {},
+    opts: { tenant?: string; stream?: string; kind?: LakeObject['kind']; n?: number; bad?: number[] } = {},
   ): Promise<LakeObject> {
-    const { tenant = 'acme', stream = 'orders', kind = 'raw', n = 4 } = opts;
+    const { tenant = 'acme', stream = 'orders', kind = 'raw', n = 4, bad = [] } = opts;
     const lake = new Lake(path.join(dir, 'lake'), path.join(dir, 'tmp'));
     await lake.init();
     const first = ++lsn;
@@ -32,7 +37,7 @@ describe('Loader', () => {
         _batch_id: batch,
         _index: i,
         ...(kind === 'raw' ? { _id: `${tenant}-${stream}-${batch}-${i}` } : {}),
-        record: { i },
+        record: bad.includes(i) ? { i, note: 'BAD' } : { i },
       }),
     );
     return lake.publish({
@@ -293,5 +298,130 @@ describe('Loader', () => {
     expect(metrics.get('acme', 'orders', 'loadErrors')).toBe(errors.length);
     expect(metrics.get('acme', 'orders', 'loadedRows')).toBe(20);
     expect(await target.loadedIds()).toHaveLength(20);
+  });
+
+  describe('data, resource and dependency failures', () => {
+    function make(target: FileLoadTarget, metrics: SumMetrics, opts: Partial<LoaderOptions> = {}) {
+      const loaded: Array<{ key: string; result: LoadedObject }> = [];
+      const errors: string[] = [];
+      let now = 1_000_000;
+      const l = new Loader({
+        target,
+        getStream: async (t, s) => testStream(t, s),
+        metrics,
+        logger: silentLogger,
+        now: () => now,
+        concurrency: 1,
+        retryBaseMs: 5,
+        retryMaxMs: 20,
+        onLoaded: (obj, _at, result) => loaded.push({ key: obj.key, result }),
+        onError: (_obj, _at, message) => errors.push(message),
+        ...opts,
+      });
+      return { l, loaded, errors, tick: (ms: number) => (now += ms) };
+    }
+
+    it('salvages an object refused for its data: good lines load, bad ones are counted, nothing is retried', async () => {
+      const [a, bad, c] = [await publish(), await publish({ bad: [1, 2] }), await publish()];
+      const target = new FileLoadTarget(path.join(dir, 'wh'));
+      target.fail = (objs) =>
+        objs.some((o) => o.key === bad.key)
+          ? new LoadDataError('Malformed JSON: no low surrogate')
+          : undefined;
+      const metrics = new SumMetrics();
+      const { l, loaded, errors } = make(target, metrics);
+      const release = hold(target);
+      l.notify(a);
+      l.notify(bad);
+      l.notify(c);
+      release();
+      await l.whenIdle();
+      await l.close();
+      expect(target.groups.slice(0, 4)).toEqual([[a.key], [bad.key, c.key], [bad.key], [c.key]]);
+      expect(target.salvaged).toEqual([bad.key]);
+      expect(errors).toEqual([]);
+      expect(loaded.find((x) => x.key === bad.key)?.result).toMatchObject({ rows: 2, failed: 2 });
+      expect(metrics.get('acme', 'orders', 'loadedRows')).toBe(10);
+      expect(metrics.get('acme', 'orders', 'loadFailed')).toBe(2);
+      expect(metrics.get('acme', 'orders', 'loadErrors')).toBe(0);
+      expect(l.failure('acme', 'orders')).toBeUndefined();
+    });
+
+    it('retries a salvage that meets a dependency error, reporting the failure until it passes', async () => {
+      const bad = await publish({ bad: [0] });
+      const target = new FileLoadTarget(path.join(dir, 'wh'));
+      target.fail = () => new LoadDataError('JSON transform error');
+      target.salvageError = new DependencyUnavailableError('IO Error: disk gone');
+      const metrics = new SumMetrics();
+      const { l, errors, tick } = make(target, metrics);
+      l.notify(bad);
+      await waitFor(() => errors.length >= 2);
+      tick(5_000);
+      expect(l.failure('acme', 'orders')).toEqual({
+        since: new Date(1_000_000).toISOString(),
+        attempts: expect.any(Number) as number,
+        kind: 'dependency',
+        message: 'IO Error: disk gone',
+        object: bad.key,
+      });
+      expect(l.failure('acme', 'orders')!.attempts).toBeGreaterThanOrEqual(2);
+      expect(l.failure('acme', 'other')).toBeUndefined();
+      target.salvageError = undefined;
+      await l.whenIdle();
+      await l.close();
+      expect(l.failure('acme', 'orders')).toBeUndefined();
+      expect(metrics.get('acme', 'orders', 'loadFailed')).toBe(1);
+      expect(metrics.get('acme', 'orders', 'loadErrors')).toBe(errors.length);
+    });
+
+    it('never salvages on a dependency error: it retries with backoff and reports the stream failing', async () => {
+      const obj = await publish();
+      const target = new FileLoadTarget(path.join(dir, 'wh'));
+      target.fail = () => new DependencyUnavailableError('IO Error: Could not set lock on file');
+      const metrics = new SumMetrics();
+      const { l, errors } = make(target, metrics);
+      l.notify(obj);
+      await waitFor(() => errors.length >= 3);
+      expect(target.salvaged).toEqual([]);
+      expect(l.failure('acme', 'orders')).toMatchObject({ kind: 'dependency', object: obj.key });
+      target.fail = undefined;
+      await l.whenIdle();
+      await l.close();
+      expect(target.salvaged).toEqual([]);
+      expect(await target.loadedIds()).toHaveLength(4);
+    });
+
+    it('halves the group size after a resource failure and grows it back as loads succeed', async () => {
+      const objs = [];
+      for (let i = 0; i < 8; i++) objs.push(await publish());
+      const target = new FileLoadTarget(path.join(dir, 'wh'));
+      let oom = 1;
+      target.fail = (group) =>
+        group.length > 1 && oom-- > 0
+          ? new ResourceExhaustedError('Out of Memory Error: could not allocate')
+          : undefined;
+      const metrics = new SumMetrics();
+      const { l } = make(target, metrics, { maxGroupObjects: 8 });
+      expect(l.groupObjects).toBe(8);
+      const release = hold(target);
+      const first = await publish();
+      l.notify(first);
+      for (const o of objs) l.notify(o);
+      release();
+      await l.whenIdle();
+      // The group of 8 failed, its objects loaded alone, and groups are now capped at 4.
+      expect(target.groups[1]).toHaveLength(8);
+      expect(target.groups.slice(2, 10).every((g) => g.length === 1)).toBe(true);
+      expect(l.groupObjects).toBe(4);
+      expect(target.salvaged).toEqual([]);
+      expect(await target.loadedIds()).toHaveLength(36);
+      // Sixteen good loads after the failure (eight above, eight here) the cap doubles back.
+      for (let i = 0; i < 8; i++) {
+        l.notify(await publish());
+        await l.whenIdle();
+      }
+      expect(l.groupObjects).toBe(8);
+      await l.close();
+    });
   });
 });

@@ -63,6 +63,14 @@ export class FileLoadTarget implements LoadTarget {
   readonly badKeys = new Set<string>();
   /** While set, loads wait for it first (to let objects pile up behind a running load). */
   gate: Promise<void> | undefined;
+  /** When it answers an error for a group, loadObjects throws it (after counting the call). */
+  fail: ((objs: LakeObject[]) => Error | undefined) | undefined;
+  /** Lines holding this text are refused by salvageObject (which loads the rest). */
+  badLineMarker = 'BAD';
+  /** Keys salvageObject was called with, in order. */
+  readonly salvaged: string[] = [];
+  /** When set, salvageObject throws it. */
+  salvageError: Error | undefined;
   constructor(readonly dir: string) {}
 
   private file(key: string): string {
@@ -79,6 +87,8 @@ export class FileLoadTarget implements LoadTarget {
     }
     const bad = objs.find((o) => this.badKeys.has(o.key));
     if (bad) throw new Error(`bad object ${bad.key}`);
+    const injected = this.fail?.(objs);
+    if (injected) throw injected;
     await fs.mkdir(this.dir, { recursive: true });
     const rows: HistoryRow[] = [];
     for (const obj of objs) {
@@ -93,6 +103,37 @@ export class FileLoadTarget implements LoadTarget {
       results.push({ key: row.key, rows: published ? row.lines.length : 0, alreadyLoaded: !published });
     }
     return results;
+  }
+
+  /** Loads every line but those holding `badLineMarker`, reporting those per batch as failed. */
+  async salvageObject(obj: LakeObject, _stream: Stream): Promise<LoadedObject> {
+    this.salvaged.push(obj.key);
+    if (this.salvageError) throw this.salvageError;
+    await fs.mkdir(this.dir, { recursive: true });
+    const raw = await fs.readFile(obj.path);
+    const text = (obj.key.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
+    const all = text.split('\n').filter((l) => l.length > 0);
+    const lines = all.filter((l) => !l.includes(this.badLineMarker));
+    const failedBatches: Record<string, number> = {};
+    for (const l of all) {
+      if (!l.includes(this.badLineMarker)) continue;
+      const b = (JSON.parse(l) as { _batch_id: string })._batch_id;
+      failedBatches[b] = (failedBatches[b] ?? 0) + 1;
+    }
+    const published = await this.publish({
+      key: obj.key,
+      loadedAt: new Date().toISOString(),
+      kind: obj.kind,
+      lines,
+    });
+    if (!published) return { key: obj.key, rows: 0, alreadyLoaded: true };
+    return {
+      key: obj.key,
+      rows: lines.length,
+      alreadyLoaded: false,
+      failed: all.length - lines.length,
+      failedBatches,
+    };
   }
 
   /** False when the key is already in the history. */

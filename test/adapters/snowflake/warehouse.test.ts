@@ -235,6 +235,7 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
         {
           record: { order_id: 7 },
           errors: [{ path: '/order_id', message: 'must be string' }],
+          reason: 'validation',
           receivedAt: '2026-11-26T12:00:00.000Z',
           batchId: 'b-9',
           index: 4,

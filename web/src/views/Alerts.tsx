@@ -11,6 +11,7 @@ const RULES: Record<Alert['rule'], string> = {
   load_delay: 'Load delayed',
   reconciliation: 'Counts do not reconcile',
   load_errors: 'Load errors',
+  load_stuck: 'Loading stuck',
 };
 
 /** Firing alerts first, then resolved ones; refreshed every 5 s. */

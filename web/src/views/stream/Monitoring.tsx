@@ -8,6 +8,7 @@ import { usePoll } from '../../poll.js';
 import type { Metrics } from '../../types.js';
 import { Chart, type ChartSeries } from '../../components/Chart.js';
 import { HealthBadge } from '../../components/Health.js';
+import { LoadStateBadge } from '../../components/LoadState.js';
 import { ProblemMessage } from '../../components/Problem.js';
 
 const POLL_MS = 2000;
@@ -28,6 +29,7 @@ const TOTALS: Array<[Counter, string]> = [
   ['duplicates', 'Duplicates'],
   ['loadedRows', 'Loaded rows'],
   ['loadErrors', 'Load errors'],
+  ['loadFailed', 'Failed to load'],
 ];
 
 /** Live throughput and lag, polled every 2 s. */
@@ -66,6 +68,12 @@ export function Monitoring({ tenant, stream }: { tenant: string; stream: string 
             <HealthBadge health={m?.health} />
           </dd>
         </div>
+        <div>
+          <dt>Loading</dt>
+          <dd>
+            <LoadStateBadge state={m?.loadState} detail={m?.loadStateDetail} />
+          </dd>
+        </div>
         {TOTALS.map(([key, label]) => (
           <div key={key}>
             <dt>{label}</dt>
@@ -77,6 +85,10 @@ export function Monitoring({ tenant, stream }: { tenant: string; stream: string 
           <dd data-testid="lag">{m ? formatDuration(m.lagSeconds) : '…'}</dd>
         </div>
         <div>
+          <dt>Oldest unloaded</dt>
+          <dd data-testid="oldest-unloaded">{m ? formatDuration(m.oldestUnloadedAgeSeconds) : '…'}</dd>
+        </div>
+        <div>
           <dt>Last record</dt>
           <dd title={formatTime(m?.lastReceivedAt)}>{m ? formatAgo(m.lastReceivedAt) : '…'}</dd>
         </div>
@@ -85,6 +97,11 @@ export function Monitoring({ tenant, stream }: { tenant: string; stream: string 
           <dd title={formatTime(m?.lastLoadedAt)}>{m ? formatAgo(m.lastLoadedAt) : '…'}</dd>
         </div>
       </dl>
+      {m && m.loadState !== 'ok' && (
+        <p class={m.loadState === 'retrying' ? 'small muted' : 'problem'} data-testid="load-state-detail">
+          {m.loadStateDetail}
+        </p>
+      )}
       {m?.lastLoadError && (
         <p class="problem">
           Last load error at {formatTime(m.lastLoadError.at)}: {m.lastLoadError.message}

@@ -5,7 +5,15 @@ import { usePoll } from '../../poll.js';
 import type { Rejection } from '../../types.js';
 import { FieldErrors, ProblemMessage } from '../../components/Problem.js';
 
-/** Records that failed validation, each with the reasons. */
+const REASONS: Record<Rejection['reason'], string> = {
+  validation: 'Validation',
+  load_failed: 'Failed to load',
+};
+
+/**
+ * Records that failed validation at ingest, and accepted records the warehouse then refused (whose
+ * record is the stored line's text), each with the reasons.
+ */
 export function Rejections({ tenant, stream }: { tenant: string; stream: string }) {
   const { api } = useSession();
   const page = usePoll(
@@ -31,6 +39,7 @@ export function Rejections({ tenant, stream }: { tenant: string; stream: string 
               <tr>
                 <th scope="col">Received</th>
                 <th scope="col">Batch</th>
+                <th scope="col">Reason</th>
                 <th scope="col">Record</th>
                 <th scope="col">Errors</th>
               </tr>
@@ -41,7 +50,16 @@ export function Rejections({ tenant, stream }: { tenant: string; stream: string 
                   <td>{formatTime(r.receivedAt)}</td>
                   <td class="mono small">{r.batchId}</td>
                   <td>
-                    <pre class="code inline">{JSON.stringify(r.record, null, 1)}</pre>
+                    <span class={r.reason === 'load_failed' ? 'badge badge-failing' : 'badge badge-idle'}>
+                      {REASONS[r.reason] ?? r.reason}
+                    </span>
+                  </td>
+                  <td>
+                    <pre class="code inline">
+                      {r.reason === 'load_failed' && typeof r.record === 'string'
+                        ? r.record
+                        : JSON.stringify(r.record, null, 1)}
+                    </pre>
                   </td>
                   <td>
                     <FieldErrors errors={r.errors} />
