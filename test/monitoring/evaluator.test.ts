@@ -1,37 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { DynamoAlertStore } from '../../api/adapters/dynamodb/alert-store.js';
-import {
-  DynamoCatalog,
-  DynamoMetricsStore,
-  createDynamoClient,
-  ensureTable,
-  startDynalite,
-  type EmbeddedDynamo,
-} from '../../api/adapters/dynamodb/index.js';
+import { DynamoCatalog, DynamoMetricsStore, ensureTable } from '../../api/adapters/dynamodb/index.js';
 import type { Stream } from '../../api/domain/streams/types.js';
 import type { Alert, AlertRule } from '../../api/monitoring/alert-store.js';
 import { AlertEvaluator, type AlertNotifier, type NotifyOutcome } from '../../api/monitoring/evaluator.js';
 import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
 import type { DeliveryStatus } from '../../api/ports.js';
+import { useDynalite } from '../support/dynalite.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-05-01T00:00:00.000Z');
 const iso = (ms: number) => new Date(ms).toISOString();
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBClient;
+const client = useDynalite();
 let tables = 0;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ endpoint: dynamo.endpoint });
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
 
 class RecordingNotifier implements AlertNotifier {
   calls: { tenant: string; id: string; state: Alert['state'] }[] = [];
@@ -45,15 +28,15 @@ class RecordingNotifier implements AlertNotifier {
 /** Real catalog, minute metrics and alert store on a fresh dynalite table; delivery status is set by the test. */
 async function setup(rules?: AlertRule[]) {
   const table = `ev${++tables}`;
-  await ensureTable(client, table);
-  const catalog = new DynamoCatalog(client, table);
+  await ensureTable(client(), table);
+  const catalog = new DynamoCatalog(client(), table);
   const h = {
     clock: T0,
     catalog,
     statuses: new Map<string, DeliveryStatus>(),
     broken: new Set<string>(),
     notifier: new RecordingNotifier(),
-    alerts: new DynamoAlertStore(client, table),
+    alerts: new DynamoAlertStore(client(), table),
     metrics: undefined as unknown as MinuteMetrics,
     evaluator: undefined as unknown as AlertEvaluator,
     async stream(tenant: string, name: string, over: Partial<Stream> = {}): Promise<Stream> {
@@ -90,7 +73,7 @@ async function setup(rules?: AlertRule[]) {
       };
     },
   };
-  h.metrics = new MinuteMetrics(new DynamoMetricsStore(client, table), () => h.clock, 0);
+  h.metrics = new MinuteMetrics(new DynamoMetricsStore(client(), table), () => h.clock, 0);
   h.evaluator = new AlertEvaluator({
     catalog,
     delivery: {

@@ -1,15 +1,7 @@
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCursorStore } from '../../api/adapters/dynamodb/cursor-store.js';
-import {
-  DynamoCatalog,
-  DynamoMetricsStore,
-  createDynamoClient,
-  ensureTable,
-  startDynalite,
-  type EmbeddedDynamo,
-} from '../../api/adapters/dynamodb/index.js';
+import { DynamoCatalog, DynamoMetricsStore } from '../../api/adapters/dynamodb/index.js';
 import type { Stream } from '../../api/domain/streams/types.js';
 import {
   LoadHistoryPoller,
@@ -17,15 +9,12 @@ import {
   type LoadHistorySource,
 } from '../../api/monitoring/load-history-poller.js';
 import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
+import { useDynalite } from '../support/dynalite.js';
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBClient;
+const client = useDynalite('poller');
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTable(client, 'poller');
-  const catalog = new DynamoCatalog(client, 'poller');
+  const catalog = new DynamoCatalog(client(), 'poller');
   await catalog.createTenant({ name: 'acme', createdAt: '2026-11-26T11:00:00.000Z' });
   const stream: Stream = {
     tenant: 'acme',
@@ -46,10 +35,6 @@ beforeAll(async () => {
     createdAt: stream.createdAt,
     changes: [],
   });
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
 });
 
 /** COPY_HISTORY as Snowflake would answer it: every load since `since`, inclusive. */
@@ -78,12 +63,12 @@ const row = (
 describe('LoadHistoryPoller (COPY_HISTORY → load counters)', () => {
   it('counts each load once across polls, including loads sharing the cursor timestamp', async () => {
     const history = new History();
-    const metrics = new MinuteMetrics(new DynamoMetricsStore(client, 'poller'), Date.now, 0);
+    const metrics = new MinuteMetrics(new DynamoMetricsStore(client(), 'poller'), Date.now, 0);
     const poller = new LoadHistoryPoller({
-      catalog: new DynamoCatalog(client, 'poller'),
+      catalog: new DynamoCatalog(client(), 'poller'),
       source: async () => history,
       metrics,
-      cursors: new DynamoCursorStore(client, 'poller'),
+      cursors: new DynamoCursorStore(client(), 'poller'),
       logger: pino({ level: 'silent' }),
     });
     history.rows.push(

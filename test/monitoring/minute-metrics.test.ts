@@ -1,27 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoMetricsStore,
-  createDynamoClient,
-  ensureTable,
-  startDynalite,
-  type EmbeddedDynamo,
-} from '../../api/adapters/dynamodb/index.js';
+import { describe, expect, it } from 'vitest';
+import { DynamoMetricsStore } from '../../api/adapters/dynamodb/index.js';
 import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
 import type { MetricsStore, MinutePoint } from '../../api/ports.js';
+import { useDynalite } from '../support/dynalite.js';
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBClient;
-
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTable(client, 'metrics');
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
-});
+const client = useDynalite('metrics');
 
 /** The real DynamoDB store, with writes that fail on demand (after `okWrites` more succeed). */
 class FlakyStore implements MetricsStore {
@@ -58,7 +41,7 @@ async function storedTotals(store: MetricsStore, tenant: string, stream: string,
 
 describe('MinuteMetrics flush', () => {
   it('loses no counts when the store fails (fully and part way) and then recovers; later flushes still work', async () => {
-    const store = new FlakyStore(new DynamoMetricsStore(client, 'metrics'));
+    const store = new FlakyStore(new DynamoMetricsStore(client(), 'metrics'));
     let clock = T0;
     const m = new MinuteMetrics(store, () => clock, 0);
     const sent = { a: 0, b: 0 };
@@ -95,7 +78,7 @@ describe('MinuteMetrics flush', () => {
   });
 
   it('counts what arrives during a failing flush and shows unflushed counts in series', async () => {
-    const store = new FlakyStore(new DynamoMetricsStore(client, 'metrics'));
+    const store = new FlakyStore(new DynamoMetricsStore(client(), 'metrics'));
     const m = new MinuteMetrics(store, () => T0, 0);
     store.down = true;
     m.add('acme', 'c', { received: 2 });
@@ -110,7 +93,7 @@ describe('MinuteMetrics flush', () => {
   });
 
   it('bounds what it keeps while the store stays down: the oldest stream-minutes go first', async () => {
-    const store = new FlakyStore(new DynamoMetricsStore(client, 'metrics'));
+    const store = new FlakyStore(new DynamoMetricsStore(client(), 'metrics'));
     let clock = T0;
     const m = new MinuteMetrics(store, () => clock, 0, 5);
     store.down = true;

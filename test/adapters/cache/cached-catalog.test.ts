@@ -1,18 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CachedCatalog } from '../../../api/adapters/cache/cached-catalog.js';
-import {
-  DynamoCatalog,
-  createDynamoClient,
-  ensureTable,
-  startDynalite,
-  type EmbeddedDynamo,
-} from '../../../api/adapters/dynamodb/index.js';
+import { DynamoCatalog } from '../../../api/adapters/dynamodb/index.js';
 import type { ApiKey } from '../../../api/domain/keys/types.js';
 import type { Catalog } from '../../../api/ports.js';
+import { useDynalite } from '../../support/dynalite.js';
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBClient;
+const client = useDynalite('cache');
 let inner: DynamoCatalog;
 
 const key: ApiKey = {
@@ -27,15 +20,8 @@ const key: ApiKey = {
 };
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTable(client, 'cache');
-  inner = new DynamoCatalog(client, 'cache');
+  inner = new DynamoCatalog(client(), 'cache');
   await inner.createKey(key);
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
 });
 
 /** Counts reads that reach the real catalog. */

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoAlertStore } from '../../../api/adapters/dynamodb/alert-store.js';
-import {
-  createDynamoClient,
-  ensureTable,
-  startDynalite,
-  type EmbeddedDynamo,
-} from '../../../api/adapters/dynamodb/index.js';
 import { alertId, type Alert, type AlertRule } from '../../../api/monitoring/alert-store.js';
+import { useDynalite } from '../../support/dynalite.js';
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBClient;
-let store: DynamoAlertStore;
 const TABLE = 'alerts';
+const client = useDynalite(TABLE);
+let store: DynamoAlertStore;
 
 const firing = (stream: string, rule: AlertRule, firedAt: string, tenant = 'acme'): Alert => ({
   id: alertId(stream, rule, firedAt),
@@ -24,15 +18,8 @@ const firing = (stream: string, rule: AlertRule, firedAt: string, tenant = 'acme
   firedAt,
 });
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTable(client, TABLE);
-  store = new DynamoAlertStore(client, TABLE);
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
+beforeAll(() => {
+  store = new DynamoAlertStore(client(), TABLE);
 });
 
 describe('DynamoAlertStore against dynalite', () => {
@@ -115,7 +102,7 @@ describe('DynamoAlertStore against dynalite', () => {
   it('repairs an episode whose opener stopped between its two writes', async () => {
     const lost = firing('crash', 'silence', '2026-03-04T00:00:00.000Z', 'repair');
     // What open() writes first, alone: the marker, holding the alert it was claimed for.
-    await client.send(
+    await client().send(
       new PutItemCommand({
         TableName: TABLE,
         Item: {
@@ -138,7 +125,7 @@ describe('DynamoAlertStore against dynalite', () => {
       true,
     );
     // Put the marker back, as if the resolve had stopped before deleting it.
-    await client.send(
+    await client().send(
       new PutItemCommand({
         TableName: TABLE,
         Item: {

@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   DynamoCatalog,
   DynamoMetricsStore,
   createDynamoClient,
   ensureTable,
-  startDynalite,
-  type EmbeddedDynamo,
 } from '../../../api/adapters/dynamodb/index.js';
 import {
   AlreadyExistsError,
@@ -15,9 +12,9 @@ import {
 } from '../../../api/domain/errors.js';
 import type { ApiKey } from '../../../api/domain/keys/types.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
+import { useDynalite } from '../../support/dynalite.js';
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBClient;
+const client = useDynalite('cat');
 let catalog: DynamoCatalog;
 
 const stream = (over: Partial<Stream> = {}): Stream => ({
@@ -47,15 +44,8 @@ const key = (id: string, tenant = 'acme'): ApiKey => ({
 });
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTable(client, 'cat');
-  await ensureTable(client, 'cat'); // idempotent
-  catalog = new DynamoCatalog(client, 'cat');
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
+  await ensureTable(client(), 'cat'); // idempotent: useDynalite created it already
+  catalog = new DynamoCatalog(client(), 'cat');
 });
 
 describe('DynamoCatalog against dynalite', () => {
@@ -116,7 +106,7 @@ describe('DynamoCatalog against dynalite', () => {
   });
 
   it('adds per-minute counters atomically', async () => {
-    const store = new DynamoMetricsStore(client, 'cat');
+    const store = new DynamoMetricsStore(client(), 'cat');
     const zero = {
       received: 0,
       accepted: 0,

@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  DynamoIdempotencyStore,
-  createDynamoClient,
-  ensureTable,
-  startDynalite,
-  type EmbeddedDynamo,
-} from '../../../api/adapters/dynamodb/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DynamoIdempotencyStore } from '../../../api/adapters/dynamodb/index.js';
 import type { IdempotencyRecord } from '../../../api/ports.js';
+import { useDynalite } from '../../support/dynalite.js';
 
-let dynamo: EmbeddedDynamo;
-let client: DynamoDBClient;
+const client = useDynalite('idem');
 let store: DynamoIdempotencyStore;
 
-beforeAll(async () => {
-  dynamo = await startDynalite();
-  client = createDynamoClient({ endpoint: dynamo.endpoint });
-  await ensureTable(client, 'idem');
-  store = new DynamoIdempotencyStore(client, 'idem');
-});
-afterAll(async () => {
-  client.destroy();
-  await dynamo.close();
+beforeAll(() => {
+  store = new DynamoIdempotencyStore(client(), 'idem');
 });
 
 const claimOf = (key: string, token: string, over: Partial<IdempotencyRecord> = {}): IdempotencyRecord => ({
@@ -109,7 +95,7 @@ describe('DynamoIdempotencyStore against dynalite', () => {
       state: 'pending' as const,
       createdAt: new Date(Date.now() - 120_000).toISOString(),
     };
-    await client.send(
+    await client().send(
       new PutItemCommand({
         TableName: 'idem',
         Item: {
