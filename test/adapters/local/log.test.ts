@@ -44,6 +44,8 @@ class GatedFs implements LogFs {
   }
 }
 
+const frame = (lsn: number) => encodeEntry(lsn, makeBatch()).frame;
+
 describe('WriteAheadLog', () => {
   let dir: string;
   beforeEach(async () => {
@@ -53,15 +55,32 @@ describe('WriteAheadLog', () => {
     await fs.rm(dir, { recursive: true, force: true });
   });
 
-  it('group-commits: appends resolve only after the fdatasync covering them, one write and one sync per group', async () => {
-    const gfs = new GatedFs();
-    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: gfs, logger: silentLogger });
+  /** A log in `dir` over `logFs`, recovered, with segment 1 open for appends. */
+  const openLog = async (logFs: LogFs, segmentBytes = 1 << 20) => {
+    const wal = new WriteAheadLog({ dir, segmentBytes, fs: logFs, logger: silentLogger });
     await wal.recover();
     await wal.openActive(1);
+    return wal;
+  };
+  /** A log over `logFs` whose lsn 1 is durable but held (not yet published), so segment 1 stays on disk. */
+  const openWithHeldFirst = async (logFs: LogFs) => {
+    const wal = await openLog(logFs);
+    const first = frame(1);
+    await wal.append(1, first, (seg) => wal.hold(seg, 1));
+    return { wal, first };
+  };
+  /** What a fresh log over the real file system recovers from `dir`. */
+  const recover = () =>
+    new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger }).recover();
+  const recoveredLsns = async () => (await recover()).segments.flatMap((s) => s.entries.map((e) => e.lsn));
+
+  it('group-commits: appends resolve only after the fdatasync covering them, one write and one sync per group', async () => {
+    const gfs = new GatedFs();
+    const wal = await openLog(gfs);
     let release!: () => void;
     gfs.gate = new Promise((r) => (release = r));
     const order: string[] = [];
-    const frames = [1, 2, 3, 4, 5].map((lsn) => encodeEntry(lsn, makeBatch()).frame);
+    const frames = [1, 2, 3, 4, 5].map(frame);
     const resolved: number[] = [];
     const first = wal.append(1, frames[0], () => order.push('durable:1')).then(() => resolved.push(1));
     await new Promise((r) => setTimeout(r, 20));
@@ -94,54 +113,41 @@ describe('WriteAheadLog', () => {
 
   it('rejects the waiting group with DependencyUnavailableError (cause kept) and cuts the failed write back', async () => {
     const gfs = new GatedFs();
-    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: gfs, logger: silentLogger });
-    await wal.recover();
-    await wal.openActive(1);
-    const a = encodeEntry(1, makeBatch()).frame;
-    await wal.append(1, a, (s) => wal.hold(s, 1));
+    const { wal, first: a } = await openWithHeldFirst(gfs);
     const boom = new Error('EIO: disk on fire');
     gfs.failNextSync = boom;
     const durable: number[] = [];
-    const err = await wal
-      .append(2, encodeEntry(2, makeBatch()).frame, () => durable.push(2))
-      .catch((e: unknown) => e);
+    const err = await wal.append(2, frame(2), () => durable.push(2)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     expect((err as Error).cause).toBe(boom);
     expect(durable).toEqual([]);
     // The next append goes to a fresh segment; the failed frame is gone from the old one.
-    await wal.append(3, encodeEntry(3, makeBatch()).frame, () => durable.push(3));
+    await wal.append(3, frame(3), () => durable.push(3));
     expect(durable).toEqual([3]);
     await wal.close();
     expect((await fs.readFile(path.join(dir, segmentName(1)))).equals(a)).toBe(true);
-    const again = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
-    const { segments } = await again.recover();
-    expect(segments.flatMap((s) => s.entries.map((e) => e.lsn))).toEqual([1, 3]);
+    expect(await recoveredLsns()).toEqual([1, 3]);
   });
 
   it('truncates a torn tail at recovery', async () => {
-    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
-    await wal.recover();
-    await wal.openActive(1);
-    const a = encodeEntry(1, makeBatch()).frame;
+    const wal = await openLog(nodeLogFs);
+    const a = frame(1);
     await wal.append(1, a, () => undefined);
     await wal.close();
     const file = path.join(dir, segmentName(1));
-    const torn = encodeEntry(2, makeBatch()).frame.subarray(0, 50);
+    const torn = frame(2).subarray(0, 50);
     await fs.appendFile(file, torn);
-    const again = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
-    const { segments, maxLsn } = await again.recover();
+    const { segments, maxLsn } = await recover();
     expect(segments.flatMap((s) => s.entries.map((e) => e.lsn))).toEqual([1]);
     expect(maxLsn).toBe(1);
     expect((await fs.stat(file)).size).toBe(a.length);
   });
 
   it('rotates segments and deletes a sealed one once all its parts are released', async () => {
-    const wal = new WriteAheadLog({ dir, segmentBytes: 1, fs: nodeLogFs, logger: silentLogger });
-    await wal.recover();
-    await wal.openActive(1);
+    const wal = await openLog(nodeLogFs, 1);
     const segs: number[] = [];
     for (const lsn of [1, 2, 3]) {
-      await wal.append(lsn, encodeEntry(lsn, makeBatch()).frame, (s) => {
+      await wal.append(lsn, frame(lsn), (s) => {
         segs.push(s);
         wal.hold(s, 1);
       });
@@ -152,58 +158,44 @@ describe('WriteAheadLog', () => {
     await wal.close();
     expect(await fs.readdir(dir)).toEqual([segmentName(1), segmentName(3)]);
   });
+
   it('marks a failed write torn when it cannot be truncated, so recovery never replays it', async () => {
     const faults = new FaultyLogFs();
-    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: faults, logger: silentLogger });
-    await wal.recover();
-    await wal.openActive(1);
-    const a = encodeEntry(1, makeBatch()).frame;
-    // Held (not yet published), so the sealed segment stays on disk.
-    await wal.append(1, a, (seg) => wal.hold(seg, 1));
+    const { wal, first: a } = await openWithHeldFirst(faults);
     // fdatasync fails after the whole frame reached the file, and truncating it fails too.
     faults.sync = 'EIO';
     faults.cut = 'EIO';
-    const err = await wal
-      .append(2, encodeEntry(2, makeBatch()).frame, () => undefined)
-      .catch((e: unknown) => e);
+    const err = await wal.append(2, frame(2), () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     faults.clear();
-    await wal.append(3, encodeEntry(3, makeBatch()).frame, () => undefined);
+    await wal.append(3, frame(3), () => undefined);
     await wal.close();
     expect(faults.raised).toEqual(['fdatasync:EIO', 'ftruncate:EIO']);
     // The failed frame is still in segment 1, behind a zeroed header.
     expect((await fs.stat(path.join(dir, segmentName(1)))).size).toBeGreaterThan(a.length);
-    const again = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
-    const { segments } = await again.recover();
-    expect(segments.flatMap((s) => s.entries.map((e) => e.lsn))).toEqual([1, 3]);
+    expect(await recoveredLsns()).toEqual([1, 3]);
     expect((await fs.stat(path.join(dir, segmentName(1)))).size).toBe(a.length);
   });
 
   it('refuses appends while a failed write can be neither cut nor marked, and resumes once it can', async () => {
     const faults = new FaultyLogFs();
-    const wal = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: faults, logger: silentLogger });
-    await wal.recover();
-    await wal.openActive(1);
-    const a = encodeEntry(1, makeBatch()).frame;
-    await wal.append(1, a, (seg) => wal.hold(seg, 1));
+    const { wal, first: a } = await openWithHeldFirst(faults);
     faults.append = 'ENOSPC';
     faults.cut = 'EIO';
     faults.mark = 'EIO';
     const durable: number[] = [];
     const fail = (lsn: number) =>
-      wal.append(lsn, encodeEntry(lsn, makeBatch()).frame, () => durable.push(lsn)).catch((e: unknown) => e);
+      wal.append(lsn, frame(lsn), () => durable.push(lsn)).catch((e: unknown) => e);
     expect(await fail(2)).toBeInstanceOf(DependencyUnavailableError);
     faults.append = undefined;
     // The disk takes writes again but the failed one is still there: nothing may follow it.
     expect(await fail(3)).toBeInstanceOf(DependencyUnavailableError);
     expect(durable).toEqual([]);
     faults.clear();
-    await wal.append(4, encodeEntry(4, makeBatch()).frame, () => durable.push(4));
+    await wal.append(4, frame(4), () => durable.push(4));
     expect(durable).toEqual([4]);
     await wal.close();
     expect((await fs.readFile(path.join(dir, segmentName(1)))).equals(a)).toBe(true);
-    const again = new WriteAheadLog({ dir, segmentBytes: 1 << 20, fs: nodeLogFs, logger: silentLogger });
-    const { segments } = await again.recover();
-    expect(segments.flatMap((s) => s.entries.map((e) => e.lsn))).toEqual([1, 4]);
+    expect(await recoveredLsns()).toEqual([1, 4]);
   });
 });
