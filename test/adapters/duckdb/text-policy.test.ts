@@ -1,8 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../../api/adapters/duckdb/index.js';
-import { buildBatch } from '../../../api/domain/records/build-batch.js';
-import { ValidatorCache } from '../../../api/domain/records/validators.js';
-import { parse } from '../../domain/records/helpers.js';
+import { parseAndBuild } from '../../domain/records/helpers.js';
 import { linesOf } from '../../support/ndjson.js';
 import { makeStream, removeDir, silentLogger, tempDir, writeObject } from './fixtures.js';
 
@@ -46,14 +44,7 @@ describe('text policy against DuckDB', () => {
 
   async function ingest(records: string[], contentType = 'application/x-ndjson') {
     const body = contentType === 'application/json' ? `[${records.join(',')}]` : records.join('\n');
-    const parsed = await parse(body, { contentType });
-    const built = buildBatch(
-      stream,
-      new ValidatorCache().get(stream),
-      parsed,
-      'b1',
-      '2026-01-01T00:00:00.000Z',
-    );
+    const built = await parseAndBuild(stream, body, contentType);
     const n = objects++;
     const raw = await writeObject(dir, stream, `r${n}.ndjson`, linesOf(built.batch.records));
     const quarantine = await writeObject(

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { buildBatch, MAX_LINE_ERRORS } from '../../../api/domain/records/build-batch.js';
+import { MAX_LINE_ERRORS } from '../../../api/domain/records/build-batch.js';
 import { escapeLoneSurrogates } from '../../../api/domain/records/text-policy.js';
-import { ValidatorCache } from '../../../api/domain/records/validators.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
-import { parse } from './helpers.js';
+import { linesOf } from '../../support/ndjson.js';
+import { parseAndBuild } from './helpers.js';
 
 const stream: Stream = {
   tenant: 'acme',
@@ -29,20 +29,8 @@ const stream: Stream = {
 };
 
 async function build(body: string, contentType = 'application/json') {
-  const parsed = await parse(body, { contentType });
-  const built = buildBatch(
-    stream,
-    new ValidatorCache().get(stream),
-    parsed,
-    'b1',
-    '2026-01-01T00:00:00.000Z',
-  );
-  const lines = (block: Buffer) =>
-    block
-      .toString('utf8')
-      .split('\n')
-      .filter((l) => l !== '');
-  return { ...built, raw: lines(built.batch.records), quarantine: lines(built.batch.rejects) };
+  const built = await parseAndBuild(stream, body, contentType);
+  return { ...built, raw: linesOf(built.batch.records), quarantine: linesOf(built.batch.rejects) };
 }
 
 const RECORDS = [

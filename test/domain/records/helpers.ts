@@ -1,6 +1,9 @@
 import { gzipSync } from 'node:zlib';
+import { buildBatch, type BuiltBatch } from '../../../api/domain/records/build-batch.js';
 import { parseRecordsBody, DEFAULT_BODY_LIMITS } from '../../../api/domain/records/index.js';
 import type { BodyLimits, ParsedRecordsBody } from '../../../api/domain/records/index.js';
+import { ValidatorCache } from '../../../api/domain/records/validators.js';
+import type { Stream } from '../../../api/domain/streams/types.js';
 
 export interface TrackedStream {
   stream: ReadableStream<Uint8Array>;
@@ -55,6 +58,12 @@ export function parse(
     limits: { ...DEFAULT_BODY_LIMITS, ...options.limits },
     onInflated: options.onInflated,
   });
+}
+
+/** Parses `body` as an ingest request would and builds its batch for `stream` (batch b1, received 2026-01-01). */
+export async function parseAndBuild(stream: Stream, body: string, contentType: string): Promise<BuiltBatch> {
+  const parsed = await parse(body, { contentType });
+  return buildBatch(stream, new ValidatorCache().get(stream), parsed, 'b1', '2026-01-01T00:00:00.000Z');
 }
 
 export function gzip(text: string | Uint8Array): Buffer {
