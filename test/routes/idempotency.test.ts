@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IdempotencyRecord, IdempotencyStore } from '../../api/ports.js';
+import type { IngestResult } from '../../api/domain/records/types.js';
 import { createKey, createStream, createTenant, startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -10,16 +11,6 @@ import { createKey, createStream, createTenant, startTestStack, type TestStack }
 let t: TestStack;
 let admin: string;
 let producer: string;
-
-type Ingest = {
-  batchId: string;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  errors: { index: number; path: string; message: string }[];
-  errorsTruncated?: true;
-  errorsTotal?: number;
-};
 
 const schema = { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] };
 
@@ -61,7 +52,9 @@ describe('Idempotency-Key', () => {
   it('stores concurrent same-key requests exactly once; the others get 409 with Retry-After or the replay', async () => {
     const raw = JSON.stringify([{ id: 'c1' }, { id: 'c2' }]);
     const answers = await Promise.all(Array.from({ length: 8 }, () => send('conc', raw, 'conc-1')));
-    const bodies = await Promise.all(answers.map(async (r) => ({ r, body: (await r.json()) as Ingest })));
+    const bodies = await Promise.all(
+      answers.map(async (r) => ({ r, body: (await r.json()) as IngestResult })),
+    );
     const fresh = bodies.filter(
       ({ r }) => r.status === 200 && r.headers.get('idempotent-replayed') !== 'true',
     );
@@ -102,7 +95,7 @@ describe('Idempotency-Key', () => {
       open();
       const done = await first;
       expect(done.status).toBe(200);
-      const body = (await done.json()) as Ingest;
+      const body = (await done.json()) as IngestResult;
       const third = await send('gate', raw, 'gate-1');
       expect(third.headers.get('idempotent-replayed')).toBe('true');
       expect(await third.json()).toEqual(body);
@@ -127,12 +120,12 @@ describe('Idempotency-Key', () => {
     };
     const raw = JSON.stringify([{ id: 'f1' }, { id: 'f2' }, { nope: 1 }]);
     services.idempotency = failing;
-    let first: Ingest;
+    let first: IngestResult;
     try {
       const res = await send('fault', raw, 'fault-1');
       // The batch is durable: its answer stands even though the result could not be recorded.
       expect(res.status).toBe(200);
-      first = (await res.json()) as Ingest;
+      first = (await res.json()) as IngestResult;
       expect(first).toMatchObject({ accepted: 2, rejected: 1 });
       expect(completeCalls).toBe(3);
     } finally {
@@ -179,13 +172,13 @@ describe('Idempotency-Key', () => {
     const answers = await Promise.all(Array.from({ length: 4 }, () => send('stale', raw, 'stale-1')));
     const fresh = answers.filter((r) => r.status === 200 && r.headers.get('idempotent-replayed') !== 'true');
     expect(fresh).toHaveLength(1);
-    const body = (await fresh[0]!.json()) as Ingest;
+    const body = (await fresh[0]!.json()) as IngestResult;
     expect(body.batchId).not.toBe(dead.batchId);
     for (const r of answers) {
       if (r === fresh[0]) continue;
       expect([200, 409]).toContain(r.status);
       if (r.status === 409) expect(r.headers.get('retry-after')).toBe('1');
-      else expect(((await r.json()) as Ingest).batchId).toBe(body.batchId);
+      else expect(((await r.json()) as IngestResult).batchId).toBe(body.batchId);
     }
     expect(await rawIds('stale')).toEqual(['s1']);
   });
@@ -218,7 +211,7 @@ describe('Idempotency-Key', () => {
     const res = await send('large', raw, 'large-1');
     expect(res.status).toBe(200);
     const text = await res.text();
-    const first = JSON.parse(text) as Ingest;
+    const first = JSON.parse(text) as IngestResult;
     expect(first).toMatchObject({ accepted: 1000, rejected: 9000, errorsTruncated: true, errorsTotal: 9000 });
     expect(first.errors).toHaveLength(100);
     expect(first.errors[0]).toEqual({ index: 1, path: expect.any(String), message: expect.any(String) });

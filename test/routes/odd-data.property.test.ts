@@ -1,6 +1,7 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IngestResult } from '../../api/domain/records/types.js';
 import { createKey, createStream, createTenant, startTestStack, type TestStack } from '../support/stack.js';
 
 /**
@@ -189,12 +190,6 @@ interface Expected {
   index: number;
 }
 
-type Ingest = {
-  batchId: string;
-  accepted: number;
-  rejected: number;
-  errors: { index: number; path: string }[];
-};
 type Row = Record<string, unknown>;
 type Rejection = {
   record: unknown;
@@ -313,7 +308,7 @@ describe('odd data end to end', () => {
           expect(sameStream.status).toBe(200);
           expect(otherStream.status).toBe(200);
 
-          const answer = (await res.json()) as Ingest;
+          const answer = (await res.json()) as IngestResult;
           const rejected = batch.filter((r) => r.problems.length > 0);
           oddRecords += rejected.length;
           expect(res.status).toBe(rejected.length === batch.length ? 422 : 200);
@@ -325,8 +320,8 @@ describe('odd data end to end', () => {
             r.batchId = answer.batchId;
             expected.push(r);
           }
-          const sameId = ((await sameStream.json()) as Ingest).batchId;
-          const otherId = ((await otherStream.json()) as Ingest).batchId;
+          const sameId = ((await sameStream.json()) as IngestResult).batchId;
+          const otherId = ((await otherStream.json()) as IngestResult).batchId;
           for (const p of plain) {
             expected.push({
               ...p,

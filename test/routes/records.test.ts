@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IngestResult } from '../../api/domain/records/types.js';
 import { createKey, createStream, createTenant, startTestStack, type TestStack } from '../support/stack.js';
 
 /** End to end through the HTTP API on the embedded stack: dynalite, durable log, lake, loader, DuckDB. */
@@ -21,13 +22,6 @@ const schema = {
 };
 
 type Rows = { layer: string; total: number; records: Record<string, unknown>[] };
-type Ingest = {
-  batchId: string;
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-  errors: { index: number; path: string; message: string }[];
-};
 
 async function post(path: string, body: unknown, key = producer, headers: Record<string, string> = {}) {
   return t.call('POST', `/v1/tenants/acme/streams/${path}`, { key, body, headers });
@@ -77,7 +71,7 @@ describe('ingest → lake → warehouse layers', () => {
       { email: 'nobody' },
     ]);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as Ingest;
+    const body = (await res.json()) as IngestResult;
     firstBatch = body.batchId;
     expect(body).toMatchObject({ accepted: 3, rejected: 2, duplicates: 1 });
     expect(body.errors).toEqual(
@@ -202,11 +196,11 @@ describe('ingest → lake → warehouse layers', () => {
   it('replays an idempotent retry with the same batchId and stores nothing new; a different body is 409', async () => {
     const body = [{ id: 'idem-1' }, { id: 'idem-2' }];
     const headers = { 'idempotency-key': 'retry-123' };
-    const first = (await (await post('users/records', body, producer, headers)).json()) as Ingest;
+    const first = (await (await post('users/records', body, producer, headers)).json()) as IngestResult;
     const again = await post('users/records', body, producer, headers);
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(((await again.json()) as Ingest).batchId).toBe(first.batchId);
+    expect(((await again.json()) as IngestResult).batchId).toBe(first.batchId);
     const other = await post('users/records', [{ id: 'idem-3' }], producer, headers);
     expect(other.status).toBe(409);
     await t.stack.services.delivery.drain();
@@ -221,15 +215,15 @@ describe('ingest → lake → warehouse layers', () => {
       raw: '{"id":"n1"}\n{"id":"n2"}\n',
       headers: { 'content-type': 'application/x-ndjson' },
     });
-    expect(((await ndjson.json()) as Ingest).accepted).toBe(2);
+    expect(((await ndjson.json()) as IngestResult).accepted).toBe(2);
     const wrapped = await post('users/records', { records: [{ id: 'w1' }] });
-    expect(((await wrapped.json()) as Ingest).accepted).toBe(1);
+    expect(((await wrapped.json()) as IngestResult).accepted).toBe(1);
     const gz = await t.call('POST', '/v1/tenants/acme/streams/users/records', {
       key: producer,
       raw: gzipSync(JSON.stringify([{ id: 'g1' }, { id: 'g2' }])),
       headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
     });
-    expect(((await gz.json()) as Ingest).accepted).toBe(2);
+    expect(((await gz.json()) as IngestResult).accepted).toBe(2);
   });
 
   it('loads each record as it was validated, however it was written', async () => {
