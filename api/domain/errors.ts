@@ -78,15 +78,20 @@ export class IdempotencyConflictError extends DomainError {
   readonly code = 'idempotency_conflict';
 }
 
-/** Another request with the same Idempotency-Key is still being processed: retry after a moment. */
-export class IdempotencyInProgressError extends DomainError {
-  readonly code = 'idempotency_in_progress';
+/** The request may succeed if sent again after `retryAfterSeconds`; nothing of it was acknowledged. */
+export abstract class RetryLaterError extends DomainError {
   constructor(
     message: string,
     readonly retryAfterSeconds = 1,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
   }
+}
+
+/** Another request with the same Idempotency-Key is still being processed: retry after a moment. */
+export class IdempotencyInProgressError extends RetryLaterError {
+  readonly code = 'idempotency_in_progress';
 }
 
 export class PayloadTooLargeError extends DomainError {
@@ -105,26 +110,13 @@ export class UnsupportedMediaTypeError extends DomainError {
 }
 
 /** Buffers are full: the caller should back off and retry. */
-export class OverloadedError extends DomainError {
+export class OverloadedError extends RetryLaterError {
   readonly code = 'overloaded';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 1,
-  ) {
-    super(message);
-  }
 }
 
 /** A dependency (Firehose, Snowflake, DynamoDB, disk) could not do its part; nothing was acknowledged. */
-export class DependencyUnavailableError extends DomainError {
+export class DependencyUnavailableError extends RetryLaterError {
   readonly code = 'dependency_unavailable';
-  constructor(
-    message: string,
-    readonly retryAfterSeconds = 1,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** The stream was deleted: its data is kept but it takes no more records. */
