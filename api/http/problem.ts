@@ -11,6 +11,7 @@ import {
   OverloadedError,
   PayloadTooLargeError,
   RecordsRejectedError,
+  RetryLaterError,
   SchemaIncompatibleError,
   StreamGoneError,
   UnauthenticatedError,
@@ -103,13 +104,7 @@ export function toProblemResponse(err: unknown, requestId: string): ProblemRespo
       err instanceof InvalidInputError || err instanceof SchemaIncompatibleError ? err.errors : undefined;
     const body: Problem = problem(status, err.code, err.message, requestId, errors);
     const headers: Record<string, string> = {};
-    if (
-      err instanceof OverloadedError ||
-      err instanceof DependencyUnavailableError ||
-      err instanceof IdempotencyInProgressError
-    ) {
-      headers['Retry-After'] = String(err.retryAfterSeconds);
-    }
+    if (err instanceof RetryLaterError) headers['Retry-After'] = String(err.retryAfterSeconds);
     if (err instanceof PayloadTooLargeError) {
       body.limit = err.limit;
       body.limitValue = err.limitValue;
