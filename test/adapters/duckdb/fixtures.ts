@@ -10,22 +10,7 @@ import type { LakeObject } from '../../../api/ports.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
-export function makeStream(overrides: Partial<Stream> = {}): Stream {
-  return {
-    tenant: 'acme',
-    name: 'events',
-    version: 1,
-    createdAt: '2026-01-01T00:00:00.000Z',
-    updatedAt: '2026-01-01T00:00:00.000Z',
-    revision: 1,
-    schema: { type: 'object', properties: { id: { type: 'string' } } },
-    piiFields: [],
-    clusterBy: [],
-    compatibility: 'BACKWARD',
-    buffering: { intervalSeconds: 1, sizeMiB: 5 },
-    ...overrides,
-  };
-}
+export { makeStream } from '../../support/stream.js';
 
 export async function tempDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'tributary-duckdb-'));

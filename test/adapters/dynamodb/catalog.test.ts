@@ -13,24 +13,12 @@ import {
 import type { ApiKey } from '../../../api/domain/keys/types.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { useDynalite } from '../../support/dynalite.js';
+import { makeStream } from '../../support/stream.js';
 
 const client = useDynalite('cat');
 let catalog: DynamoCatalog;
 
-const stream = (over: Partial<Stream> = {}): Stream => ({
-  tenant: 'acme',
-  name: 'orders',
-  version: 1,
-  revision: 1,
-  schema: { type: 'object', properties: { id: { type: 'string' } } },
-  piiFields: [],
-  clusterBy: [],
-  compatibility: 'BACKWARD',
-  buffering: { intervalSeconds: 1, sizeMiB: 5 },
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  ...over,
-});
+const stream = (over: Partial<Stream> = {}): Stream => makeStream({ name: 'orders', ...over });
 
 const key = (id: string, tenant = 'acme'): ApiKey => ({
   id,

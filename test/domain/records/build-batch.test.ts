@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LINE_ERRORS } from '../../../api/domain/records/build-batch.js';
 import { escapeLoneSurrogates } from '../../../api/domain/records/text-policy.js';
-import type { Stream } from '../../../api/domain/streams/types.js';
 import { linesOf } from '../../support/ndjson.js';
+import { makeStream } from '../../support/stream.js';
 import { parseAndBuild } from './helpers.js';
 
-const stream: Stream = {
-  tenant: 'acme',
-  name: 'events',
-  version: 1,
+const stream = makeStream({
   schema: {
     type: 'object',
     properties: {
@@ -19,14 +16,7 @@ const stream: Stream = {
     },
     required: ['id'],
   },
-  piiFields: [],
-  clusterBy: [],
-  compatibility: 'BACKWARD',
-  buffering: { intervalSeconds: 1, sizeMiB: 5 },
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-  revision: 1,
-};
+});
 
 async function build(body: string, contentType = 'application/json') {
   const built = await parseAndBuild(stream, body, contentType);
