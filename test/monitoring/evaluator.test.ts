@@ -8,6 +8,7 @@ import { AlertEvaluator, type AlertNotifier, type NotifyOutcome } from '../../ap
 import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
 import type { DeliveryStatus } from '../../api/ports.js';
 import { useDynalite } from '../support/dynalite.js';
+import { makeStream } from '../support/stream.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-05-01T00:00:00.000Z');
@@ -42,20 +43,14 @@ async function setup(rules?: AlertRule[]) {
     async stream(tenant: string, name: string, over: Partial<Stream> = {}): Promise<Stream> {
       if (!(await catalog.getTenant(tenant)))
         await catalog.createTenant({ name: tenant, createdAt: iso(T0) });
-      const s: Stream = {
+      const s = makeStream({
         tenant,
         name,
-        version: 1,
-        revision: 1,
-        schema: { type: 'object', properties: { id: { type: 'string' } } },
-        piiFields: [],
-        clusterBy: [],
-        compatibility: 'BACKWARD',
         buffering: { intervalSeconds: 60, sizeMiB: 5 },
         createdAt: iso(T0),
         updatedAt: iso(T0),
         ...over,
-      };
+      });
       await catalog.createStream(s, { version: 1, schema: s.schema, createdAt: s.createdAt, changes: [] });
       return s;
     },

@@ -2,7 +2,6 @@ import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCursorStore } from '../../api/adapters/dynamodb/cursor-store.js';
 import { DynamoCatalog, DynamoMetricsStore } from '../../api/adapters/dynamodb/index.js';
-import type { Stream } from '../../api/domain/streams/types.js';
 import {
   LoadHistoryPoller,
   type LoadHistoryRow,
@@ -10,25 +9,19 @@ import {
 } from '../../api/monitoring/load-history-poller.js';
 import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
 import { useDynalite } from '../support/dynalite.js';
+import { makeStream } from '../support/stream.js';
 
 const client = useDynalite('poller');
 
 beforeAll(async () => {
   const catalog = new DynamoCatalog(client(), 'poller');
   await catalog.createTenant({ name: 'acme', createdAt: '2026-11-26T11:00:00.000Z' });
-  const stream: Stream = {
-    tenant: 'acme',
+  const stream = makeStream({
     name: 'orders',
-    version: 1,
-    revision: 1,
-    schema: { type: 'object', properties: { id: { type: 'string' } } },
-    piiFields: [],
-    clusterBy: [],
-    compatibility: 'BACKWARD',
     buffering: { intervalSeconds: 60, sizeMiB: 64 },
     createdAt: '2026-11-26T11:00:00.000Z',
     updatedAt: '2026-11-26T11:00:00.000Z',
-  };
+  });
   await catalog.createStream(stream, {
     version: 1,
     schema: stream.schema,
