@@ -11,6 +11,7 @@ import { AlertEvaluator } from '../../api/monitoring/evaluator.js';
 import { WebhookNotifier } from '../../api/monitoring/webhook.js';
 import type { ListAlertsResponse } from '../../api/routes/alerts/list.js';
 import type { WebhookResponse } from '../../api/routes/webhook/put.js';
+import type { Services } from '../../api/services.js';
 import {
   ADMIN_KEY,
   createKey,
@@ -169,6 +170,17 @@ describe('GET /v1/tenants/{tenant}/alerts', () => {
 });
 
 describe('PUT/DELETE /v1/tenants/{tenant}/webhook', () => {
+  /** PUT a webhook URL as the tenant admin, on the same stack under another webhook policy. */
+  const putUnder = (webhooks: Services['webhooks']) => {
+    const policyApp = createApp({ ...t.stack.services, webhooks });
+    return (url: string) =>
+      policyApp.request('/v1/tenants/acme/webhook', {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url }),
+      });
+  };
+
   it('validates the body and needs manage', async () => {
     expect(
       (await call('PUT', '/v1/tenants/acme/webhook', keys.admin, { url: 'ftp://example.com/x' })).status,
@@ -228,13 +240,7 @@ describe('PUT/DELETE /v1/tenants/{tenant}/webhook', () => {
   it('refuses internal URLs by default, naming the url field', async () => {
     expect(t.stack.services.webhooks).toEqual({ allowPrivate: true, requireHttps: false });
     // The same stack with the default policy (TRIBUTARY_WEBHOOK_ALLOW_PRIVATE unset).
-    const strict = createApp({ ...t.stack.services, webhooks: { allowPrivate: false, requireHttps: false } });
-    const put = (url: string) =>
-      strict.request('/v1/tenants/acme/webhook', {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url }),
-      });
+    const put = putUnder({ allowPrivate: false, requireHttps: false });
     const before = (await t.stack.services.catalog.getTenant('acme'))?.webhook;
     for (const [url, range] of [
       [receiverUrl, 'loopback'],
@@ -261,13 +267,7 @@ describe('PUT/DELETE /v1/tenants/{tenant}/webhook', () => {
   });
 
   it('requires https in AWS mode', async () => {
-    const aws = createApp({ ...t.stack.services, webhooks: { allowPrivate: false, requireHttps: true } });
-    const put = (url: string) =>
-      aws.request('/v1/tenants/acme/webhook', {
-        method: 'PUT',
-        headers: { authorization: `Bearer ${keys.admin}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ url }),
-      });
+    const put = putUnder({ allowPrivate: false, requireHttps: true });
     const plain = await put('http://hooks.example.com/tributary');
     expect(plain.status).toBe(400);
     expect(((await plain.json()) as { errors: unknown }).errors).toEqual([
