@@ -57,6 +57,15 @@ export function translateFailure(what: string, err: unknown): DomainError {
   }
 }
 
+/** Runs a DuckDB step; its failure becomes a named domain error (see translateFailure), keeping the cause. */
+export async function translate<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw translateFailure(what, err);
+  }
+}
+
 /** A fatal error leaves the DuckDB instance unusable until it is reopened. */
 export function invalidatesDatabase(err: unknown): boolean {
   const message = err instanceof Error ? err.message : String(err);

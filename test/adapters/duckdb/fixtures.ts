@@ -101,3 +101,40 @@ export async function inspect(dir: string, tenant: string, sql: string): Promise
     instance.closeSync();
   }
 }
+
+/** A stream with every column type, deduplication and an entity layer. */
+export const users = makeStream({
+  name: 'users',
+  schema: {
+    type: 'object',
+    properties: {
+      event_id: { type: 'string' },
+      user_id: { type: 'string' },
+      version: { type: ['integer', 'null'] },
+      name: { type: 'string' },
+      deleted: { type: 'boolean' },
+      seen_at: { type: 'string', format: 'date-time' },
+      day: { type: 'string', format: 'date' },
+      score: { type: 'number' },
+      tags: { type: 'array', items: { type: 'string' } },
+    },
+    required: ['event_id', 'user_id'],
+  },
+  dedupe: { key: ['event_id'] },
+  entity: { key: ['user_id'], orderBy: 'version', deleteField: 'deleted' },
+});
+
+type Row = Record<string, unknown>;
+export const row = (
+  event_id: string,
+  user_id: string,
+  version: number | null,
+  name?: string,
+  more: Row = {},
+): Row => ({
+  event_id,
+  user_id,
+  version,
+  ...(name === undefined ? {} : { name }),
+  ...more,
+});
