@@ -10,7 +10,9 @@ import type { LakeObject } from '../../../api/ports.js';
 
 export const silentLogger = pino({ level: 'silent' });
 
-export { makeStream } from '../../support/stream.js';
+import { makeStream } from '../../support/stream.js';
+
+export { makeStream };
 
 export async function tempDir(): Promise<string> {
   return mkdtemp(path.join(os.tmpdir(), 'tributary-duckdb-'));
