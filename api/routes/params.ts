@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { IDENTIFIER_PATTERN } from '../domain/identifiers.js';
 import { FieldErrorSchema, ProblemSchema } from '../http/problem-schema.js';
 
 export { FieldErrorSchema, ProblemSchema };
 
 const name = (what: string) =>
-  z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, `${what} must match ^[a-z][a-z0-9_]{0,62}$`);
+  z.string().regex(IDENTIFIER_PATTERN, `${what} must match ${IDENTIFIER_PATTERN.source}`);
 
 export const TenantName = name('tenant name');
 export const StreamName = name('stream name');

@@ -1,7 +1,6 @@
 import { InvalidInputError } from '../../domain/errors.js';
-
-/** Names that reach SQL (tenants, streams, fields) must match this before they are quoted. */
-export const IDENTIFIER_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
+// Names that reach SQL (tenants, streams, fields) must match the domain's pattern before they are quoted.
+import { IDENTIFIER_PATTERN } from '../../domain/identifiers.js';
 
 /**
  * The adapter's own names start with `_` so they can never collide with a user's; they are checked

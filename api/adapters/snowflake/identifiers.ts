@@ -5,22 +5,22 @@
  */
 import { InvalidInputError } from '../../domain/errors.js';
 import type { FieldError } from '../../domain/errors.js';
+import { IDENTIFIER_PATTERN } from '../../domain/identifiers.js';
 
-export const NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
 /** Names taken from configuration (database, warehouse, roles, storage integration). */
 export const CONFIG_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_]{0,254}$/;
 
 export function checkName(value: unknown, path: string, errors: FieldError[]): void {
-  if (typeof value !== 'string' || !NAME_PATTERN.test(value)) {
-    errors.push({ path, message: 'must match ^[a-z][a-z0-9_]{0,62}$' });
+  if (typeof value !== 'string' || !IDENTIFIER_PATTERN.test(value)) {
+    errors.push({ path, message: `must match ${IDENTIFIER_PATTERN.source}` });
   }
 }
 
 /** A validated domain name as a Snowflake identifier. Throws InvalidInputError on anything else. */
 export function ident(name: string): string {
-  if (!NAME_PATTERN.test(name))
+  if (!IDENTIFIER_PATTERN.test(name))
     throw new InvalidInputError(`Invalid identifier`, [
-      { path: 'name', message: 'must match ^[a-z][a-z0-9_]{0,62}$' },
+      { path: 'name', message: `must match ${IDENTIFIER_PATTERN.source}` },
     ]);
   return `"${name.toUpperCase()}"`;
 }

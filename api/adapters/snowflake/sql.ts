@@ -5,6 +5,7 @@
  */
 import { InvalidInputError } from '../../domain/errors.js';
 import type { FieldError } from '../../domain/errors.js';
+import { IDENTIFIER_PATTERN } from '../../domain/identifiers.js';
 import { columnsOf } from '../../domain/schema/columns.js';
 import type { Column } from '../../domain/schema/types.js';
 import type { Stream } from '../../domain/streams/types.js';
@@ -39,7 +40,7 @@ export function validateStream(stream: Stream): void {
   const mustExist = (field: string | undefined, path: string) => {
     if (field === undefined) return;
     checkName(field, path, errors);
-    if (NAME_OK(field) && !known.has(field))
+    if (IDENTIFIER_PATTERN.test(field) && !known.has(field))
       errors.push({ path, message: `${field} is not a declared property` });
   };
   stream.dedupe?.key.forEach((k, i) => mustExist(k, `dedupe.key.${i}`));
@@ -54,8 +55,6 @@ export function validateStream(stream: Stream): void {
     errors.push({ path: 'entity.key', message: 'must not be empty' });
   if (errors.length) throw new InvalidInputError('Invalid name for Snowflake', errors);
 }
-
-const NAME_OK = (s: string) => /^[a-z][a-z0-9_]{0,62}$/.test(s);
 
 export function prepare(stream: Stream, cfg: SnowflakeSqlConfig): { o: StreamObjects; cols: Column[] } {
   validateStream(stream);

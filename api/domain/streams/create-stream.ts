@@ -1,17 +1,18 @@
 import { requireTenant } from '../auth/authorize.js';
 import type { VerbArgs } from '../context.js';
 import { AlreadyExistsError, InvalidInputError } from '../errors.js';
+import { IDENTIFIER_PATTERN } from '../identifiers.js';
 import { normalizeSpec, type StreamSpecInput } from './spec.js';
-import { STREAM_NAME_PATTERN, type Stream } from './types.js';
+import type { Stream } from './types.js';
 
 export async function createStream({
   ctx,
   input,
 }: VerbArgs<{ tenant: string; name: string; spec: StreamSpecInput }>) {
   requireTenant(ctx, input.tenant, 'manage');
-  if (!STREAM_NAME_PATTERN.test(input.name)) {
-    throw new InvalidInputError(`Stream name '${input.name}' must match ^[a-z][a-z0-9_]{0,62}$.`, [
-      { path: 'body.name', message: 'must match ^[a-z][a-z0-9_]{0,62}$' },
+  if (!IDENTIFIER_PATTERN.test(input.name)) {
+    throw new InvalidInputError(`Stream name '${input.name}' must match ${IDENTIFIER_PATTERN.source}.`, [
+      { path: 'body.name', message: `must match ${IDENTIFIER_PATTERN.source}` },
     ]);
   }
   const spec = normalizeSpec(input.spec, ctx.services.config);

@@ -42,6 +42,3 @@ export interface SchemaChange {
   from?: unknown;
   to?: unknown;
 }
-
-/** Names of streams, tenants and fields: lower-case identifiers, safe to quote in every warehouse. */
-export const STREAM_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;

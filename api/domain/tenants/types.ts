@@ -4,5 +4,3 @@ export interface Tenant {
   /** Alerts are POSTed here, signed with HMAC using webhookSecret. */
   webhook?: { url: string; secret: string };
 }
-
-export const TENANT_NAME_PATTERN = /^[a-z][a-z0-9_]{0,62}$/;
