@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
+import { IDENTIFIER_PATTERN } from '../../../api/domain/identifiers.js';
 import { ApiError, tenantPath } from '../api.js';
 import { tenantOf, useSession } from '../context.js';
 import { parseList } from '../format.js';
@@ -8,8 +9,6 @@ import { checkSchemaText } from '../schemaDiff.js';
 import type { DryRun, FieldError, Stream, StreamSpec } from '../types.js';
 import { FieldErrors, ProblemMessage } from '../components/Problem.js';
 import { ChangeList } from './stream/SchemaVersions.js';
-
-const NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 const TEMPLATE = JSON.stringify(
   {
@@ -117,14 +116,14 @@ function CreateStream() {
   const [busy, setBusy] = useState(false);
   const check = useMemo(() => checkSchemaText(schemaText), [schemaText]);
   const nameError =
-    name && !NAME.test(name)
+    name && !IDENTIFIER_PATTERN.test(name)
       ? 'Use a lower-case name: a letter, then letters, digits or underscores.'
       : undefined;
   const apiErrors = error?.problem.errors ?? [];
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!check.schema || !NAME.test(name)) {
+    if (!check.schema || !IDENTIFIER_PATTERN.test(name)) {
       announce('Fix the highlighted fields first.');
       return;
     }

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { IDENTIFIER_PATTERN } from '../../../api/domain/identifiers.js';
 import { ApiError } from '../api.js';
 import { useSession } from '../context.js';
 import { formatTime } from '../format.js';
@@ -6,8 +7,6 @@ import { usePoll } from '../poll.js';
 import type { CreatedTenant, Tenant } from '../types.js';
 import { ProblemMessage } from '../components/Problem.js';
 import { SecretOnce } from '../components/Secret.js';
-
-const NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** Platform view: list tenants and create one (its first admin key is shown once). */
 export function Tenants() {
@@ -20,7 +19,7 @@ export function Tenants() {
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    if (!NAME.test(name)) {
+    if (!IDENTIFIER_PATTERN.test(name)) {
       setError('Use a lower-case name: a letter, then letters, digits or underscores (up to 63).');
       return;
     }
