@@ -1,8 +1,9 @@
 import type { Logger } from 'pino';
-import type { Config } from './config.js';
 import type { WebhookPolicy } from './domain/monitoring/webhook-target.js';
 import type { LoadMonitorSettings } from './domain/monitoring/load-state.js';
 import type { RecentKeys } from './domain/records/recent-keys.js';
+import type { IngestSettings } from './domain/records/types.js';
+import type { StreamDefaults } from './domain/streams/types.js';
 import type { ValidatorCache } from './domain/records/validators.js';
 import type { AlertStore } from './monitoring/alert-store.js';
 import type { PromMetrics } from './monitoring/prometheus.js';
@@ -10,7 +11,6 @@ import type { Catalog, Delivery, IdempotencyStore, Metrics, Warehouse } from './
 
 /** Everything a handler may reach. Built by a composition root, never imported as a singleton. */
 export interface Services {
-  config: Config;
   catalog: Catalog;
   idempotency: IdempotencyStore;
   delivery: Delivery;
@@ -27,6 +27,10 @@ export interface Services {
   loadMonitor: LoadMonitorSettings;
   /** Injected so tests can move time. */
   now: () => Date;
+  /** Body limits and concurrency of the ingest verb. */
+  ingestSettings: IngestSettings;
+  /** What a new stream's spec takes for the hints it leaves out. */
+  streamDefaults: StreamDefaults;
   /** Hot-path state of the ingest verb, owned by the composition root. */
   ingest: {
     nextBatchId: () => string;

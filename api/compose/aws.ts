@@ -19,7 +19,7 @@ import { DynamoCursorStore } from '../adapters/dynamodb/cursor-store.js';
 // Type only: erased at build time, so the ingest bundle still never loads snowflake-sdk.
 import type { SnowflakeWarehouse } from '../adapters/snowflake/warehouse.js';
 import type { Services } from '../services.js';
-import { loadMonitorSettings } from './settings.js';
+import { ingestSettings, loadMonitorSettings, streamDefaults } from './settings.js';
 import { LazyWarehouse } from './lazy-warehouse.js';
 
 export interface AwsStack {
@@ -66,7 +66,6 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
   });
   const alerts = new DynamoAlertStore(dynamo, table);
   const services: Services & { metrics: MinuteMetrics } = {
-    config,
     catalog,
     idempotency: new DynamoIdempotencyStore(dynamo, table),
     delivery,
@@ -79,6 +78,8 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     logger,
     loadMonitor: loadMonitorSettings(config),
     now: () => new Date(),
+    ingestSettings: ingestSettings(config),
+    streamDefaults: streamDefaults(config),
     ingest: newIngestState(),
     adminKeyHash: hashSecret(config.TRIBUTARY_ADMIN_KEY),
   };

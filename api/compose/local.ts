@@ -20,7 +20,7 @@ import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
 import { WebhookNotifier } from '../monitoring/webhook.js';
 import type { Services } from '../services.js';
-import { loadMonitorSettings } from './settings.js';
+import { ingestSettings, loadMonitorSettings, streamDefaults } from './settings.js';
 
 export interface LocalStack {
   services: Services;
@@ -103,7 +103,6 @@ export async function composeLocal(
   evaluator.start();
 
   const services: Services = {
-    config,
     catalog,
     idempotency: new DynamoIdempotencyStore(client, TABLE),
     delivery,
@@ -115,6 +114,8 @@ export async function composeLocal(
     logger,
     loadMonitor,
     now: () => new Date(),
+    ingestSettings: ingestSettings(config),
+    streamDefaults: streamDefaults(config),
     ingest: newIngestState(),
     adminKeyHash: hashSecret(adminKey),
   };

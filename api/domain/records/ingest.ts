@@ -48,13 +48,10 @@ export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Prom
       { path: 'header.Idempotency-Key', message: 'must match ^[A-Za-z0-9._:-]{1,128}$' },
     ]);
   }
-  const c = services.config;
+  const { maxInFlight } = services.ingestSettings;
   const inFlight = services.ingest.inFlight;
-  if (inFlight.count >= c.TRIBUTARY_MAX_INFLIGHT_REQUESTS) {
-    throw new OverloadedError(
-      `too many ingest requests in progress (${c.TRIBUTARY_MAX_INFLIGHT_REQUESTS}); retry shortly`,
-      1,
-    );
+  if (inFlight.count >= maxInFlight) {
+    throw new OverloadedError(`too many ingest requests in progress (${maxInFlight}); retry shortly`, 1);
   }
   inFlight.count++;
   try {
@@ -68,20 +65,13 @@ export async function ingestRecords({ ctx, input }: VerbArgs<IngestInput>): Prom
 
 async function ingestWithin(ctx: Ctx, input: IngestInput, stream: Stream): Promise<IngestOutcome> {
   const { services } = ctx;
-  const c = services.config;
   const parsed = await parseRecordsBody({
     body: input.body,
     contentType: input.contentType,
     contentEncoding: input.contentEncoding,
     contentLength: input.contentLength,
     hash: input.idempotencyKey !== undefined,
-    limits: {
-      maxBodyBytes: c.TRIBUTARY_MAX_BODY_BYTES,
-      maxDecompressedBytes: c.TRIBUTARY_MAX_DECOMPRESSED_BYTES,
-      maxRecordBytes: c.TRIBUTARY_MAX_RECORD_BYTES,
-      maxRecords: c.TRIBUTARY_MAX_RECORDS,
-      maxDepth: 32,
-    },
+    limits: services.ingestSettings.limits,
   });
 
   const batchId = services.ingest.nextBatchId();

@@ -87,6 +87,14 @@ export interface BodyLimits {
   maxDepth: number;
 }
 
+/** What the ingest verb may take on; the composition root builds it from the configuration. */
+export interface IngestSettings {
+  /** Every request body is parsed within these. */
+  limits: BodyLimits;
+  /** Ingest requests being processed at once before new ones get 429 (bounds memory under overload). */
+  maxInFlight: number;
+}
+
 /** A request body taken apart into records. */
 export interface ParsedRecordsBody {
   records: unknown[];

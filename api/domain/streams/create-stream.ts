@@ -15,7 +15,7 @@ export async function createStream({
       { path: 'body.name', message: `must match ${IDENTIFIER_PATTERN.source}` },
     ]);
   }
-  const spec = normalizeSpec(input.spec, ctx.services.config);
+  const spec = normalizeSpec(input.spec, ctx.services.streamDefaults);
   const { catalog, warehouse } = ctx.services;
   if (await catalog.getStream(input.tenant, input.name)) {
     throw new AlreadyExistsError(`Stream '${input.name}' already exists.`);

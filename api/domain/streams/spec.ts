@@ -1,9 +1,8 @@
-import type { Config } from '../../config.js';
 import { InvalidInputError, type FieldError } from '../errors.js';
 import { nonNullTypes } from '../schema/columns.js';
 import { parseObjectSchema } from '../schema/index.js';
 import type { ObjectSchema } from '../schema/types.js';
-import type { StreamSpec } from './types.js';
+import type { StreamDefaults, StreamSpec } from './types.js';
 
 /** What a client may send; defaults fill the rest. */
 export interface StreamSpecInput {
@@ -19,7 +18,7 @@ export interface StreamSpecInput {
   buffering?: { intervalSeconds?: number; sizeMiB?: number };
 }
 
-export function normalizeSpec(input: StreamSpecInput, config: Config): StreamSpec {
+export function normalizeSpec(input: StreamSpecInput, defaults: StreamDefaults): StreamSpec {
   const schema = parseObjectSchema(input.schema);
   const spec: StreamSpec = {
     ...(input.description !== undefined ? { description: input.description } : {}),
@@ -31,8 +30,8 @@ export function normalizeSpec(input: StreamSpecInput, config: Config): StreamSpe
     compatibility: input.compatibility ?? 'BACKWARD',
     ...(input.freshness ? { freshness: input.freshness } : {}),
     buffering: {
-      intervalSeconds: input.buffering?.intervalSeconds ?? config.TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS,
-      sizeMiB: input.buffering?.sizeMiB ?? config.TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB,
+      intervalSeconds: input.buffering?.intervalSeconds ?? defaults.buffering.intervalSeconds,
+      sizeMiB: input.buffering?.sizeMiB ?? defaults.buffering.sizeMiB,
     },
   };
   checkReferences(spec);

@@ -15,6 +15,11 @@ export interface StreamSpec {
   buffering: { intervalSeconds: number; sizeMiB: number };
 }
 
+/** What a new stream's spec takes for the hints it leaves out; built from the configuration. */
+export interface StreamDefaults {
+  buffering: StreamSpec['buffering'];
+}
+
 export interface Stream extends StreamSpec {
   tenant: string;
   name: string;
