@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type ServerProcess } from '../crash/server-process.js';
+import { startServer, type ServerProcess } from '../../bench/server-process.js';
 import { contractFetch } from '../support/contract.js';
 
 /** The Node server reads ingest bodies straight from the request stream; limits must hold over real HTTP. */

@@ -5,7 +5,7 @@ import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../api/adapters/duckdb/index.js';
 import type { Stream } from '../../api/domain/streams/types.js';
-import { startServer, type ServerProcess } from '../crash/server-process.js';
+import { startServer, type ServerProcess } from '../../bench/server-process.js';
 import { contractFetch } from '../support/contract.js';
 
 const ADMIN = 'shutdown-test-admin-key-0123456789abcdef';
