@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, startServer, type ServerProcess } from '../test/crash/server-process.js';
+import { REPO_ROOT, startServer, type ServerProcess } from './server-process.js';
 import { measureComponents } from './components.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { summarizeProfile, type ProfileSummary } from './cpu-profile.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { REPO_ROOT } from '../test/crash/server-process.js';
+import { REPO_ROOT } from './server-process.js';
 
 export interface BaselineProcess {
   url: string;

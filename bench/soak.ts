@@ -12,7 +12,7 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT, startServer, type ServerProcess } from '../test/crash/server-process.js';
+import { REPO_ROOT, startServer, type ServerProcess } from './server-process.js';
 import { makeBatch, STREAM_SCHEMA } from './records.js';
 import { readMemory } from './rss.js';
 import { percentile, slopePerSecond } from './stats.js';

@@ -1,9 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type ServerProcess } from './server-process.js';
+import { startServer, type ServerProcess } from '../../bench/server-process.js';
 import { contractFetch } from '../support/contract.js';
+import { removeDir, tempDir } from '../support/temp-dir.js';
 
 /**
  * Crash safety of the real server process: producers write concurrently, the process is SIGKILLed
@@ -71,7 +69,7 @@ async function rows(layer: 'raw' | 'deduped'): Promise<{ total: number; records:
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tributary-crash-'));
+  dir = await tempDir('tributary-crash-');
   server = await startServer({
     dataDir: dir,
     adminKey: ADMIN_KEY,
@@ -95,7 +93,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.stop('SIGKILL');
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await removeDir(dir);
 });
 
 describe('server process killed with SIGKILL while producers write', () => {

@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type ServerProcess } from '../crash/server-process.js';
+import { startServer, type ServerProcess } from '../../bench/server-process.js';
 import { contractFetch } from '../support/contract.js';
+import { removeDir, tempDir } from '../support/temp-dir.js';
 
 /** The Node server reads ingest bodies straight from the request stream; limits must hold over real HTTP. */
 const ADMIN = 'node-body-test-admin-key-0123456789abcdef';
@@ -21,7 +19,7 @@ const post = (body: BodyInit, headers: Record<string, string> = {}) =>
   });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tributary-node-body-'));
+  dir = await tempDir('tributary-node-body-');
   server = await startServer({
     dataDir: dir,
     adminKey: ADMIN,
@@ -44,7 +42,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server?.stop('SIGKILL');
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await removeDir(dir);
 });
 
 describe('ingest bodies over real HTTP', () => {

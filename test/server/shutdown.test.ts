@@ -1,12 +1,12 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DuckDbWarehouse } from '../../api/adapters/duckdb/index.js';
 import type { Stream } from '../../api/domain/streams/types.js';
-import { startServer, type ServerProcess } from '../crash/server-process.js';
+import { startServer, type ServerProcess } from '../../bench/server-process.js';
 import { contractFetch } from '../support/contract.js';
+import { silentLogger } from '../support/logger.js';
+import { removeDir, tempDir } from '../support/temp-dir.js';
 
 const ADMIN = 'shutdown-test-admin-key-0123456789abcdef';
 let server: ServerProcess | undefined;
@@ -14,12 +14,12 @@ let dir = '';
 
 afterAll(async () => {
   await server?.stop('SIGKILL');
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await removeDir(dir);
 });
 
 describe('SIGTERM', () => {
   it('stops accepting, flushes every buffer, loads everything acknowledged and exits 0', async () => {
-    dir = await mkdtemp(join(tmpdir(), 'tributary-shutdown-'));
+    dir = await tempDir('tributary-shutdown-');
     // A 60 s buffering interval: without the drain, nothing would reach the lake before exit.
     server = await startServer({
       dataDir: dir,
@@ -60,7 +60,7 @@ describe('SIGTERM', () => {
 
     const lake = await readdir(join(dir, 'lake', 'raw', 'tenant=acme', 'stream=events'), { recursive: true });
     expect(lake.some((f) => f.endsWith('.ndjson'))).toBe(true);
-    const warehouse = new DuckDbWarehouse({ dir: join(dir, 'warehouse'), logger: pino({ level: 'silent' }) });
+    const warehouse = new DuckDbWarehouse({ dir: join(dir, 'warehouse'), logger: silentLogger });
     try {
       const raw = await warehouse.preview({ ...stream, tenant: 'acme' }, 'raw', 1);
       expect(raw.total).toBe(acknowledged);

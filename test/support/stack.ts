@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { createApp } from '../../api/app.js';
 import { composeLocal, type LocalStack } from '../../api/compose/local.js';
 import { parseConfig, type Config } from '../../api/config.js';
 import { withContract } from './contract.js';
+import { silentLogger } from './logger.js';
+import { removeDir, tempDir } from './temp-dir.js';
 
 export const ADMIN_KEY = 'test-platform-admin-key-0123456789abcdef';
 
@@ -25,14 +23,13 @@ export interface TestStack {
 
 /** The real embedded stack (dynalite, durable log, lake, DuckDB) in a temp dir. */
 export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const dir = await mkdtemp(join(tmpdir(), 'tributary-test-'));
+  const dir = await tempDir();
   const config = parseConfig({
     TRIBUTARY_DATA_DIR: dir,
     TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.2',
     ...env,
   });
-  const logger = pino({ level: 'silent' });
-  const stack = await composeLocal(config, logger, ADMIN_KEY);
+  const stack = await composeLocal(config, silentLogger, ADMIN_KEY);
   const app = withContract(createApp(stack.services));
   const call: TestStack['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -52,7 +49,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     call,
     close: async () => {
       await stack.close();
-      await rm(dir, { recursive: true, force: true });
+      await removeDir(dir);
     },
   };
 }

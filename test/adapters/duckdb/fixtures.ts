@@ -1,26 +1,15 @@
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { pino } from 'pino';
 import type { LakeRecord, QuarantineRecord } from '../../../api/domain/records/types.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import type { LakeObject } from '../../../api/ports.js';
-
-export const silentLogger = pino({ level: 'silent' });
-
 import { makeStream } from '../../support/stream.js';
 
 export { makeStream };
-
-export async function tempDir(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), 'tributary-duckdb-'));
-}
-
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true });
-}
+export { silentLogger } from '../../support/logger.js';
+export { removeDir, tempDir } from '../../support/temp-dir.js';
 
 /** Batch ids sort in receive order, like the real (time-ordered) ones. */
 export function batchId(n: number): string {

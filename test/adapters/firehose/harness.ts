@@ -3,7 +3,6 @@ import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import dynalite from 'dynalite';
-import { pino } from 'pino';
 import {
   DynamoReceiptStore,
   FirehoseDelivery,
@@ -11,6 +10,7 @@ import {
 } from '../../../api/adapters/firehose/index.js';
 import type { FirehoseDeliveryOptions } from '../../../api/adapters/firehose/index.js';
 import type { Counters, IngestBatch, Metrics, MinutePoint } from '../../../api/ports.js';
+import { silentLogger } from '../../support/logger.js';
 import { batchOfLines } from '../../support/ndjson.js';
 
 export const RAW_STREAM = 'tributary-raw';
@@ -96,7 +96,7 @@ export function makeDelivery(
     quarantineStreamName: QUARANTINE_STREAM,
     retryBudgetMs: 8_000,
     metrics,
-    logger: pino({ level: 'silent' }),
+    logger: silentLogger,
     random: () => 0.5,
     sleep: clock.sleep,
     now: clock.now,

@@ -1,8 +1,6 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { pino } from 'pino';
 import type {
   Counters,
   IngestBatch,
@@ -15,11 +13,8 @@ import type {
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { batchOfLines } from '../../support/ndjson.js';
 
-export const silentLogger = pino({ level: 'silent' });
-
-export async function tempDir(prefix = 'tributary-local-'): Promise<string> {
-  return fs.mkdtemp(path.join(os.tmpdir(), prefix));
-}
+export { silentLogger } from '../../support/logger.js';
+export { tempDir } from '../../support/temp-dir.js';
 
 /** In-memory Metrics that just sums what it is given. */
 export class SumMetrics implements Metrics {

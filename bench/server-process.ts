@@ -1,8 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
+/*
+ * Runs the real server as a child process, for the benches (bench/ingest.ts, bench/soak.ts) and the
+ * process-level tests (test/crash, test/server). It lives in bench/ so that the benches never import
+ * from test/: tests may lean on bench code, not the other way round.
+ */
+
 /** The repository root: api/server.ts and the `tsx` loader resolve from here. */
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
 /** The same V8 flags `npm start` uses (package.json): a larger young generation means fewer scavenges on ingest. */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16'];
