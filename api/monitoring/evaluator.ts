@@ -5,22 +5,25 @@ import {
   type LoadMonitorSettings,
 } from '../domain/monitoring/load-state.js';
 import type { Stream } from '../domain/streams/types.js';
-import type { Catalog, Delivery, DeliveryStatus, Metrics, MinutePoint } from '../ports.js';
 import {
   ALERT_RULES,
   alertId,
   type Alert,
   type AlertRule,
   type AlertState,
-  type AlertStore,
-} from './alert-store.js';
+} from '../domain/monitoring/types.js';
+import type {
+  AlertNotifier,
+  AlertStore,
+  Catalog,
+  Delivery,
+  DeliveryStatus,
+  Metrics,
+  MinutePoint,
+} from '../ports.js';
 
-export type NotifyOutcome = 'sent' | 'failed' | 'no_webhook';
-
-/** Tells a tenant about an alert. Never throws: a receiver that is down must not stop evaluation. */
-export interface AlertNotifier {
-  notify(tenant: string, alert: Alert, signal?: AbortSignal): Promise<NotifyOutcome>;
-}
+// The notifier port moved to api/ports.ts; re-exported so older import paths keep compiling.
+export type { AlertNotifier, NotifyOutcome } from '../ports.js';
 
 export interface EvaluatorOptions {
   catalog: Pick<Catalog, 'listTenants' | 'listStreams'>;
