@@ -1,6 +1,6 @@
 import { requireTenant } from '../auth/authorize.js';
 import type { VerbArgs } from '../context.js';
-import { COUNTER_FIELDS, emptyCounters } from '../../monitoring/counters.js';
+import { COUNTER_FIELDS, emptyCounters } from './counters.js';
 import { loadStream } from '../streams/load-stream.js';
 import type { DeliveryStatus, MinutePoint } from '../../ports.js';
 import type { Stream } from '../streams/types.js';
