@@ -3,6 +3,7 @@
  * implementations of these interfaces the composition root (api/server.ts, api/lambda.ts) picks.
  */
 import type { ApiKey } from './domain/keys/types.js';
+import type { Alert, AlertState } from './domain/monitoring/types.js';
 import type { BatchReceipt, IngestResult, ObjectKind, Rejection } from './domain/records/types.js';
 import type { Layer, Stream, StreamVersion } from './domain/streams/types.js';
 import type { Tenant } from './domain/tenants/types.js';
@@ -246,4 +247,55 @@ export interface MetricsStore {
   /** Adds each point's counters to what is stored for that minute (atomic ADD, one write per stream-minute). */
   addMinutes(tenant: string, stream: string, points: MinutePoint[]): Promise<void>;
   getMinutes(tenant: string, stream: string, fromMs: number, toMs: number): Promise<MinutePoint[]>;
+}
+
+/** Where alerts live. Single-item conditional writes only (dynalite has no transactions). */
+export interface AlertStore {
+  /**
+   * Opens an episode. False when (stream, rule) already has a firing alert: at most one fires at a
+   * time, even with several evaluators racing.
+   */
+  open(alert: Alert): Promise<boolean>;
+  /** Marks a firing alert resolved. False when it was not firing (already resolved, or unknown). */
+  resolve(alert: Alert & { resolvedAt: string }): Promise<boolean>;
+  /** Records what the webhook receiver was told; independent of resolve so the two never overwrite each other. */
+  markNotified(tenant: string, id: string, state: AlertState): Promise<void>;
+  /** Every alert of the tenant, newest first. */
+  list(tenant: string, filter?: { state?: AlertState }): Promise<Alert[]>;
+  /** What an evaluator needs: firing alerts, and resolved ones whose receiver was last told "firing". */
+  active(tenant: string): Promise<Alert[]>;
+}
+
+export type NotifyOutcome = 'sent' | 'failed' | 'no_webhook';
+
+/** Tells a tenant about an alert. Never throws: a receiver that is down must not stop evaluation. */
+export interface AlertNotifier {
+  notify(tenant: string, alert: Alert, signal?: AbortSignal): Promise<NotifyOutcome>;
+}
+
+/** One file the warehouse loaded (or failed to), as Snowflake's COPY_HISTORY reports it. */
+export interface LoadHistoryRow {
+  kind: 'raw' | 'quarantine';
+  file: string;
+  loadedAt: string;
+  rows: number;
+  errors: number;
+  status: string;
+}
+
+/** The warehouse's own load history, where the warehouse loads the lake itself (Snowpipe). */
+export interface LoadHistorySource {
+  loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryRow[]>;
+}
+
+/** Where the load-history poller remembers how far it has read, so no load is counted twice across invocations. */
+export interface CursorStore {
+  get(name: string): Promise<LoadCursor | undefined>;
+  put(name: string, cursor: LoadCursor): Promise<void>;
+}
+
+/** Everything loaded before `at`, and the files loaded exactly at `at`, are already counted. */
+export interface LoadCursor {
+  at: string;
+  files: string[];
 }

@@ -1,26 +1,19 @@
 import type { Logger } from 'pino';
-import {
-  DEFAULT_LOAD_MONITOR,
-  loadStuck,
-  type LoadMonitorSettings,
-} from '../domain/monitoring/load-state.js';
+import { DEFAULT_LOAD_MONITOR, type LoadMonitorSettings } from '../domain/monitoring/load-state.js';
+import { trippedRules, type RuleSettings } from '../domain/monitoring/rules.js';
 import type { Stream } from '../domain/streams/types.js';
-import type { Catalog, Delivery, DeliveryStatus, Metrics, MinutePoint } from '../ports.js';
 import {
   ALERT_RULES,
   alertId,
   type Alert,
   type AlertRule,
   type AlertState,
-  type AlertStore,
-} from './alert-store.js';
+} from '../domain/monitoring/types.js';
+import type { AlertNotifier, AlertStore, Catalog, Delivery, Metrics } from '../ports.js';
+import { StreamObserver } from './stream-observer.js';
 
-export type NotifyOutcome = 'sent' | 'failed' | 'no_webhook';
-
-/** Tells a tenant about an alert. Never throws: a receiver that is down must not stop evaluation. */
-export interface AlertNotifier {
-  notify(tenant: string, alert: Alert, signal?: AbortSignal): Promise<NotifyOutcome>;
-}
+// The notifier port moved to api/ports.ts; re-exported so older import paths keep compiling.
+export type { AlertNotifier, NotifyOutcome } from '../ports.js';
 
 export interface EvaluatorOptions {
   catalog: Pick<Catalog, 'listTenants' | 'listStreams'>;
@@ -50,42 +43,17 @@ export interface Evaluation {
   resolved: Alert[];
 }
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DEFAULT_MAX_LOAD_DELAY_MINUTES = 5;
-/** Other processes flush their minute counters every few seconds; an hour is judged only after that. */
-const FLUSH_SLACK_MS = MINUTE;
-/** While hours show a deficit, their sums are read again at most this often (counters may arrive late). */
-const REREAD_DEFICIT_MS = 5 * MINUTE;
-
 /**
- * One hour [S, S + 1 h): records accepted in it, rows loaded in [S, S + w) (counted only when S is
- * the look-back's start) and rows loaded in [S + w, S + 1 h + w). The tails of consecutive hours tile time.
- */
-interface HourSums {
-  accepted: number;
-  loadedHead: number;
-  loadedTail: number;
-}
-
-interface StreamMemo {
-  /** Start of the newest minute seen with received > 0. */
-  lastReceivedMinute?: number;
-  hours: Map<number, HourSums>;
-  hoursReadAt: number;
-}
-
-/**
- * Evaluates the freshness rules of every live stream on a timer and keeps one alert episode per
- * (stream, rule): opened when the rule trips, resolved when it clears. Runs in the ingest process, so it
- * reads little: minute counters only since the last one seen, and completed hours once.
+ * Evaluates the freshness rules (api/domain/monitoring/rules.ts) of every live stream on a timer and
+ * keeps one alert episode per (stream, rule): opened when the rule trips, resolved when it clears.
+ * The StreamObserver gathers what the rules judge.
  */
 export class AlertEvaluator {
   private readonly intervalMs: number;
   private readonly rules: ReadonlySet<AlertRule>;
-  private readonly reconcileHours: number;
+  private readonly settings: RuleSettings;
+  private readonly observer: StreamObserver;
   private readonly notifyRetryMs: number;
-  private readonly memo = new Map<string, StreamMemo>();
   private readonly inflight = new Map<string, Promise<void>>();
   private readonly retryAt = new Map<string, number>();
   private readonly abort = new AbortController();
@@ -95,7 +63,14 @@ export class AlertEvaluator {
   constructor(private readonly opts: EvaluatorOptions) {
     this.intervalMs = opts.intervalMs ?? 15_000;
     this.rules = new Set(opts.rules ?? ALERT_RULES);
-    this.reconcileHours = opts.reconcileHours ?? 24;
+    this.settings = { rules: this.rules, loadMonitor: opts.loadMonitor ?? DEFAULT_LOAD_MONITOR };
+    this.observer = new StreamObserver({
+      delivery: opts.delivery,
+      metrics: opts.metrics,
+      now: opts.now,
+      rules: this.rules,
+      reconcileHours: opts.reconcileHours ?? 24,
+    });
     this.notifyRetryMs = opts.notifyRetryMs ?? 60_000;
   }
 
@@ -139,7 +114,7 @@ export class AlertEvaluator {
         this.opts.logger.warn({ err, tenant: tenant.name }, 'alert evaluation failed for tenant');
       }
     }
-    for (const id of this.memo.keys()) if (!seen.has(id)) this.memo.delete(id);
+    this.observer.retain(seen);
     return out;
   }
 
@@ -158,7 +133,8 @@ export class AlertEvaluator {
       seen.add(`${tenant}/${stream.name}`);
       let tripped: Map<AlertRule, string>;
       try {
-        tripped = await this.check(stream);
+        const now = this.opts.now().getTime();
+        tripped = trippedRules(await this.observer.observe(stream, now), now, this.settings);
       } catch (err) {
         // Missing data must not resolve anything: leave this stream's alerts as they are.
         for (const rule of ALERT_RULES) firing.delete(`${stream.name}/${rule}`);
@@ -234,142 +210,4 @@ export class AlertEvaluator {
       .finally(() => this.inflight.delete(alert.id));
     this.inflight.set(alert.id, task);
   }
-
-  /** The rules that trip for this stream now, with the message each alert carries. */
-  private async check(stream: Stream): Promise<Map<AlertRule, string>> {
-    const now = this.opts.now().getTime();
-    const id = `${stream.tenant}/${stream.name}`;
-    let memo = this.memo.get(id);
-    if (!memo) this.memo.set(id, (memo = { hours: new Map(), hoursReadAt: 0 }));
-    const tripped = new Map<AlertRule, string>();
-    const needsStatus =
-      this.rules.has('load_delay') || this.rules.has('load_errors') || this.rules.has('load_stuck');
-    const status: DeliveryStatus = needsStatus
-      ? await this.opts.delivery.status(stream.tenant, stream.name)
-      : { pendingRecords: 0 };
-
-    if (this.rules.has('silence')) {
-      const message = await this.silence(stream, memo, now);
-      if (message) tripped.set('silence', message);
-    }
-    if (this.rules.has('load_delay') && status.oldestUnloadedAt) {
-      const maxMinutes = stream.freshness?.maxLoadDelayMinutes ?? DEFAULT_MAX_LOAD_DELAY_MINUTES;
-      if (now - Date.parse(status.oldestUnloadedAt) > maxMinutes * MINUTE) {
-        tripped.set(
-          'load_delay',
-          `Records acknowledged at ${status.oldestUnloadedAt} are not loaded after ${maxMinutes} minutes (${status.pendingRecords} pending).`,
-        );
-      }
-    }
-    const err = status.lastLoadError;
-    if (
-      this.rules.has('load_errors') &&
-      err &&
-      (!status.lastLoadedAt || Date.parse(err.at) > Date.parse(status.lastLoadedAt))
-    ) {
-      tripped.set('load_errors', `Loading fails since ${err.at}: ${err.message}`);
-    }
-    if (this.rules.has('load_stuck')) {
-      // Fires while an object keeps failing (data that cannot be salvaged, a dependency that stays
-      // down); resolves once it loads.
-      const message = loadStuck(status, now, this.opts.loadMonitor ?? DEFAULT_LOAD_MONITOR);
-      if (message) tripped.set('load_stuck', message);
-    }
-    if (this.rules.has('reconciliation')) {
-      const message = await this.reconcile(stream, memo, now);
-      if (message) tripped.set('reconciliation', message);
-    }
-    return tripped;
-  }
-
-  private async silence(stream: Stream, memo: StreamMemo, now: number): Promise<string | undefined> {
-    const minutes = stream.freshness?.maxSilenceMinutes;
-    if (!minutes) return undefined;
-    const windowStart = now - minutes * MINUTE;
-    // A stream younger than the window has not been silent for that long, whatever it received.
-    if (Date.parse(stream.createdAt) > windowStart) return undefined;
-    // This process saw a record in the window: no need to read the counters.
-    const seen = this.opts.metrics.lastReceivedAt?.(stream.tenant, stream.name);
-    if (seen !== undefined && seen >= windowStart) return undefined;
-    const windowMinute = windowStart - (windowStart % MINUTE);
-    const from = Math.max(windowMinute, memo.lastReceivedMinute ?? 0);
-    const points = await this.opts.metrics.series(stream.tenant, stream.name, from, now);
-    for (let i = points.length - 1; i >= 0; i--) {
-      if (points[i]!.received > 0) {
-        memo.lastReceivedMinute = Math.max(memo.lastReceivedMinute ?? 0, points[i]!.minute);
-        break;
-      }
-    }
-    if (memo.lastReceivedMinute !== undefined && memo.lastReceivedMinute >= windowMinute) return undefined;
-    const last = Math.max(seen ?? -1, memo.lastReceivedMinute ?? -1);
-    const since = last >= 0 ? `since ${new Date(last).toISOString()}` : `in the last ${minutes} minutes`;
-    return `No records received ${since} (limit ${minutes} minutes).`;
-  }
-
-  /**
-   * Every accepted record must be loaded within the delivery window w (loadedRows counts raw loads
-   * only, so rejected records, loaded into quarantine, are left out on both sides). Loads are counted
-   * when they happen, not when their records arrived, so hours are compared cumulatively: for each
-   * completed hour ending at E, rows loaded in [O, E + w) must cover records accepted in [O, E), O being
-   * the start of the look-back. The sums of an hour are final once E + w has passed, so
-   * each is read once; while a deficit shows, they are re-read now and then in case counters came late.
-   */
-  private async reconcile(stream: Stream, memo: StreamMemo, now: number): Promise<string | undefined> {
-    const windowMs = stream.buffering.intervalSeconds * 1000 + 5 * MINUTE;
-    const lastDueEnd = Math.floor((now - windowMs - FLUSH_SLACK_MS) / HOUR) * HOUR;
-    const created = Date.parse(stream.createdAt);
-    const origin = Math.max(lastDueEnd - this.reconcileHours * HOUR, created - (created % HOUR));
-    for (const start of memo.hours.keys()) if (start < origin) memo.hours.delete(start);
-    for (let round = 0; ; round++) {
-      await this.readHours(stream, memo, origin, lastDueEnd, windowMs);
-      let deficit = 0;
-      let since: number | undefined;
-      for (let start = origin; start < lastDueEnd; start += HOUR) {
-        const h = memo.hours.get(start)!;
-        deficit += h.accepted - h.loadedTail - (start === origin ? h.loadedHead : 0);
-        if (deficit <= 0) since = undefined;
-        else since ??= start;
-      }
-      if (deficit <= 0) return undefined;
-      if (round === 0 && now - memo.hoursReadAt >= REREAD_DEFICIT_MS) {
-        memo.hours.clear();
-        continue;
-      }
-      return `${deficit} accepted records since ${new Date(since!).toISOString()} were not loaded within ${Math.round(windowMs / MINUTE)} minutes.`;
-    }
-  }
-
-  private async readHours(
-    stream: Stream,
-    memo: StreamMemo,
-    origin: number,
-    lastDueEnd: number,
-    windowMs: number,
-  ): Promise<void> {
-    const missing: number[] = [];
-    for (let start = origin; start < lastDueEnd; start += HOUR)
-      if (!memo.hours.has(start)) missing.push(start);
-    if (!missing.length) return;
-    const first = missing[0]!;
-    const last = missing[missing.length - 1]!;
-    const points = await this.opts.metrics.series(
-      stream.tenant,
-      stream.name,
-      first,
-      last + HOUR + windowMs - 1,
-    );
-    for (const start of missing) memo.hours.set(start, hourSums(points, start, windowMs));
-    memo.hoursReadAt = this.opts.now().getTime();
-  }
-}
-
-function hourSums(points: MinutePoint[], start: number, windowMs: number): HourSums {
-  const sums: HourSums = { accepted: 0, loadedHead: 0, loadedTail: 0 };
-  for (const p of points) {
-    if (p.minute >= start && p.minute < start + HOUR) sums.accepted += p.accepted;
-    if (p.minute >= start && p.minute < start + windowMs) sums.loadedHead += p.loadedRows;
-    else if (p.minute >= start + windowMs && p.minute < start + HOUR + windowMs)
-      sums.loadedTail += p.loadedRows;
-  }
-  return sums;
 }

@@ -1,31 +1,8 @@
 import type { Logger } from 'pino';
-import type { Catalog, Metrics } from '../ports.js';
+import type { Catalog, CursorStore, LoadHistorySource, Metrics } from '../ports.js';
 
-/** One file the warehouse loaded (or failed to), as Snowflake's COPY_HISTORY reports it. */
-export interface LoadHistoryRow {
-  kind: 'raw' | 'quarantine';
-  file: string;
-  loadedAt: string;
-  rows: number;
-  errors: number;
-  status: string;
-}
-
-export interface LoadHistorySource {
-  loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryRow[]>;
-}
-
-/** Where the poller remembers how far it has read, so no load is counted twice across invocations. */
-export interface CursorStore {
-  get(name: string): Promise<LoadCursor | undefined>;
-  put(name: string, cursor: LoadCursor): Promise<void>;
-}
-
-/** Everything loaded before `at`, and the files loaded exactly at `at`, are already counted. */
-export interface LoadCursor {
-  at: string;
-  files: string[];
-}
+// The ports moved to api/ports.ts; re-exported so older import paths keep compiling.
+export type { CursorStore, LoadCursor, LoadHistoryRow, LoadHistorySource } from '../ports.js';
 
 /**
  * On AWS, Snowpipe loads the lake, so loadedRows and loadErrors come from the warehouse's load history

@@ -1,5 +1,5 @@
 import type { Counters, Metrics, MetricsStore, MinutePoint } from '../ports.js';
-import { COUNTER_FIELDS, emptyCounters } from './counters.js';
+import { COUNTER_FIELDS, emptyCounters } from '../domain/monitoring/counters.js';
 
 const MINUTE = 60_000;
 /** Unflushed stream-minutes kept while the store is failing: 64 streams for ~2.5 h. */

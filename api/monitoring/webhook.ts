@@ -10,9 +10,8 @@ import {
   webhookUrlProblem,
   type WebhookPolicy,
 } from '../domain/monitoring/webhook-target.js';
-import type { Catalog } from '../ports.js';
-import type { Alert } from './alert-store.js';
-import type { AlertNotifier, NotifyOutcome } from './evaluator.js';
+import type { Alert } from '../domain/monitoring/types.js';
+import type { AlertNotifier, Catalog, NotifyOutcome } from '../ports.js';
 
 export const SIGNATURE_HEADER = 'X-Tributary-Signature';
 export const TIMESTAMP_HEADER = 'X-Tributary-Timestamp';

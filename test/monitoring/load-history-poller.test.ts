@@ -2,12 +2,9 @@ import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCursorStore } from '../../api/adapters/dynamodb/cursor-store.js';
 import { DynamoCatalog, DynamoMetricsStore } from '../../api/adapters/dynamodb/index.js';
-import {
-  LoadHistoryPoller,
-  type LoadHistoryRow,
-  type LoadHistorySource,
-} from '../../api/monitoring/load-history-poller.js';
+import { LoadHistoryPoller } from '../../api/monitoring/load-history-poller.js';
 import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
+import type { LoadHistoryRow, LoadHistorySource } from '../../api/ports.js';
 import { useDynalite } from '../support/dynalite.js';
 import { makeStream } from '../support/stream.js';
 

@@ -2,7 +2,7 @@ import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
 import type { Stream } from '../../api/domain/streams/types.js';
 import type { Tenant } from '../../api/domain/tenants/types.js';
-import { emptyCounters } from '../../api/monitoring/counters.js';
+import { emptyCounters } from '../../api/domain/monitoring/counters.js';
 import { OTHER, PromMetrics, routeTemplate } from '../../api/monitoring/prometheus.js';
 import type { DeliveryStatus, Metrics, MinutePoint } from '../../api/ports.js';
 

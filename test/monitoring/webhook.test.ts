@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import type { WebhookPolicy } from '../../api/domain/monitoring/webhook-target.js';
 import type { Tenant } from '../../api/domain/tenants/types.js';
-import type { Alert } from '../../api/monitoring/alert-store.js';
+import type { Alert } from '../../api/domain/monitoring/types.js';
 import { WebhookNotifier, signWebhook, type Resolve } from '../../api/monitoring/webhook.js';
 
 const SECRET = 'whsec_test_secret_0123456789';

@@ -5,7 +5,8 @@ import {
   PutItemCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { Alert, AlertState, AlertStore } from '../../monitoring/alert-store.js';
+import type { Alert, AlertState } from '../../domain/monitoring/types.js';
+import type { AlertStore } from '../../ports.js';
 import { catalogUnavailable, isConditionFailure } from './errors.js';
 import { queryAll } from './query-all.js';
 import { docItem, key, readDoc, type Item } from './item.js';

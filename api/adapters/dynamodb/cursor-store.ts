@@ -1,5 +1,5 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import type { CursorStore, LoadCursor } from '../../monitoring/load-history-poller.js';
+import type { CursorStore, LoadCursor } from '../../ports.js';
 import { catalogUnavailable } from './errors.js';
 import { docItem, key, readDoc } from './item.js';
 

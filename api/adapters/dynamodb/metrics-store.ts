@@ -1,6 +1,6 @@
 import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { MetricsStore, MinutePoint } from '../../ports.js';
-import { COUNTER_FIELDS } from '../../monitoring/counters.js';
+import { COUNTER_FIELDS } from '../../domain/monitoring/counters.js';
 import { catalogUnavailable } from './errors.js';
 import { queryAll } from './query-all.js';
 import type { Item } from './item.js';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { canSeeStream, requireTenant } from '../auth/authorize.js';
 import type { VerbArgs } from '../context.js';
 import { InvalidInputError, NotFoundError } from '../errors.js';
-import type { Alert, AlertState } from '../../monitoring/alert-store.js';
+import type { Alert, AlertState } from './types.js';
 import { webhookUrlProblem } from './webhook-target.js';
 
 /** A key sees the alerts of the streams it is scoped to; newest first. */

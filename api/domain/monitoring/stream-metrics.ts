@@ -1,13 +1,13 @@
 import { requireTenant } from '../auth/authorize.js';
 import type { VerbArgs } from '../context.js';
-import { COUNTER_FIELDS, emptyCounters } from '../../monitoring/counters.js';
+import { COUNTER_FIELDS, emptyCounters } from './counters.js';
 import { loadStream } from '../streams/load-stream.js';
 import type { DeliveryStatus, MinutePoint } from '../../ports.js';
 import type { Stream } from '../streams/types.js';
 import { loadState, oldestUnloadedAgeSeconds } from './load-state.js';
+import { DEFAULT_MAX_LOAD_DELAY_MINUTES } from './rules.js';
 
 export type Health = 'fresh' | 'stale' | 'failing' | 'idle';
-const DEFAULT_MAX_LOAD_DELAY_MINUTES = 5;
 
 export async function streamMetrics({
   ctx,

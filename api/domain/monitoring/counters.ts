@@ -1,4 +1,4 @@
-import type { Counters } from '../ports.js';
+import type { Counters } from '../../ports.js';
 
 /** Every counter, in the order they are stored and shown. */
 export const COUNTER_FIELDS: readonly (keyof Counters)[] = [
