@@ -5,7 +5,7 @@ import type { RecentKeys } from './domain/records/recent-keys.js';
 import type { IngestSettings } from './domain/records/types.js';
 import type { StreamDefaults } from './domain/streams/types.js';
 import type { ValidatorCache } from './domain/records/validators.js';
-import type { AlertStore } from './monitoring/alert-store.js';
+import type { AlertStore } from './ports.js';
 import type { PromMetrics } from './monitoring/prometheus.js';
 import type { Catalog, Delivery, IdempotencyStore, Metrics, Warehouse } from './ports.js';
 

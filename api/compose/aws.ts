@@ -13,7 +13,8 @@ import { newIngestState } from '../domain/records/ingest-state.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
-import { LoadHistoryPoller, type LoadHistorySource } from '../monitoring/load-history-poller.js';
+import { LoadHistoryPoller } from '../monitoring/load-history-poller.js';
+import type { LoadHistorySource } from '../ports.js';
 import { WebhookNotifier } from '../monitoring/webhook.js';
 import { DynamoCursorStore } from '../adapters/dynamodb/cursor-store.js';
 // Type only: erased at build time, so the ingest bundle still never loads snowflake-sdk.

@@ -13,7 +13,6 @@ import type { AlertNotifier, AlertStore, Catalog, Delivery, Metrics } from '../p
 import { StreamObserver } from './stream-observer.js';
 
 // The notifier port moved to api/ports.ts; re-exported so older import paths keep compiling.
-export type { AlertNotifier, NotifyOutcome } from '../ports.js';
 
 export interface EvaluatorOptions {
   catalog: Pick<Catalog, 'listTenants' | 'listStreams'>;

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import type { Catalog, CursorStore, LoadHistorySource, Metrics } from '../ports.js';
 
 // The ports moved to api/ports.ts; re-exported so older import paths keep compiling.
-export type { CursorStore, LoadCursor, LoadHistoryRow, LoadHistorySource } from '../ports.js';
 
 /**
  * On AWS, Snowpipe loads the lake, so loadedRows and loadErrors come from the warehouse's load history

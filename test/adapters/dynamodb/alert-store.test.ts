@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoAlertStore } from '../../../api/adapters/dynamodb/alert-store.js';
-import { alertId, type Alert, type AlertRule } from '../../../api/monitoring/alert-store.js';
+import { alertId, type Alert, type AlertRule } from '../../../api/domain/monitoring/types.js';
 import { useDynalite } from '../../support/dynalite.js';
 
 const TABLE = 'alerts';
