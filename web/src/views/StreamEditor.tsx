@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { ApiError, tenantPath } from '../api.js';
+import { ApiError, asApiError, tenantPath } from '../api.js';
 import { tenantOf, useSession } from '../context.js';
 import { parseList } from '../format.js';
 import { usePoll } from '../poll.js';
@@ -146,10 +146,9 @@ function CreateStream() {
       announce(`Stream ${created.name} created.`);
       navigate(href.stream(created.name));
     } catch (err) {
-      if (err instanceof ApiError) {
-        setError(err);
-        announce(`The stream was not created: ${err.message}`);
-      }
+      const failure = asApiError(err);
+      setError(failure);
+      announce(`The stream was not created: ${failure.message}`);
     } finally {
       setBusy(false);
     }
@@ -322,11 +321,10 @@ function Evolve({ tenant, stream }: { tenant: string; stream: Stream }) {
           : `Dry run: not compatible, ${result.violations.length} violation(s).`,
       );
     } catch (err) {
-      if (err instanceof ApiError) {
-        setError(err);
-        setDryRun(undefined);
-        announce(`Dry run failed: ${err.message}`);
-      }
+      const failure = asApiError(err);
+      setError(failure);
+      setDryRun(undefined);
+      announce(`Dry run failed: ${failure.message}`);
     } finally {
       setBusy(undefined);
     }
@@ -341,10 +339,9 @@ function Evolve({ tenant, stream }: { tenant: string; stream: Stream }) {
       announce(`Saved: ${updated.name} is now at schema version ${updated.version}.`);
       navigate(href.stream(updated.name));
     } catch (err) {
-      if (err instanceof ApiError) {
-        setError(err);
-        announce(`Not saved: ${err.message}`);
-      }
+      const failure = asApiError(err);
+      setError(failure);
+      announce(`Not saved: ${failure.message}`);
     } finally {
       setBusy(undefined);
     }
