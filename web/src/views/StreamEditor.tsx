@@ -5,7 +5,7 @@ import { parseList } from '../format.js';
 import { usePoll } from '../poll.js';
 import { href, navigate } from '../router.js';
 import { checkSchemaText } from '../schemaDiff.js';
-import type { DryRun, FieldError, Stream, StreamSpec } from '../types.js';
+import type { DryRun, FieldError, Stream, StreamPatch, StreamSpec } from '../types.js';
 import { FieldErrors, ProblemMessage } from '../components/Problem.js';
 import { ChangeList } from './stream/SchemaVersions.js';
 
@@ -302,7 +302,7 @@ function Evolve({ tenant, stream }: { tenant: string; stream: Stream }) {
   useEffect(() => setError(undefined), [current]);
 
   const body = () => {
-    const patch: Partial<StreamSpec> = { schema: check.schema };
+    const patch: StreamPatch = { schema: check.schema };
     if (description !== (stream.description ?? '')) patch.description = description;
     return patch;
   };
