@@ -12,6 +12,14 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * Any failure as an ApiError, so a view shows it with the others: a bug or a browser refusal that is
+ * not an API answer must still reach the user instead of vanishing in a catch.
+ */
+export function asApiError(e: unknown): ApiError {
+  return e instanceof ApiError ? e : new ApiError({ status: 0, title: 'Error', detail: String(e) });
+}
+
 export interface Api {
   get<T>(path: string): Promise<T>;
   post<T>(path: string, body: unknown): Promise<T>;

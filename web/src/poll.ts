@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api.js';
+import { asApiError, type ApiError } from './api.js';
 
 export interface Polled<T> {
   data: T | undefined;
@@ -32,8 +32,7 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unk
         setError(undefined);
       } catch (e) {
         if (cancelled) return;
-        const err =
-          e instanceof ApiError ? e : new ApiError({ status: 0, title: 'Error', detail: String(e) });
+        const err = asApiError(e);
         setError(err);
         // A key without the right will not gain it by asking again.
         stop = err.status === 401 || err.status === 403 || err.status === 404;

@@ -4,13 +4,15 @@
 import type { Role } from '../../api/domain/keys/types.js';
 import type { FieldError } from '../../api/domain/errors.js';
 import type { ObjectSchema, PropertySchema } from '../../api/domain/schema/types.js';
-import type { Layer, SchemaChange } from '../../api/domain/streams/types.js';
+import type { Layer, SchemaChange, StreamVersion } from '../../api/domain/streams/types.js';
+import type { presentStream } from '../../api/domain/streams/present.js';
 import type { Health } from '../../api/domain/monitoring/stream-metrics.js';
 import type { LoadState } from '../../api/domain/monitoring/load-state.js';
 import type { BatchReceipt } from '../../api/domain/records/types.js';
 import type { MinutePoint } from '../../api/ports.js';
 import type { MeResponse } from '../../api/routes/me/get.js';
-import type { DryRunResponse } from '../../api/routes/streams/update.js';
+import type { CreateStreamBody } from '../../api/routes/streams/create.js';
+import type { DryRunResponse, UpdateStreamBody } from '../../api/routes/streams/update.js';
 
 export type {
   BatchReceipt,
@@ -22,6 +24,7 @@ export type {
   PropertySchema,
   Role,
   SchemaChange,
+  StreamVersion,
 };
 export type Me = MeResponse;
 export type DryRun = DryRunResponse;
@@ -60,31 +63,15 @@ export interface CreatedKey extends ApiKey {
   secret: string;
 }
 
-export interface StreamSpec {
-  name: string;
-  description?: string;
-  schema: ObjectSchema;
-  dedupe?: { key: string[] };
-  entity?: { key: string[]; orderBy?: string; deleteField?: string };
-  piiFields?: string[];
-  clusterBy?: string[];
-  compatibility?: 'BACKWARD' | 'FULL';
-  freshness?: { maxSilenceMinutes: number; maxLoadDelayMinutes?: number };
-  buffering?: { intervalSeconds: number; sizeMiB: number };
-}
-
-export interface Stream extends StreamSpec {
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface StreamVersion {
-  version: number;
-  schema: ObjectSchema;
-  createdAt: string;
-  changes: SchemaChange[];
-}
+/**
+ * The create request (the API's `StreamSpec`). The API takes any JSON object as the schema and
+ * validates it; the console sends only a schema its own first check accepted.
+ */
+export type StreamSpec = Omit<CreateStreamBody, 'schema'> & { schema: ObjectSchema };
+/** A schema evolution request (PATCH), with a schema the console's first check accepted. */
+export type StreamPatch = Omit<UpdateStreamBody, 'schema'> & { schema?: ObjectSchema };
+/** A stream as the API answers it. */
+export type Stream = ReturnType<typeof presentStream>;
 
 export type RecordRow = Record<string, unknown> & {
   _id?: string;

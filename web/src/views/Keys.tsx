@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, tenantPath } from '../api.js';
+import { ApiError, asApiError, tenantPath } from '../api.js';
 import { tenantOf, useSession } from '../context.js';
 import { formatTime } from '../format.js';
 import { usePoll } from '../poll.js';
@@ -168,7 +168,7 @@ function KeyTable({ tenant, keys, onRevoked }: { tenant: string; keys: ApiKey[];
       announce(`Key ${k.name} revoked.`);
       onRevoked();
     } catch (err) {
-      if (err instanceof ApiError) setError(err);
+      setError(asApiError(err));
     }
   };
 

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, tenantPath } from '../api.js';
+import { asApiError, type ApiError, tenantPath } from '../api.js';
 import { tenantOf, useSession } from '../context.js';
 import { formatTime } from '../format.js';
 import { usePoll } from '../poll.js';
@@ -91,7 +91,7 @@ function DeleteStream({
       await api.del(tenantPath(tenant, 'streams', stream));
       onDeleted();
     } catch (e) {
-      if (e instanceof ApiError) setError(e);
+      setError(asApiError(e));
     }
   };
   return (

@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, tenantPath } from '../../api.js';
+import { asApiError, type ApiError, tenantPath } from '../../api.js';
 import { useSession } from '../../context.js';
 import { formatTime } from '../../format.js';
 import type { BatchReceipt } from '../../types.js';
@@ -24,7 +24,7 @@ export function BatchLookup({ tenant, stream }: { tenant: string; stream: string
         await api.get<BatchReceipt>(tenantPath(tenant, 'streams', stream, 'batches', batchId.trim())),
       );
     } catch (err) {
-      if (err instanceof ApiError) setError(err);
+      setError(asApiError(err));
     } finally {
       setBusy(false);
     }
