@@ -13,6 +13,14 @@ const adapterOnly = [
   },
 ];
 
+/** What the domain must not import, seen from a file `depth` folders below api/. */
+const outsideDomain = (up) => [
+  { group: [`${up}monitoring/*`], message: 'The domain must not import api/monitoring (runtime code).' },
+  { group: [`${up}http/*`], message: 'The domain knows nothing of HTTP.' },
+  { group: [`${up}config.js`], message: 'The domain receives settings, not the environment.' },
+  { group: [`${up}adapters/*`], message: 'The domain reaches adapters only through api/ports.ts.' },
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -40,6 +48,39 @@ export default tseslint.config(
   {
     files: ['api/routes/**/*.ts', 'api/domain/**/*.ts', 'api/app.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: adapterOnly }] },
+  },
+  {
+    files: ['api/domain/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...adapterOnly, ...outsideDomain('../')] }] },
+  },
+  {
+    files: ['api/domain/*/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [...adapterOnly, ...outsideDomain('../../')] }] },
+  },
+  {
+    files: ['api/adapters/*/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../monitoring/*'],
+              message: 'Adapters implement ports; they import no monitoring code.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['../test/*', '**/test/**'], message: 'bench/ must not import test code.' }] },
+      ],
+    },
   },
   {
     files: ['web/src/**/*.{ts,tsx}'],
