@@ -16,42 +16,53 @@ import type {
 import { encodeEntry, type LogEntry } from './frame.js';
 import { Lake, type ListedObject } from './lake.js';
 import { Loader } from './loader.js';
-import { nodeLogFs, WriteAheadLog, type LogFs } from './log.js';
+import { WriteAheadLog, type LogFs } from './log.js';
 import { ReceiptIndex, type ReceiptLine } from './receipts.js';
 
 const MiB = 1024 * 1024;
 
-export interface LocalDeliveryOptions {
+/** Every tunable of local delivery, resolved once by the composition root (no defaults here). */
+export interface LocalDeliverySettings {
+  /** Acknowledged bytes not yet published above which append answers OverloadedError. */
+  highWatermarkBytes: number;
+  /**
+   * Published bytes not yet loaded above which append answers OverloadedError: when the loader falls
+   * behind, producers are told to back off instead of the backlog (and freshness) growing without bound.
+   */
+  maxUnloadedBytes: number;
+  /** Bytes / entries waiting for the next group commit above which append answers OverloadedError. */
+  maxQueueBytes: number;
+  maxQueueEntries: number;
+  /** How long an ingest request may wait (before its body is read) for buffers or the loader to catch up. */
+  admitWaitMs: number;
+  gzip: boolean;
+  /** Size at which the active log segment is sealed. */
+  segmentBytes: number;
+  drainTimeoutMs: number;
+  loadConcurrency: number;
+  /** Backoff of publish and load retries: base doubled per attempt, capped at max. */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** Wait before retrying a start-up refresh that could not read the load history. */
+  refreshRetryMs: number;
+  receiptRetentionMs: number;
+  /** Completed receipts (and load times) kept in memory; older ones are read back from disk. */
+  maxReceiptsInMemory: number;
+}
+
+/** The engines and seams local delivery runs on. */
+export interface LocalDeliveryDeps {
   /** Log under dataDir/log, lake under dataDir/lake. */
   dataDir: string;
   target: LoadTarget;
   getStream(tenant: string, name: string): Promise<Stream | undefined>;
   metrics: Metrics;
   logger: Logger;
-  /** Acknowledged bytes not yet published above which append answers OverloadedError. */
-  highWatermarkBytes: number;
-  gzip: boolean;
-  now?: () => number;
-  segmentBytes?: number;
-  /**
-   * Published bytes not yet loaded above which append answers OverloadedError: when the loader falls
-   * behind, producers are told to back off instead of the backlog (and freshness) growing without bound.
-   */
-  maxUnloadedBytes?: number;
-  /** Bytes / entries waiting for the next group commit above which append answers OverloadedError. */
-  maxQueueBytes?: number;
-  maxQueueEntries?: number;
-  drainTimeoutMs?: number;
-  /** How long an ingest request may wait (before its body is read) for buffers or the loader to catch up. */
-  admitWaitMs?: number;
-  loadConcurrency?: number;
-  retryBaseMs?: number;
-  retryMaxMs?: number;
-  receiptRetentionMs?: number;
-  /** Completed receipts kept in memory; older ones are read back from the receipts index. */
-  maxReceiptsInMemory?: number;
-  logFs?: LogFs;
+  now: () => number;
+  logFs: LogFs;
 }
+
+export type LocalDeliveryOptions = LocalDeliveryDeps & LocalDeliverySettings;
 
 /** Records acknowledged and not yet loaded: one per open buffer, publish in flight, or unloaded object. */
 interface Unit {
@@ -145,17 +156,17 @@ export class LocalDelivery implements Delivery {
   private closed = false;
 
   constructor(private readonly opts: LocalDeliveryOptions) {
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now;
     this.wal = new WriteAheadLog({
       dir: path.join(opts.dataDir, 'log'),
-      segmentBytes: opts.segmentBytes ?? 64 * MiB,
-      fs: opts.logFs ?? nodeLogFs,
+      segmentBytes: opts.segmentBytes,
+      fs: opts.logFs,
       logger: opts.logger,
     });
     this.lake = new Lake(path.join(opts.dataDir, 'lake'), path.join(opts.dataDir, 'tmp'));
     this.receiptIndex = new ReceiptIndex(
       path.join(opts.dataDir, 'receipts'),
-      opts.receiptRetentionMs ?? 24 * 3_600_000,
+      opts.receiptRetentionMs,
       this.now,
       opts.logger,
     );
@@ -165,9 +176,9 @@ export class LocalDelivery implements Delivery {
       metrics: opts.metrics,
       logger: opts.logger,
       now: this.now,
-      concurrency: opts.loadConcurrency ?? 1,
-      retryBaseMs: opts.retryBaseMs ?? 250,
-      retryMaxMs: opts.retryMaxMs ?? 30_000,
+      concurrency: opts.loadConcurrency,
+      retryBaseMs: opts.retryBaseMs,
+      retryMaxMs: opts.retryMaxMs,
       onLoaded: (obj, at, result) => this.onLoaded(obj, at, result),
       onError: (obj, at, message) => {
         this.streamState(obj.tenant, obj.stream).lastLoadError = { at, message, object: obj.key };
@@ -310,7 +321,7 @@ export class LocalDelivery implements Delivery {
       this.refreshTimer = setTimeout(() => {
         this.refreshTimer = undefined;
         void this.refresh(failed, trustMemory);
-      }, this.opts.retryMaxMs ?? 5_000);
+      }, this.opts.refreshRetryMs);
       this.refreshTimer.unref();
     }
   }
@@ -331,7 +342,7 @@ export class LocalDelivery implements Delivery {
    * ingest in-flight limit, so this is a short, bounded queue, not an unbounded one.
    */
   async admit(): Promise<void> {
-    const deadline = this.now() + (this.opts.admitWaitMs ?? 100);
+    const deadline = this.now() + this.opts.admitWaitMs;
     for (;;) {
       const refusal = this.refusal();
       if (!refusal) return;
@@ -355,11 +366,11 @@ export class LocalDelivery implements Delivery {
     const waiting = this.unpublishedBytes + this.wal.queuedBytes;
     if (waiting >= this.opts.highWatermarkBytes)
       return new OverloadedError(`delivery buffers are full (${waiting} bytes not yet delivered)`, 1);
-    if (this.unloadedBytes >= (this.opts.maxUnloadedBytes ?? 128 * MiB))
+    if (this.unloadedBytes >= this.opts.maxUnloadedBytes)
       return new OverloadedError(`the loader is behind (${this.unloadedBytes} bytes not yet loaded)`, 1);
     if (
-      this.wal.queuedBytes >= (this.opts.maxQueueBytes ?? 64 * MiB) ||
-      this.wal.queuedEntries >= (this.opts.maxQueueEntries ?? 20_000)
+      this.wal.queuedBytes >= this.opts.maxQueueBytes ||
+      this.wal.queuedEntries >= this.opts.maxQueueEntries
     )
       return new OverloadedError('the delivery log is behind', 1);
     return undefined;
@@ -468,10 +479,7 @@ export class LocalDelivery implements Delivery {
         this.onPublished(buf, obj, at);
         return;
       } catch (err) {
-        const delay = Math.min(
-          this.opts.retryMaxMs ?? 30_000,
-          (this.opts.retryBaseMs ?? 250) * 2 ** (attempt - 1),
-        );
+        const delay = Math.min(this.opts.retryMaxMs, this.opts.retryBaseMs * 2 ** (attempt - 1));
         this.opts.logger.error(
           { err, tenant: buf.tenant, stream: buf.stream, attempt, retryInMs: delay },
           'publishing a lake object failed',
@@ -514,7 +522,7 @@ export class LocalDelivery implements Delivery {
   }
 
   private onLoaded(obj: LakeObject, at: string, result?: LoadedObject): void {
-    const max = this.opts.maxReceiptsInMemory ?? 20_000;
+    const max = this.opts.maxReceiptsInMemory;
     this.loadedAt.set(obj.key, at);
     if (this.loadedAt.size > max) this.loadedAt.delete(this.loadedAt.keys().next().value!);
     if (result?.failedBatches && Object.keys(result.failedBatches).length > 0) {
@@ -541,7 +549,7 @@ export class LocalDelivery implements Delivery {
 
   /** Drops the oldest completed receipts from memory; the receipts index still has them. */
   private evictReceipts(): void {
-    const max = this.opts.maxReceiptsInMemory ?? 20_000;
+    const max = this.opts.maxReceiptsInMemory;
     if (this.receipts.size <= max) return;
     let budget = 64;
     for (const [k, r] of this.receipts) {
@@ -651,7 +659,7 @@ export class LocalDelivery implements Delivery {
 
   pressure(): { ok: boolean; detail: string } {
     const waiting = this.unpublishedBytes + this.wal.queuedBytes;
-    const maxUnloaded = this.opts.maxUnloadedBytes ?? 128 * MiB;
+    const maxUnloaded = this.opts.maxUnloadedBytes;
     const ok = waiting < this.opts.highWatermarkBytes && this.unloadedBytes < maxUnloaded;
     return {
       ok,
@@ -661,7 +669,7 @@ export class LocalDelivery implements Delivery {
 
   /** Flushes every buffer now and waits until everything acknowledged is published and loaded. */
   async drain(): Promise<void> {
-    const timeoutMs = this.opts.drainTimeoutMs ?? 30_000;
+    const timeoutMs = this.opts.drainTimeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
