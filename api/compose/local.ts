@@ -11,7 +11,7 @@ import {
   startDynalite,
 } from '../adapters/dynamodb/index.js';
 import { DynamoAlertStore } from '../adapters/dynamodb/alert-store.js';
-import { LocalDelivery, type LogFs } from '../adapters/local/index.js';
+import { LocalDelivery, nodeLogFs, type LocalDeliverySettings, type LogFs } from '../adapters/local/index.js';
 import { webhookPolicy, type Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
@@ -33,6 +33,31 @@ export interface LocalStack {
 }
 
 const TABLE = 'tributary';
+const MiB = 1024 * 1024;
+
+/**
+ * Local delivery's settings: the limits the environment sets, and fixed values for the rest. The
+ * one place they are resolved; the adapter has no defaults of its own.
+ */
+export function localDeliverySettings(config: Config): LocalDeliverySettings {
+  return {
+    highWatermarkBytes: config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES,
+    maxUnloadedBytes: config.TRIBUTARY_MAX_UNLOADED_BYTES,
+    admitWaitMs: config.TRIBUTARY_ADMIT_WAIT_MS,
+    // The log's group-commit queue: at most 16 MiB, and never more than the buffers may hold.
+    maxQueueBytes: Math.min(16 * MiB, config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES),
+    maxQueueEntries: 20_000,
+    gzip: config.TRIBUTARY_GZIP_OBJECTS,
+    segmentBytes: 64 * MiB,
+    drainTimeoutMs: 30_000,
+    loadConcurrency: 1,
+    retryBaseMs: 250,
+    retryMaxMs: 30_000,
+    refreshRetryMs: 5_000,
+    receiptRetentionMs: 24 * 3_600_000,
+    maxReceiptsInMemory: 20_000,
+  };
+}
 
 /** Engine seams a caller may replace (tests inject file-system faults into the durable log). */
 export interface LocalEngineOptions {
@@ -67,12 +92,9 @@ export async function composeLocal(
     getStream: (tenant, name) => catalog.getStream(tenant, name),
     metrics,
     logger: logger.child({ component: 'delivery' }),
-    highWatermarkBytes: config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES,
-    maxUnloadedBytes: config.TRIBUTARY_MAX_UNLOADED_BYTES,
-    admitWaitMs: config.TRIBUTARY_ADMIT_WAIT_MS,
-    maxQueueBytes: Math.min(16 * 1024 * 1024, config.TRIBUTARY_BUFFER_HIGH_WATERMARK_BYTES),
-    gzip: config.TRIBUTARY_GZIP_OBJECTS,
-    logFs: engines.logFs,
+    now: Date.now,
+    logFs: engines.logFs ?? nodeLogFs,
+    ...localDeliverySettings(config),
   });
   // A tenant database created again (removed, or corrupt and removed) reloads what the lake holds.
   warehouse.onDatabaseCreated((tenant) => {

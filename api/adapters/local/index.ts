@@ -1,2 +1,7 @@
-export { LocalDelivery, type LocalDeliveryOptions } from './delivery.js';
-export type { LogFile, LogFs } from './log.js';
+export {
+  LocalDelivery,
+  type LocalDeliveryDeps,
+  type LocalDeliveryOptions,
+  type LocalDeliverySettings,
+} from './delivery.js';
+export { nodeLogFs, type LogFile, type LogFs } from './log.js';

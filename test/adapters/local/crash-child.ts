@@ -3,10 +3,18 @@
  * batches from a few concurrent producers, printing each batch only after its append resolved.
  */
 import { LocalDelivery } from '../../../api/adapters/local/index.js';
-import { FileLoadTarget, makeBatch, silentLogger, SumMetrics, testStream } from './support.js';
+import {
+  FileLoadTarget,
+  makeBatch,
+  silentLogger,
+  SumMetrics,
+  testDeliveryDefaults,
+  testStream,
+} from './support.js';
 
 const [dataDir, whDir] = process.argv.slice(2);
 const delivery = new LocalDelivery({
+  ...testDeliveryDefaults,
   dataDir,
   target: new FileLoadTarget(whDir),
   getStream: async (t, s) => testStream(t, s),
@@ -17,6 +25,7 @@ const delivery = new LocalDelivery({
   segmentBytes: 32 * 1024,
   retryBaseMs: 5,
   retryMaxMs: 50,
+  refreshRetryMs: 50,
 });
 await delivery.start();
 process.stdout.write('started\n');

@@ -4,7 +4,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDelivery } from '../../../api/adapters/local/index.js';
-import { FileLoadTarget, silentLogger, SumMetrics, tempDir, testStream } from './support.js';
+import {
+  FileLoadTarget,
+  silentLogger,
+  SumMetrics,
+  tempDir,
+  testDeliveryDefaults,
+  testStream,
+} from './support.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -66,6 +73,7 @@ describe('LocalDelivery crash safety', () => {
 
     const target = new FileLoadTarget(whDir);
     const d = new LocalDelivery({
+      ...testDeliveryDefaults,
       dataDir,
       target,
       getStream: async (t, s) => testStream(t, s),

@@ -11,6 +11,7 @@ import {
   silentLogger,
   SumMetrics,
   tempDir,
+  testDeliveryDefaults,
   testStream,
   waitFor,
 } from './support.js';
@@ -37,6 +38,7 @@ describe('LocalDelivery', () => {
     const target = over.target ?? new FileLoadTarget(path.join(root, 'wh'));
     const metrics = over.metrics ?? new SumMetrics();
     const d = new LocalDelivery({
+      ...testDeliveryDefaults,
       dataDir: path.join(root, 'data'),
       getStream: async (t, s) => testStream(t, s),
       logger: silentLogger,
@@ -44,6 +46,7 @@ describe('LocalDelivery', () => {
       gzip: false,
       retryBaseMs: 5,
       retryMaxMs: 40,
+      refreshRetryMs: 40,
       drainTimeoutMs: 20_000,
       ...over,
       target,
@@ -314,6 +317,7 @@ describe('LocalDelivery', () => {
 
   it('rejects appends before start and once closed', async () => {
     const idle = new LocalDelivery({
+      ...testDeliveryDefaults,
       dataDir: path.join(root, 'data'),
       target: new FileLoadTarget(path.join(root, 'wh')),
       getStream: async (t, s) => testStream(t, s),

@@ -11,10 +11,34 @@ import type {
   MinutePoint,
 } from '../../../api/ports.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
+import { nodeLogFs, type LocalDeliveryOptions } from '../../../api/adapters/local/index.js';
 import { batchOfLines } from '../../support/ndjson.js';
 
 export { silentLogger } from '../../support/logger.js';
 export { tempDir } from '../../support/temp-dir.js';
+
+const MiB = 1024 * 1024;
+
+/**
+ * The settings local delivery tests run with unless they say otherwise: the values the adapter used
+ * to default to before the composition root resolved them (api/compose/local.ts).
+ */
+export const testDeliveryDefaults = {
+  now: Date.now,
+  logFs: nodeLogFs,
+  segmentBytes: 64 * MiB,
+  maxUnloadedBytes: 128 * MiB,
+  maxQueueBytes: 64 * MiB,
+  maxQueueEntries: 20_000,
+  admitWaitMs: 100,
+  drainTimeoutMs: 30_000,
+  loadConcurrency: 1,
+  retryBaseMs: 250,
+  retryMaxMs: 30_000,
+  refreshRetryMs: 5_000,
+  receiptRetentionMs: 24 * 3_600_000,
+  maxReceiptsInMemory: 20_000,
+} satisfies Partial<LocalDeliveryOptions>;
 
 /** In-memory Metrics that just sums what it is given. */
 export class SumMetrics implements Metrics {
