@@ -39,7 +39,7 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, deps: unk
       } finally {
         if (!cancelled) {
           setLoading(false);
-          if (intervalMs > 0 && !stop) timer = setTimeout(run, intervalMs);
+          if (intervalMs > 0 && !stop) timer = setTimeout(() => void run(), intervalMs);
         }
       }
     };
