@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import pino from 'pino';
 import { DynamoAlertStore } from '../../api/adapters/dynamodb/alert-store.js';
 import { DynamoCatalog, DynamoMetricsStore, ensureTable } from '../../api/adapters/dynamodb/index.js';
 import type { Stream } from '../../api/domain/streams/types.js';
@@ -10,6 +9,7 @@ import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
 import type { DeliveryStatus } from '../../api/ports.js';
 import { useDynalite } from '../support/dynalite.js';
 import { makeStream } from '../support/stream.js';
+import { silentLogger } from '../support/logger.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-05-01T00:00:00.000Z');
@@ -82,7 +82,7 @@ async function setup(rules?: AlertRule[]) {
     alerts: h.alerts,
     notifier: h.notifier,
     now: () => new Date(h.clock),
-    logger: pino({ level: 'silent' }),
+    logger: silentLogger,
     ...(rules ? { rules } : {}),
   });
   return h;
@@ -282,7 +282,7 @@ describe('AlertEvaluator', () => {
       alerts: h.alerts,
       notifier: h.notifier,
       now: () => new Date(T0 + MIN),
-      logger: pino({ level: 'silent' }),
+      logger: silentLogger,
       intervalMs: 20,
       rules: ['load_errors'],
     });

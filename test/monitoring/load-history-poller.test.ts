@@ -1,4 +1,3 @@
-import pino from 'pino';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoCursorStore } from '../../api/adapters/dynamodb/cursor-store.js';
 import { DynamoCatalog, DynamoMetricsStore } from '../../api/adapters/dynamodb/index.js';
@@ -7,6 +6,7 @@ import { MinuteMetrics } from '../../api/monitoring/minute-metrics.js';
 import type { LoadHistoryRow, LoadHistorySource } from '../../api/ports.js';
 import { useDynalite } from '../support/dynalite.js';
 import { makeStream } from '../support/stream.js';
+import { silentLogger } from '../support/logger.js';
 
 const client = useDynalite('poller');
 
@@ -59,7 +59,7 @@ describe('LoadHistoryPoller (COPY_HISTORY → load counters)', () => {
       source: async () => history,
       metrics,
       cursors: new DynamoCursorStore(client(), 'poller'),
-      logger: pino({ level: 'silent' }),
+      logger: silentLogger,
     });
     history.rows.push(
       row('raw/a', '2026-11-26T12:00:10.000Z', 100),

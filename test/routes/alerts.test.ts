@@ -2,7 +2,6 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoAlertStore } from '../../api/adapters/dynamodb/alert-store.js';
 import { createDynamoClient, ensureTable } from '../../api/adapters/dynamodb/index.js';
@@ -22,6 +21,7 @@ import {
   type TestStack,
 } from '../support/stack.js';
 import { withContract } from '../support/contract.js';
+import { silentLogger } from '../support/logger.js';
 
 /**
  * Alerts and webhooks through the real embedded stack. The alerts live in a table of their own, written by
@@ -93,7 +93,7 @@ beforeAll(async () => {
   const alerts = new DynamoAlertStore(client, 'route_alerts');
   app = withContract(createApp({ ...t.stack.services, alerts }));
   const { catalog, delivery, metrics } = t.stack.services;
-  const logger = pino({ level: 'silent' });
+  const logger = silentLogger;
   evaluator = new AlertEvaluator({
     catalog,
     delivery,

@@ -1,7 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { composeLocal, type LocalStack } from '../../api/compose/local.js';
@@ -9,6 +5,8 @@ import { parseConfig } from '../../api/config.js';
 import { withContract } from '../support/contract.js';
 import { FaultyLogFs, type FsFault } from '../support/faulty-log-fs.js';
 import { ADMIN_KEY } from '../support/stack.js';
+import { silentLogger } from '../support/logger.js';
+import { removeDir, tempDir } from '../support/temp-dir.js';
 
 /**
  * File-system faults under the durable log, through the HTTP API on the embedded stack: a failed
@@ -45,12 +43,7 @@ const faults = new FaultyLogFs();
 
 async function start(withFaults: boolean): Promise<void> {
   const config = parseConfig({ TRIBUTARY_DATA_DIR: dir });
-  stack = await composeLocal(
-    config,
-    pino({ level: 'silent' }),
-    ADMIN_KEY,
-    withFaults ? { logFs: faults } : {},
-  );
+  stack = await composeLocal(config, silentLogger, ADMIN_KEY, withFaults ? { logFs: faults } : {});
   app = withContract(createApp(stack.services));
 }
 
@@ -80,7 +73,7 @@ async function expect503(res: Response): Promise<void> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tributary-logfaults-'));
+  dir = await tempDir('tributary-logfaults-');
   await start(true);
   const tenant = await call('POST', '/v1/tenants', ADMIN_KEY, { name: 'acme' });
   admin = ((await tenant.json()) as { key: { secret: string } }).key.secret;
@@ -102,7 +95,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await stack?.close();
-  await rm(dir, { recursive: true, force: true });
+  await removeDir(dir);
 });
 
 describe('durable log faults (ENOSPC / EIO on append and fdatasync)', () => {

@@ -1,5 +1,4 @@
 import { generateKeyPairSync } from 'node:crypto';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   SnowflakeWarehouse,
@@ -19,6 +18,7 @@ import {
   readGolden,
   renderStatements,
 } from './fixtures.js';
+import { silentLogger } from '../../support/logger.js';
 
 /** Key generation is slow on this machine: one realistic pair, plus a small one where any mismatch will do. */
 const keys = (modulusLength = 2048) =>
@@ -44,7 +44,7 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
   const open = () => {
     warehouse = new SnowflakeWarehouse({
       config,
-      logger: pino({ level: 'silent' }),
+      logger: silentLogger,
       now: () => new Date('2026-11-27T10:00:00.000Z'),
       connect: (tenant) => {
         tenantsConnected.push(tenant);
@@ -377,7 +377,7 @@ describe('connecting', () => {
     let attempts = 0;
     const warehouse = new SnowflakeWarehouse({
       config,
-      logger: pino({ level: 'silent' }),
+      logger: silentLogger,
       connect: () => {
         attempts += 1;
         return connectSnowflake({ account: 'a', username: 'u', privateKey, accessUrl: stub.url });
@@ -402,9 +402,9 @@ describe('connecting', () => {
 
 describe('snowflakeWarehouseFromConfig', () => {
   it('needs the Snowflake settings in aws mode', () => {
-    expect(() =>
-      snowflakeWarehouseFromConfig(parseConfig({}), { logger: pino({ level: 'silent' }) }),
-    ).toThrow(InvalidInputError);
+    expect(() => snowflakeWarehouseFromConfig(parseConfig({}), { logger: silentLogger })).toThrow(
+      InvalidInputError,
+    );
   });
 
   it('connects with the configured key, account and access URL', async () => {
@@ -421,7 +421,7 @@ describe('snowflakeWarehouseFromConfig', () => {
         TRIBUTARY_S3_BUCKET: 'tributary-lake',
         TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION: 'tributary_lake',
       }),
-      { logger: pino({ level: 'silent' }) },
+      { logger: silentLogger },
     );
     try {
       await warehouse.createStream(ordersStream());
