@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { WebhookPolicy } from './domain/monitoring/webhook-target.js';
 
 const int = (def: number) => z.coerce.number().int().positive().default(def);
 
@@ -69,15 +68,6 @@ export const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 export class ConfigError extends Error {}
-
-/** Where webhooks may point, as the monitoring code and the webhook verb see it. */
-export function webhookPolicy(config: Config): WebhookPolicy {
-  return {
-    allowPrivate: config.TRIBUTARY_WEBHOOK_ALLOW_PRIVATE,
-    // In AWS mode alerts leave the VPC for the internet: never in clear text.
-    requireHttps: config.TRIBUTARY_MODE === 'aws',
-  };
-}
 
 /** Parses the environment; the message names every bad variable. */
 export function parseConfig(env: Record<string, string | undefined>): Config {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig, webhookPolicy } from '../api/config.js';
+import { ConfigError, parseConfig } from '../api/config.js';
 
 describe('config', () => {
   it('has embedded defaults', () => {
@@ -30,21 +30,5 @@ describe('config', () => {
   ])('names the bad variable in %j', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(name);
-  });
-
-  it('hands the webhook code a policy: internal targets refused unless allowed, https in AWS mode', () => {
-    expect(webhookPolicy(parseConfig({}))).toEqual({ allowPrivate: false, requireHttps: false });
-    expect(webhookPolicy(parseConfig({ TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'true' }))).toEqual({
-      allowPrivate: true,
-      requireHttps: false,
-    });
-    const aws = parseConfig({
-      TRIBUTARY_MODE: 'aws',
-      AWS_REGION: 'eu-west-1',
-      TRIBUTARY_TABLE_NAME: 't',
-      TRIBUTARY_FIREHOSE_STREAM: 'raw',
-      TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: 'quarantine',
-    });
-    expect(webhookPolicy(aws)).toEqual({ allowPrivate: false, requireHttps: true });
   });
 });

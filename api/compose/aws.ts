@@ -7,7 +7,7 @@ import { createDynamoClient } from '../adapters/dynamodb/client.js';
 import { DynamoIdempotencyStore } from '../adapters/dynamodb/idempotency.js';
 import { DynamoMetricsStore } from '../adapters/dynamodb/metrics-store.js';
 import { DynamoReceiptStore, FirehoseDelivery, createFirehoseClient } from '../adapters/firehose/index.js';
-import { webhookPolicy, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
@@ -20,7 +20,7 @@ import { DynamoCursorStore } from '../adapters/dynamodb/cursor-store.js';
 // Type only: erased at build time, so the ingest bundle still never loads snowflake-sdk.
 import type { SnowflakeWarehouse } from '../adapters/snowflake/warehouse.js';
 import type { Services } from '../services.js';
-import { ingestSettings, loadMonitorSettings, streamDefaults } from './settings.js';
+import { ingestSettings, loadMonitorSettings, streamDefaults, webhookPolicy } from './settings.js';
 import { LazyWarehouse } from './lazy-warehouse.js';
 
 export interface AwsStack {

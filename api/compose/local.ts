@@ -12,7 +12,7 @@ import {
 } from '../adapters/dynamodb/index.js';
 import { DynamoAlertStore } from '../adapters/dynamodb/alert-store.js';
 import { LocalDelivery, nodeLogFs, type LocalDeliverySettings, type LogFs } from '../adapters/local/index.js';
-import { webhookPolicy, type Config } from '../config.js';
+import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
@@ -20,7 +20,7 @@ import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
 import { WebhookNotifier } from '../monitoring/webhook.js';
 import type { Services } from '../services.js';
-import { ingestSettings, loadMonitorSettings, streamDefaults } from './settings.js';
+import { ingestSettings, loadMonitorSettings, streamDefaults, webhookPolicy } from './settings.js';
 
 export interface LocalStack {
   services: Services;

@@ -3,6 +3,7 @@ import { DEFAULT_LOAD_MONITOR, type LoadMonitorSettings } from '../domain/monito
 import { DEFAULT_BODY_LIMITS } from '../domain/records/parse-body.js';
 import type { IngestSettings } from '../domain/records/types.js';
 import type { StreamDefaults } from '../domain/streams/types.js';
+import type { WebhookPolicy } from '../domain/monitoring/webhook-target.js';
 
 // The domain's settings from the parsed environment: the environment variable names stop here.
 
@@ -32,5 +33,14 @@ export function streamDefaults(config: Config): StreamDefaults {
       intervalSeconds: config.TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS,
       sizeMiB: config.TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB,
     },
+  };
+}
+
+/** Where alert webhooks may point. */
+export function webhookPolicy(config: Config): WebhookPolicy {
+  return {
+    allowPrivate: config.TRIBUTARY_WEBHOOK_ALLOW_PRIVATE,
+    // In AWS mode alerts leave the VPC for the internet: never in clear text.
+    requireHttps: config.TRIBUTARY_MODE === 'aws',
   };
 }

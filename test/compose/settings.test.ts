@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ingestSettings, loadMonitorSettings, streamDefaults } from '../../api/compose/settings.js';
+import {
+  ingestSettings,
+  loadMonitorSettings,
+  streamDefaults,
+  webhookPolicy,
+} from '../../api/compose/settings.js';
 import { parseConfig } from '../../api/config.js';
 import { DEFAULT_LOAD_MONITOR } from '../../api/domain/monitoring/load-state.js';
 
@@ -49,5 +54,21 @@ describe('domain settings from the configuration', () => {
   it('takes the stuck-loading age from the configuration and the rest from the domain', () => {
     const config = parseConfig({ TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS: '60' });
     expect(loadMonitorSettings(config)).toEqual({ ...DEFAULT_LOAD_MONITOR, maxUnloadedAgeSeconds: 60 });
+  });
+
+  it('hands the webhook code a policy: internal targets refused unless allowed, https in AWS mode', () => {
+    expect(webhookPolicy(parseConfig({}))).toEqual({ allowPrivate: false, requireHttps: false });
+    expect(webhookPolicy(parseConfig({ TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'true' }))).toEqual({
+      allowPrivate: true,
+      requireHttps: false,
+    });
+    const aws = parseConfig({
+      TRIBUTARY_MODE: 'aws',
+      AWS_REGION: 'eu-west-1',
+      TRIBUTARY_TABLE_NAME: 't',
+      TRIBUTARY_FIREHOSE_STREAM: 'raw',
+      TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: 'quarantine',
+    });
+    expect(webhookPolicy(aws)).toEqual({ allowPrivate: false, requireHttps: true });
   });
 });
