@@ -1,3 +1,4 @@
+import { COUNTER_FIELDS } from '../../api/domain/monitoring/counters.js';
 import type { Metrics, MinuteMetrics } from './types.js';
 
 export type Counter = Exclude<keyof MinuteMetrics, 'minute'>;
@@ -9,17 +10,8 @@ export interface Grid {
   totals: Record<Counter, number>;
 }
 
-const COUNTERS: Counter[] = [
-  'received',
-  'accepted',
-  'rejected',
-  'duplicates',
-  'deliveredObjects',
-  'deliveredBytes',
-  'loadedRows',
-  'loadErrors',
-  'loadFailed',
-];
+// The API's own list, so a counter added there shows here too.
+const COUNTERS: readonly Counter[] = COUNTER_FIELDS;
 
 /**
  * Lays the API's per-minute buckets onto a complete minute grid ending now, filling quiet minutes
