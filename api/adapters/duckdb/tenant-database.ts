@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { HISTORY_STATEMENTS } from './ddl.js';
 
@@ -46,8 +47,12 @@ export class TenantDatabase {
    * Why the file on disk is no longer the one this instance holds open (removed, or replaced by
    * another file), or undefined while it still is. DuckDB itself would go on writing to the old inode.
    */
-  fileChanged(): string | undefined {
-    const st = statSync(this.file, { throwIfNoEntry: false });
+  async fileChanged(): Promise<string | undefined> {
+    // Asked before every statement: off the event loop, like the statements themselves.
+    const st = await stat(this.file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
     if (!st) return `file ${this.file} was removed while open`;
     if (this.ino !== undefined && st.ino !== this.ino) return `file ${this.file} was replaced while open`;
     return undefined;

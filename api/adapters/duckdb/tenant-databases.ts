@@ -57,13 +57,14 @@ export class TenantDatabases {
     const db = await this.database(tenant);
     try {
       return await db.exclusive(async (c) => {
-        const changed = db.fileChanged();
+        const changed = await db.fileChanged();
         if (changed)
           throw new DependencyUnavailableError(`The tenant database ${changed}; it will be reopened`);
         return fn(c, db);
       });
     } catch (err) {
-      if (invalidatesDatabase(err) || db.fileChanged()) this.forget(tenant, db);
+      if (invalidatesDatabase(err) || (await db.fileChanged().catch(() => undefined)))
+        this.forget(tenant, db);
       throw translateFailure(what, err);
     }
   }
