@@ -26,7 +26,12 @@ export interface SoakResult {
   statuses: Record<string, number>;
   acked: number;
   raw: number;
+  /** Counted from the database file after the server stopped; NaN when that failed. */
   deduped: number;
+  entity: number;
+  /** What deduped and entity must equal: distinct dedupe keys and distinct entity keys in raw. */
+  distinctIds: number;
+  distinctUsers: number;
   loadedAfterSeconds: number;
   allLoaded: boolean;
   /** After warm-up (the first sample at or past 10 minutes, or a quarter of the run). */
@@ -72,10 +77,10 @@ ${r.at}, ${r.host}.
 | metric | value |
 | --- | --- |
 | duration | ${n(r.seconds / 60, 1)} min |
-| requests (status counts) | ${n(r.requests)} (${statuses}); ${n(r.skipped)} not sent (256 unanswered) |
+| requests (status counts) | ${n(r.requests)} (${statuses}); ${n(r.skipped)} not sent because 256 requests were unanswered |
 | 429s | ${n(r.statuses['429'] ?? 0)} |
 | acknowledged records | ${n(r.acked)} |
-| rows in raw at the end | ${n(r.raw)} (${r.allLoaded ? 'all' : '**not all**'} loaded, ${n(r.loadedAfterSeconds, 1)} s after the load stopped); deduped ${n(r.deduped)} |
+| rows in raw at the end | ${n(r.raw)} (${r.allLoaded ? 'all' : '**not all**'} loaded, ${n(r.loadedAfterSeconds, 1)} s after the load stopped); deduped ${n(r.deduped)} (distinct ids ${n(r.distinctIds)}), entity ${n(r.entity)} (distinct users ${n(r.distinctUsers)}) |
 | RSS after warm-up → end | ${n(r.rssStartMiB)} → ${n(r.rssEndMiB)} MiB (max ${n(r.rssMaxMiB)}, VmHWM ${n(r.hwmMiB)}); slope ${n(r.rssSlopeMiBPerHour, 1)} MiB/h |
 | open files after warm-up → end | ${n(r.openFilesStart)} → ${n(r.openFilesEnd)} (max ${n(r.openFilesMax)}) |
 | lag max / at the end | ${n(r.lagMaxSeconds, 1)} s / ${n(r.lagEndSeconds, 1)} s |
