@@ -103,8 +103,10 @@ export class TributaryStack extends Stack {
       }),
       snowpipeQueueArn: new CfnParameter(this, 'SnowpipeQueueArn', {
         type: 'String',
-        description: 'Snowflake-owned SQS queue of the pipe (SHOW PIPES → notification_channel)',
-        allowedPattern: '^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+$',
+        description:
+          'Snowflake-owned SQS queue of the pipes (SHOW PIPES → notification_channel). Leave empty on the first deploy: the queue exists once the first stream does; until set, the lake sends no notifications.',
+        allowedPattern: '^(|arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+)$',
+        default: '',
       }),
       glacierTransitionDays: new CfnParameter(this, 'GlacierTransitionDays', {
         type: 'Number',
@@ -181,6 +183,9 @@ export class TributaryStack extends Stack {
     this.lake = new LakeBucket(this, 'Lake', {
       accessLogsBucket: logs.bucket,
       snowpipeQueueArn: p.snowpipeQueueArn.valueAsString,
+      hasSnowpipeQueue: new CfnCondition(this, 'HasSnowpipeQueue', {
+        expression: Fn.conditionNot(Fn.conditionEquals(p.snowpipeQueueArn.valueAsString, '')),
+      }),
       glacierTransitionDays: p.glacierTransitionDays.valueAsNumber,
     });
 

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, type CfnCondition, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -19,6 +19,11 @@ export interface LakeBucketProps {
   accessLogsBucket: s3.IBucket;
   /** ARN of the Snowflake-owned SQS queue behind the pipe (SHOW PIPES → notification_channel). */
   snowpipeQueueArn: string;
+  /**
+   * True when the queue ARN is set. The queue exists only once the first pipe does, so the first
+   * deploy has none; until then the bucket sends no notifications.
+   */
+  hasSnowpipeQueue: CfnCondition;
   /** Days before `raw/` objects move to Glacier; may be a parameter token. */
   glacierTransitionDays: number;
 }
@@ -70,14 +75,20 @@ export class LakeBucket extends Construct {
     // Snowflake (its policy already admits S3), and this avoids the notifications custom-resource
     // Lambda that addEventNotification would deploy.
     const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
+    // Inside Fn::If the values reach the template as written, so they use CloudFormation's casing.
+    const queueConfigurations = LAKE_PREFIXES.flatMap((prefix) =>
+      SNOWPIPE_EVENTS.map((event) => ({
+        Event: event,
+        Queue: props.snowpipeQueueArn,
+        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: `${prefix}/` }] } },
+      })),
+    );
     cfnBucket.notificationConfiguration = {
-      queueConfigurations: LAKE_PREFIXES.flatMap((prefix) =>
-        SNOWPIPE_EVENTS.map((event) => ({
-          event,
-          queue: props.snowpipeQueueArn,
-          filter: { s3Key: { rules: [{ name: 'prefix', value: `${prefix}/` }] } },
-        })),
-      ),
+      queueConfigurations: Fn.conditionIf(
+        props.hasSnowpipeQueue.logicalId,
+        queueConfigurations,
+        Aws.NO_VALUE,
+      ) as unknown as s3.CfnBucket.QueueConfigurationProperty[],
     };
   }
 

@@ -70,7 +70,7 @@ afterAll(async () => {
 describe('parameters', () => {
   it('takes the certificate, Snowpipe queue, Snowflake secret and external id as parameters', () => {
     template.hasParameter('CertificateArn', { Type: 'String' });
-    template.hasParameter('SnowpipeQueueArn', { Type: 'String' });
+    template.hasParameter('SnowpipeQueueArn', { Type: 'String', Default: '' });
     template.hasParameter('SnowflakeKeySecretArn', { Type: 'String' });
     template.hasParameter('SnowflakeExternalId', { Type: 'String' });
     template.hasParameter('SnowflakeIamUserArn', { Type: 'String', Default: '' });
@@ -97,6 +97,12 @@ describe('parameters', () => {
       false,
     );
     expect(accepts('SnowflakeKeySecretKmsKeyArn', 'alias/aws/secretsmanager')).toBe(false);
+    // The first deploy has no pipe and so no queue yet.
+    expect(accepts('SnowpipeQueueArn', '')).toBe(true);
+    expect(accepts('SnowpipeQueueArn', 'arn:aws:sqs:us-east-1:123456789012:sf-snowpipe-AIDA-abc_1')).toBe(
+      true,
+    );
+    expect(accepts('SnowpipeQueueArn', 'sf-snowpipe-AIDA')).toBe(false);
   });
 
   it('makes the Glacier transition configurable with a default of 90 days', () => {
@@ -469,10 +475,17 @@ describe('lake bucket', () => {
     });
   });
 
-  it('notifies the Snowpipe queue of every object created under raw/ and quarantine/', () => {
+  it('notifies the Snowpipe queue of every object created under raw/ and quarantine/, once it is set', () => {
     const bucket = template.findResources('AWS::S3::Bucket')[idOf(stack.lake.bucket)] as Resource;
-    const queues = (bucket.Properties.NotificationConfiguration as { QueueConfigurations: unknown[] })
-      .QueueConfigurations;
+    const conditional = (
+      bucket.Properties.NotificationConfiguration as { QueueConfigurations: { 'Fn::If': unknown[] } }
+    ).QueueConfigurations['Fn::If'];
+    expect(conditional[0]).toBe('HasSnowpipeQueue');
+    expect(conditional[2]).toEqual({ Ref: 'AWS::NoValue' });
+    template.hasCondition('HasSnowpipeQueue', {
+      'Fn::Not': [{ 'Fn::Equals': [ref('SnowpipeQueueArn'), ''] }],
+    });
+    const queues = conditional[1] as unknown[];
     const expected = LAKE_PREFIXES.flatMap((prefix) =>
       SNOWPIPE_EVENTS.map((event) => ({
         Event: event,
