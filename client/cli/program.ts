@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerInfer } from './commands/infer.js';
 import { registerKeys } from './commands/keys.js';
 import { registerReads } from './commands/reads.js';
 import { registerStreams } from './commands/streams.js';
@@ -21,6 +22,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       writeErr: (s) => io.stderr.write(s),
     });
   const run = makeRunner(io, setExit);
+  registerInfer(program, run);
   registerStreams(program, run);
   registerKeys(program, run);
   registerReads(program, run);
