@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { registerApply } from './commands/apply.js';
 import { registerInfer } from './commands/infer.js';
 import { registerKeys } from './commands/keys.js';
 import { registerReads } from './commands/reads.js';
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     });
   const run = makeRunner(io, setExit);
   registerInfer(program, run);
+  registerApply(program, run);
   registerStreams(program, run);
   registerKeys(program, run);
   registerReads(program, run);
