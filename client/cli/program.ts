@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerApply } from './commands/apply.js';
 import { registerInfer } from './commands/infer.js';
 import { registerKeys } from './commands/keys.js';
+import { registerPush } from './commands/push.js';
 import { registerReads } from './commands/reads.js';
 import { registerStreams } from './commands/streams.js';
 import { registerTenants } from './commands/tenants.js';
@@ -23,6 +24,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       writeErr: (s) => io.stderr.write(s),
     });
   const run = makeRunner(io, setExit);
+  registerPush(program, run);
   registerInfer(program, run);
   registerApply(program, run);
   registerStreams(program, run);

@@ -1,0 +1,283 @@
+import path from 'node:path';
+import { TributaryError, type IngestResult } from '../api.js';
+import type { Ctx } from '../context.js';
+import { CliError } from '../errors.js';
+import type { Format, ReadFrom } from '../input/items.js';
+import { openInput } from '../input/open.js';
+import { batchesOf, bodyOf, separateUnreadable, type Batch, type BatchLimits } from './batches.js';
+import { CHECKPOINT_VERSION, newRunId, type Checkpoint, type Totals } from './checkpoint.js';
+import { csvTypes, encoderFor, itemsOf, located, resumePoint } from './prepare.js';
+import type { Progress } from './progress.js';
+import { RejectsFile, rejectLines } from './rejects.js';
+
+export interface PushFileOptions {
+  file: string;
+  tenant: string;
+  stream: string;
+  format: Format;
+  concurrency: number;
+  limits: BatchLimits;
+  resume: boolean;
+}
+
+export interface PushFileResult {
+  file: string;
+  stream: string;
+  totals: Totals;
+  /** Input bytes covered by acknowledged batches. */
+  bytes: number;
+  /** Records read and answered by this run (a resumed push counts only its own). */
+  recordsThisRun: number;
+  seconds: number;
+  rejectsFile?: string;
+  resumedFrom?: number;
+  lastBatchId?: string;
+  interrupted: boolean;
+  checkpoint?: string;
+}
+
+/** Ctrl-C once: stop sending, finish what is in flight, save the checkpoint. Twice: abort in-flight requests. */
+export interface Stop {
+  requested: boolean;
+  abort: AbortController;
+  /** Called when `requested` turns true, to wake a push waiting for room. */
+  onRequest?: () => void;
+}
+
+interface Slot {
+  batch: Batch;
+  done: boolean;
+  result?: IngestResult;
+  error?: unknown;
+}
+
+const zeroTotals = (): Totals => ({
+  records: 0,
+  accepted: 0,
+  rejected: 0,
+  duplicates: 0,
+  invalid: 0,
+  batches: 0,
+});
+
+/**
+ * Pushes one input: batches go out `concurrency` at a time and commit in input order (rejects written,
+ * checkpoint advanced), at most 2 × concurrency batches past the checkpoint, so memory stays bounded.
+ */
+export async function pushFile(
+  ctx: Ctx,
+  o: PushFileOptions,
+  progress: Progress,
+  stop: Stop,
+): Promise<PushFileResult> {
+  const started = Date.now();
+  const stdin = o.file === '-';
+  const { file, cpFile, existing, info } = await resumePoint(ctx, o);
+
+  const limits = existing?.batch ?? o.limits;
+  if (existing && (limits.records !== o.limits.records || limits.bytes !== o.limits.bytes))
+    progress.note(
+      `note: resuming with the checkpoint's batch size (${limits.records} records, ${limits.bytes} bytes)`,
+    );
+  const runId = existing?.runId ?? newRunId();
+  let columns = existing?.csv?.columns;
+  const types =
+    o.format === 'csv' ? (existing ? existing.csv?.types : await csvTypes(ctx, o, progress)) : undefined;
+  const encode = encoderFor(o.format, types);
+
+  const rejects = new RejectsFile(
+    file ? `${file}.rejects.ndjson` : path.resolve(ctx.io.cwd, 'stdin.rejects.ndjson'),
+  );
+  await rejects.start(existing?.rejectsBytes);
+  const totals = existing ? { ...existing.totals } : zeroTotals();
+  const before = totals.records + totals.invalid;
+  const from: ReadFrom = { offset: existing?.offset ?? 0, line: existing?.line ?? 0, columns };
+  let committed = { offset: from.offset, line: from.line };
+  let lastBatchId: string | undefined;
+  // Keys the previous run sent: a batch cut again from the same place must get the same key.
+  const sentKeys = new Map((existing?.inFlight ?? []).map((f) => [f.start, f.idempotencyKey]));
+
+  const window: Slot[] = [];
+  let inflight = 0;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    wake?.();
+    wake = undefined;
+  };
+  stop.onRequest = notify;
+
+  const checkpoint = (): Checkpoint => ({
+    version: CHECKPOINT_VERSION,
+    input: { file: file!, size: info!.size, mtimeMs: info!.mtimeMs },
+    target: { url: ctx.url, tenant: o.tenant, stream: o.stream },
+    format: o.format,
+    batch: limits,
+    runId,
+    offset: committed.offset,
+    line: committed.line,
+    ...(columns ? { csv: { columns, ...(types ? { types } : {}) } } : {}),
+    rejectsBytes: rejects.bytes,
+    totals,
+    inFlight: window.map((s) => ({
+      start: s.batch.start,
+      end: s.batch.end,
+      records: s.batch.records.length,
+      idempotencyKey: s.batch.idempotencyKey,
+    })),
+    savedAt: new Date().toISOString(),
+  });
+  const save = async () => {
+    if (!cpFile) return;
+    await rejects.sync();
+    await cpFile.save(checkpoint());
+  };
+
+  const input = await openInput(file ?? '-', ctx.io.stdin, from.offset);
+  // Progress counts acknowledged bytes; a gzip file's size is compressed, so it counts bytes read instead.
+  const state = () => ({
+    bytes: input.gzip || stdin ? input.consumed() : committed.offset,
+    records: totals.records + totals.invalid,
+    rejected: totals.rejected + totals.invalid,
+  });
+  const report = () => progress.update(state());
+  progress.start(stdin ? 'stdin' : path.basename(o.file), input.size, state());
+
+  let commits: Promise<void> = Promise.resolve();
+  const commitReady = () => {
+    commits = commits
+      .then(async () => {
+        let moved = false;
+        while (window.length && window[0].done && window[0].error === undefined) {
+          const { batch, result } = window[0];
+          await rejects.write(rejectLines(batch, result, o.stream));
+          totals.records += batch.records.length;
+          totals.invalid += batch.invalid.length;
+          if (result) {
+            totals.accepted += result.accepted;
+            totals.rejected += result.rejected;
+            totals.duplicates += result.duplicates;
+            totals.batches++;
+            lastBatchId = result.batchId;
+          }
+          committed = { offset: batch.end, line: batch.endLine };
+          window.shift();
+          moved = true;
+        }
+        if (moved) {
+          // The window has room again: a push waiting for it must hear so, even with nothing in flight.
+          notify();
+          report();
+          await save();
+        }
+      })
+      .catch((err: unknown) => {
+        failure ??= err;
+      });
+  };
+
+  const post = (batch: Batch) => {
+    const { body, contentType } = bodyOf(batch, o.format);
+    return ctx.api.sendBatch({
+      tenant: o.tenant,
+      stream: o.stream,
+      body,
+      contentType,
+      idempotencyKey: batch.idempotencyKey,
+      signal: stop.abort.signal,
+    });
+  };
+  /** Sends a batch; a 400 for a malformed record (nothing claimed, nothing stored) sends the rest. */
+  const deliver = async (batch: Batch): Promise<IngestResult | undefined> => {
+    try {
+      return await post(batch);
+    } catch (err) {
+      const unreadable = err instanceof TributaryError && err.status === 400 && o.format !== 'csv';
+      if (!unreadable || separateUnreadable(batch) === 0) throw err;
+      return batch.records.length ? post(batch) : undefined;
+    }
+  };
+  const send = (slot: Slot) => {
+    inflight++;
+    deliver(slot.batch)
+      .then(
+        (r) => {
+          slot.result = r;
+        },
+        (err: unknown) => {
+          slot.error = err;
+          failure ??= stop.abort.signal.aborted ? undefined : located(err, slot.batch, o.file);
+        },
+      )
+      .finally(() => {
+        inflight--;
+        slot.done = true;
+        commitReady();
+        notify();
+      });
+  };
+
+  const room = () => inflight < o.concurrency && window.length < 2 * o.concurrency;
+  const halted = () => failure !== undefined || stop.requested || stop.abort.signal.aborted;
+  let exhausted = false;
+  try {
+    for await (const batch of batchesOf(
+      itemsOf(o.format, input.chunks, from, (c) => (columns = c)),
+      {
+        from,
+        limits,
+        runId,
+        encode,
+      },
+    )) {
+      const before = sentKeys.get(batch.start);
+      if (before !== undefined && before !== batch.idempotencyKey)
+        throw new CliError(
+          `cannot resume ${o.file}: the batch at byte ${batch.start} was sent as ${before} but is now cut as ` +
+            `${batch.idempotencyKey}; delete ${cpFile?.path} to start over`,
+        );
+      while (!room() && !halted()) await new Promise<void>((r) => (wake = r));
+      if (halted()) break;
+      const slot: Slot = { batch, done: false };
+      window.push(slot);
+      if (batch.records.length) {
+        // Not awaited: the key is a function of the batch's range, so the checkpoint may lag the send.
+        void save().catch((err: unknown) => (failure ??= err));
+        send(slot);
+      } else {
+        slot.done = true;
+        commitReady();
+      }
+      report();
+    }
+    exhausted = !halted();
+  } catch (err) {
+    failure ??= err;
+  } finally {
+    input.close();
+  }
+  while (inflight > 0) await new Promise<void>((r) => (wake = r));
+  await commits;
+  progress.stop();
+  const complete = exhausted && failure === undefined && window.length === 0;
+  try {
+    if (complete) await cpFile?.remove();
+    else await save();
+  } finally {
+    await rejects.close();
+  }
+  if (failure !== undefined) throw failure;
+  return {
+    file: o.file,
+    stream: o.stream,
+    totals,
+    bytes: committed.offset,
+    recordsThisRun: totals.records + totals.invalid - before,
+    seconds: (Date.now() - started) / 1000,
+    ...(rejects.bytes ? { rejectsFile: rejects.path } : {}),
+    ...(existing ? { resumedFrom: existing.offset } : {}),
+    ...(lastBatchId ? { lastBatchId } : {}),
+    interrupted: !complete,
+    ...(!complete && cpFile ? { checkpoint: cpFile.path } : {}),
+  };
+}
