@@ -1,0 +1,251 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { once } from 'node:events';
+import { makeBatch, makeRecord, STREAM_SCHEMA } from './records.js';
+import { readMemory } from './rss.js';
+import { REPO_ROOT, startServer, type ServerProcess } from './server-process.js';
+import { runWrk, wrkVersion } from './wrk.js';
+
+/**
+ * `npm run bench:cli`: `tributary push` of a large NDJSON file (CLI_BENCH_MB, default 1024) into the real
+ * server, against the acknowledged rate wrk gets from the same server, with the same batch size, in the
+ * same run. Targets (issue 12): push ≥ 0.8× wrk, CLI peak RSS ≤ 200 MiB. Rewrites its own section of
+ * BENCHMARKS.md (between the cli-push markers) unless BENCH_WRITE=0.
+ */
+const num = (name: string, def: number) => {
+  const v = Number(process.env[name] ?? def);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
+  return v;
+};
+const FILE_MB = num('CLI_BENCH_MB', 1024);
+const BATCH = num('CLI_BENCH_BATCH', 1000);
+const CONCURRENCY = num('CLI_BENCH_CONCURRENCY', 8);
+const WRK_SECONDS = num('BENCH_SECONDS', 20);
+const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
+const RECORD_BYTES = 200;
+const ADMIN_KEY = 'bench-cli-admin-key-0123456789abcdef';
+const TENANT = 'bench';
+export const CLI_START = '<!-- cli-push:start -->';
+export const CLI_END = '<!-- cli-push:end -->';
+
+const log = (msg: string) => console.error(`[bench:cli] ${msg}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function api<T>(url: string, key: string, method: string, p: string, body?: unknown): Promise<T> {
+  const res = await fetch(`${url}${p}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Writes ~`mb` MiB of bench records as NDJSON, with backpressure; returns the record count. */
+async function writeInput(file: string, mb: number): Promise<number> {
+  const out = createWriteStream(file);
+  const target = mb * 1024 * 1024;
+  let bytes = 0;
+  let n = 0;
+  while (bytes < target) {
+    const lines: string[] = [];
+    for (let i = 0; i < 5000 && bytes < target; i++, n++) {
+      const line = `${JSON.stringify(makeRecord(n, 'cli', RECORD_BYTES))}\n`;
+      bytes += Buffer.byteLength(line);
+      lines.push(line);
+    }
+    if (!out.write(lines.join(''))) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return n;
+}
+
+interface PushSummary {
+  totals: { records: number; accepted: number; rejected: number; invalid: number };
+}
+
+/** The node flags the bin's shebang gives it (`#!/usr/bin/env -S node …`), so the bench runs what users run. */
+async function binNodeFlags(): Promise<string[]> {
+  const first = (await readFile(path.join(REPO_ROOT, 'bin/tributary.mjs'), 'utf8')).split('\n', 1)[0];
+  return first
+    .replace(/^#!.*?\bnode\b/, '')
+    .trim()
+    .split(/\s+/)
+    .filter(Boolean);
+}
+
+async function rawTotal(url: string, key: string, stream: string): Promise<number> {
+  const r = await api<{ total: number }>(
+    url,
+    key,
+    'GET',
+    `/v1/tenants/${TENANT}/streams/${stream}/records?limit=1`,
+  );
+  return r.total;
+}
+
+async function main(): Promise<void> {
+  const work = await mkdtemp(path.join(os.tmpdir(), 'tributary-bench-cli-'));
+  let server: ServerProcess | undefined;
+  try {
+    const input = path.join(work, 'push.ndjson');
+    log(`writing ${FILE_MB} MiB of NDJSON`);
+    const records = await writeInput(input, FILE_MB);
+    const bodyFile = path.join(work, 'body.json');
+    await writeFile(bodyFile, makeBatch(BATCH, RECORD_BYTES));
+
+    server = await startServer({ dataDir: path.join(work, 'data'), adminKey: ADMIN_KEY });
+    const tenant = await api<{ key: { secret: string } }>(server.url, ADMIN_KEY, 'POST', '/v1/tenants', {
+      name: TENANT,
+    });
+    const key = tenant.key.secret;
+    for (const name of ['wrk', 'pushed'])
+      await api(server.url, key, 'POST', `/v1/tenants/${TENANT}/streams`, { name, schema: STREAM_SCHEMA });
+
+    log(`wrk: ${CONNECTIONS} connections, ${BATCH} records a request, ${WRK_SECONDS} s`);
+    const wrkUrl = `${server.url}/v1/tenants/${TENANT}/streams/wrk/records`;
+    await runWrk({ url: wrkUrl, bodyFile, token: key, connections: CONNECTIONS, seconds: 3 });
+    const wrk = await runWrk({
+      url: wrkUrl,
+      bodyFile,
+      token: key,
+      connections: CONNECTIONS,
+      seconds: WRK_SECONDS,
+    });
+    const wrkRate = ((wrk.statuses['200'] ?? 0) * BATCH) / wrk.durationSeconds;
+    log(`wrk acknowledged ${Math.round(wrkRate)} records/s; letting the server catch up`);
+    for (
+      let last = -1, now = await rawTotal(server.url, key, 'wrk');
+      now !== last;
+      now = await rawTotal(server.url, key, 'wrk')
+    ) {
+      last = now;
+      await sleep(2000);
+    }
+
+    log(`tributary push: ${records} records, --batch-records ${BATCH} --concurrency ${CONCURRENCY}`);
+    const started = Date.now();
+    const child = spawn(
+      process.execPath,
+      [
+        ...(await binNodeFlags()),
+        'bin/tributary.mjs',
+        'push',
+        input,
+        '--stream',
+        'pushed',
+        '--batch-records',
+        String(BATCH),
+        '--concurrency',
+        String(CONCURRENCY),
+        '--json',
+        '--quiet',
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          TRIBUTARY_URL: server.url,
+          TRIBUTARY_KEY: key,
+          TRIBUTARY_TENANT: TENANT,
+          NODE_NO_WARNINGS: '1',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    // The peak of the CLI process itself (node with the tsx loader in-process): VmHWM, read while it runs.
+    let peakKiB = 0;
+    const sampler = setInterval(() => {
+      void readMemory(child.pid!).then((m) => {
+        if (m && Number.isFinite(m.hwmKiB)) peakKiB = Math.max(peakKiB, m.hwmKiB);
+      });
+    }, 100);
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearInterval(sampler);
+    const seconds = (Date.now() - started) / 1000;
+    if (code !== 0) throw new Error(`tributary push exited ${code}: ${out}`);
+    const summary = JSON.parse(out) as { totals: PushSummary['totals'] };
+    const pushRate = summary.totals.accepted / seconds;
+    const peakMiB = peakKiB / 1024;
+
+    log('waiting for every pushed record to load');
+    let raw = 0;
+    for (
+      let last = -1, deadline = Date.now() + 600_000;
+      Date.now() < deadline;
+      last = raw, await sleep(2000)
+    ) {
+      raw = await rawTotal(server.url, key, 'pushed');
+      if (raw >= summary.totals.accepted && raw === last) break;
+    }
+
+    const ratio = pushRate / wrkRate;
+    const result = {
+      at: new Date().toISOString(),
+      host: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, wrk ${wrkVersion() ?? '?'}`,
+      fileMiB: FILE_MB,
+      records,
+      accepted: summary.totals.accepted,
+      seconds,
+      pushRate,
+      wrkRate,
+      ratio,
+      peakMiB,
+      raw,
+      load: os.loadavg(),
+    };
+    const pass = (ok: boolean) => (ok ? 'pass' : '**miss**');
+    const section = [
+      CLI_START,
+      '## `tributary push` (npm run bench:cli)',
+      '',
+      '`bench/cli-push.ts` writes an NDJSON file of the bench records (~200 bytes each), starts the real server',
+      `(fresh data dir), measures the rate wrk gets (${CONNECTIONS} connections, JSON arrays of ${BATCH} records, ${WRK_SECONDS} s after`,
+      `a 3 s warm-up), lets the server catch up, then runs \`tributary push FILE --batch-records ${BATCH} --concurrency ${CONCURRENCY}\``,
+      'as its own process into a second stream of the same server, sampling its RSS every 100 ms, and waits until',
+      'raw holds every record it pushed.',
+      '',
+      '```sh',
+      'npm run bench:cli   # CLI_BENCH_MB (1024), CLI_BENCH_BATCH, CLI_BENCH_CONCURRENCY, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_WRITE=0',
+      '```',
+      '',
+      '| target | goal | measured | |',
+      '| --- | --- | --- | --- |',
+      `| push throughput | ≥ 0.8× wrk acknowledged | ${ratio.toFixed(2)}× (${Math.round(pushRate).toLocaleString('en-US')} vs ${Math.round(wrkRate).toLocaleString('en-US')} records/s) | ${pass(ratio >= 0.8)} |`,
+      `| CLI peak RSS | ≤ 200 MiB | ${peakMiB.toFixed(0)} MiB | ${pass(peakMiB <= 200)} |`,
+      `| exactly once | raw = records pushed | ${raw.toLocaleString('en-US')} of ${summary.totals.accepted.toLocaleString('en-US')} | ${pass(raw === summary.totals.accepted)} |`,
+      '',
+      `${result.at}, ${result.host}; ${FILE_MB} MiB, ${records.toLocaleString('en-US')} records in ${seconds.toFixed(1)} s;`,
+      `load average after ${result.load.map((l) => l.toFixed(2)).join(' / ')}.`,
+      CLI_END,
+    ].join('\n');
+    console.log(section);
+    await writeFile(path.join(work, 'cli-push-result.json'), JSON.stringify(result, null, 2));
+    if (process.env.BENCH_WRITE !== '0') {
+      const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
+      const current = await readFile(file, 'utf8');
+      const start = current.indexOf(CLI_START);
+      const stop = current.indexOf(CLI_END);
+      await writeFile(
+        file,
+        start >= 0 && stop > start
+          ? current.slice(0, start) + section + current.slice(stop + CLI_END.length)
+          : `${current.trimEnd()}\n\n${section}\n`,
+      );
+      log('wrote the cli-push section of BENCHMARKS.md');
+    }
+    if (ratio < 0.8 || peakMiB > 200 || raw !== summary.totals.accepted) process.exitCode = 1;
+  } finally {
+    await server?.stop('SIGTERM');
+    if (process.env.BENCH_KEEP !== '1') await rm(work, { recursive: true, force: true });
+    else log(`kept ${work}`);
+  }
+}
+
+await main();
