@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { TributaryError, type IngestResult } from '../api.js';
 import type { Ctx } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, explain } from '../errors.js';
 import type { Format, ReadFrom } from '../input/items.js';
 import { openInput } from '../input/open.js';
 import { batchesOf, bodyOf, separateUnreadable, type Batch, type BatchLimits } from './batches.js';
@@ -98,6 +98,7 @@ export async function pushFile(
   const sentKeys = new Map((existing?.inFlight ?? []).map((f) => [f.start, f.idempotencyKey]));
 
   const window: Slot[] = [];
+  let sent = 0;
   let inflight = 0;
   let failure: unknown;
   let wake: (() => void) | undefined;
@@ -243,6 +244,7 @@ export async function pushFile(
       if (batch.records.length) {
         // Not awaited: the key is a function of the batch's range, so the checkpoint may lag the send.
         void save().catch((err: unknown) => (failure ??= err));
+        sent++;
         send(slot);
       } else {
         slot.done = true;
@@ -260,13 +262,22 @@ export async function pushFile(
   await commits;
   progress.stop();
   const complete = exhausted && failure === undefined && window.length === 0;
+  // A run that sent nothing (a file that is not the format it claims, say) cannot have stored anything.
+  const pointless = !existing && sent === 0 && failure !== undefined;
   try {
-    if (complete) await cpFile?.remove();
+    if (complete || pointless) await cpFile?.remove();
     else await save();
   } finally {
     await rejects.close();
   }
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) {
+    if (!cpFile || pointless) throw failure;
+    const { message, exitCode } = explain(failure);
+    throw new CliError(
+      `${message}; progress is saved in ${cpFile.path}: once fixed, run the same command with --resume`,
+      exitCode,
+    );
+  }
   return {
     file: o.file,
     stream: o.stream,

@@ -260,6 +260,35 @@ describe('push: CSV, rejects and formats', () => {
     expect(unreadable.errors[0].message).toMatch(/^malformed JSON/);
   });
 
+  it('a push that fails keeps its checkpoint and says how to go on; one that sent nothing leaves none', async () => {
+    const file = join(dir, 'later.ndjson');
+    await writeFile(file, '{"id":"l1","n":1}\n{"id":"l2","n":2}\n');
+    const failed = await run(['push', file, '--stream', 'later', '--quiet']);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /^error: .*later\.ndjson lines 1-2: 404 Not Found: .*; progress is saved in .*later\.ndjson\.checkpoint\.json: once fixed, run the same command with --resume\n$/,
+    );
+    const spec = join(dir, 'later.yaml');
+    await writeFile(
+      spec,
+      'name: later\nschema: {type: object, properties: {id: {type: string}, n: {type: integer}}}\n',
+    );
+    expect((await run(['apply', '-f', spec])).code).toBe(0);
+    const resumed = await run(['push', file, '--stream', 'later', '--resume']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain('2 accepted');
+    expect(existsSync(`${file}.checkpoint.json`)).toBe(false);
+
+    const notArray = join(dir, 'object.json');
+    await writeFile(notArray, '{"id": "x"}');
+    const refused = await run(['push', notArray, '--stream', 'later', '--quiet']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      'error: malformed JSON at line 1, byte 0: expected a JSON array of records ([…])\n',
+    );
+    expect(existsSync(`${notArray}.checkpoint.json`)).toBe(false);
+  });
+
   it('reads stdin, gzip or not, as NDJSON', async () => {
     const { gzipSync } = await import('node:zlib');
     const r = await run(['push', '-', '--stream', 'events'], {
