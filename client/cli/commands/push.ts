@@ -46,7 +46,7 @@ function describe(r: PushFileResult): string[] {
   const t = r.totals;
   const rate = r.seconds > 0 ? Math.round(r.recordsThisRun / r.seconds) : 0;
   const lines = [
-    `${r.file === '-' ? 'stdin' : r.file} → ${r.stream}: ${t.records.toLocaleString('en-US')} records in ${t.batches} batch${t.batches === 1 ? '' : 'es'} ` +
+    `${r.file === '-' ? 'stdin' : r.file} → ${r.stream}: ${(t.records + t.invalid).toLocaleString('en-US')} records in ${t.batches} batch${t.batches === 1 ? '' : 'es'} ` +
       `(${r.seconds.toFixed(1)} s${r.resumedFrom !== undefined ? `, resumed at byte ${r.resumedFrom}` : ''}, ~${rate.toLocaleString('en-US')} rec/s): ` +
       `${t.accepted} accepted, ${t.rejected} rejected, ${t.duplicates} duplicates, ${t.invalid} unreadable`,
   ];
