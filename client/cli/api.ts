@@ -12,7 +12,7 @@ import type { DryRunResponse, UpdateStreamBody } from '../../api/routes/streams/
 
 /*
  * What the CLI needs from the API: exactly the subset of the SDK's `Tributary` class (client/index.ts)
- * it uses, with the same method names and shapes. The types come from the API's own route schemas, so
+ * it uses, with the same method names and shapes (lists resolve to the array, as the SDK's do). The types come from the API's own route schemas, so
  * they cannot drift from what the server answers.
  */
 
@@ -22,6 +22,9 @@ export type { CreateKeyResponse, CreateStreamBody, DryRunResponse, ReceiptRespon
 export type IngestResult = IngestResponse;
 export type Layer = 'raw' | 'deduped' | 'entity';
 export type ReceiptState = ReceiptResponse['state'];
+/** What `receipts.wait` can wait for (a batch is buffered once acknowledged). */
+export type WaitState = Exclude<ReceiptState, 'buffered'>;
+export type ApiKey = ListKeysResponse['keys'][number];
 
 export interface SendBatchOptions {
   tenant: string;
@@ -45,7 +48,7 @@ export interface CliApi {
     },
   ): Promise<T>;
   streams: {
-    list(tenant: string): Promise<ListStreamsResponse>;
+    list(tenant: string): Promise<Stream[]>;
     get(tenant: string, name: string): Promise<Stream>;
     create(tenant: string, spec: CreateStreamBody): Promise<Stream>;
     update(
@@ -58,7 +61,7 @@ export interface CliApi {
   };
   keys: {
     create(tenant: string, body: CreateKeyBody): Promise<CreateKeyResponse>;
-    list(tenant: string): Promise<ListKeysResponse>;
+    list(tenant: string): Promise<ApiKey[]>;
     revoke(tenant: string, id: string): Promise<void>;
   };
   records: {
@@ -73,7 +76,7 @@ export interface CliApi {
       tenant: string,
       stream: string,
       batchId: string,
-      o?: { state?: ReceiptState; timeoutMs?: number },
+      o?: { state?: WaitState; timeoutMs?: number },
     ): Promise<ReceiptResponse>;
   };
   sendBatch(o: SendBatchOptions): Promise<IngestResult>;
@@ -85,6 +88,8 @@ export class TributaryError extends Error {
   type?: string;
   title: string;
   detail?: string;
+  /** The API's stable code (invalid_input, idempotency_in_progress, …), as the SDK's error has it. */
+  code?: string;
   errors?: { path: string; message: string }[];
   retryAfterSeconds?: number;
 
@@ -93,6 +98,7 @@ export class TributaryError extends Error {
     title: string;
     type?: string;
     detail?: string;
+    code?: string;
     errors?: { path: string; message: string }[];
     retryAfterSeconds?: number;
     cause?: unknown;
@@ -102,6 +108,7 @@ export class TributaryError extends Error {
     this.status = o.status;
     this.title = o.title;
     this.type = o.type;
+    this.code = o.code;
     this.detail = o.detail;
     this.errors = o.errors;
     this.retryAfterSeconds = o.retryAfterSeconds;
@@ -191,6 +198,7 @@ export class FetchApi implements CliApi {
       status: res.status,
       title: problem.title ?? (res.statusText || `HTTP ${res.status}`),
       type: problem.type,
+      code: problem.code,
       detail: problem.detail,
       errors: problem.errors,
       retryAfterSeconds: Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined,
@@ -220,7 +228,8 @@ export class FetchApi implements CliApi {
   }
 
   streams = {
-    list: (tenant: string) => this.request<ListStreamsResponse>('GET', this.t(tenant, '/streams')),
+    list: async (tenant: string) =>
+      (await this.request<ListStreamsResponse>('GET', this.t(tenant, '/streams'))).streams,
     get: (tenant: string, name: string) => this.request<Stream>('GET', this.s(tenant, name)),
     create: (tenant: string, spec: CreateStreamBody) =>
       this.request<Stream>('POST', this.t(tenant, '/streams'), { body: spec }),
@@ -235,7 +244,8 @@ export class FetchApi implements CliApi {
   keys = {
     create: (tenant: string, body: CreateKeyBody) =>
       this.request<CreateKeyResponse>('POST', this.t(tenant, '/keys'), { body }),
-    list: (tenant: string) => this.request<ListKeysResponse>('GET', this.t(tenant, '/keys')),
+    list: async (tenant: string) =>
+      (await this.request<ListKeysResponse>('GET', this.t(tenant, '/keys'))).keys,
     revoke: (tenant: string, id: string) =>
       this.request<void>('DELETE', this.t(tenant, `/keys/${encodeURIComponent(id)}`)),
   };
@@ -257,7 +267,7 @@ export class FetchApi implements CliApi {
       tenant: string,
       stream: string,
       batchId: string,
-      o: { state?: ReceiptState; timeoutMs?: number } = {},
+      o: { state?: WaitState; timeoutMs?: number } = {},
     ): Promise<ReceiptResponse> => {
       const order: ReceiptState[] = ['buffered', 'delivered', 'loaded'];
       const want = order.indexOf(o.state ?? 'loaded');
@@ -314,5 +324,5 @@ export class FetchApi implements CliApi {
 
 function retryable(err: TributaryError): boolean {
   if (err.status === 0 || RETRY_STATUSES.has(err.status)) return true;
-  return err.status === 409 && (err.type ?? '').endsWith('/idempotency-in-progress');
+  return err.status === 409 && err.code === 'idempotency_in_progress';
 }

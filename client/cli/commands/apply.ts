@@ -89,7 +89,7 @@ export function registerApply(program: Command, run: Runner): void {
           throw err;
         });
         const tenant = tenantFor(ctx, wanted.tenant);
-        const { streams: current } = await ctx.api.streams.list(tenant);
+        const current = await ctx.api.streams.list(tenant);
         const items = planStreams(wanted.streams, current, opts.prune ?? false);
         for (const item of items) await judge(ctx, tenant, item);
 

@@ -57,7 +57,7 @@ export function registerKeys(program: Command, run: Runner): void {
     .option('--json', 'print the API answer as JSON')
     .action(
       run(async (ctx, opts: { json?: boolean }) => {
-        const { keys: list } = await ctx.api.keys.list(ctx.tenant());
+        const list = await ctx.api.keys.list(ctx.tenant());
         if (opts.json) return printJson(ctx.io.stdout, list);
         printRows(
           ctx.io.stdout,

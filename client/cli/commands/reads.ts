@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Layer, ReceiptState } from '../api.js';
+import type { Layer, WaitState } from '../api.js';
 import { checkName, oneOf, positiveInt } from '../context.js';
 import { EXIT } from '../errors.js';
 import { println } from '../io.js';
@@ -8,7 +8,7 @@ import type { Runner } from '../runner.js';
 import { followRows } from './tail.js';
 
 const LAYERS: readonly Layer[] = ['raw', 'deduped', 'entity'];
-const STATES: readonly ReceiptState[] = ['buffered', 'delivered', 'loaded'];
+const STATES: readonly WaitState[] = ['delivered', 'loaded'];
 /** The API's cap on one read. */
 const MAX_LIMIT = 10_000;
 
@@ -77,7 +77,7 @@ export function registerReads(program: Command, run: Runner): void {
           ctx,
           stream: string,
           batchId: string,
-          opts: { wait?: boolean; state: ReceiptState; timeout: number },
+          opts: { wait?: boolean; state: WaitState; timeout: number },
         ) => {
           const tenant = ctx.tenant();
           checkName('stream', stream);

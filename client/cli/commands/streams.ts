@@ -27,7 +27,7 @@ export function registerStreams(program: Command, run: Runner): void {
     .option('--json', 'print the API answer as JSON')
     .action(
       run(async (ctx, opts: { json?: boolean }) => {
-        const { streams: list } = await ctx.api.streams.list(ctx.tenant());
+        const list = await ctx.api.streams.list(ctx.tenant());
         if (opts.json) return printJson(ctx.io.stdout, list);
         printRows(
           ctx.io.stdout,

@@ -109,7 +109,7 @@ export function located(err: unknown, batch: Batch, file: string): Error {
   const last = batch.records[batch.records.length - 1]?.line;
   const where = `${file === '-' ? 'stdin' : file} lines ${first}-${last}`;
   if (err instanceof TributaryError) {
-    const conflict = err.status === 409 && (err.type ?? '').endsWith('/idempotency-conflict');
+    const conflict = err.status === 409 && err.code === 'idempotency_conflict';
     const why = conflict
       ? 'this batch was sent before with different content: the input changed since the checkpoint'
       : describeApiError(err);
