@@ -288,6 +288,15 @@ export interface LoadHistorySource {
   loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryRow[]>;
 }
 
+/** Secrets read by reference (Secrets Manager in AWS mode); the value is handed on, never stored or logged. */
+export interface SecretReader {
+  /**
+   * The secret's string value. SecretUnusableError when it is missing, not readable by this service or
+   * has no string value; DependencyUnavailableError when the service itself failed (retry later).
+   */
+  read(arn: string): Promise<string>;
+}
+
 /** Where the load-history poller remembers how far it has read, so no load is counted twice across invocations. */
 export interface CursorStore {
   get(name: string): Promise<LoadCursor | undefined>;

@@ -133,6 +133,14 @@ export class LoadDataError extends DomainError {
 }
 
 /**
+ * A secret named by reference that cannot be used: it does not exist, this service may not read it, or
+ * it holds no usable value. Retrying cannot help; whoever named it has to fix the reference or the secret.
+ */
+export class SecretUnusableError extends DomainError {
+  readonly code = 'secret_unusable';
+}
+
+/**
  * The warehouse ran out of memory or another resource. A dependency error (retry, never quarantine),
  * which a smaller load may avoid.
  */
