@@ -7,6 +7,7 @@ import type { Alert, AlertState } from './domain/monitoring/types.js';
 import type { BatchReceipt, IngestResult, ObjectKind, Rejection } from './domain/records/types.js';
 import type { Layer, Stream, StreamVersion } from './domain/streams/types.js';
 import type { Tenant } from './domain/tenants/types.js';
+import type { WarehouseBinding, WarehouseConnectionSpec } from './domain/tenants/warehouse-binding.js';
 
 /** Tenants, keys and streams. Single-item conditional writes only (dynalite has no transactions). */
 export interface Catalog {
@@ -14,6 +15,12 @@ export interface Catalog {
   getTenant(name: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   updateTenant(tenant: Tenant): Promise<void>;
+  /** The tenant's own warehouse account, when it has one. */
+  getWarehouseBinding(tenant: string): Promise<WarehouseBinding | undefined>;
+  /** Replaces the tenant's binding. */
+  putWarehouseBinding(binding: WarehouseBinding): Promise<void>;
+  /** False when the tenant had none. */
+  deleteWarehouseBinding(tenant: string): Promise<boolean>;
 
   createKey(key: ApiKey): Promise<void>;
   /** Key ids are globally unique. */
@@ -286,6 +293,18 @@ export interface LoadHistoryRow {
 /** The warehouse's own load history, where the warehouse loads the lake itself (Snowpipe). */
 export interface LoadHistorySource {
   loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryRow[]>;
+}
+
+/**
+ * Checks a tenant's own warehouse connection before it is bound (AWS mode: Snowflake). Reads the key by
+ * its ARN, logs in with it, then runs `SELECT CURRENT_ACCOUNT()`; nothing is kept open afterwards.
+ */
+export interface WarehouseBindingProbe {
+  /**
+   * The account locator Snowflake reports. WarehouseCheckError naming the step that failed (`secret`,
+   * `connect`, `query`); DependencyUnavailableError when Secrets Manager itself could not answer.
+   */
+  check(spec: WarehouseConnectionSpec): Promise<{ currentAccount: string }>;
 }
 
 /** Secrets read by reference (Secrets Manager in AWS mode); the value is handed on, never stored or logged. */

@@ -1,3 +1,5 @@
+import type { WarehouseCheckStep } from './tenants/warehouse-binding.js';
+
 /**
  * Domain errors. They describe what went wrong in the domain's words and know nothing of HTTP;
  * api/http/problem.ts is the one place that maps them to a status and a problem body.
@@ -130,6 +132,31 @@ export class StreamGoneError extends DomainError {
  */
 export class LoadDataError extends DomainError {
   readonly code = 'load_data_error';
+}
+
+/**
+ * The request conflicts with the state of the system (409): what it asks is not possible here, or not
+ * now. `code` says which rule it met, e.g. tenant_has_streams.
+ */
+export class StateConflictError extends DomainError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A tenant's own warehouse connection failed its check; `step` names where (422). */
+export class WarehouseCheckError extends DomainError {
+  readonly code = 'warehouse_check_failed';
+  constructor(
+    readonly step: WarehouseCheckStep,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /**

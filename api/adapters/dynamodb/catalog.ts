@@ -1,4 +1,5 @@
 import {
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -9,11 +10,14 @@ import { AlreadyExistsError, ConcurrentModificationError } from '../../domain/er
 import type { ApiKey } from '../../domain/keys/types.js';
 import type { Stream, StreamVersion } from '../../domain/streams/types.js';
 import type { Tenant } from '../../domain/tenants/types.js';
+import type { WarehouseBinding } from '../../domain/tenants/warehouse-binding.js';
 import type { Catalog } from '../../ports.js';
 import { catalogUnavailable, isConditionFailure } from './errors.js';
 import { queryAll } from './query-all.js';
 import { docItem, key, readDoc, type Item } from './item.js';
 
+/** A tenant's own warehouse account sits on the tenant's partition, beside its streams. */
+const WAREHOUSE_SK = 'WAREHOUSE';
 const versionSk = (name: string, version: number) => `STREAMVER#${name}#${String(version).padStart(6, '0')}`;
 
 export class DynamoCatalog implements Catalog {
@@ -46,6 +50,34 @@ export class DynamoCatalog implements Catalog {
         new PutItemCommand({ TableName: this.table, Item: docItem('TENANTS', tenant.name, tenant) }),
       ),
     );
+  }
+
+  async getWarehouseBinding(tenant: string): Promise<WarehouseBinding | undefined> {
+    return readDoc<WarehouseBinding>(await this.get(`TENANT#${tenant}`, WAREHOUSE_SK));
+  }
+
+  async putWarehouseBinding(binding: WarehouseBinding): Promise<void> {
+    await this.run(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: docItem(`TENANT#${binding.tenant}`, WAREHOUSE_SK, binding),
+        }),
+      ),
+    );
+  }
+
+  async deleteWarehouseBinding(tenant: string): Promise<boolean> {
+    const out = await this.run(() =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: key(`TENANT#${tenant}`, WAREHOUSE_SK),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    return out.Attributes !== undefined;
   }
 
   async createKey(k: ApiKey): Promise<void> {
