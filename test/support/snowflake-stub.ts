@@ -119,10 +119,11 @@ export class SnowflakeStub {
     this.scripts.push({ match: fn, answer, remaining: times });
   }
 
-  /** Forgets recorded statements and scripts (sessions stay valid). */
+  /** Forgets recorded statements, logins and scripts (sessions stay valid). */
   reset(): void {
     this.statements.length = 0;
     this.executions.length = 0;
+    this.logins.length = 0;
     this.requests.length = 0;
     this.scripts = [];
   }

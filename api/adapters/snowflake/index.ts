@@ -3,6 +3,9 @@ export type { LoadHistoryEntry, SnowflakeFromConfigOptions, SnowflakeWarehouseOp
 export { connectSnowflake, resolvePrivateKey } from './connection.js';
 export type { Row, SnowflakeConnectOptions, SnowflakeConnectionLike } from './connection.js';
 export { toDomainError } from './errors.js';
+export { ConnectionPool } from './connection-pool.js';
+export { PROBE_SQL, SnowflakeBindingProbe, bindingConfig, bindingTarget } from './tenant-accounts.js';
+export type { TenantAccountOptions, TenantTarget } from './tenant-accounts.js';
 export { DEFAULT_TARGET_LAG, lakePrefix, streamObjects, tenantObjects } from './names.js';
 export type { SnowflakeSqlConfig, StreamObjects, TenantObjects } from './names.js';
 export {

@@ -23,11 +23,18 @@ export interface SnowflakeSqlConfig {
   piiRole: string;
   /** Dynamic table TARGET_LAG, default '1 minute'. */
   targetLag?: string;
+  /**
+   * The SNS topic the lake bucket publishes object-created events to, when it publishes to one
+   * (TRIBUTARY_LAKE_EVENTS_TOPIC_ARN): needed once tenants have accounts of their own, since S3 sends
+   * one prefix's events to one destination and every account's pipes must hear them.
+   */
+  lakeEventsTopicArn?: string;
 }
 
 export const DEFAULT_TARGET_LAG = '1 minute';
 const TARGET_LAG_PATTERN = /^(\d{1,6} (seconds?|minutes?|hours?|days?)|DOWNSTREAM)$/;
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 export type SqlType = 'VARCHAR' | 'TIMESTAMP_TZ' | 'DATE' | 'NUMBER(38,0)' | 'FLOAT' | 'BOOLEAN' | 'VARIANT';
 
@@ -54,6 +61,8 @@ export interface TenantObjects {
   readerRole: string;
   piiRoleLiteral: string;
   targetLag: string;
+  /** AWS_SNS_TOPIC of the pipes, as a literal, when the lake publishes to a topic. */
+  lakeEventsTopic?: string;
   maskPolicy(type: SqlType): string;
 }
 
@@ -79,6 +88,9 @@ export function tenantObjects(tenant: string, cfg: SnowflakeSqlConfig): TenantOb
     throw new InvalidSetting('targetLag', "must look like '1 minute' or be DOWNSTREAM");
   if (!BUCKET_PATTERN.test(cfg.bucket)) throw new InvalidSetting('bucket', 'must be an S3 bucket name');
   const piiRole = role(cfg.piiRole, tenant, 'piiRole');
+  const topic = cfg.lakeEventsTopicArn;
+  if (topic !== undefined && !SNS_TOPIC_ARN_PATTERN.test(topic))
+    throw new InvalidSetting('lakeEventsTopicArn', 'must be an SNS topic ARN');
   return {
     database,
     schema,
@@ -91,6 +103,7 @@ export function tenantObjects(tenant: string, cfg: SnowflakeSqlConfig): TenantOb
     readerRole: role(cfg.readerRole, tenant, 'readerRole'),
     piiRoleLiteral: lit(piiRole.slice(1, -1)),
     targetLag: targetLag === 'DOWNSTREAM' ? 'DOWNSTREAM' : lit(targetLag),
+    ...(topic ? { lakeEventsTopic: lit(topic) } : {}),
     maskPolicy: (type) => qualify(schema, `"_PII_MASK_${type.replace(/\(.*\)$/, '')}"`),
   };
 }

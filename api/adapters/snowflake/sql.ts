@@ -148,6 +148,8 @@ export function pipeSql(
   return [
     `${verb} ${pipe}`,
     `  AUTO_INGEST = TRUE`,
+    // Snowflake subscribes the account's queue to the topic; without it the pipe expects S3's own events.
+    ...(o.lakeEventsTopic ? [`  AWS_SNS_TOPIC = ${o.lakeEventsTopic}`] : []),
     `  AS COPY INTO ${target} (${select.map((s) => s.column).join(', ')})`,
     `  FROM (`,
     `    SELECT`,

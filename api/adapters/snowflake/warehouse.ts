@@ -1,7 +1,8 @@
 /**
  * The Warehouse port on Snowflake (TRIBUTARY_MODE=aws). Firehose writes the lake objects and Snowpipe
  * loads them, so this adapter only runs DDL and reads: statements come from the pure generators in
- * sql.ts / evolution.ts / queries.ts, and each runs on the tenant's own connection.
+ * sql.ts / evolution.ts / queries.ts, and each runs on the tenant's own session, in the tenant's own
+ * account when it is bound to one (tenant-accounts.ts) and in the shared account otherwise.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
@@ -10,9 +11,12 @@ import type { ObjectKind, Rejection } from '../../domain/records/types.js';
 import { columnsOf } from '../../domain/schema/columns.js';
 import type { FieldError } from '../../domain/errors.js';
 import type { Layer, Stream } from '../../domain/streams/types.js';
-import type { PreviewResult, Warehouse } from '../../ports.js';
+import type { WarehouseBinding } from '../../domain/tenants/warehouse-binding.js';
+import type { PreviewResult, SecretReader, Warehouse } from '../../ports.js';
 import { connectSnowflake, resolvePrivateKey } from './connection.js';
 import type { Row, SnowflakeConnectionLike } from './connection.js';
+import { ConnectionPool } from './connection-pool.js';
+import { bindingTarget, type TenantTarget } from './tenant-accounts.js';
 import { toDomainError } from './errors.js';
 import { evolveStreamSql } from './evolution.js';
 import type { SnowflakeSqlConfig } from './names.js';
@@ -28,12 +32,20 @@ import { createStreamSql } from './sql.js';
 import { ident } from './identifiers.js';
 
 export interface SnowflakeWarehouseOptions {
-  /** Opens the session used for one tenant's statements; called once per tenant (again after a failure). */
+  /** Opens a session in the shared account for one tenant's statements (again after a failure or eviction). */
   connect: (tenant: string) => Promise<SnowflakeConnectionLike>;
+  /** The shared account's settings. */
   config: SnowflakeSqlConfig;
+  /** The tenant's own account, when it is bound to one; tenants without one use the shared account. */
+  targetOf?: (tenant: string) => Promise<TenantTarget | undefined>;
+  /** Sessions kept open (one per tenant) and how long an unused one stays open. */
+  sessions?: { maxSize: number; idleMs: number };
   logger: Logger;
   now?: () => Date;
 }
+
+const DEFAULT_SESSIONS = { maxSize: 32, idleMs: 10 * 60_000 };
+const SHARED = 'shared';
 
 /** One file's outcome in a pipe's load history. */
 export interface LoadHistoryEntry {
@@ -52,33 +64,41 @@ export interface LoadHistoryEntry {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class SnowflakeWarehouse implements Warehouse {
-  private readonly connections = new Map<string, Promise<SnowflakeConnectionLike>>();
+  private readonly sessions: ConnectionPool<SnowflakeConnectionLike>;
   private readonly now: () => Date;
 
   constructor(private readonly opts: SnowflakeWarehouseOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.sessions = new ConnectionPool({ ...(opts.sessions ?? DEFAULT_SESSIONS) });
   }
 
   async createStream(stream: Stream): Promise<void> {
-    const statements = createStreamSql(stream, this.opts.config);
-    await this.runAll(stream.tenant, statements, { op: 'createStream', stream: stream.name });
+    const target = await this.target(stream.tenant);
+    const statements = createStreamSql(stream, target.config);
+    await this.runAll(target, stream.tenant, statements, { op: 'createStream', stream: stream.name });
   }
 
-  planEvolution(from: Stream, to: Stream): string[] {
-    return evolveStreamSql(from, to, this.opts.config);
+  async planEvolution(from: Stream, to: Stream): Promise<string[]> {
+    return evolveStreamSql(from, to, (await this.target(to.tenant)).config);
   }
 
   async evolveStream(from: Stream, to: Stream): Promise<void> {
-    const statements = this.planEvolution(from, to);
-    await this.runAll(to.tenant, statements, { op: 'evolveStream', stream: to.name, version: to.version });
+    const target = await this.target(to.tenant);
+    const statements = evolveStreamSql(from, to, target.config);
+    await this.runAll(target, to.tenant, statements, {
+      op: 'evolveStream',
+      stream: to.name,
+      version: to.version,
+    });
   }
 
   async preview(stream: Stream, layer: Layer, limit: number): Promise<PreviewResult> {
-    const select = previewSql(stream, layer, limit, this.opts.config);
-    const count = countSql(stream, layer, this.opts.config);
+    const target = await this.target(stream.tenant);
+    const select = previewSql(stream, layer, limit, target.config);
+    const count = countSql(stream, layer, target.config);
     const [totalRows, rows] = [
-      await this.query(stream.tenant, count),
-      await this.query(stream.tenant, select),
+      await this.query(target, stream.tenant, count),
+      await this.query(target, stream.tenant, select),
     ];
     const cols = columnsOf(stream.schema);
     return {
@@ -100,11 +120,12 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async rejections(stream: Stream, limit: number): Promise<{ total: number; rejections: Rejection[] }> {
-    const select = rejectionsSql(stream, limit, this.opts.config);
-    const count = rejectionsCountSql(stream, this.opts.config);
+    const target = await this.target(stream.tenant);
+    const select = rejectionsSql(stream, limit, target.config);
+    const count = rejectionsCountSql(stream, target.config);
     const [totalRows, rows] = [
-      await this.query(stream.tenant, count),
-      await this.query(stream.tenant, select),
+      await this.query(target, stream.tenant, count),
+      await this.query(target, stream.tenant, select),
     ];
     return {
       total: Number(totalRows[0]?.TOTAL ?? 0),
@@ -122,13 +143,15 @@ export class SnowflakeWarehouse implements Warehouse {
 
   /** Both pipes' per-file load outcomes since `since` (default: the last 24 hours), oldest first. */
   async batchRows(stream: Stream, batchId: string): Promise<number> {
-    const rows = await this.query(stream.tenant, batchRowsSql(stream, batchId, this.opts.config));
+    const target = await this.target(stream.tenant);
+    const rows = await this.query(target, stream.tenant, batchRowsSql(stream, batchId, target.config));
     return Number(rows[0]?.N ?? 0);
   }
 
   async loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryEntry[]> {
     const from = since ?? new Date(this.now().getTime() - DAY_MS).toISOString();
-    const rows = await this.query(tenant, copyHistorySql(tenant, stream, from, this.opts.config));
+    const target = await this.target(tenant);
+    const rows = await this.query(target, tenant, copyHistorySql(tenant, stream, from, target.config));
     return rows.map((row) => ({
       kind: row.KIND === 'quarantine' ? 'quarantine' : 'raw',
       file: String(row.FILE_NAME),
@@ -157,54 +180,69 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    const open = [...this.connections.values()];
-    this.connections.clear();
-    await Promise.all(open.map((p) => p.then((c) => c.close()).catch(() => undefined)));
+    await this.sessions.close();
   }
 
-  private connection(tenant: string): Promise<SnowflakeConnectionLike> {
-    let conn = this.connections.get(tenant);
-    if (!conn) {
-      conn = this.opts.connect(tenant).catch((err: unknown) => {
-        this.connections.delete(tenant);
+  /** The tenant's own account when it has one, else the shared one. The name is checked before any lookup. */
+  private async target(tenant: string): Promise<TenantTarget> {
+    ident(tenant);
+    const own = await this.opts.targetOf?.(tenant);
+    return own ?? { version: SHARED, config: this.opts.config, connect: () => this.opts.connect(tenant) };
+  }
+
+  private withSession<T>(
+    target: TenantTarget,
+    tenant: string,
+    fn: (conn: SnowflakeConnectionLike) => Promise<T>,
+  ): Promise<T> {
+    const open = () =>
+      target.connect().catch((err: unknown) => {
         throw toDomainError(err);
       });
-      this.connections.set(tenant, conn);
-    }
-    return conn;
+    return this.sessions.use(tenant, target.version, open, fn);
   }
 
-  private async query(tenant: string, sql: string): Promise<Row[]> {
-    const conn = await this.connection(tenant);
-    try {
-      return await conn.execute(sql);
-    } catch (err) {
-      throw toDomainError(err);
-    }
+  private query(target: TenantTarget, tenant: string, sql: string): Promise<Row[]> {
+    return this.withSession(target, tenant, (conn) => execute(conn, sql));
   }
 
-  /** In order, stopping at the first failure; every statement is idempotent, so a retry resumes safely. */
+  /**
+   * In order on one session, stopping at the first failure; every statement is idempotent, so a retry
+   * resumes safely.
+   */
   private async runAll(
+    target: TenantTarget,
     tenant: string,
     statements: string[],
     context: Record<string, unknown>,
   ): Promise<void> {
     const started = this.now().getTime();
-    for (const [i, sql] of statements.entries()) {
-      try {
-        await this.query(tenant, sql);
-      } catch (err) {
-        this.opts.logger.warn(
-          { ...context, tenant, statement: i, of: statements.length, err },
-          'snowflake DDL failed',
-        );
-        throw err;
+    const where = { ...context, tenant, account: target.version === SHARED ? SHARED : 'tenant' };
+    await this.withSession(target, tenant, async (conn) => {
+      for (const [i, sql] of statements.entries()) {
+        try {
+          await execute(conn, sql);
+        } catch (err) {
+          this.opts.logger.warn(
+            { ...where, statement: i, of: statements.length, err },
+            'snowflake DDL failed',
+          );
+          throw err;
+        }
       }
-    }
+    });
     this.opts.logger.info(
-      { ...context, tenant, statements: statements.length, ms: this.now().getTime() - started },
+      { ...where, statements: statements.length, ms: this.now().getTime() - started },
       'snowflake DDL applied',
     );
+  }
+}
+
+async function execute(conn: SnowflakeConnectionLike, sql: string): Promise<Row[]> {
+  try {
+    return await conn.execute(sql);
+  } catch (err) {
+    throw toDomainError(err);
   }
 }
 
@@ -216,6 +254,10 @@ function iso(value: unknown): string {
 
 export interface SnowflakeFromConfigOptions {
   logger: Logger;
+  /** The tenant's own account, when it has one (the catalog's warehouse binding). */
+  bindingOf?: (tenant: string) => Promise<WarehouseBinding | undefined>;
+  /** Reads a bound tenant's key by the ARN its binding names. */
+  secrets?: SecretReader;
   /** Role templates (`{tenant}` is replaced); defaults `{tenant}_reader` and `{tenant}_pii`. */
   readerRole?: string;
   piiRole?: string;
@@ -258,18 +300,36 @@ export function snowflakeWarehouseFromConfig(
     });
     return key;
   };
+  const shared: SnowflakeSqlConfig = {
+    database: config.SNOWFLAKE_DATABASE!,
+    warehouse: config.SNOWFLAKE_WAREHOUSE!,
+    bucket: config.TRIBUTARY_S3_BUCKET!,
+    storageIntegration: config.TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION!,
+    readerRole: opts.readerRole ?? '{tenant}_reader',
+    piiRole: opts.piiRole ?? '{tenant}_pii',
+    ...(opts.targetLag ? { targetLag: opts.targetLag } : {}),
+    ...(config.TRIBUTARY_LAKE_EVENTS_TOPIC_ARN
+      ? { lakeEventsTopicArn: config.TRIBUTARY_LAKE_EVENTS_TOPIC_ARN }
+      : {}),
+  };
+  const { bindingOf, secrets } = opts;
   return new SnowflakeWarehouse({
     logger: opts.logger,
     now: opts.now,
-    config: {
-      database: config.SNOWFLAKE_DATABASE!,
-      warehouse: config.SNOWFLAKE_WAREHOUSE!,
-      bucket: config.TRIBUTARY_S3_BUCKET!,
-      storageIntegration: config.TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION!,
-      readerRole: opts.readerRole ?? '{tenant}_reader',
-      piiRole: opts.piiRole ?? '{tenant}_pii',
-      ...(opts.targetLag ? { targetLag: opts.targetLag } : {}),
-    },
+    config: shared,
+    ...(bindingOf && secrets
+      ? {
+          targetOf: async (tenant: string) => {
+            const binding = await bindingOf(tenant);
+            return binding
+              ? bindingTarget(binding, shared, {
+                  secrets,
+                  tenantAccessUrl: config.SNOWFLAKE_TENANT_ACCESS_URL,
+                })
+              : undefined;
+          },
+        }
+      : {}),
     connect: async (tenant) => {
       ident(tenant);
       return connectSnowflake({

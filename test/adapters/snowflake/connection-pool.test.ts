@@ -23,7 +23,7 @@ describe('ConnectionPool', () => {
   it('keeps one session per key and reuses it', async () => {
     const s = sessions();
     const pool = new ConnectionPool({ maxSize: 4, idleMs: 60_000 });
-    for (let i = 0; i < 3; i++) await pool.use('acme', 'v1', s.open('acme'), async (c) => c.name);
+    for (let i = 0; i < 3; i++) await pool.use('acme', 'v1', s.open('acme'), async () => undefined);
     await pool.use('globex', 'v1', s.open('globex'), async () => undefined);
     expect(s.opened).toEqual(['acme', 'globex']);
     expect(pool.size).toBe(2);

@@ -94,7 +94,7 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
     const to = evolved(from, (s) => {
       s.properties.coupon = { type: 'string' };
     });
-    const plan = warehouse.planEvolution(from, to);
+    const plan = await warehouse.planEvolution(from, to);
     expect(stub.statements).toEqual([]);
     await warehouse.evolveStream(from, to);
     expect(stub.statements).toEqual(plan);
@@ -360,7 +360,7 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
       await expect(warehouse.createStream(s)).rejects.toBeInstanceOf(InvalidInputError);
       await expect(warehouse.preview(s, 'raw', 10)).rejects.toBeInstanceOf(InvalidInputError);
       await expect(warehouse.rejections(s, 10)).rejects.toBeInstanceOf(InvalidInputError);
-      expect(() => warehouse.planEvolution(s, s)).toThrow(InvalidInputError);
+      await expect(warehouse.planEvolution(s, s)).rejects.toBeInstanceOf(InvalidInputError);
       await expect(warehouse.evolveStream(ordersStream(), s)).rejects.toBeInstanceOf(InvalidInputError);
     }
     await expect(warehouse.loadHistory('a"; drop table x; --', 'orders')).rejects.toBeInstanceOf(
