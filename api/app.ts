@@ -102,6 +102,8 @@ function mount(app: Hono<AppEnv>, route: AnyRoute): void {
 function authorizeEarly(ctx: Ctx, route: AnyRoute, params: Record<string, string> | undefined): void {
   const a = route.access;
   if (a.kind === 'platform') requirePlatform(ctx);
-  if (a.kind === 'tenant' && params?.tenant)
+  if (a.kind === 'tenant' && params?.tenant) {
+    if (a.orPlatform && ctx.principal?.kind === 'platform') return;
     requireTenant(ctx, params.tenant, a.action, a.stream ? params.stream : undefined);
+  }
 }

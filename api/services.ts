@@ -5,7 +5,8 @@ import type { RecentKeys } from './domain/records/recent-keys.js';
 import type { IngestSettings } from './domain/records/types.js';
 import type { StreamDefaults } from './domain/streams/types.js';
 import type { ValidatorCache } from './domain/records/validators.js';
-import type { AlertStore } from './ports.js';
+import type { AlertStore, WarehouseBindingProbe } from './ports.js';
+import type { DefaultWarehouseAccount } from './domain/tenants/warehouse-binding.js';
 import type { PromMetrics } from './monitoring/prometheus.js';
 import type { Catalog, Delivery, IdempotencyStore, Metrics, Warehouse } from './ports.js';
 
@@ -38,6 +39,11 @@ export interface Services {
     validators: ValidatorCache;
     inFlight: { count: number };
   };
+  /**
+   * Snowflake accounts per tenant (AWS mode): the shared account unbound tenants use, and the check a
+   * binding passes before it is saved. Absent in local mode, where every tenant has its own DuckDB file.
+   */
+  warehouseAccounts?: { shared: DefaultWarehouseAccount; probe: WarehouseBindingProbe };
   /** Hash of the platform admin key (sha256 hex). */
   adminKeyHash: string;
 }

@@ -14,13 +14,19 @@ import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
 import { LoadHistoryPoller } from '../monitoring/load-history-poller.js';
-import type { LoadHistorySource } from '../ports.js';
+import type { LoadHistorySource, WarehouseBindingProbe } from '../ports.js';
 import { WebhookNotifier } from '../monitoring/webhook.js';
 import { DynamoCursorStore } from '../adapters/dynamodb/cursor-store.js';
 // Type only: erased at build time, so the ingest bundle still never loads snowflake-sdk.
 import type { SnowflakeWarehouse } from '../adapters/snowflake/warehouse.js';
 import type { Services } from '../services.js';
-import { ingestSettings, loadMonitorSettings, streamDefaults, webhookPolicy } from './settings.js';
+import {
+  ingestSettings,
+  loadMonitorSettings,
+  sharedWarehouseAccount,
+  streamDefaults,
+  webhookPolicy,
+} from './settings.js';
 import { LazyWarehouse } from './lazy-warehouse.js';
 
 export interface AwsStack {
@@ -63,8 +69,16 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
   });
   const warehouse = new LazyWarehouse<SnowflakeWarehouse>(async () => {
     const { snowflakeWarehouseFromConfig } = await import('../adapters/snowflake/index.js');
-    return snowflakeWarehouseFromConfig(config, { logger: logger.child({ component: 'snowflake' }) });
+    return snowflakeWarehouseFromConfig(config, {
+      logger: logger.child({ component: 'snowflake' }),
+      bindingOf: (tenant) => catalog.getWarehouseBinding(tenant),
+    });
   });
+  // Lazily too: only PUT /v1/tenants/{t}/warehouse checks a binding.
+  const bindingProbe: WarehouseBindingProbe = {
+    check: async (spec) =>
+      (await import('../adapters/snowflake/index.js')).snowflakeBindingProbeFromConfig(config).check(spec),
+  };
   const alerts = new DynamoAlertStore(dynamo, table);
   const services: Services & { metrics: MinuteMetrics } = {
     catalog,
@@ -83,6 +97,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     streamDefaults: streamDefaults(config),
     ingest: newIngestState(),
     adminKeyHash: hashSecret(config.TRIBUTARY_ADMIN_KEY),
+    warehouseAccounts: { shared: sharedWarehouseAccount(config), probe: bindingProbe },
   };
   const poller = new LoadHistoryPoller({
     catalog,

@@ -13,9 +13,11 @@ import {
   RecordsRejectedError,
   RetryLaterError,
   SchemaIncompatibleError,
+  StateConflictError,
   StreamGoneError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
+  WarehouseCheckError,
   type FieldError,
 } from '../domain/errors.js';
 
@@ -64,9 +66,11 @@ function statusOf(err: DomainError): number {
   if (err instanceof IdempotencyConflictError) return 409;
   if (err instanceof IdempotencyInProgressError) return 409;
   if (err instanceof StreamGoneError) return 409;
+  if (err instanceof StateConflictError) return 409;
   if (err instanceof PayloadTooLargeError) return 413;
   if (err instanceof UnsupportedMediaTypeError) return 415;
   if (err instanceof RecordsRejectedError) return 422;
+  if (err instanceof WarehouseCheckError) return 422;
   if (err instanceof OverloadedError) return 429;
   if (err instanceof DependencyUnavailableError) return 503;
   if (err instanceof InvalidInputError) return 400;
@@ -110,6 +114,7 @@ export function toProblemResponse(err: unknown, requestId: string): ProblemRespo
       body.limitValue = err.limitValue;
     }
     if (err instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer realm="tributary"';
+    if (err instanceof WarehouseCheckError) body.step = err.step;
     return { status, body, headers, contentType: 'application/problem+json' };
   }
   return {

@@ -73,11 +73,17 @@ describe('bodies', () => {
   const withBody = routes.filter((r) => r.body);
 
   it('finds the routes of each kind', () => {
-    expect(noBody.map((r) => r.operationId).sort()).toEqual(['deleteStream', 'deleteWebhook', 'revokeKey']);
+    expect(noBody.map((r) => r.operationId).sort()).toEqual([
+      'deleteStream',
+      'deleteWarehouseBinding',
+      'deleteWebhook',
+      'revokeKey',
+    ]);
     expect(withBody.map((r) => r.operationId).sort()).toEqual([
       'createKey',
       'createStream',
       'createTenant',
+      'putWarehouseBinding',
       'putWebhook',
       'updateStream',
     ]);

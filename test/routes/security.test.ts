@@ -68,7 +68,7 @@ function expected(route: AnyRoute, caller: Caller): 'allowed' | number {
   if (caller === 'none' || caller === 'garbage' || caller === 'revoked') return 401;
   if (a.kind === 'any-key') return 'allowed';
   if (a.kind === 'platform') return caller === 'platform' ? 'allowed' : 403;
-  if (caller === 'platform') return 403;
+  if (caller === 'platform') return a.orPlatform ? 'allowed' : 403;
   if (caller === 'otherAdmin') return 404; // the tenant in the path is acme: never reveal it exists
   const role = caller === 'admin' ? 'admin' : caller === 'producer' ? 'producer' : 'consumer';
   const allowed =

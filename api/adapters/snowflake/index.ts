@@ -1,4 +1,9 @@
-export { SnowflakeWarehouse, snowflakeWarehouseFromConfig } from './warehouse.js';
+export {
+  SnowflakeWarehouse,
+  secretReaderFromConfig,
+  snowflakeBindingProbeFromConfig,
+  snowflakeWarehouseFromConfig,
+} from './warehouse.js';
 export type { LoadHistoryEntry, SnowflakeFromConfigOptions, SnowflakeWarehouseOptions } from './warehouse.js';
 export { connectSnowflake, resolvePrivateKey } from './connection.js';
 export type { Row, SnowflakeConnectOptions, SnowflakeConnectionLike } from './connection.js';

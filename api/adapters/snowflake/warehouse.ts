@@ -16,7 +16,8 @@ import type { PreviewResult, SecretReader, Warehouse } from '../../ports.js';
 import { connectSnowflake, resolvePrivateKey } from './connection.js';
 import type { Row, SnowflakeConnectionLike } from './connection.js';
 import { ConnectionPool } from './connection-pool.js';
-import { bindingTarget, type TenantTarget } from './tenant-accounts.js';
+import { SnowflakeBindingProbe, bindingTarget, type TenantTarget } from './tenant-accounts.js';
+import { SecretsManagerReader, createSecretsManagerClient } from '../secrets/secrets-manager.js';
 import { toDomainError } from './errors.js';
 import { evolveStreamSql } from './evolution.js';
 import type { SnowflakeSqlConfig } from './names.js';
@@ -312,12 +313,13 @@ export function snowflakeWarehouseFromConfig(
       ? { lakeEventsTopicArn: config.TRIBUTARY_LAKE_EVENTS_TOPIC_ARN }
       : {}),
   };
-  const { bindingOf, secrets } = opts;
+  const { bindingOf } = opts;
+  const secrets = opts.secrets ?? secretReaderFromConfig(config);
   return new SnowflakeWarehouse({
     logger: opts.logger,
     now: opts.now,
     config: shared,
-    ...(bindingOf && secrets
+    ...(bindingOf
       ? {
           targetOf: async (tenant: string) => {
             const binding = await bindingOf(tenant);
@@ -343,5 +345,23 @@ export function snowflakeWarehouseFromConfig(
         statementTimeoutSeconds: 300,
       });
     },
+  });
+}
+
+/** Reads tenants' keys by the ARN their bindings name (TRIBUTARY_SECRETS_MANAGER_ENDPOINT in tests). */
+export function secretReaderFromConfig(config: Config): SecretsManagerReader {
+  return new SecretsManagerReader(
+    createSecretsManagerClient({
+      region: config.AWS_REGION,
+      endpoint: config.TRIBUTARY_SECRETS_MANAGER_ENDPOINT,
+    }),
+  );
+}
+
+/** The check PUT /v1/tenants/{t}/warehouse runs before saving a binding. */
+export function snowflakeBindingProbeFromConfig(config: Config): SnowflakeBindingProbe {
+  return new SnowflakeBindingProbe({
+    secrets: secretReaderFromConfig(config),
+    tenantAccessUrl: config.SNOWFLAKE_TENANT_ACCESS_URL,
   });
 }
