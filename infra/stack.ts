@@ -17,6 +17,7 @@ import { LAKE_PREFIXES, LakeBucket } from './constructs/lake-bucket.js';
 import { LoadBalancer } from './constructs/load-balancer.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { SnowflakeStorageRole } from './constructs/snowflake-storage-role.js';
+import { TENANT_SECRET_PREFIX } from '../api/domain/tenants/warehouse-binding.js';
 import { acknowledge } from './nag.js';
 
 /** Non-secret Snowflake connection settings, handed to the functions as SNOWFLAKE_* variables. */
@@ -80,6 +81,8 @@ export class TributaryStack extends Stack {
   readonly alarmTopic: AlarmTopic;
   /** kms:Decrypt on SnowflakeKeySecretKmsKeyArn for the secret's readers; exists only when that is set. */
   readonly snowflakeKeyDecrypt: iam.Policy;
+  /** Secrets tenants' own Snowflake keys live in (ARN pattern with a trailing wildcard). */
+  readonly tenantKeySecretsArn: string;
   readonly parameters: {
     certificateArn: CfnParameter;
     snowpipeQueueArn: CfnParameter;
@@ -243,6 +246,9 @@ export class TributaryStack extends Stack {
       );
     }
     const snowflakeSecretReaders = [this.api];
+    // Tenants bound to accounts of their own name their key by ARN (PUT /v1/tenants/{t}/warehouse); the
+    // API accepts only names under this prefix, so granting the prefix grants exactly those.
+    this.tenantKeySecretsArn = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${TENANT_SECRET_PREFIX}*`;
     for (const fn of snowflakeSecretReaders) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -250,6 +256,18 @@ export class TributaryStack extends Stack {
           actions: ['secretsmanager:GetSecretValue'],
           resources: [p.snowflakeKeySecretArn.valueAsString],
         }),
+      );
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadTenantSnowflakeKeys',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.tenantKeySecretsArn],
+        }),
+      );
+      acknowledge(
+        fn.role,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${TENANT_SECRET_PREFIX}*]`,
+        'Tenant key secrets are created as tenants are bound, so they are granted by name prefix; the API refuses a binding whose secret lies outside it.',
       );
     }
     // A secret under a customer-managed key needs kms:Decrypt on that key too (the AWS-managed key

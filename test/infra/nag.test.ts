@@ -68,6 +68,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(nag.map((a) => `${a.id} @ ${a.path}`).sort()).toEqual(
       [
         'AwsSolutions-EC23 @ Tributary/LoadBalancer/Alb/SecurityGroup',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:tributary/tenants/*] @ Tributary/Api/Role',
         'AwsSolutions-L1 @ Tributary/Api/Function',
         'AwsSolutions-L1 @ Tributary/Ingest/Function',
         ...['raw', 'quarantine'].flatMap((p) => [

@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app.js';
 import { LAKE_PREFIXES, SNOWPIPE_EVENTS } from '../../infra/constructs/lake-bucket.js';
 import type { TributaryStack } from '../../infra/stack.js';
+import {
+  TENANT_KEY_SECRET_ARN_PATTERN,
+  TENANT_SECRET_PREFIX,
+} from '../../api/domain/tenants/warehouse-binding.js';
 import { fixtureWorkspace } from './fixtures/bundle-fixture.js';
 import type { FixtureWorkspace } from './fixtures/bundle-fixture.js';
 
@@ -536,11 +540,38 @@ describe('IAM', () => {
     expect([...services].sort()).toEqual(['dynamodb', 'firehose', 'logs']);
   });
 
-  it('lets api use the catalog and read only the Snowflake key secret', () => {
+  it('lets api use the catalog and read only the Snowflake key secrets: the shared one and tenants’ by prefix', () => {
     const statements = policyStatementsOf(idOf(stack.api.role));
     const secret = statements.find((s) => s.Sid === 'ReadSnowflakeKey');
     expect(secret?.Action).toBe('secretsmanager:GetSecretValue');
     expect(secret?.Resource).toEqual(ref('SnowflakeKeySecretArn'));
+    const tenants = statements.find((s) => s.Sid === 'ReadTenantSnowflakeKeys');
+    expect(tenants?.Action).toBe('secretsmanager:GetSecretValue');
+    expect(tenants?.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          ref('AWS::Partition'),
+          ':secretsmanager:',
+          ref('AWS::Region'),
+          ':',
+          ref('AWS::AccountId'),
+          `:secret:${TENANT_SECRET_PREFIX}*`,
+        ],
+      ],
+    });
+    // The prefix the API holds bindings to is the one granted: a secret it accepts is always readable.
+    expect(
+      TENANT_KEY_SECRET_ARN_PATTERN.test(
+        `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${TENANT_SECRET_PREFIX}acme-AbCdEf`,
+      ),
+    ).toBe(true);
+    expect(
+      TENANT_KEY_SECRET_ARN_PATTERN.test(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tributary/other-AbCdEf',
+      ),
+    ).toBe(false);
     expect(statements.find((s) => s.Sid === 'Catalog')?.Resource).toEqual(arnOf(idOf(stack.table)));
     const services = new Set(actionsOf(statements).map((a) => a.split(':')[0]));
     expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager']);
