@@ -14,6 +14,9 @@ import { ServiceAlarms } from './constructs/alarms.js';
 import type { AlarmThresholds } from './constructs/alarms.js';
 import { DeliveryStream } from './constructs/delivery-stream.js';
 import { LAKE_PREFIXES, LakeBucket } from './constructs/lake-bucket.js';
+import { LakeEventsTopic } from './constructs/lake-events-topic.js';
+import { TenantAccounts } from './constructs/tenant-accounts.js';
+import type { TenantAccountSettings } from './constructs/tenant-accounts.js';
 import { LoadBalancer } from './constructs/load-balancer.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { SnowflakeStorageRole } from './constructs/snowflake-storage-role.js';
@@ -44,6 +47,12 @@ export interface TributaryStackProps extends StackProps {
   firehoseBufferSizeMiB?: number;
   lambdaMemoryMiB?: number;
   alarmThresholds?: Partial<AlarmThresholds>;
+  /**
+   * Tenants with Snowflake accounts of their own (PUT /v1/tenants/{t}/warehouse), each with its storage
+   * integration's identity. When given (even empty), the lake publishes its events to an SNS topic every
+   * account's pipes subscribe to, instead of to the one SnowpipeQueueArn.
+   */
+  tenantAccounts?: Record<string, TenantAccountSettings>;
 }
 
 /**
@@ -79,13 +88,17 @@ export class TributaryStack extends Stack {
   readonly snowflakeStorage: SnowflakeStorageRole;
   readonly alarms: ServiceAlarms;
   readonly alarmTopic: AlarmTopic;
+  /** The lake's event topic and the tenants' storage roles; only with tenant accounts. */
+  readonly lakeEvents?: LakeEventsTopic;
+  readonly tenantAccounts?: TenantAccounts;
   /** kms:Decrypt on SnowflakeKeySecretKmsKeyArn for the secret's readers; exists only when that is set. */
   readonly snowflakeKeyDecrypt: iam.Policy;
   /** Secrets tenants' own Snowflake keys live in (ARN pattern with a trailing wildcard). */
   readonly tenantKeySecretsArn: string;
   readonly parameters: {
     certificateArn: CfnParameter;
-    snowpipeQueueArn: CfnParameter;
+    /** Absent with tenant accounts: the pipes then subscribe to the lake's topic. */
+    snowpipeQueueArn?: CfnParameter;
     glacierTransitionDays: CfnParameter;
     snowflakeKeySecretArn: CfnParameter;
     snowflakeKeySecretKmsKeyArn: CfnParameter;
@@ -104,11 +117,15 @@ export class TributaryStack extends Stack {
         description: 'ACM certificate for the HTTPS listener',
         allowedPattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[A-Za-z0-9-]+$',
       }),
-      snowpipeQueueArn: new CfnParameter(this, 'SnowpipeQueueArn', {
-        type: 'String',
-        description: 'Snowflake-owned SQS queue of the pipe (SHOW PIPES → notification_channel)',
-        allowedPattern: '^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+$',
-      }),
+      ...(props.tenantAccounts
+        ? {}
+        : {
+            snowpipeQueueArn: new CfnParameter(this, 'SnowpipeQueueArn', {
+              type: 'String',
+              description: 'Snowflake-owned SQS queue of the pipe (SHOW PIPES → notification_channel)',
+              allowedPattern: '^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+$',
+            }),
+          }),
       glacierTransitionDays: new CfnParameter(this, 'GlacierTransitionDays', {
         type: 'Number',
         description: 'Days before raw/ objects move to Glacier',
@@ -181,9 +198,27 @@ export class TributaryStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    const hasSnowflakeUser = new CfnCondition(this, 'HasSnowflakeIamUser', {
+      expression: Fn.conditionNot(Fn.conditionEquals(p.snowflakeIamUserArn.valueAsString, '')),
+    });
+    const sharedSnowflakePrincipal = Fn.conditionIf(
+      hasSnowflakeUser.logicalId,
+      p.snowflakeIamUserArn.valueAsString,
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`,
+    ).toString();
+    const tenantPrincipals = Object.values(props.tenantAccounts ?? {}).flatMap((t) =>
+      t.snowflakeIamUserArn ? [t.snowflakeIamUserArn] : [],
+    );
+    if (props.tenantAccounts) {
+      this.lakeEvents = new LakeEventsTopic(this, 'LakeEvents', {
+        subscribers: [sharedSnowflakePrincipal, ...new Set(tenantPrincipals)],
+      });
+    }
     this.lake = new LakeBucket(this, 'Lake', {
       accessLogsBucket: logs.bucket,
-      snowpipeQueueArn: p.snowpipeQueueArn.valueAsString,
+      notifications: this.lakeEvents
+        ? { topicArn: this.lakeEvents.topic.topicArn, policy: this.lakeEvents.policy }
+        : { queueArn: p.snowpipeQueueArn!.valueAsString },
       glacierTransitionDays: p.glacierTransitionDays.valueAsNumber,
     });
 
@@ -205,6 +240,7 @@ export class TributaryStack extends Stack {
       TRIBUTARY_FIREHOSE_STREAM: this.rawStream.streamName,
       TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: this.quarantineStream.streamName,
       TRIBUTARY_S3_BUCKET: this.lake.bucket.bucketName,
+      ...(this.lakeEvents ? { TRIBUTARY_LAKE_EVENTS_TOPIC_ARN: this.lakeEvents.topic.topicArn } : {}),
       TRIBUTARY_MAX_BODY_BYTES: String(ALB_LAMBDA_MAX_BODY_BYTES),
       // NoEcho keeps it out of describe-stacks; anyone allowed lambda:GetFunctionConfiguration still sees it.
       TRIBUTARY_ADMIN_KEY: p.adminKey.valueAsString,
@@ -307,20 +343,20 @@ export class TributaryStack extends Stack {
       apiFunction: this.api.fn,
     });
 
-    const hasSnowflakeUser = new CfnCondition(this, 'HasSnowflakeIamUser', {
-      expression: Fn.conditionNot(Fn.conditionEquals(p.snowflakeIamUserArn.valueAsString, '')),
-    });
     this.snowflakeStorage = new SnowflakeStorageRole(this, 'SnowflakeStorage', {
       bucket: this.lake.bucket,
       key: this.lake.key,
       prefixes: LAKE_PREFIXES,
-      snowflakePrincipalArn: Fn.conditionIf(
-        hasSnowflakeUser.logicalId,
-        p.snowflakeIamUserArn.valueAsString,
-        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`,
-      ).toString(),
+      snowflakePrincipalArn: sharedSnowflakePrincipal,
       externalId: p.snowflakeExternalId.valueAsString,
     });
+    if (props.tenantAccounts) {
+      this.tenantAccounts = new TenantAccounts(this, 'TenantAccounts', {
+        bucket: this.lake.bucket,
+        key: this.lake.key,
+        tenants: props.tenantAccounts,
+      });
+    }
 
     const hasAlarmEmail = new CfnCondition(this, 'HasAlarmEmail', {
       expression: Fn.conditionNot(Fn.conditionEquals(p.alarmEmail.valueAsString, '')),
@@ -352,6 +388,13 @@ export class TributaryStack extends Stack {
       value: this.alarmTopic.topic.topicArn,
       description: 'SNS topic every alarm notifies (ALARM and OK); subscribe more endpoints here',
     });
+    if (this.lakeEvents) {
+      new CfnOutput(this, 'LakeEventsTopicArn', {
+        value: this.lakeEvents.topic.topicArn,
+        description:
+          "AWS_SNS_TOPIC of every pipe; each account's SYSTEM$GET_AWS_SNS_IAM_POLICY principal must be allowed to subscribe",
+      });
+    }
     new CfnOutput(this, 'SnowflakeStorageRoleArn', {
       value: this.snowflakeStorage.role.roleArn,
       description: 'STORAGE_AWS_ROLE_ARN for CREATE STORAGE INTEGRATION',

@@ -1,4 +1,5 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -15,10 +16,20 @@ export const SNOWPIPE_EVENTS = [
   's3:ObjectCreated:CompleteMultipartUpload',
 ] as const;
 
+/**
+ * Where object-created events go: the Snowflake-owned SQS queue of the one account's pipes (SHOW PIPES →
+ * notification_channel), or a topic every account's queue subscribes to (accounts per tenant).
+ */
+export type LakeNotifications =
+  | { queueArn: string }
+  | {
+      topicArn: string;
+      /** The topic's policy, which must exist before S3 checks it may publish. */ policy: IConstruct;
+    };
+
 export interface LakeBucketProps {
   accessLogsBucket: s3.IBucket;
-  /** ARN of the Snowflake-owned SQS queue behind the pipe (SHOW PIPES → notification_channel). */
-  snowpipeQueueArn: string;
+  notifications: LakeNotifications;
   /** Days before `raw/` objects move to Glacier; may be a parameter token. */
   glacierTransitionDays: number;
 }
@@ -70,15 +81,23 @@ export class LakeBucket extends Construct {
     // Snowflake (its policy already admits S3), and this avoids the notifications custom-resource
     // Lambda that addEventNotification would deploy.
     const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
-    cfnBucket.notificationConfiguration = {
-      queueConfigurations: LAKE_PREFIXES.flatMap((prefix) =>
-        SNOWPIPE_EVENTS.map((event) => ({
-          event,
-          queue: props.snowpipeQueueArn,
-          filter: { s3Key: { rules: [{ name: 'prefix', value: `${prefix}/` }] } },
-        })),
-      ),
-    };
+    const each = <T>(to: (event: string, filter: s3.CfnBucket.NotificationFilterProperty) => T): T[] =>
+      LAKE_PREFIXES.flatMap((prefix) =>
+        SNOWPIPE_EVENTS.map((event) =>
+          to(event, { s3Key: { rules: [{ name: 'prefix', value: `${prefix}/` }] } }),
+        ),
+      );
+    const n = props.notifications;
+    if ('queueArn' in n) {
+      cfnBucket.notificationConfiguration = {
+        queueConfigurations: each((event, filter) => ({ event, queue: n.queueArn, filter })),
+      };
+    } else {
+      cfnBucket.notificationConfiguration = {
+        topicConfigurations: each((event, filter) => ({ event, topic: n.topicArn, filter })),
+      };
+      this.bucket.node.addDependency(n.policy);
+    }
   }
 
   /** ARN pattern for the objects under one lake prefix. */

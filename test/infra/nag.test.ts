@@ -83,6 +83,25 @@ describe('cdk-nag AwsSolutions', () => {
     for (const a of acknowledged) expect(a.reason.length, `${a.id} @ ${a.path}`).toBeGreaterThan(40);
   });
 
+  it('stays clean with tenant accounts (lake events topic, a storage role per tenant)', () => {
+    const { stack: withTenants } = buildApp({
+      lambdaBundleDir: workspace.bundleDir,
+      outdir: `${workspace.cdkOut}-tenants`,
+      cloudFormationValidation: false,
+      env: {
+        TRIBUTARY_TENANT_ACCOUNTS: JSON.stringify({
+          globex: {
+            externalId: 'GLOBEX_SFCRole=2_abc',
+            snowflakeIamUserArn: 'arn:aws:iam::999999999999:user/g',
+          },
+        }),
+      },
+    });
+    const report = new AwsSolutionsChecks().validateScope(withTenants);
+    expect(describeViolations(report.violations)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+
   it('does flag what it is meant to flag (the checks are live)', () => {
     const scratch = new Stack(new App(), 'Scratch');
     new s3.Bucket(scratch, 'Open', { blockPublicAccess: s3.BlockPublicAccess.BLOCK_ACLS_ONLY });

@@ -830,3 +830,164 @@ describe('outputs', () => {
     template.hasOutput('AlarmTopicArn', { Value: ref(idOf(stack.alarmTopic.topic)) });
   });
 });
+
+describe('tenant accounts: the lake publishes to a topic every account subscribes to', () => {
+  const GLOBEX_USER = 'arn:aws:iam::999999999999:user/globex-sf';
+  let tstack: TributaryStack;
+  let t: Template;
+  const tid = (construct: { node: { defaultChild?: unknown } }) =>
+    tstack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const statementsOf = (roleId: string) =>
+    Object.values(t.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter((p) =>
+        (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(ref(roleId))),
+      )
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+  beforeAll(() => {
+    ({ stack: tstack } = buildApp({
+      lambdaBundleDir: workspace.bundleDir,
+      outdir: `${workspace.cdkOut}-tenants`,
+      cloudFormationValidation: false,
+      env: {
+        AWS_REGION: 'eu-west-1',
+        TRIBUTARY_TENANT_ACCOUNTS: JSON.stringify({
+          globex: { externalId: 'GLOBEX_SFCRole=2_abc', snowflakeIamUserArn: GLOBEX_USER },
+          initech: { externalId: 'INITECH_SFCRole=2_def' },
+        }),
+      },
+    }));
+    t = Template.fromStack(tstack);
+  });
+
+  it('sends raw/ and quarantine/ events to the topic, not to a queue, once its policy exists', () => {
+    const bucket = t.findResources('AWS::S3::Bucket')[tid(tstack.lake.bucket)] as Resource & {
+      DependsOn?: string[];
+    };
+    const config = bucket.Properties.NotificationConfiguration as Record<string, unknown[]>;
+    expect(config.QueueConfigurations).toBeUndefined();
+    const topic = ref(tid(tstack.lakeEvents!.topic));
+    expect(config.TopicConfigurations).toEqual(
+      LAKE_PREFIXES.flatMap((prefix) =>
+        SNOWPIPE_EVENTS.map((event) => ({
+          Event: event,
+          Topic: topic,
+          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: `${prefix}/` }] } },
+        })),
+      ),
+    );
+    const policyId = tstack.getLogicalId(tstack.lakeEvents!.policy.node.defaultChild as CfnElement);
+    expect(bucket.DependsOn).toContain(policyId);
+    expect(t.toJSON().Parameters).not.toHaveProperty('SnowpipeQueueArn');
+    t.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
+  it('lets S3 of this account publish, and each account’s Snowflake principal subscribe an SQS queue', () => {
+    const policy = Object.values(t.findResources('AWS::SNS::TopicPolicy') as Record<string, Resource>).find(
+      (p) => JSON.stringify(p.Properties.Topics).includes(tid(tstack.lakeEvents!.topic)),
+    )!;
+    const statements = (
+      policy.Properties.PolicyDocument as { Statement: (Statement & { Principal: unknown })[] }
+    ).Statement;
+    expect(statements.find((s) => s.Sid === 'AllowLakeBucketEvents')).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 's3.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+    });
+    const subscribe = statements.find((s) => s.Sid === 'AllowSnowpipeQueues')!;
+    expect(subscribe).toMatchObject({
+      Action: 'sns:Subscribe',
+      Condition: { StringEquals: { 'sns:Protocol': 'sqs' } },
+    });
+    const principals = JSON.stringify(subscribe.Principal);
+    expect(principals).toContain(GLOBEX_USER);
+    expect(principals).toContain('HasSnowflakeIamUser');
+    // initech's integration is not known yet: it cannot subscribe until its user ARN is set.
+    expect(principals.match(/arn:aws:iam::/g)).toHaveLength(1);
+    expect(statements.find((s) => s.Effect === 'Deny')).toMatchObject({
+      Action: 'sns:Publish',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    t.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: arnOf(tid(tstack.lakeEvents!.key)),
+    });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowLakeBucketEventsToPublish',
+            Principal: { Service: 's3.amazonaws.com' },
+          }),
+        ]),
+      }),
+    });
+  });
+
+  it('tells the functions the topic, so every pipe is created with AWS_SNS_TOPIC', () => {
+    for (const fn of [tstack.api, tstack.ingest]) {
+      const props = (t.findResources('AWS::Lambda::Function')[tid(fn.fn)] as Resource).Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      };
+      expect(props.Environment.Variables.TRIBUTARY_LAKE_EVENTS_TOPIC_ARN).toEqual(
+        ref(tid(tstack.lakeEvents!.topic)),
+      );
+    }
+  });
+
+  it('gives each tenant account a role trusted by its integration that reads only its own prefixes', () => {
+    const bucketArn = arnOf(tid(tstack.lake.bucket));
+    for (const [tenant, principal] of [
+      ['globex', GLOBEX_USER],
+      [
+        'initech',
+        { 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':iam::', ref('AWS::AccountId'), ':root']] },
+      ],
+    ] as const) {
+      const role = tstack.tenantAccounts!.roles[tenant]!.role;
+      const trust = (
+        (t.findResources('AWS::IAM::Role')[tid(role)] as Resource).Properties.AssumeRolePolicyDocument as {
+          Statement: (Statement & { Principal: unknown })[];
+        }
+      ).Statement[0]!;
+      expect(trust.Principal).toEqual({ AWS: principal });
+      expect(trust.Condition).toEqual({
+        StringEquals: {
+          'sts:ExternalId': tenant === 'globex' ? 'GLOBEX_SFCRole=2_abc' : 'INITECH_SFCRole=2_def',
+        },
+      });
+      const statements = statementsOf(tid(role));
+      expect(statements.find((s) => s.Sid === 'ReadLakeObjects')?.Resource).toEqual(
+        ['raw', 'quarantine']
+          .map((p) => ({ 'Fn::Join': ['', [bucketArn, `/${p}/tenant=${tenant}/*`]] }))
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      );
+      expect(statements.find((s) => s.Sid === 'ListLakePrefixes')?.Condition).toEqual({
+        StringLike: {
+          's3:prefix': ['raw', 'quarantine'].flatMap((p) => [
+            `${p}/tenant=${tenant}/`,
+            `${p}/tenant=${tenant}/*`,
+          ]),
+        },
+      });
+    }
+    const outputs = Object.values(t.findOutputs('*')) as { Description?: string; Value: unknown }[];
+    for (const tenant of ['globex', 'initech'])
+      expect(outputs.find((o) => o.Description?.includes(`tenant ${tenant}'s`))?.Value).toEqual(
+        arnOf(tid(tstack.tenantAccounts!.roles[tenant]!.role)),
+      );
+    t.hasOutput('LakeEventsTopicArn', { Value: ref(tid(tstack.lakeEvents!.topic)) });
+  });
+
+  it('refuses a tenant map it cannot trust, naming what is wrong', () => {
+    const build = (value: string) => () =>
+      buildApp({ lambdaBundleDir: workspace.bundleDir, env: { TRIBUTARY_TENANT_ACCOUNTS: value } });
+    expect(build('not json')).toThrow(/TRIBUTARY_TENANT_ACCOUNTS: must be JSON/);
+    expect(build('{"Acme": {"externalId": "x1"}}')).toThrow(/tenant "Acme" must match/);
+    expect(build('{"acme": {}}')).toThrow(/acme.externalId/);
+    expect(build('{"acme": {"externalId": "x1", "snowflakeIamUserArn": "arn:aws:iam::1:role/x"}}')).toThrow(
+      /acme.snowflakeIamUserArn/,
+    );
+  });
+});
