@@ -1,10 +1,11 @@
+export { SnowflakeWarehouse } from './warehouse.js';
+export type { LoadHistoryEntry, SnowflakeWarehouseOptions } from './warehouse.js';
 export {
-  SnowflakeWarehouse,
   secretReaderFromConfig,
   snowflakeBindingProbeFromConfig,
   snowflakeWarehouseFromConfig,
-} from './warehouse.js';
-export type { LoadHistoryEntry, SnowflakeFromConfigOptions, SnowflakeWarehouseOptions } from './warehouse.js';
+} from './from-config.js';
+export type { SnowflakeFromConfigOptions } from './from-config.js';
 export { connectSnowflake, resolvePrivateKey } from './connection.js';
 export type { Row, SnowflakeConnectOptions, SnowflakeConnectionLike } from './connection.js';
 export { toDomainError } from './errors.js';
