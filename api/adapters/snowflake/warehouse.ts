@@ -15,6 +15,7 @@ import { connectSnowflake, resolvePrivateKey } from './connection.js';
 import type { Row, SnowflakeConnectionLike } from './connection.js';
 import { toDomainError } from './errors.js';
 import { evolveStreamSql } from './evolution.js';
+import { DEFAULT_TARGET_LAG, targetLagSql } from './names.js';
 import type { SnowflakeSqlConfig } from './names.js';
 import {
   batchRowsSql,
@@ -57,6 +58,8 @@ export class SnowflakeWarehouse implements Warehouse {
 
   constructor(private readonly opts: SnowflakeWarehouseOptions) {
     this.now = opts.now ?? (() => new Date());
+    // At start-up, not at the first stream: a bad setting should stop the deploy, not a tenant's request.
+    targetLagSql(opts.config.targetLag ?? DEFAULT_TARGET_LAG);
   }
 
   async createStream(stream: Stream): Promise<void> {

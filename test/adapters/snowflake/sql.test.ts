@@ -189,6 +189,30 @@ describe('identifier validation', () => {
     );
   });
 
+  it('refuses a target lag under one minute, naming the setting, and accepts a minute or more', () => {
+    for (const targetLag of ['59 seconds', '1 second', '0 minutes', '30 seconds']) {
+      const err = (() => {
+        try {
+          createStreamSql(ordersStream(), { ...config, targetLag });
+        } catch (e) {
+          return e;
+        }
+      })() as InvalidInputError;
+      expect(err, targetLag).toBeInstanceOf(InvalidInputError);
+      expect(err.errors).toEqual([
+        { path: 'targetLag', message: expect.stringContaining('at least 60 seconds') },
+      ]);
+    }
+    for (const [targetLag, sql] of [
+      ['60 seconds', "TARGET_LAG = '60 seconds'"],
+      ['2 minutes', "TARGET_LAG = '2 minutes'"],
+      ['1 hour', "TARGET_LAG = '1 hour'"],
+      ['DOWNSTREAM', 'TARGET_LAG = DOWNSTREAM'],
+    ]) {
+      expect(layersSql(ordersStream(), { ...config, targetLag }, 'create').join('\n')).toContain(sql);
+    }
+  });
+
   it('rejects keys that are not declared properties', () => {
     expect(() => createStreamSql(ordersStream({ clusterBy: ['nope'] }), config)).toThrow(InvalidInputError);
     expect(() =>

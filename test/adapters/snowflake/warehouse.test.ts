@@ -407,6 +407,17 @@ describe('snowflakeWarehouseFromConfig', () => {
     );
   });
 
+  it('refuses a target lag Snowflake would refuse before any statement runs', () => {
+    expect(
+      () =>
+        new SnowflakeWarehouse({
+          config: { ...config, targetLag: '30 seconds' },
+          logger: silentLogger,
+          connect: () => Promise.reject(new Error('never connects')),
+        }),
+    ).toThrow(/targetLag/);
+  });
+
   it('connects with the configured key, account and access URL', async () => {
     const stub = await SnowflakeStub.start({ publicKeyPem: publicKey });
     const warehouse = snowflakeWarehouseFromConfig(
