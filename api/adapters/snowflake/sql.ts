@@ -49,6 +49,19 @@ export function validateStream(stream: Stream): void {
   mustExist(stream.entity?.deleteField, 'entity.deleteField');
   stream.piiFields.forEach((f, i) => mustExist(f, `piiFields.${i}`));
   stream.clusterBy.forEach((f, i) => mustExist(f, `clusterBy.${i}`));
+  // The domain refuses these too; checked again because a VARIANT clustering key fails the whole CREATE TABLE.
+  const variant = new Set(
+    columnsOf({ type: 'object', properties: stream.schema?.properties ?? {} })
+      .filter((c) => c.type === 'json')
+      .map((c) => c.name),
+  );
+  stream.clusterBy.forEach((f, i) => {
+    if (variant.has(f))
+      errors.push({
+        path: `clusterBy.${i}`,
+        message: `${f} is stored as VARIANT, which cannot be clustered on`,
+      });
+  });
   if (stream.dedupe && stream.dedupe.key.length === 0)
     errors.push({ path: 'dedupe.key', message: 'must not be empty' });
   if (stream.entity && stream.entity.key.length === 0)

@@ -213,6 +213,24 @@ describe('identifier validation', () => {
     }
   });
 
+  it('never clusters on a VARIANT column (object, array or mixed type)', () => {
+    for (const clusterBy of [['attributes'], ['customer_id', 'attributes']]) {
+      const err = (() => {
+        try {
+          createStreamSql(ordersStream({ clusterBy }), config);
+        } catch (e) {
+          return e;
+        }
+      })() as InvalidInputError;
+      expect(err).toBeInstanceOf(InvalidInputError);
+      expect(err.errors.map((e) => e.path)).toEqual([`clusterBy.${clusterBy.length - 1}`]);
+    }
+    const from = ordersStream();
+    expect(() => evolveStreamSql(from, { ...from, clusterBy: ['attributes'] }, config)).toThrow(
+      InvalidInputError,
+    );
+  });
+
   it('rejects keys that are not declared properties', () => {
     expect(() => createStreamSql(ordersStream({ clusterBy: ['nope'] }), config)).toThrow(InvalidInputError);
     expect(() =>
