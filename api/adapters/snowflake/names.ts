@@ -129,6 +129,15 @@ export function targetLagSql(value: string): string {
   return lit(value);
 }
 
+/**
+ * A stage location as SQL. Lake paths carry `=` (`tenant=<t>/stream=<s>/`), so the location is written the
+ * way Snowflake's LIST and COPY INTO reference pages give for paths with special characters: the whole
+ * `@stage/path` in single quotes, the quoted stage name inside.
+ */
+export function stageLocation(stage: string, path: string): string {
+  return lit(`@${stage}/${path}`);
+}
+
 /** The lake prefix Firehose writes a stream's objects under; the trailing slash keeps `a` from matching `ab`. */
 export function lakePrefix(kind: 'raw' | 'quarantine', tenant: string, stream: string): string {
   ident(tenant);

@@ -10,7 +10,7 @@ import { columnsOf } from '../../domain/schema/columns.js';
 import type { Column } from '../../domain/schema/types.js';
 import type { Stream } from '../../domain/streams/types.js';
 import { checkName, ident, lit } from './identifiers.js';
-import { SQL_TYPES, lakePrefix, streamObjects } from './names.js';
+import { SQL_TYPES, lakePrefix, stageLocation, streamObjects } from './names.js';
 import type { SnowflakeSqlConfig, SqlType, StreamObjects } from './names.js';
 
 /** Metadata columns after the declared ones, in table order, with how the pipe reads each from a lake line. */
@@ -134,7 +134,7 @@ function quarantineTableSql(o: StreamObjects): string {
 
 /**
  * The pipe's COPY names its target columns, so the table's column order never matters. The path is the
- * stream's own lake prefix with its trailing slash. ON_ERROR is explicit: a file with a bad line is
+ * stream's own lake prefix with its trailing slash, quoted because it holds `=`. ON_ERROR is explicit: a file with a bad line is
  * skipped whole and reported by COPY_HISTORY / VALIDATE_PIPE_LOAD.
  */
 export function pipeSql(
@@ -165,7 +165,7 @@ export function pipeSql(
     `  FROM (`,
     `    SELECT`,
     select.map((s) => `      ${s.expr}`).join(',\n'),
-    `    FROM @${o.stage}/${lakePrefix(kind, stream.tenant, stream.name)}`,
+    `    FROM ${stageLocation(o.stage, lakePrefix(kind, stream.tenant, stream.name))}`,
     `  )`,
     `  FILE_FORMAT = (FORMAT_NAME = ${o.fileFormatLiteral})`,
     `  ON_ERROR = 'SKIP_FILE'`,

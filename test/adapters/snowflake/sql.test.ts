@@ -66,13 +66,13 @@ describe('Snowflake DDL (golden)', () => {
 });
 
 describe('Snowflake DDL rules', () => {
-  it('gives every stream its own lake prefix with a trailing slash', () => {
+  it('gives every stream its own lake prefix with a trailing slash, the location quoted for its `=`', () => {
     const a = createStreamSql(plainStream({ name: 'a' }), config).join('\n');
     const ab = createStreamSql(plainStream({ name: 'ab' }), config).join('\n');
-    expect(a).toContain('@"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=a/\n');
-    expect(a).toContain('@"TRIBUTARY"."ACME"."_LAKE"/quarantine/tenant=acme/stream=a/\n');
+    expect(a).toContain(`FROM '@"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=a/'\n`);
+    expect(a).toContain(`FROM '@"TRIBUTARY"."ACME"."_LAKE"/quarantine/tenant=acme/stream=a/'\n`);
     expect(a).not.toContain('stream=ab');
-    expect(ab).toContain('/raw/tenant=acme/stream=ab/\n');
+    expect(ab).toContain(`/raw/tenant=acme/stream=ab/'\n`);
   });
 
   it('never copies into a pipe target by hand', () => {

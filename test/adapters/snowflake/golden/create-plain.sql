@@ -41,7 +41,7 @@ CREATE PIPE IF NOT EXISTS "TRIBUTARY"."ACME"."EVENTS_RAW_PIPE"
       $1:"_index"::NUMBER(38,0),
       $1:"_received_at"::TIMESTAMP_TZ,
       $1:"_schema_version"::NUMBER(38,0)
-    FROM @"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=events/
+    FROM '@"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=events/'
   )
   FILE_FORMAT = (FORMAT_NAME = '"TRIBUTARY"."ACME"."_NDJSON"')
   ON_ERROR = 'SKIP_FILE';
@@ -57,7 +57,7 @@ CREATE PIPE IF NOT EXISTS "TRIBUTARY"."ACME"."EVENTS_QUARANTINE_PIPE"
       $1:"_index"::NUMBER(38,0),
       $1:"_received_at"::TIMESTAMP_TZ,
       $1:"_schema_version"::NUMBER(38,0)
-    FROM @"TRIBUTARY"."ACME"."_LAKE"/quarantine/tenant=acme/stream=events/
+    FROM '@"TRIBUTARY"."ACME"."_LAKE"/quarantine/tenant=acme/stream=events/'
   )
   FILE_FORMAT = (FORMAT_NAME = '"TRIBUTARY"."ACME"."_NDJSON"')
   ON_ERROR = 'SKIP_FILE';

@@ -27,7 +27,7 @@ CREATE OR REPLACE PIPE "TRIBUTARY"."ACME"."ORDERS_RAW_PIPE"
       $1:"_index"::NUMBER(38,0),
       $1:"_received_at"::TIMESTAMP_TZ,
       $1:"_schema_version"::NUMBER(38,0)
-    FROM @"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=orders/
+    FROM '@"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=orders/'
   )
   FILE_FORMAT = (FORMAT_NAME = '"TRIBUTARY"."ACME"."_NDJSON"')
   ON_ERROR = 'SKIP_FILE';
