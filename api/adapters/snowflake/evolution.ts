@@ -14,7 +14,17 @@ import type { Stream } from '../../domain/streams/types.js';
 import { lit } from './identifiers.js';
 import { SQL_TYPES } from './names.js';
 import type { SnowflakeSqlConfig } from './names.js';
-import { col, layerGrantsSql, layersSql, list, pipeSql, policiesSql, prepare, setMask } from './sql.js';
+import {
+  FILE_COLUMN,
+  col,
+  layerGrantsSql,
+  layersSql,
+  list,
+  pipeSql,
+  policiesSql,
+  prepare,
+  setMask,
+} from './sql.js';
 
 /**
  * How far before the evolution the pipe refresh looks. It covers files that were queued, not yet loaded,
@@ -57,6 +67,8 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
 
   if (columnsChanged) {
     out.push(`ALTER PIPE ${o.rawPipe} SET PIPE_EXECUTION_PAUSED = TRUE`);
+    // Tables created before the file column existed get it with their first replaced pipe.
+    out.push(`ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${FILE_COLUMN} VARCHAR`);
     for (const c of added)
       out.push(`ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${col(c.name)} ${SQL_TYPES[c.type]}`);
     for (const c of widened) {

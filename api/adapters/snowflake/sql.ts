@@ -23,6 +23,12 @@ export const RAW_META: Array<{ column: string; type: SqlType; path: string }> = 
 ];
 const QUARANTINE_META = RAW_META.filter((m) => m.column !== '"_ID"');
 const EXTRA = '"_EXTRA"';
+/**
+ * The lake object a raw row was loaded from (METADATA$FILENAME: the key, as the stage sits at the bucket
+ * root). Firehose packs many batches into one object, so this is how a loaded file maps to the batches,
+ * and so to the receipts, it holds. Nullable: tables created before it get it by ALTER TABLE.
+ */
+export const FILE_COLUMN = '"_FILE"';
 
 /** ISO-8601 with milliseconds and offset, so timestamps come back as strings the API can pass on. */
 export const TS_FORMAT = lit('YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM');
@@ -118,6 +124,7 @@ function rawTableSql(stream: Stream, o: StreamObjects, cols: Column[]): string {
     ...cols.map((c) => `  ${col(c.name)} ${SQL_TYPES[c.type]}`),
     `  ${EXTRA} VARIANT`,
     ...RAW_META.map((m) => `  ${m.column} ${m.type} NOT NULL`),
+    `  ${FILE_COLUMN} VARCHAR`,
   ];
   const cluster = stream.clusterBy.length ? `\nCLUSTER BY (${list(stream.clusterBy)})` : '';
   return `CREATE TABLE IF NOT EXISTS ${o.raw} (\n${lines.join(',\n')}\n)${cluster}`;
@@ -152,6 +159,7 @@ export function pipeSql(
           ...cols.map((c) => ({ column: col(c.name), expr: readField(c) })),
           { column: EXTRA, expr: '$1:"extra"' },
           ...RAW_META.map((m) => ({ column: m.column, expr: `$1:${m.path}::${m.type}` })),
+          { column: FILE_COLUMN, expr: 'METADATA$FILENAME' },
         ]
       : [
           { column: '"RECORD"', expr: '$1:"record"' },
