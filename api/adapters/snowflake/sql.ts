@@ -190,8 +190,13 @@ function readField(c: Column): string {
 
 /**
  * Deduped and entity layers as dynamic tables. `SELECT *` on purpose: a layer carries every column the
- * raw table has (retired properties included), and is recreated whenever that set changes.
+ * raw table has (retired properties included), and is recreated whenever that set changes (the `*` is
+ * expanded when the table is created, so an added raw column reaches a layer only by replacement).
  * The entity layer reads the deduped layer when there is one, so a re-sent duplicate never wins.
+ *
+ * A new stream's layers initialize on create: raw is empty, so it is instant and a bad query fails the
+ * create. A replaced layer initializes on schedule: its first refresh reads all of raw, which can take
+ * longer than the request that evolves the stream may wait; until it runs, reads of the layer answer 503.
  */
 export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create' | 'replace'): string[] {
   const { o } = prepare(stream, cfg);
@@ -201,6 +206,7 @@ export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create
     `${verb} ${name}`,
     `  TARGET_LAG = ${o.targetLag}`,
     `  WAREHOUSE = ${o.warehouse}`,
+    `  INITIALIZE = ${mode === 'create' ? 'ON_CREATE' : 'ON_SCHEDULE'}`,
     `  AS`,
   ];
   if (stream.dedupe) {

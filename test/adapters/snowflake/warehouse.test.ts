@@ -349,6 +349,20 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
     expect(second).toBeInstanceOf(DependencyUnavailableError);
   });
 
+  it('a layer replaced to initialize on schedule answers DependencyUnavailableError until its first refresh', async () => {
+    open();
+    stub.on(/ORDERS_ENTITY/, {
+      code: '002062',
+      message:
+        "Dynamic Table 'TRIBUTARY.ACME.ORDERS_ENTITY' is not initialized. Please run a manual refresh or wait for a scheduled refresh before querying.",
+      sqlState: '02000',
+    });
+    const err = await warehouse.preview(ordersStream(), 'entity', 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect((err as DependencyUnavailableError).retryAfterSeconds).toBe(60);
+    expect((err as Error).cause).toMatchObject({ code: '002062' });
+  });
+
   it('rejects injected names with InvalidInputError before anything reaches Snowflake', async () => {
     open();
     const streams: Stream[] = BAD_NAMES.flatMap((bad) => {
