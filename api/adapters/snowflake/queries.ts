@@ -76,8 +76,21 @@ export function rejectionsCountSql(stream: Stream, cfg: SnowflakeSqlConfig): str
 }
 
 /**
- * Per-file load outcomes of both pipes since `since` (COPY_HISTORY keeps 14 days). FILE_NAME is the lake
- * key, so receipts can match the objects a batch went into.
+ * COPY_HISTORY refuses a START_TIME more than 14 days back, so a cursor that old (a stream idle for two
+ * weeks) is clamped by Snowflake's own clock, ten minutes inside the limit.
+ */
+export const COPY_HISTORY_MAX_AGE_MINUTES = 14 * 24 * 60 - 10;
+
+export function historyStart(since: string, path = 'since'): string {
+  const at = Date.parse(since);
+  if (Number.isNaN(at))
+    throw new InvalidInputError('Invalid time', [{ path, message: 'must be an ISO-8601 time' }]);
+  return `GREATEST(TO_TIMESTAMP_LTZ(${lit(new Date(at).toISOString())}), DATEADD(MINUTE, -${COPY_HISTORY_MAX_AGE_MINUTES}, CURRENT_TIMESTAMP()))`;
+}
+
+/**
+ * Per-file load outcomes of both pipes since `since` (clamped to COPY_HISTORY's 14 days). FILE_NAME is
+ * the lake key, so receipts can match the objects a batch went into.
  */
 export function copyHistorySql(
   tenant: string,
@@ -87,15 +100,13 @@ export function copyHistorySql(
 ): string {
   ident(tenant);
   ident(stream);
-  const at = Date.parse(since);
-  if (Number.isNaN(at))
-    throw new InvalidInputError('Invalid time', [{ path: 'since', message: 'must be an ISO-8601 time' }]);
+  const start = historyStart(since);
   const o = streamObjects(tenant, stream, cfg);
   const t = tenantObjects(tenant, cfg);
   const part = (kind: 'raw' | 'quarantine', table: string) =>
     [
       `SELECT ${lit(kind)} AS "KIND", "FILE_NAME", ${asIso('"LAST_LOAD_TIME"')}, "ROW_COUNT", "ROW_PARSED", "ERROR_COUNT", "FIRST_ERROR_MESSAGE", "STATUS"`,
-      `FROM TABLE(${t.database}.INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => ${lit(table)}, START_TIME => TO_TIMESTAMP_TZ(${lit(new Date(at).toISOString())})))`,
+      `FROM TABLE(${t.database}.INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => ${lit(table)}, START_TIME => ${start}))`,
     ].join('\n');
   return [
     part('raw', o.raw),

@@ -138,10 +138,11 @@ describe('Snowflake DDL rules', () => {
     expect(previewSql(plainStream(), 'deduped', 5, config)).toContain('FROM "TRIBUTARY"."ACME"."EVENTS_RAW"');
   });
 
-  it('reads load history from COPY_HISTORY for both pipes', () => {
+  it('reads load history from COPY_HISTORY for both pipes, never starting more than 14 days back', async () => {
     const sql = copyHistorySql('acme', 'orders', '2026-11-26T00:00:00Z', config);
+    await expectGolden('copy-history', [sql]);
     expect(sql).toContain(
-      `COPY_HISTORY(TABLE_NAME => '"TRIBUTARY"."ACME"."ORDERS_RAW"', START_TIME => TO_TIMESTAMP_TZ('2026-11-26T00:00:00.000Z'))`,
+      `COPY_HISTORY(TABLE_NAME => '"TRIBUTARY"."ACME"."ORDERS_RAW"', START_TIME => GREATEST(TO_TIMESTAMP_LTZ('2026-11-26T00:00:00.000Z'), DATEADD(MINUTE, -20150, CURRENT_TIMESTAMP())))`,
     );
     expect(sql).toContain(`'"TRIBUTARY"."ACME"."ORDERS_QUARANTINE"'`);
     expect(() => copyHistorySql('acme', 'orders', "'); drop", config)).toThrow(InvalidInputError);

@@ -305,7 +305,9 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
         status: 'Load failed',
       },
     ]);
-    expect(stub.statements[0]).toContain("START_TIME => TO_TIMESTAMP_TZ('2026-11-26T10:00:00.000Z')");
+    expect(stub.statements[0]).toContain(
+      "START_TIME => GREATEST(TO_TIMESTAMP_LTZ('2026-11-26T10:00:00.000Z')",
+    );
     const loaded = await warehouse.loadedAt('acme', 'orders', [
       'raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz',
       'quarantine/tenant=acme/stream=orders/dt=2026-11-26/b.gz',
