@@ -1,13 +1,15 @@
 import type { Logger } from 'pino';
 import type { Catalog, CursorStore, LoadHistorySource, Metrics } from '../ports.js';
-
-// The ports moved to api/ports.ts; re-exported so older import paths keep compiling.
+import { advance, nextRows } from './history-cursor.js';
 
 /**
  * On AWS, Snowpipe loads the lake, so loadedRows and loadErrors come from the warehouse's load history
- * (COPY_HISTORY) rather than from a loader of ours. Run on a schedule; each run adds only new loads.
+ * (COPY_HISTORY) rather than from a loader of ours. Run on a schedule; each run adds only new loads, at
+ * most `rowsPerTick` of them, and stops before a load still in progress (not a failure: not done yet).
  */
 export class LoadHistoryPoller {
+  private readonly rowsPerTick: number;
+
   constructor(
     private readonly opts: {
       catalog: Catalog;
@@ -15,8 +17,12 @@ export class LoadHistoryPoller {
       metrics: Metrics;
       cursors: CursorStore;
       logger: Logger;
+      /** History rows counted per stream per tick; the cursor stops at the last one counted. */
+      rowsPerTick?: number;
     },
-  ) {}
+  ) {
+    this.rowsPerTick = opts.rowsPerTick ?? 1000;
+  }
 
   async poll(): Promise<{ streams: number; loads: number; failures: number }> {
     const out = { streams: 0, loads: 0, failures: 0 };
@@ -43,13 +49,10 @@ export class LoadHistoryPoller {
   private async pollStream(source: LoadHistorySource, tenant: string, stream: string, createdAt: string) {
     const name = `copy_history/${tenant}/${stream}`;
     const cursor = (await this.opts.cursors.get(name)) ?? { at: createdAt, files: [] };
-    const seen = new Set(cursor.files);
-    const fresh = (await source.loadHistory(tenant, stream, cursor.at))
-      .filter((r) => r.loadedAt > cursor.at || (r.loadedAt === cursor.at && !seen.has(r.file)))
-      .sort((a, b) => a.loadedAt.localeCompare(b.loadedAt));
+    const rows = nextRows(await source.loadHistory(tenant, stream, cursor.at), cursor, this.rowsPerTick);
     let loads = 0;
     let failures = 0;
-    for (const r of fresh) {
+    for (const r of rows) {
       const at = Date.parse(r.loadedAt);
       const loaded = r.status.toLowerCase() === 'loaded';
       if (loaded && r.kind === 'raw') {
@@ -61,14 +64,10 @@ export class LoadHistoryPoller {
         failures++;
       }
     }
-    if (fresh.length) {
-      const last = fresh[fresh.length - 1]!.loadedAt;
-      const files = fresh.filter((r) => r.loadedAt === last).map((r) => r.file);
-      const next =
-        last === cursor.at ? { at: last, files: [...cursor.files, ...files] } : { at: last, files };
+    if (rows.length) {
       // Counters first, cursor second: a crash in between re-counts one poll rather than losing it.
       await this.opts.metrics.flush();
-      await this.opts.cursors.put(name, next);
+      await this.opts.cursors.put(name, advance(cursor, rows));
     }
     return { loads, failures };
   }
