@@ -65,32 +65,6 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
   const layersChanged = columnsChanged || !same(from.dedupe, to.dedupe) || !same(from.entity, to.entity);
   const out: string[] = [];
 
-  if (columnsChanged) {
-    out.push(`ALTER PIPE ${o.rawPipe} SET PIPE_EXECUTION_PAUSED = TRUE`);
-    // Tables created before the file column existed get it with their first replaced pipe.
-    out.push(`ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${FILE_COLUMN} VARCHAR`);
-    for (const c of added)
-      out.push(`ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${col(c.name)} ${SQL_TYPES[c.type]}`);
-    for (const c of widened) {
-      const tmp = `"_WIDEN_${c.name.toUpperCase()}"`;
-      // Unmasked first: the copy must read clear values whatever roles the service holds.
-      if (isPii(from, c.name))
-        out.push(`ALTER TABLE ${o.raw} MODIFY COLUMN ${col(c.name)} UNSET MASKING POLICY`);
-      out.push(
-        `ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${tmp} FLOAT`,
-        `UPDATE ${o.raw} SET ${tmp} = ${col(c.name)}::FLOAT`,
-        `ALTER TABLE ${o.raw} DROP COLUMN ${col(c.name)}`,
-        `ALTER TABLE ${o.raw} RENAME COLUMN ${tmp} TO ${col(c.name)}`,
-      );
-    }
-    out.push(
-      pipeSql(to, o, cols, 'raw', 'CREATE OR REPLACE PIPE'),
-      `ALTER PIPE ${o.rawPipe} SET PIPE_EXECUTION_PAUSED = FALSE`,
-      `ALTER PIPE ${o.rawPipe} REFRESH MODIFIED_AFTER = ${lit(refreshFrom(to))}`,
-      `GRANT MONITOR ON PIPE ${o.rawPipe} TO ROLE ${o.readerRole}`,
-    );
-  }
-
   // Masking of the raw table: new PII columns, retyped PII columns, and PII no longer declared.
   const changedNames = new Set([...added, ...widened].map((c) => c.name));
   const needMask = cols.filter(
@@ -99,14 +73,50 @@ export function evolveStreamSql(from: Stream, to: Stream, cfg: SnowflakeSqlConfi
   // A retired property keeps its column, and its mask with it: only a still-declared field can stop being PII.
   const declared = new Set(cols.map((c) => c.name));
   const dropMask = [...before.keys()].filter((f) => isPii(from, f) && !isPii(to, f) && declared.has(f));
-  if (needMask.length) out.push(...policiesSql(to, o, cols));
-  for (const c of needMask) out.push(setMask('TABLE', o.raw, col(c.name), o.maskPolicy(SQL_TYPES[c.type])));
-  for (const f of dropMask) out.push(`ALTER TABLE ${o.raw} MODIFY COLUMN ${col(f)} UNSET MASKING POLICY`);
-  // Quarantined records keep their mask once a stream has had PII: old rejects may still hold it.
-  if (to.piiFields.length && !from.piiFields.length) {
-    if (!needMask.length) out.push(...policiesSql(to, o, cols));
-    out.push(setMask('TABLE', o.quarantine, '"RECORD"', o.maskPolicy('VARIANT')));
+  const quarantineMask = to.piiFields.length > 0 && from.piiFields.length === 0;
+  const mask = (c: Column) => o.maskPolicy(SQL_TYPES[c.type]);
+  // A PII column is born masked (WITH MASKING POLICY); the SET after it also covers a retired column
+  // that comes back as PII, which ADD COLUMN IF NOT EXISTS leaves as it was. Both run while the pipe
+  // is paused, so no row reaches a PII column before its mask does.
+  const inline = (c: Column) => (isPii(to, c.name) ? ` WITH MASKING POLICY ${mask(c)}` : '');
+  const rawMasking = [
+    ...needMask.map((c) => setMask('TABLE', o.raw, col(c.name), mask(c))),
+    ...dropMask.map((f) => `ALTER TABLE ${o.raw} MODIFY COLUMN ${col(f)} UNSET MASKING POLICY`),
+  ];
+  if (needMask.length || quarantineMask) out.push(...policiesSql(to, o, cols));
+
+  if (columnsChanged) {
+    out.push(`ALTER PIPE ${o.rawPipe} SET PIPE_EXECUTION_PAUSED = TRUE`);
+    // Tables created before the file column existed get it with their first replaced pipe.
+    out.push(`ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${FILE_COLUMN} VARCHAR`);
+    for (const c of added)
+      out.push(
+        `ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${col(c.name)} ${SQL_TYPES[c.type]}${inline(c)}`,
+      );
+    for (const c of widened) {
+      const tmp = `"_WIDEN_${c.name.toUpperCase()}"`;
+      // Unmasked first: the copy must read clear values whatever roles the service holds.
+      if (isPii(from, c.name))
+        out.push(`ALTER TABLE ${o.raw} MODIFY COLUMN ${col(c.name)} UNSET MASKING POLICY`);
+      out.push(
+        `ALTER TABLE ${o.raw} ADD COLUMN IF NOT EXISTS ${tmp} FLOAT${inline(c)}`,
+        `UPDATE ${o.raw} SET ${tmp} = ${col(c.name)}::FLOAT`,
+        `ALTER TABLE ${o.raw} DROP COLUMN ${col(c.name)}`,
+        `ALTER TABLE ${o.raw} RENAME COLUMN ${tmp} TO ${col(c.name)}`,
+      );
+    }
+    out.push(
+      ...rawMasking,
+      pipeSql(to, o, cols, 'raw', 'CREATE OR REPLACE PIPE'),
+      `ALTER PIPE ${o.rawPipe} SET PIPE_EXECUTION_PAUSED = FALSE`,
+      `ALTER PIPE ${o.rawPipe} REFRESH MODIFIED_AFTER = ${lit(refreshFrom(to))}`,
+      `GRANT MONITOR ON PIPE ${o.rawPipe} TO ROLE ${o.readerRole}`,
+    );
+  } else {
+    out.push(...rawMasking);
   }
+  // Quarantined records keep their mask once a stream has had PII: old rejects may still hold it.
+  if (quarantineMask) out.push(setMask('TABLE', o.quarantine, '"RECORD"', o.maskPolicy('VARIANT')));
 
   if (!same(from.clusterBy, to.clusterBy)) {
     out.push(

@@ -39,6 +39,28 @@ describe('Snowflake DDL (golden)', () => {
     await expectGolden('evolve-add-optional', evolveStreamSql(from, to, config));
   });
 
+  it('adds a PII column masked from birth, and masks every PII change before the pipe is replaced', async () => {
+    const from = plainStream();
+    const to = {
+      ...evolved(from, (s) => {
+        s.properties.phone = { type: 'string' };
+      }),
+      piiFields: ['phone', 'kind'],
+    };
+    const sql = evolveStreamSql(from, to, config);
+    await expectGolden('evolve-add-pii', sql);
+    const pipe = sql.findIndex((x) => x.startsWith('CREATE OR REPLACE PIPE'));
+    expect(sql.findIndex((x) => x.includes('CREATE MASKING POLICY IF NOT EXISTS'))).toBeLessThan(pipe);
+    expect(sql).toContain(
+      'ALTER TABLE "TRIBUTARY"."ACME"."EVENTS_RAW" ADD COLUMN IF NOT EXISTS "PHONE" VARCHAR WITH MASKING POLICY "TRIBUTARY"."ACME"."_PII_MASK_VARCHAR"',
+    );
+    for (const c of ['PHONE', 'KIND']) {
+      const set = sql.findIndex((x) => x.includes(`MODIFY COLUMN "${c}" SET MASKING POLICY`));
+      expect(set, c).toBeGreaterThan(0);
+      expect(set, c).toBeLessThan(pipe);
+    }
+  });
+
   it('widens integer to number by swapping in a FLOAT copy of the column', async () => {
     const from = ordersStream();
     const to = evolved(from, (s) => {
@@ -105,6 +127,9 @@ describe('Snowflake DDL rules', () => {
     const update = sql.findIndex((s) => s.startsWith('UPDATE'));
     expect(unset).toBeGreaterThanOrEqual(0);
     expect(unset).toBeLessThan(update);
+    expect(sql).toContain(
+      'ALTER TABLE "TRIBUTARY"."ACME"."ORDERS_RAW" ADD COLUMN IF NOT EXISTS "_WIDEN_BIRTH_YEAR" FLOAT WITH MASKING POLICY "TRIBUTARY"."ACME"."_PII_MASK_FLOAT"',
+    );
     expect(sql).toContain(
       'ALTER TABLE "TRIBUTARY"."ACME"."ORDERS_RAW" MODIFY COLUMN "BIRTH_YEAR" SET MASKING POLICY "TRIBUTARY"."ACME"."_PII_MASK_FLOAT" FORCE',
     );
