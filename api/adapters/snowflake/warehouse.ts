@@ -14,7 +14,9 @@ import type { PreviewResult, Warehouse } from '../../ports.js';
 import { connectSnowflake, resolvePrivateKey } from './connection.js';
 import type { Row, SnowflakeConnectionLike } from './connection.js';
 import { toDomainError } from './errors.js';
-import { evolveStreamSql } from './evolution.js';
+import { evolveStreamPlan, evolveStreamSql } from './evolution.js';
+import { DEFAULT_DRAIN, runEvolution } from './evolution-runner.js';
+import type { DrainSettings } from './evolution-runner.js';
 import { DEFAULT_TARGET_LAG, targetLagSql } from './names.js';
 import type { SnowflakeSqlConfig } from './names.js';
 import {
@@ -34,6 +36,9 @@ export interface SnowflakeWarehouseOptions {
   config: SnowflakeSqlConfig;
   logger: Logger;
   now?: () => Date;
+  /** Waits between SYSTEM$PIPE_STATUS reads while a pipe drains; tests pass one that needs no timer. */
+  sleep?: (ms: number) => Promise<void>;
+  drain?: DrainSettings;
 }
 
 /** One file's outcome in a pipe's load history. */
@@ -72,8 +77,29 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async evolveStream(from: Stream, to: Stream): Promise<void> {
-    const statements = this.planEvolution(from, to);
-    await this.runAll(to.tenant, statements, { op: 'evolveStream', stream: to.name, version: to.version });
+    const steps = evolveStreamPlan(from, to, this.opts.config);
+    const context = { op: 'evolveStream', tenant: to.tenant, stream: to.name, version: to.version };
+    const started = this.now().getTime();
+    let current = '';
+    try {
+      const result = await runEvolution(steps, {
+        execute: (sql) => {
+          current = sql;
+          return this.query(to.tenant, sql);
+        },
+        logger: this.opts.logger.child(context),
+        now: () => this.now().getTime(),
+        sleep: this.opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        drain: this.opts.drain ?? DEFAULT_DRAIN,
+      });
+      this.opts.logger.info(
+        { ...context, ...result, ms: this.now().getTime() - started },
+        'snowflake DDL applied',
+      );
+    } catch (err) {
+      this.opts.logger.warn({ ...context, statement: current.split('\n')[0], err }, 'snowflake DDL failed');
+      throw err;
+    }
   }
 
   async preview(stream: Stream, layer: Layer, limit: number): Promise<PreviewResult> {

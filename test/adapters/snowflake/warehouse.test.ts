@@ -9,15 +9,7 @@ import { parseConfig } from '../../../api/config.js';
 import { DependencyUnavailableError, InvalidInputError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { SnowflakeStub } from '../../support/snowflake-stub.js';
-import {
-  BAD_NAMES,
-  config,
-  evolved,
-  ordersStream,
-  plainStream,
-  readGolden,
-  renderStatements,
-} from './fixtures.js';
+import { BAD_NAMES, config, ordersStream, plainStream, readGolden, renderStatements } from './fixtures.js';
 import { silentLogger } from '../../support/logger.js';
 
 /** Key generation is slow on this machine: one realistic pair, plus a small one where any mismatch will do. */
@@ -86,19 +78,6 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
     expect(stub.openSessions).toBe(2);
     await warehouse.close();
     expect(stub.openSessions).toBe(0);
-  });
-
-  it('evolveStream runs the planned statements', async () => {
-    open();
-    const from = ordersStream();
-    const to = evolved(from, (s) => {
-      s.properties.coupon = { type: 'string' };
-    });
-    const plan = warehouse.planEvolution(from, to);
-    expect(stub.statements).toEqual([]);
-    await warehouse.evolveStream(from, to);
-    expect(stub.statements).toEqual(plan);
-    expect(renderStatements(stub.statements)).toBe(await readGolden('evolve-add-optional'));
   });
 
   it('preview maps rows to records: typed fields, extras, metadata', async () => {

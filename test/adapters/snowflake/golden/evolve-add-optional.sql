@@ -1,8 +1,16 @@
 ALTER PIPE "TRIBUTARY"."ACME"."ORDERS_RAW_PIPE" SET PIPE_EXECUTION_PAUSED = TRUE;
 
+-- repeated until executionState is PAUSED and pendingFileCount is 0 (bounded; on timeout the pipe is resumed and the change fails)
+SELECT SYSTEM$PIPE_STATUS('"TRIBUTARY"."ACME"."ORDERS_RAW_PIPE"') AS "STATUS";
+
 ALTER TABLE "TRIBUTARY"."ACME"."ORDERS_RAW" ADD COLUMN IF NOT EXISTS "_FILE" VARCHAR;
 
 ALTER TABLE "TRIBUTARY"."ACME"."ORDERS_RAW" ADD COLUMN IF NOT EXISTS "COUPON" VARCHAR;
+
+-- the files the old pipe handled, read before its history goes with it
+SELECT DISTINCT "FILE_NAME"
+FROM TABLE("TRIBUTARY".INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => '"TRIBUTARY"."ACME"."ORDERS_RAW"', START_TIME => GREATEST(TO_TIMESTAMP_LTZ('2026-11-27T08:00:00.000Z'), DATEADD(MINUTE, -20150, CURRENT_TIMESTAMP()))))
+WHERE UPPER("STATUS") IN ('LOADED', 'PARTIALLY LOADED', 'LOAD IN PROGRESS');
 
 CREATE OR REPLACE PIPE "TRIBUTARY"."ACME"."ORDERS_RAW_PIPE"
   AUTO_INGEST = TRUE
@@ -37,9 +45,20 @@ CREATE OR REPLACE PIPE "TRIBUTARY"."ACME"."ORDERS_RAW_PIPE"
 
 ALTER PIPE "TRIBUTARY"."ACME"."ORDERS_RAW_PIPE" SET PIPE_EXECUTION_PAUSED = FALSE;
 
-ALTER PIPE "TRIBUTARY"."ACME"."ORDERS_RAW_PIPE" REFRESH MODIFIED_AFTER = '2026-11-27T09:15:00.000Z';
-
 GRANT MONITOR ON PIPE "TRIBUTARY"."ACME"."ORDERS_RAW_PIPE" TO ROLE "ACME_READER";
+
+-- the lake objects of the catch-up window
+LIST '@"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=orders/dt=2026-11-27/hour=08/';
+
+LIST '@"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=orders/dt=2026-11-27/hour=09/';
+
+-- the listed objects the old pipe did not handle, less those raw already holds (in chunks)
+SELECT DISTINCT "_FILE"
+FROM "TRIBUTARY"."ACME"."ORDERS_RAW"
+WHERE "_FILE" IN (<listed objects>);
+
+-- then, for each object still missing, through the new pipe (its history stops a second load)
+ALTER PIPE "TRIBUTARY"."ACME"."ORDERS_RAW_PIPE" REFRESH PREFIX = '<object path after raw/tenant=acme/stream=orders/>';
 
 CREATE OR REPLACE DYNAMIC TABLE "TRIBUTARY"."ACME"."ORDERS_DEDUPED"
   TARGET_LAG = '1 minute'
