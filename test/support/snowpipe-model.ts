@@ -145,6 +145,23 @@ export class SnowpipeModel {
         rows,
       );
     });
+    stub.on(/^WITH "FRESH" AS/, (sql) => {
+      const wanted = new Set(inList(sql));
+      const raw = this.rawRows();
+      const pairs = new Map<string, [string, string]>();
+      for (const r of raw)
+        if (wanted.has(r.file)) pairs.set(`${r.file}\u0000${r.batchId}`, [r.file, r.batchId]);
+      const rowsOf = (batch: string) =>
+        new Set(raw.filter((r) => r.batchId === batch).map((r) => r.index)).size;
+      return table(
+        [
+          ['FILE', 'text'],
+          ['BATCH_ID', 'text'],
+          ['ROWS', 'fixed'],
+        ],
+        [...pairs.values()].sort().map(([file, batch]) => [file, batch, String(rowsOf(batch))]),
+      );
+    });
     stub.on(/^SELECT DISTINCT "_FILE"/, (sql) => {
       const wanted = new Set(inList(sql));
       const files = new Set(this.rawRows().map((r) => r.file));

@@ -4,7 +4,7 @@ import type { Layer, Stream } from '../../domain/streams/types.js';
 import { ident, lit } from './identifiers.js';
 import { streamObjects, tenantObjects } from './names.js';
 import type { SnowflakeSqlConfig, StreamObjects } from './names.js';
-import { TS_FORMAT, col, prepare } from './sql.js';
+import { FILE_COLUMN, TS_FORMAT, col, prepare } from './sql.js';
 
 export const MAX_LIMIT = 10_000;
 
@@ -127,4 +127,34 @@ export function batchRowsSql(stream: Stream, batchId: string, cfg: SnowflakeSqlC
   }
   const { o } = prepare(stream, cfg);
   return `SELECT COUNT(*) AS "N" FROM ${o.raw} WHERE "_BATCH_ID" = ${lit(batchId)}`;
+}
+
+/**
+ * The batches in loaded raw files, each with its distinct rows in all of raw: a batch Firehose split over
+ * two objects is complete only once both are loaded. `_INDEX` is distinct per row of a batch, so a row
+ * Firehose delivered twice counts once.
+ */
+export function batchesInFilesSql(
+  tenant: string,
+  stream: string,
+  files: string[],
+  cfg: SnowflakeSqlConfig,
+): string {
+  if (files.length === 0 || files.length > MAX_LIMIT)
+    throw new InvalidInputError('Invalid file list', [
+      { path: 'files', message: `must hold 1 to ${MAX_LIMIT} files` },
+    ]);
+  const o = streamObjects(tenant, stream, cfg);
+  return [
+    `WITH "FRESH" AS (`,
+    `  SELECT DISTINCT ${FILE_COLUMN}, "_BATCH_ID"`,
+    `  FROM ${o.raw}`,
+    `  WHERE ${FILE_COLUMN} IN (${files.map(lit).join(', ')})`,
+    `)`,
+    `SELECT "FRESH".${FILE_COLUMN} AS "FILE", "FRESH"."_BATCH_ID" AS "BATCH_ID", COUNT(DISTINCT "R"."_INDEX") AS "ROWS"`,
+    `FROM "FRESH"`,
+    `JOIN ${o.raw} AS "R" ON "R"."_BATCH_ID" = "FRESH"."_BATCH_ID"`,
+    `GROUP BY "FRESH".${FILE_COLUMN}, "FRESH"."_BATCH_ID"`,
+    `ORDER BY "FILE", "BATCH_ID"`,
+  ].join('\n');
 }

@@ -10,7 +10,7 @@ import type { ObjectKind, Rejection } from '../../domain/records/types.js';
 import { columnsOf } from '../../domain/schema/columns.js';
 import type { FieldError } from '../../domain/errors.js';
 import type { Layer, Stream } from '../../domain/streams/types.js';
-import type { PreviewResult, Warehouse } from '../../ports.js';
+import type { FileBatch, PreviewResult, Warehouse } from '../../ports.js';
 import { connectSnowflake, resolvePrivateKey } from './connection.js';
 import type { Row, SnowflakeConnectionLike } from './connection.js';
 import { toDomainError } from './errors.js';
@@ -21,6 +21,7 @@ import { DEFAULT_TARGET_LAG, targetLagSql } from './names.js';
 import type { SnowflakeSqlConfig } from './names.js';
 import {
   batchRowsSql,
+  batchesInFilesSql,
   copyHistorySql,
   countSql,
   previewSql,
@@ -167,6 +168,16 @@ export class SnowflakeWarehouse implements Warehouse {
       errors: Number(row.ERROR_COUNT ?? 0),
       ...(typeof row.FIRST_ERROR_MESSAGE === 'string' ? { firstError: row.FIRST_ERROR_MESSAGE } : {}),
       status: String(row.STATUS ?? ''),
+    }));
+  }
+
+  /** The batches in these loaded raw files, with each batch's distinct rows in raw (see batchesInFilesSql). */
+  async batchesInFiles(tenant: string, stream: string, files: string[]): Promise<FileBatch[]> {
+    const rows = await this.query(tenant, batchesInFilesSql(tenant, stream, files, this.opts.config));
+    return rows.map((r) => ({
+      file: String(r.FILE),
+      batchId: String(r.BATCH_ID),
+      rows: Number(r.ROWS ?? 0),
     }));
   }
 

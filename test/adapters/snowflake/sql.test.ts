@@ -9,6 +9,7 @@ import {
   copyHistorySql,
 } from '../../../api/adapters/snowflake/index.js';
 import { lit } from '../../../api/adapters/snowflake/identifiers.js';
+import { batchesInFilesSql } from '../../../api/adapters/snowflake/queries.js';
 import { InvalidInputError, SchemaIncompatibleError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { BAD_NAMES, config, evolved, expectGolden, ordersStream, plainStream } from './fixtures.js';
@@ -161,6 +162,14 @@ describe('Snowflake DDL rules', () => {
     expect(() => previewSql(ordersStream(), 'raw', 0, config)).toThrow(InvalidInputError);
     expect(() => previewSql(plainStream(), 'entity', 5, config)).toThrow(InvalidInputError);
     expect(previewSql(plainStream(), 'deduped', 5, config)).toContain('FROM "TRIBUTARY"."ACME"."EVENTS_RAW"');
+  });
+
+  it('maps loaded raw files to their batches, each with its distinct rows in all of raw', async () => {
+    await expectGolden('batches-in-files', [
+      batchesInFilesSql('acme', 'orders', ['raw/a.gz', "raw/it's.gz"], config),
+    ]);
+    expect(() => batchesInFilesSql('acme', 'orders', [], config)).toThrow(InvalidInputError);
+    expect(() => batchesInFilesSql('a"; drop', 'orders', ['x'], config)).toThrow(InvalidInputError);
   });
 
   it('reads load history from COPY_HISTORY for both pipes, never starting more than 14 days back', async () => {
