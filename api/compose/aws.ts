@@ -26,10 +26,18 @@ import { LazyWarehouse } from './lazy-warehouse.js';
 export interface AwsStack {
   services: Services & { metrics: MinuteMetrics };
   /**
-   * The scheduled (EventBridge) invocation: reads Snowpipe's COPY_HISTORY into the load counters, then
-   * evaluates the freshness alerts and sends their webhooks. Lambda timers don't run while frozen.
+   * The scheduled (EventBridge) invocation: reads Snowpipe's COPY_HISTORY into the load counters and the
+   * batch receipts, then evaluates the freshness alerts and sends their webhooks. Lambda timers don't run
+   * while frozen.
    */
-  tick(): Promise<{ streams: number; loads: number; failures: number; fired: number; resolved: number }>;
+  tick(): Promise<{
+    streams: number;
+    loads: number;
+    failures: number;
+    receipts: number;
+    fired: number;
+    resolved: number;
+  }>;
 }
 
 /** How long another Lambda may keep serving a revoked key or an old stream spec. */
@@ -49,6 +57,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
   const catalog = new CachedCatalog(new DynamoCatalog(dynamo, table), CATALOG_CACHE_TTL_MS);
   // Timers don't run while a Lambda is frozen, so no background flush: the entry flushes per invocation.
   const metrics = new MinuteMetrics(new DynamoMetricsStore(dynamo, table), Date.now, 0);
+  const receipts = new DynamoReceiptStore({ client: dynamo, tableName: table });
   const delivery = new FirehoseDelivery({
     client: createFirehoseClient({
       region: config.AWS_REGION!,
@@ -57,7 +66,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     rawStreamName: config.TRIBUTARY_FIREHOSE_STREAM!,
     quarantineStreamName: config.TRIBUTARY_FIREHOSE_QUARANTINE_STREAM!,
     retryBudgetMs: config.TRIBUTARY_RETRY_BUDGET_MS,
-    receipts: new DynamoReceiptStore({ client: dynamo, tableName: table }),
+    receipts,
     metrics,
     logger: logger.child({ component: 'firehose' }),
   });
@@ -90,6 +99,8 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     metrics,
     cursors: new DynamoCursorStore(dynamo, table),
     logger: logger.child({ component: 'load-history' }),
+    // Snowpipe loads the lake, so the tick is what turns a receipt 'loaded' (with its load time).
+    receipts,
   });
   const evaluator = new AlertEvaluator({
     catalog,

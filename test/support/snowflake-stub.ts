@@ -1,7 +1,8 @@
 /**
  * A local stand-in for Snowflake's REST endpoints, enough for the real snowflake-sdk to log in with
  * key-pair auth, run statements and close its session. It records every SQL text it receives, answers
- * SELECTs with scripted rows and can fail chosen statements with Snowflake error codes.
+ * SELECTs with scripted (or computed) rows and can fail chosen statements with Snowflake error codes.
+ * snowpipe-model.ts builds on it to play a stage, a pipe and its load history.
  */
 import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -32,9 +33,12 @@ export interface StubError {
 
 export type StubAnswer = StubResult | StubError;
 
+/** An answer worked out from the statement (a model of some Snowflake behaviour). */
+export type StubResponder = (sql: string) => StubAnswer;
+
 interface Script {
   match: (sql: string) => boolean;
-  answer: StubAnswer;
+  answer: StubAnswer | StubResponder;
   remaining: number;
 }
 
@@ -82,8 +86,15 @@ export class SnowflakeStub {
     return holder.stub;
   }
 
-  /** Answers the next `times` statements matching `match` (default: every one) with `answer`. */
-  on(match: RegExp | string | ((sql: string) => boolean), answer: StubAnswer, times = Infinity): void {
+  /**
+   * Answers the next `times` statements matching `match` (default: every one) with `answer`, or with
+   * what `answer(sql)` returns. Scripts are tried in the order they were added.
+   */
+  on(
+    match: RegExp | string | ((sql: string) => boolean),
+    answer: StubAnswer | StubResponder,
+    times = Infinity,
+  ): void {
     const fn =
       typeof match === 'function'
         ? match
@@ -182,7 +193,8 @@ export class SnowflakeStub {
     this.statements.push(sql);
     const script = this.scripts.find((s) => s.remaining > 0 && s.match(sql));
     if (script) script.remaining -= 1;
-    const answer = script?.answer ?? OK_STATEMENT;
+    const scripted = script?.answer ?? OK_STATEMENT;
+    const answer = typeof scripted === 'function' ? scripted(sql) : scripted;
     const queryId = randomUUID();
     if ('code' in answer) {
       return {

@@ -1,4 +1,4 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DependencyUnavailableError } from '../../domain/errors.js';
 import type { DeliveryReceipt, ReceiptStore } from './receipt-store.js';
@@ -56,6 +56,38 @@ export class DynamoReceiptStore implements ReceiptStore {
     }
   }
 
+  /**
+   * One conditional write: the receipt must exist (an expired one may already be gone), have no loadedAt
+   * (the first load time stands when a poll is repeated), and `rows` must cover `accepted` (a batch split
+   * over two lake objects is loaded only when both are).
+   */
+  async markLoaded(
+    tenant: string,
+    stream: string,
+    batchId: string,
+    loadedAt: string,
+    rows: number,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: receiptKey(tenant, stream, batchId),
+          UpdateExpression: 'SET loadedAt = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(loadedAt) AND accepted <= :rows',
+          ExpressionAttributeValues: { ':at': { S: loadedAt }, ':rows': { N: String(rows) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw new DependencyUnavailableError('Could not mark the batch receipt loaded in DynamoDB', 1, {
+        cause: err,
+      });
+    }
+  }
+
   async get(tenant: string, stream: string, batchId: string): Promise<DeliveryReceipt | undefined> {
     let item: Record<string, AttributeValue> | undefined;
     try {
@@ -85,6 +117,7 @@ export class DynamoReceiptStore implements ReceiptStore {
       accepted: Number(item.accepted?.N ?? 0),
       rejected: Number(item.rejected?.N ?? 0),
       recordIds: (item.recordIds?.L ?? []).flatMap((v) => (v.S === undefined ? [] : [v.S])),
+      ...(item.loadedAt?.S ? { loadedAt: item.loadedAt.S } : {}),
     };
   }
 }

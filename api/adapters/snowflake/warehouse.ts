@@ -10,14 +10,18 @@ import type { ObjectKind, Rejection } from '../../domain/records/types.js';
 import { columnsOf } from '../../domain/schema/columns.js';
 import type { FieldError } from '../../domain/errors.js';
 import type { Layer, Stream } from '../../domain/streams/types.js';
-import type { PreviewResult, Warehouse } from '../../ports.js';
+import type { FileBatch, PreviewResult, Warehouse } from '../../ports.js';
 import { connectSnowflake, resolvePrivateKey } from './connection.js';
 import type { Row, SnowflakeConnectionLike } from './connection.js';
 import { toDomainError } from './errors.js';
-import { evolveStreamSql } from './evolution.js';
+import { evolveStreamPlan, evolveStreamSql } from './evolution.js';
+import { DEFAULT_DRAIN, runEvolution } from './evolution-runner.js';
+import type { DrainSettings } from './evolution-runner.js';
+import { DEFAULT_TARGET_LAG, targetLagSql } from './names.js';
 import type { SnowflakeSqlConfig } from './names.js';
 import {
   batchRowsSql,
+  batchesInFilesSql,
   copyHistorySql,
   countSql,
   previewSql,
@@ -33,6 +37,9 @@ export interface SnowflakeWarehouseOptions {
   config: SnowflakeSqlConfig;
   logger: Logger;
   now?: () => Date;
+  /** Waits between SYSTEM$PIPE_STATUS reads while a pipe drains; tests pass one that needs no timer. */
+  sleep?: (ms: number) => Promise<void>;
+  drain?: DrainSettings;
 }
 
 /** One file's outcome in a pipe's load history. */
@@ -57,6 +64,8 @@ export class SnowflakeWarehouse implements Warehouse {
 
   constructor(private readonly opts: SnowflakeWarehouseOptions) {
     this.now = opts.now ?? (() => new Date());
+    // At start-up, not at the first stream: a bad setting should stop the deploy, not a tenant's request.
+    targetLagSql(opts.config.targetLag ?? DEFAULT_TARGET_LAG);
   }
 
   async createStream(stream: Stream): Promise<void> {
@@ -69,8 +78,29 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async evolveStream(from: Stream, to: Stream): Promise<void> {
-    const statements = this.planEvolution(from, to);
-    await this.runAll(to.tenant, statements, { op: 'evolveStream', stream: to.name, version: to.version });
+    const steps = evolveStreamPlan(from, to, this.opts.config);
+    const context = { op: 'evolveStream', tenant: to.tenant, stream: to.name, version: to.version };
+    const started = this.now().getTime();
+    let current = '';
+    try {
+      const result = await runEvolution(steps, {
+        execute: (sql) => {
+          current = sql;
+          return this.query(to.tenant, sql);
+        },
+        logger: this.opts.logger.child(context),
+        now: () => this.now().getTime(),
+        sleep: this.opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+        drain: this.opts.drain ?? DEFAULT_DRAIN,
+      });
+      this.opts.logger.info(
+        { ...context, ...result, ms: this.now().getTime() - started },
+        'snowflake DDL applied',
+      );
+    } catch (err) {
+      this.opts.logger.warn({ ...context, statement: current.split('\n')[0], err }, 'snowflake DDL failed');
+      throw err;
+    }
   }
 
   async preview(stream: Stream, layer: Layer, limit: number): Promise<PreviewResult> {
@@ -138,6 +168,16 @@ export class SnowflakeWarehouse implements Warehouse {
       errors: Number(row.ERROR_COUNT ?? 0),
       ...(typeof row.FIRST_ERROR_MESSAGE === 'string' ? { firstError: row.FIRST_ERROR_MESSAGE } : {}),
       status: String(row.STATUS ?? ''),
+    }));
+  }
+
+  /** The batches in these loaded raw files, with each batch's distinct rows in raw (see batchesInFilesSql). */
+  async batchesInFiles(tenant: string, stream: string, files: string[]): Promise<FileBatch[]> {
+    const rows = await this.query(tenant, batchesInFilesSql(tenant, stream, files, this.opts.config));
+    return rows.map((r) => ({
+      file: String(r.FILE),
+      batchId: String(r.BATCH_ID),
+      rows: Number(r.ROWS ?? 0),
     }));
   }
 

@@ -70,6 +70,22 @@ describe('DynamoReceiptStore', () => {
     expect(await later.get('acme', 'orders', 'old')).toBeUndefined();
   });
 
+  it('marks a receipt loaded once, only when raw holds every accepted row, never creating one', async () => {
+    const batch = { ...receipt, batchId: 'to-load' };
+    await store.put(batch);
+    expect(await store.markLoaded('acme', 'orders', 'to-load', '2026-11-26T12:01:00.000Z', 997)).toBe(false);
+    expect((await store.get('acme', 'orders', 'to-load'))?.loadedAt).toBeUndefined();
+    expect(await store.markLoaded('acme', 'orders', 'to-load', '2026-11-26T12:02:00.000Z', 998)).toBe(true);
+    // A repeated poll keeps the first load time.
+    expect(await store.markLoaded('acme', 'orders', 'to-load', '2026-11-26T12:03:00.000Z', 998)).toBe(false);
+    expect(await store.get('acme', 'orders', 'to-load')).toEqual({
+      ...batch,
+      loadedAt: '2026-11-26T12:02:00.000Z',
+    });
+    expect(await store.markLoaded('acme', 'orders', 'never-put', '2026-11-26T12:02:00.000Z', 5)).toBe(false);
+    expect(await store.get('acme', 'orders', 'never-put')).toBeUndefined();
+  });
+
   it('translates DynamoDB failures into DependencyUnavailableError with the cause', async () => {
     const missing = new DynamoReceiptStore({
       client: dynamo.client,
@@ -81,5 +97,10 @@ describe('DynamoReceiptStore', () => {
     expect((putErr as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
     const getErr = await missing.get('acme', 'orders', 'x').catch((e: unknown) => e);
     expect(getErr).toBeInstanceOf(DependencyUnavailableError);
+    const markErr = await missing
+      .markLoaded('acme', 'orders', 'x', NOW.toISOString(), 1)
+      .catch((e: unknown) => e);
+    expect(markErr).toBeInstanceOf(DependencyUnavailableError);
+    expect((markErr as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });

@@ -83,6 +83,13 @@ describe('FirehoseDelivery.append', () => {
       state: 'delivered',
       objects: [...ids(raw), ...ids(callsTo(QUARANTINE_STREAM))],
     });
+    // The load poller marks it once raw holds all 1000 rows; the receipt then reads loaded.
+    await receipts.markLoaded('acme', 'orders', batch.batchId, '2026-11-26T12:03:00.000Z', 1000);
+    expect(await delivery.receipt('acme', 'orders', batch.batchId)).toMatchObject({
+      state: 'loaded',
+      loadedAt: '2026-11-26T12:03:00.000Z',
+      accepted: 1000,
+    });
     const status = await delivery.status('acme', 'orders');
     expect(status.pendingRecords).toBe(0);
     expect(status.lastDeliveredAt).toBe('2026-11-26T12:00:00.000Z');
