@@ -157,6 +157,17 @@ describe('Lambda entry (ALB events)', () => {
     expect(ddl).toContain('raw/tenant=acme/stream=orders/');
   });
 
+  it('masks a column in Snowflake when only piiFields change, with no new schema version', async () => {
+    const before = snowflake.statements.length;
+    const res = await call(
+      alb('PATCH', '/v1/tenants/acme/streams/orders', { key: tenantKey, body: { piiFields: ['id'] } }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.version).toBe(1);
+    const ddl = snowflake.statements.slice(before).join('\n');
+    expect(ddl).toMatch(/ALTER TABLE .*"ORDERS_RAW" MODIFY COLUMN "ID" SET MASKING POLICY/);
+  });
+
   it('ingests through Firehose: 200 only after every record has a RecordId, rejects to quarantine', async () => {
     const res = await call(
       alb('POST', '/v1/tenants/acme/streams/orders/records', {
