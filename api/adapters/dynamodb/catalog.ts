@@ -12,6 +12,7 @@ import type { Tenant } from '../../domain/tenants/types.js';
 import type { Catalog } from '../../ports.js';
 import { catalogUnavailable, isConditionFailure } from './errors.js';
 import { queryAll } from './query-all.js';
+import { KEYS_INDEX } from './table-definition.js';
 import { docItem, key, readDoc, type Item } from './item.js';
 
 const versionSk = (name: string, version: number) => `STREAMVER#${name}#${String(version).padStart(6, '0')}`;
@@ -62,7 +63,7 @@ export class DynamoCatalog implements Catalog {
 
   async listKeys(tenant: string): Promise<ApiKey[]> {
     return this.queryDocs<ApiKey>({
-      IndexName: 'gsi1',
+      IndexName: KEYS_INDEX,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: `TENANT#${tenant}#KEYS` } },
     });
