@@ -1,6 +1,7 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEYS_INDEX, catalogTableDefinition } from '../../api/adapters/dynamodb/table-definition.js';
 import { buildApp } from '../../infra/app.js';
 import { LAKE_PREFIXES, SNOWPIPE_EVENTS } from '../../infra/constructs/lake-bucket.js';
 import type { TributaryStack } from '../../infra/stack.js';
@@ -286,7 +287,7 @@ describe('load balancer', () => {
 });
 
 describe('catalog table', () => {
-  it('is on-demand, recoverable, protected from deletion, keyed by pk/sk with a TTL', () => {
+  it('is on-demand, recoverable, protected from deletion and retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -294,17 +295,29 @@ describe('catalog table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
     });
+  });
+
+  it('has exactly the keys, attributes, indexes and TTL of the adapter’s table definition', () => {
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table') as Record<string, Resource>);
+    const p = table!.Properties;
+    const byName = (list: unknown) =>
+      [...(list as { AttributeName: string }[])].sort((a, b) =>
+        a.AttributeName.localeCompare(b.AttributeName),
+      );
+    expect(p.KeySchema).toEqual(catalogTableDefinition.keySchema);
+    expect(byName(p.AttributeDefinitions)).toEqual(byName(catalogTableDefinition.attributeDefinitions));
+    expect(p.GlobalSecondaryIndexes).toEqual(catalogTableDefinition.globalSecondaryIndexes);
+    expect(p.BillingMode).toBe(catalogTableDefinition.billingMode);
+    expect(p.TimeToLiveSpecification).toEqual({
+      AttributeName: catalogTableDefinition.timeToLiveAttribute,
+      Enabled: true,
+    });
+    // The index DynamoCatalog.listKeys queries is among them (its absence made every key listing fail).
+    expect((p.GlobalSecondaryIndexes as { IndexName: string }[]).map((g) => g.IndexName)).toContain(
+      KEYS_INDEX,
+    );
   });
 });
 
