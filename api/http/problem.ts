@@ -7,6 +7,7 @@ import {
   IdempotencyConflictError,
   IdempotencyInProgressError,
   InvalidInputError,
+  MisconfiguredError,
   NotFoundError,
   OverloadedError,
   PayloadTooLargeError,
@@ -70,6 +71,8 @@ function statusOf(err: DomainError): number {
   if (err instanceof OverloadedError) return 429;
   if (err instanceof DependencyUnavailableError) return 503;
   if (err instanceof InvalidInputError) return 400;
+  // Named for the log and the operator; to the caller it is a 500 without Retry-After.
+  if (err instanceof MisconfiguredError) return 500;
   return 500;
 }
 
