@@ -20,6 +20,7 @@ let dynamo: EmbeddedDynamo;
 let firehose: FirehoseStub;
 let snowflake: SnowflakeStub;
 let handler: (event: ALBEvent, context: Context) => Promise<ALBResult>;
+let catalogTableCheck: () => Promise<{ state: string }>;
 let tickHandler: (
   event: { source: 'aws.events'; 'detail-type': 'Scheduled Event' },
   context: Context,
@@ -107,6 +108,7 @@ beforeAll(async () => {
   const mod = await import('../api/lambda.js');
   handler = mod.handler;
   tickHandler = mod.handler;
+  catalogTableCheck = mod.catalogTableCheck;
 });
 
 afterAll(async () => {
@@ -123,6 +125,10 @@ describe('Lambda entry (ALB events)', () => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: 'ok' });
     expect(res.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('has checked the catalog table during the first invocation: it matches the definition', async () => {
+    await expect(catalogTableCheck()).resolves.toEqual({ state: 'matches' });
   });
 
   it('refuses a missing key with a problem body', async () => {

@@ -17,6 +17,7 @@ import { LoadHistoryPoller } from '../monitoring/load-history-poller.js';
 import type { LoadHistorySource } from '../ports.js';
 import { WebhookNotifier } from '../monitoring/webhook.js';
 import { DynamoCursorStore } from '../adapters/dynamodb/cursor-store.js';
+import { checkTable, type TableCheck } from '../adapters/dynamodb/table-check.js';
 // Type only: erased at build time, so the ingest bundle still never loads snowflake-sdk.
 import type { SnowflakeWarehouse } from '../adapters/snowflake/warehouse.js';
 import type { Services } from '../services.js';
@@ -30,6 +31,11 @@ export interface AwsStack {
    * evaluates the freshness alerts and sends their webhooks. Lambda timers don't run while frozen.
    */
   tick(): Promise<{ streams: number; loads: number; failures: number; fired: number; resolved: number }>;
+  /**
+   * Compares the deployed catalog table with the adapter's definition (one DescribeTable) and logs a
+   * CatalogTableMismatchError when they differ. Never rejects.
+   */
+  checkCatalogTable(): Promise<TableCheck>;
 }
 
 /** How long another Lambda may keep serving a revoked key or an old stream spec. */
@@ -108,6 +114,17 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
   });
   return {
     services,
+    checkCatalogTable: async () => {
+      const check = await checkTable(dynamo, table).catch((error: unknown) => ({
+        state: 'unchecked' as const,
+        error,
+      }));
+      if (check.state === 'mismatch')
+        logger.error({ err: check.error, table }, 'the catalog table does not match this version');
+      if (check.state === 'unchecked')
+        logger.warn({ err: check.error, table }, 'could not check the catalog table at cold start');
+      return check;
+    },
     tick: async () => {
       const loads = await poller.poll();
       await metrics.flush();
