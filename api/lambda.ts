@@ -11,7 +11,7 @@ import { parseConfig } from './config.js';
  */
 const config = parseConfig(process.env);
 const logger = pino({ level: config.TRIBUTARY_LOG_LEVEL, base: { service: 'tributary' } });
-const { services, tick, checkCatalogTable } = composeAws(config, logger);
+const { services, cloudwatch, tick, checkCatalogTable } = composeAws(config, logger);
 const served = handle(createApp(services));
 let tableCheck: ReturnType<typeof checkCatalogTable> | undefined;
 
@@ -22,6 +22,15 @@ let tableCheck: ReturnType<typeof checkCatalogTable> | undefined;
  */
 export function catalogTableCheck(): ReturnType<typeof checkCatalogTable> {
   return (tableCheck ??= checkCatalogTable());
+}
+
+/** The invocation's CloudWatch metrics, as EMF lines on stdout; a failure must not fail the invocation. */
+function publishMetrics(): void {
+  try {
+    cloudwatch.publish();
+  } catch (err) {
+    logger.warn({ err }, 'publishing CloudWatch metrics failed');
+  }
 }
 
 /** EventBridge's scheduled events (see infra: every minute) run the monitoring tick instead of HTTP. */
@@ -45,17 +54,24 @@ export async function handler(
 ): Promise<ALBResult | { tick: unknown }> {
   const checked = catalogTableCheck();
   if (isScheduled(event)) {
-    const result = await tick();
-    logger.info({ tick: result }, 'monitoring tick');
-    await checked;
-    return { tick: result };
+    try {
+      const result = await tick();
+      logger.info({ tick: result }, 'monitoring tick');
+      return { tick: result };
+    } finally {
+      publishMetrics();
+      await checked;
+    }
   }
   try {
     // hono's LambdaEvent union describes ALB events with its own (narrower) types.
-    return (await served(event as unknown as Parameters<typeof served>[0], context)) as ALBResult;
+    const result = (await served(event as unknown as Parameters<typeof served>[0], context)) as ALBResult;
+    cloudwatch.countResponse(result.statusCode);
+    return result;
   } finally {
     // One UpdateItem per stream-minute touched by this invocation; a failure only delays counters.
     await services.metrics.flush().catch((err: unknown) => logger.warn({ err }, 'metrics flush failed'));
+    publishMetrics();
     await checked;
   }
 }

@@ -8,6 +8,7 @@ import {
   type EmbeddedDynamo,
 } from '../api/adapters/dynamodb/index.js';
 import { checkExchange } from './support/contract.js';
+import { captureEmf, emfSum } from './support/emf.js';
 import { startFirehoseStub, type FirehoseStub } from './support/firehose-stub.js';
 import { SnowflakeStub } from './support/snowflake-stub.js';
 
@@ -196,9 +197,44 @@ describe('Lambda entry (ALB events)', () => {
     expect(receipt.json).toMatchObject({ state: 'delivered', accepted: 2, rejected: 1 });
   });
 
+  it('counts ingest in the per-minute counters the UI reads, and as CloudWatch EMF lines', async () => {
+    const totals = async () =>
+      (
+        await call(
+          alb('GET', '/v1/tenants/acme/streams/orders/metrics', { key: tenantKey, query: { minutes: '5' } }),
+        )
+      ).json.totals as Record<string, number>;
+    const before = await totals();
+    const emf = captureEmf();
+    try {
+      const res = await call(
+        alb('POST', '/v1/tenants/acme/streams/orders/records', {
+          key: tenantKey,
+          body: [{ id: 'm1' }, { id: 'm2' }, { n: 'bad' }],
+        }),
+      );
+      expect(res.status).toBe(200);
+    } finally {
+      emf.stop();
+    }
+    // Flushed to DynamoDB before the invocation returned: the next invocation (any container) reads them.
+    const after = await totals();
+    expect(after.received! - before.received!).toBe(3);
+    expect(after.accepted! - before.accepted!).toBe(2);
+    expect(after.rejected! - before.rejected!).toBe(1);
+    expect(after.deliveredObjects! - before.deliveredObjects!).toBe(2);
+    const stream = { tenant: 'acme', stream: 'orders' };
+    expect(emfSum(emf.lines, 'RecordsReceived', stream)).toBe(3);
+    expect(emfSum(emf.lines, 'RecordsAccepted', stream)).toBe(2);
+    expect(emfSum(emf.lines, 'RecordsRejected', stream)).toBe(1);
+    expect(emfSum(emf.lines, 'DeliveredRecords', stream)).toBe(2);
+    expect(emf.lines.every((l) => l._aws.CloudWatchMetrics[0]!.Namespace === 'Tributary')).toBe(true);
+  });
+
   it('answers 503 with Retry-After when Firehose keeps throttling past the retry budget', async () => {
     const before = firehose.delivered('raw-stream').length;
     firehose.fail({ kind: 'throttle' }, Infinity);
+    const emf = captureEmf();
     try {
       const res = await call(
         alb('POST', '/v1/tenants/acme/streams/orders/records', { key: tenantKey, body: [{ id: 'z' }] }),
@@ -208,8 +244,11 @@ describe('Lambda entry (ALB events)', () => {
       expect(res.json.code).toBe('dependency_unavailable');
     } finally {
       firehose.clearFaults();
+      emf.stop();
     }
     expect(firehose.delivered('raw-stream').length).toBe(before);
+    expect(emfSum(emf.lines, 'ResponsesUnavailable')).toBe(1);
+    expect(emfSum(emf.lines, 'RecordsAccepted')).toBe(0);
   });
 
   it('a scheduled tick reads COPY_HISTORY into the load counters, and a receipt turns loaded once raw has its rows', async () => {
@@ -240,8 +279,13 @@ describe('Lambda entry (ALB events)', () => {
     });
     snowflake.on('COUNT(*) AS "N"', { columns: [{ name: 'N', type: 'fixed' }], rows: [['2']] });
 
-    const tick = await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context);
+    const emf = captureEmf();
+    const tick = await tickHandler(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+      {} as Context,
+    ).finally(emf.stop);
     expect(tick.tick.loads).toBe(1);
+    expect(emfSum(emf.lines, 'LoadedRows', { tenant: 'acme', stream: 'orders' })).toBe(2);
     expect(
       (await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context)).tick
         .loads,

@@ -10,6 +10,7 @@ import { DynamoReceiptStore, FirehoseDelivery, createFirehoseClient } from '../a
 import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
+import { EmfMetrics } from '../monitoring/emf-metrics.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
 import { PromMetrics } from '../monitoring/prometheus.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
@@ -25,7 +26,9 @@ import { ingestSettings, loadMonitorSettings, streamDefaults, webhookPolicy } fr
 import { LazyWarehouse } from './lazy-warehouse.js';
 
 export interface AwsStack {
-  services: Services & { metrics: MinuteMetrics };
+  services: Services;
+  /** CloudWatch metrics (EMF): the Lambda entry counts answers and publishes once per invocation. */
+  cloudwatch: EmfMetrics;
   /**
    * The scheduled (EventBridge) invocation: reads Snowpipe's COPY_HISTORY into the load counters, then
    * evaluates the freshness alerts and sends their webhooks. Lambda timers don't run while frozen.
@@ -54,7 +57,11 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
   });
   const catalog = new CachedCatalog(new DynamoCatalog(dynamo, table), CATALOG_CACHE_TTL_MS);
   // Timers don't run while a Lambda is frozen, so no background flush: the entry flushes per invocation.
-  const metrics = new MinuteMetrics(new DynamoMetricsStore(dynamo, table), Date.now, 0);
+  // Every delta also counts toward CloudWatch, which is where fleet-wide numbers and alarms live.
+  const cloudwatch = new EmfMetrics({ logger: logger.child({ component: 'emf' }) });
+  const metrics = cloudwatch.instrument(
+    new MinuteMetrics(new DynamoMetricsStore(dynamo, table), Date.now, 0),
+  );
   const delivery = new FirehoseDelivery({
     client: createFirehoseClient({
       region: config.AWS_REGION!,
@@ -72,7 +79,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     return snowflakeWarehouseFromConfig(config, { logger: logger.child({ component: 'snowflake' }) });
   });
   const alerts = new DynamoAlertStore(dynamo, table);
-  const services: Services & { metrics: MinuteMetrics } = {
+  const services: Services = {
     catalog,
     idempotency: new DynamoIdempotencyStore(dynamo, table),
     delivery,
@@ -114,6 +121,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
   });
   return {
     services,
+    cloudwatch,
     checkCatalogTable: async () => {
       const check = await checkTable(dynamo, table).catch((error: unknown) => ({
         state: 'unchecked' as const,
