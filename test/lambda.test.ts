@@ -302,6 +302,15 @@ describe('Lambda entry (ALB events)', () => {
     expect(snowflake.statements.some((q) => q.includes(`"_BATCH_ID" = '${batchId}'`))).toBe(true);
   });
 
+  it('serves no Prometheus exposition: /metrics is local-mode only and answers 501 naming CloudWatch', async () => {
+    expect((await call(alb('GET', '/metrics'))).status).toBe(401);
+    const res = await call(alb('GET', '/metrics', { key: ADMIN }));
+    expect(res.status).toBe(501);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json).toMatchObject({ code: 'local_mode_only', status: 501 });
+    expect(String(res.json.detail)).toMatch(/CloudWatch metrics in the Tributary namespace/);
+  });
+
   it('answers malformed JSON with a 400 naming the offset', async () => {
     const event = alb('POST', '/v1/tenants/acme/streams/orders/records', {
       key: tenantKey,

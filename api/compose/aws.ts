@@ -12,7 +12,6 @@ import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
 import { EmfMetrics } from '../monitoring/emf-metrics.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
-import { PromMetrics } from '../monitoring/prometheus.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
 import { LoadHistoryPoller } from '../monitoring/load-history-poller.js';
 import type { LoadHistorySource } from '../ports.js';
@@ -87,8 +86,6 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     metrics,
     alerts,
     webhooks: webhookPolicy(config),
-    // Counts what this Lambda container saw; fleet-wide numbers come from CloudWatch.
-    prometheus: new PromMetrics(),
     logger,
     loadMonitor: loadMonitorSettings(config),
     now: () => new Date(),

@@ -128,6 +128,11 @@ export class MisconfiguredError extends DomainError {
   readonly code = 'misconfigured';
 }
 
+/** This deployment does not offer the operation (e.g. the Prometheus exposition in AWS mode). */
+export class LocalModeOnlyError extends DomainError {
+  readonly code = 'local_mode_only';
+}
+
 /** The stream was deleted: its data is kept but it takes no more records. */
 export class StreamGoneError extends DomainError {
   readonly code = 'stream_deleted';
