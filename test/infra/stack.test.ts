@@ -2,6 +2,12 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KEYS_INDEX, catalogTableDefinition } from '../../api/adapters/dynamodb/table-definition.js';
+import {
+  CLOUDWATCH_NAMESPACE,
+  CLOUDWATCH_SERVICE,
+  COUNTER_METRICS,
+  RESPONSE_METRICS,
+} from '../../api/monitoring/cloudwatch-names.js';
 import { buildApp } from '../../infra/app.js';
 import { LAKE_PREFIXES, SNOWPIPE_EVENTS } from '../../infra/constructs/lake-bucket.js';
 import type { TributaryStack } from '../../infra/stack.js';
@@ -696,12 +702,61 @@ describe('alarms', () => {
         }),
       );
     }
-    expect(alarms()).toHaveLength(10);
+    expect(alarms()).toHaveLength(14);
+  });
+
+  it('watches the 503s and 500s the functions answered, and Snowpipe load errors (their EMF metrics)', () => {
+    const service = [{ Name: 'service', Value: CLOUDWATCH_SERVICE }];
+    for (const [metric, threshold] of [
+      [RESPONSE_METRICS.unavailable, 5],
+      [RESPONSE_METRICS.serverError, 1],
+      [COUNTER_METRICS.loadErrors.name, 1],
+    ] as const) {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({
+          Namespace: CLOUDWATCH_NAMESPACE,
+          MetricName: metric,
+          Dimensions: service,
+          Statistic: 'Sum',
+          Period: 300,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: threshold,
+        }),
+      );
+    }
+  });
+
+  it('watches the rejected share of received records, judged only with enough volume', () => {
+    const ratio = alarms().find((a) =>
+      (a.Metrics as { Expression?: string }[] | undefined)?.some((m) => m.Expression?.includes('rejected')),
+    );
+    expect(ratio).toMatchObject({
+      Threshold: 0.2,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const queries = ratio!.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown }; Stat: string };
+    }[];
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('IF(received >= 100, rejected / received, 0)');
+    const stats = Object.fromEntries(
+      queries.filter((q) => q.MetricStat).map((q) => [q.Id, q.MetricStat!.Metric.MetricName]),
+    );
+    expect(stats).toEqual({
+      received: COUNTER_METRICS.received.name,
+      rejected: COUNTER_METRICS.rejected.name,
+    });
+    for (const q of queries.filter((x) => x.MetricStat)) {
+      expect(q.MetricStat!.Metric.Namespace).toBe(CLOUDWATCH_NAMESPACE);
+      expect(q.MetricStat!.Stat).toBe('Sum');
+    }
   });
 
   it('notifies the alarm topic when any alarm fires and when it recovers', () => {
     const topic = [ref(idOf(stack.alarmTopic.topic))];
-    expect(alarms()).toHaveLength(10);
+    expect(alarms()).toHaveLength(14);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual(topic);
       expect(alarm.OKActions).toEqual(topic);
