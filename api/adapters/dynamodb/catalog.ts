@@ -10,8 +10,9 @@ import type { ApiKey } from '../../domain/keys/types.js';
 import type { Stream, StreamVersion } from '../../domain/streams/types.js';
 import type { Tenant } from '../../domain/tenants/types.js';
 import type { Catalog } from '../../ports.js';
-import { catalogUnavailable, isConditionFailure } from './errors.js';
+import { catalogFailure, isConditionFailure } from './errors.js';
 import { queryAll } from './query-all.js';
+import { KEYS_INDEX } from './table-definition.js';
 import { docItem, key, readDoc, type Item } from './item.js';
 
 const versionSk = (name: string, version: number) => `STREAMVER#${name}#${String(version).padStart(6, '0')}`;
@@ -62,7 +63,7 @@ export class DynamoCatalog implements Catalog {
 
   async listKeys(tenant: string): Promise<ApiKey[]> {
     return this.queryDocs<ApiKey>({
-      IndexName: 'gsi1',
+      IndexName: KEYS_INDEX,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: `TENANT#${tenant}#KEYS` } },
     });
@@ -87,7 +88,7 @@ export class DynamoCatalog implements Catalog {
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -138,7 +139,7 @@ export class DynamoCatalog implements Catalog {
     } catch (err) {
       if (isConditionFailure(err))
         throw new ConcurrentModificationError(`Stream '${stream.name}' was changed concurrently; retry.`);
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -175,7 +176,7 @@ export class DynamoCatalog implements Catalog {
         if (e) throw e;
         return;
       }
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -188,7 +189,7 @@ export class DynamoCatalog implements Catalog {
     try {
       return await fn();
     } catch (err) {
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 }

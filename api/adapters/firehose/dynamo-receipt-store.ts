@@ -1,6 +1,6 @@
 import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DependencyUnavailableError } from '../../domain/errors.js';
+import { catalogFailure } from '../dynamodb/errors.js';
 import type { DeliveryReceipt, ReceiptStore } from './receipt-store.js';
 
 const SEVEN_DAYS_SECONDS = 7 * 24 * 60 * 60;
@@ -50,9 +50,7 @@ export class DynamoReceiptStore implements ReceiptStore {
     try {
       await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
     } catch (err) {
-      throw new DependencyUnavailableError('Could not store the batch receipt in DynamoDB', 1, {
-        cause: err,
-      });
+      throw catalogFailure(err);
     }
   }
 
@@ -82,9 +80,7 @@ export class DynamoReceiptStore implements ReceiptStore {
       return true;
     } catch (err) {
       if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
-      throw new DependencyUnavailableError('Could not mark the batch receipt loaded in DynamoDB', 1, {
-        cause: err,
-      });
+      throw catalogFailure(err);
     }
   }
 
@@ -100,9 +96,7 @@ export class DynamoReceiptStore implements ReceiptStore {
       );
       item = out.Item;
     } catch (err) {
-      throw new DependencyUnavailableError('Could not read the batch receipt from DynamoDB', 1, {
-        cause: err,
-      });
+      throw catalogFailure(err);
     }
     if (!item) return undefined;
     // TTL deletion lags expiry by up to days; an expired receipt is gone as far as callers know.

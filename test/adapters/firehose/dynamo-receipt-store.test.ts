@@ -2,8 +2,8 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoReceiptStore, receiptKey } from '../../../api/adapters/firehose/index.js';
 import type { DeliveryReceipt } from '../../../api/adapters/firehose/index.js';
-import { DependencyUnavailableError } from '../../../api/domain/errors.js';
-import { startDynamo } from './harness.js';
+import { DependencyUnavailableError, MisconfiguredError } from '../../../api/domain/errors.js';
+import { startDynamo, unreachableDynamo } from './harness.js';
 import type { Dynamo } from './harness.js';
 
 const TABLE = 'tributary-receipts';
@@ -86,21 +86,34 @@ describe('DynamoReceiptStore', () => {
     expect(await store.get('acme', 'orders', 'never-put')).toBeUndefined();
   });
 
-  it('translates DynamoDB failures into DependencyUnavailableError with the cause', async () => {
+  it('translates a missing table into MisconfiguredError with the cause: retrying cannot help', async () => {
     const missing = new DynamoReceiptStore({
       client: dynamo.client,
       tableName: 'no-such-table',
       now: () => NOW,
     });
     const putErr = await missing.put(receipt).catch((e: unknown) => e);
-    expect(putErr).toBeInstanceOf(DependencyUnavailableError);
+    expect(putErr).toBeInstanceOf(MisconfiguredError);
     expect((putErr as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
     const getErr = await missing.get('acme', 'orders', 'x').catch((e: unknown) => e);
-    expect(getErr).toBeInstanceOf(DependencyUnavailableError);
+    expect(getErr).toBeInstanceOf(MisconfiguredError);
     const markErr = await missing
       .markLoaded('acme', 'orders', 'x', NOW.toISOString(), 1)
       .catch((e: unknown) => e);
-    expect(markErr).toBeInstanceOf(DependencyUnavailableError);
+    expect(markErr).toBeInstanceOf(MisconfiguredError);
     expect((markErr as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('translates an unreachable DynamoDB into DependencyUnavailableError with the cause', async () => {
+    const client = unreachableDynamo();
+    try {
+      const down = new DynamoReceiptStore({ client, tableName: TABLE, now: () => NOW });
+      const putErr = await down.put(receipt).catch((e: unknown) => e);
+      expect(putErr).toBeInstanceOf(DependencyUnavailableError);
+      expect((putErr as Error).cause).toBeInstanceOf(Error);
+      await expect(down.get('acme', 'orders', 'x')).rejects.toBeInstanceOf(DependencyUnavailableError);
+    } finally {
+      client.destroy();
+    }
   });
 });

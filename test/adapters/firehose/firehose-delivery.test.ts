@@ -2,7 +2,11 @@ import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FIREHOSE_LIMITS } from '../../../api/adapters/firehose/index.js';
 import type { DynamoReceiptStore } from '../../../api/adapters/firehose/index.js';
-import { DependencyUnavailableError, PayloadTooLargeError } from '../../../api/domain/errors.js';
+import {
+  DependencyUnavailableError,
+  MisconfiguredError,
+  PayloadTooLargeError,
+} from '../../../api/domain/errors.js';
 import { startFirehoseStub } from '../../support/firehose-stub.js';
 import type { FirehoseStub, StubCall, StubFault } from '../../support/firehose-stub.js';
 import {
@@ -12,6 +16,7 @@ import {
   makeBatch,
   makeDelivery,
   receiptStore,
+  unreachableDynamo,
   startDynamo,
   stubClient,
 } from './harness.js';
@@ -329,10 +334,21 @@ describe('FirehoseDelivery.append', () => {
     expect(stub.calls).toEqual([]);
   });
 
-  it('reports a receipt-store failure as DependencyUnavailableError', async () => {
+  it('reports a receipt-store outage as DependencyUnavailableError', async () => {
+    const down = unreachableDynamo();
+    try {
+      const { delivery } = makeDelivery({ client, receipts: receiptStore(down, TABLE) });
+      const err = await delivery.append(makeBatch({ records: 1 })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DependencyUnavailableError);
+    } finally {
+      down.destroy();
+    }
+  });
+
+  it('reports a missing receipt table as MisconfiguredError', async () => {
     const { delivery } = makeDelivery({ client, receipts: receiptStore(dynamo.client, 'no-such-table') });
     const err = await delivery.append(makeBatch({ records: 1 })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect(err).toBeInstanceOf(MisconfiguredError);
   });
 
   it('stores a receipt with no objects for an empty batch, without calling Firehose', async () => {
