@@ -39,7 +39,7 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
     await next();
     c.res.headers.set('X-Request-Id', requestId);
   });
-  app.use('*', services.prometheus.middleware());
+  if (services.prometheus) app.use('*', services.prometheus.middleware());
   app.use('*', requestLogger(services.logger));
 
   app.onError((err, c) => {

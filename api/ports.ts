@@ -290,9 +290,33 @@ export interface LoadHistoryRow {
   status: string;
 }
 
+/** A batch with rows in a loaded raw file, and how many distinct rows of that batch raw holds in all. */
+export interface FileBatch {
+  file: string;
+  batchId: string;
+  rows: number;
+}
+
 /** The warehouse's own load history, where the warehouse loads the lake itself (Snowpipe). */
 export interface LoadHistorySource {
   loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryRow[]>;
+  /** The batches in these raw files (a lake object holds many), for receipts. */
+  batchesInFiles?(tenant: string, stream: string, files: string[]): Promise<FileBatch[]>;
+}
+
+/** Receipts a warehouse loaded by someone else completes (AWS: Snowpipe), as the load poller learns of loads. */
+export interface ReceiptLoads {
+  /**
+   * Sets the receipt's loadedAt, once: only when it exists, has none yet, and `rows` (the batch's
+   * distinct rows in raw) covers its accepted records. True when it did.
+   */
+  markLoaded(
+    tenant: string,
+    stream: string,
+    batchId: string,
+    loadedAt: string,
+    rows: number,
+  ): Promise<boolean>;
 }
 
 /**

@@ -21,8 +21,11 @@ export interface Services {
   alerts: AlertStore;
   /** Where tenant webhooks may point (checked when set, and again when sent). */
   webhooks: WebhookPolicy;
-  /** This app's Prometheus registry (GET /metrics). */
-  prometheus: PromMetrics;
+  /**
+   * This app's Prometheus registry (GET /metrics): local mode only. On Lambda each container would count
+   * only its own requests, so AWS mode has none and its metrics are CloudWatch's (EMF).
+   */
+  prometheus?: PromMetrics;
   logger: Logger;
   /** When a stream's loading counts as stuck (stream metrics, /ready, the load_stuck alert). */
   loadMonitor: LoadMonitorSettings;

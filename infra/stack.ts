@@ -1,16 +1,18 @@
 import path from 'node:path';
-import { Aws, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { StackProps } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { catalogTableDefinition } from '../api/adapters/dynamodb/table-definition.js';
 import { AccessLogsBucket } from './constructs/access-logs-bucket.js';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { ServiceAlarms } from './constructs/alarms.js';
+import { catalogTable } from './constructs/catalog-table.js';
 import type { AlarmThresholds } from './constructs/alarms.js';
 import { DeliveryStream } from './constructs/delivery-stream.js';
 import { LAKE_PREFIXES, LakeBucket } from './constructs/lake-bucket.js';
@@ -122,8 +124,10 @@ export class TributaryStack extends Stack {
         : {
             snowpipeQueueArn: new CfnParameter(this, 'SnowpipeQueueArn', {
               type: 'String',
-              description: 'Snowflake-owned SQS queue of the pipe (SHOW PIPES → notification_channel)',
-              allowedPattern: '^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+$',
+              description:
+                'Snowflake-owned SQS queue of the pipes (SHOW PIPES → notification_channel). Leave empty on the first deploy: the queue exists once the first stream does; until set, the lake sends no notifications.',
+              allowedPattern: '^(|arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+)$',
+              default: '',
             }),
           }),
       glacierTransitionDays: new CfnParameter(this, 'GlacierTransitionDays', {
@@ -188,15 +192,7 @@ export class TributaryStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });
 
-    this.table = new dynamodb.Table(this, 'Catalog', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.table = catalogTable(this, 'Catalog', catalogTableDefinition);
 
     const hasSnowflakeUser = new CfnCondition(this, 'HasSnowflakeIamUser', {
       expression: Fn.conditionNot(Fn.conditionEquals(p.snowflakeIamUserArn.valueAsString, '')),
@@ -218,7 +214,12 @@ export class TributaryStack extends Stack {
       accessLogsBucket: logs.bucket,
       notifications: this.lakeEvents
         ? { topicArn: this.lakeEvents.topic.topicArn, policy: this.lakeEvents.policy }
-        : { queueArn: p.snowpipeQueueArn!.valueAsString },
+        : {
+            queueArn: p.snowpipeQueueArn!.valueAsString,
+            hasQueue: new CfnCondition(this, 'HasSnowpipeQueue', {
+              expression: Fn.conditionNot(Fn.conditionEquals(p.snowpipeQueueArn!.valueAsString, '')),
+            }),
+          },
       glacierTransitionDays: p.glacierTransitionDays.valueAsNumber,
     });
 

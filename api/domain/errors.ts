@@ -121,6 +121,20 @@ export class DependencyUnavailableError extends RetryLaterError {
   readonly code = 'dependency_unavailable';
 }
 
+/**
+ * A dependency is set up wrong (a missing table or index, a key schema that differs, denied access): the
+ * same request fails the same way until an operator fixes the deployment, so unlike
+ * DependencyUnavailableError it tells nobody to retry.
+ */
+export class MisconfiguredError extends DomainError {
+  readonly code = 'misconfigured';
+}
+
+/** This deployment does not offer the operation (e.g. the Prometheus exposition in AWS mode). */
+export class LocalModeOnlyError extends DomainError {
+  readonly code = 'local_mode_only';
+}
+
 /** The stream was deleted: its data is kept but it takes no more records. */
 export class StreamGoneError extends DomainError {
   readonly code = 'stream_deleted';

@@ -7,6 +7,8 @@ import {
   IdempotencyConflictError,
   IdempotencyInProgressError,
   InvalidInputError,
+  LocalModeOnlyError,
+  MisconfiguredError,
   NotFoundError,
   OverloadedError,
   PayloadTooLargeError,
@@ -53,6 +55,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 
@@ -74,6 +77,9 @@ function statusOf(err: DomainError): number {
   if (err instanceof OverloadedError) return 429;
   if (err instanceof DependencyUnavailableError) return 503;
   if (err instanceof InvalidInputError) return 400;
+  if (err instanceof LocalModeOnlyError) return 501;
+  // Named for the log and the operator; to the caller it is a 500 without Retry-After.
+  if (err instanceof MisconfiguredError) return 500;
   return 500;
 }
 

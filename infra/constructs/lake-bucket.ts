@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, type CfnCondition, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -21,7 +21,14 @@ export const SNOWPIPE_EVENTS = [
  * notification_channel), or a topic every account's queue subscribes to (accounts per tenant).
  */
 export type LakeNotifications =
-  | { queueArn: string }
+  | {
+      queueArn: string;
+      /**
+       * True when the queue ARN is set. The queue exists only once the first pipe does, so the first
+       * deploy has none; until then the bucket sends no notifications.
+       */
+      hasQueue: CfnCondition;
+    }
   | {
       topicArn: string;
       /** The topic's policy, which must exist before S3 checks it may publish. */ policy: IConstruct;
@@ -81,20 +88,33 @@ export class LakeBucket extends Construct {
     // Snowflake (its policy already admits S3), and this avoids the notifications custom-resource
     // Lambda that addEventNotification would deploy.
     const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
-    const each = <T>(to: (event: string, filter: s3.CfnBucket.NotificationFilterProperty) => T): T[] =>
-      LAKE_PREFIXES.flatMap((prefix) =>
-        SNOWPIPE_EVENTS.map((event) =>
-          to(event, { s3Key: { rules: [{ name: 'prefix', value: `${prefix}/` }] } }),
-        ),
-      );
     const n = props.notifications;
     if ('queueArn' in n) {
+      // Inside Fn::If the values reach the template as written, so they use CloudFormation's casing.
+      const queueConfigurations = LAKE_PREFIXES.flatMap((prefix) =>
+        SNOWPIPE_EVENTS.map((event) => ({
+          Event: event,
+          Queue: n.queueArn,
+          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: `${prefix}/` }] } },
+        })),
+      );
       cfnBucket.notificationConfiguration = {
-        queueConfigurations: each((event, filter) => ({ event, queue: n.queueArn, filter })),
+        queueConfigurations: Fn.conditionIf(
+          n.hasQueue.logicalId,
+          queueConfigurations,
+          Aws.NO_VALUE,
+        ) as unknown as s3.CfnBucket.QueueConfigurationProperty[],
       };
     } else {
+      // The topic exists from the first deploy (this stack makes it), so it needs no condition.
       cfnBucket.notificationConfiguration = {
-        topicConfigurations: each((event, filter) => ({ event, topic: n.topicArn, filter })),
+        topicConfigurations: LAKE_PREFIXES.flatMap((prefix) =>
+          SNOWPIPE_EVENTS.map((event) => ({
+            event,
+            topic: n.topicArn,
+            filter: { s3Key: { rules: [{ name: 'prefix', value: `${prefix}/` }] } },
+          })),
+        ),
       };
       this.bucket.node.addDependency(n.policy);
     }

@@ -1,6 +1,13 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEYS_INDEX, catalogTableDefinition } from '../../api/adapters/dynamodb/table-definition.js';
+import {
+  CLOUDWATCH_NAMESPACE,
+  CLOUDWATCH_SERVICE,
+  COUNTER_METRICS,
+  RESPONSE_METRICS,
+} from '../../api/monitoring/cloudwatch-names.js';
 import { buildApp } from '../../infra/app.js';
 import { LAKE_PREFIXES, SNOWPIPE_EVENTS } from '../../infra/constructs/lake-bucket.js';
 import type { TributaryStack } from '../../infra/stack.js';
@@ -74,7 +81,7 @@ afterAll(async () => {
 describe('parameters', () => {
   it('takes the certificate, Snowpipe queue, Snowflake secret and external id as parameters', () => {
     template.hasParameter('CertificateArn', { Type: 'String' });
-    template.hasParameter('SnowpipeQueueArn', { Type: 'String' });
+    template.hasParameter('SnowpipeQueueArn', { Type: 'String', Default: '' });
     template.hasParameter('SnowflakeKeySecretArn', { Type: 'String' });
     template.hasParameter('SnowflakeExternalId', { Type: 'String' });
     template.hasParameter('SnowflakeIamUserArn', { Type: 'String', Default: '' });
@@ -101,6 +108,12 @@ describe('parameters', () => {
       false,
     );
     expect(accepts('SnowflakeKeySecretKmsKeyArn', 'alias/aws/secretsmanager')).toBe(false);
+    // The first deploy has no pipe and so no queue yet.
+    expect(accepts('SnowpipeQueueArn', '')).toBe(true);
+    expect(accepts('SnowpipeQueueArn', 'arn:aws:sqs:us-east-1:123456789012:sf-snowpipe-AIDA-abc_1')).toBe(
+      true,
+    );
+    expect(accepts('SnowpipeQueueArn', 'sf-snowpipe-AIDA')).toBe(false);
   });
 
   it('makes the Glacier transition configurable with a default of 90 days', () => {
@@ -290,7 +303,7 @@ describe('load balancer', () => {
 });
 
 describe('catalog table', () => {
-  it('is on-demand, recoverable, protected from deletion, keyed by pk/sk with a TTL', () => {
+  it('is on-demand, recoverable, protected from deletion and retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -298,17 +311,29 @@ describe('catalog table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
     });
+  });
+
+  it('has exactly the keys, attributes, indexes and TTL of the adapter’s table definition', () => {
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table') as Record<string, Resource>);
+    const p = table!.Properties;
+    const byName = (list: unknown) =>
+      [...(list as { AttributeName: string }[])].sort((a, b) =>
+        a.AttributeName.localeCompare(b.AttributeName),
+      );
+    expect(p.KeySchema).toEqual(catalogTableDefinition.keySchema);
+    expect(byName(p.AttributeDefinitions)).toEqual(byName(catalogTableDefinition.attributeDefinitions));
+    expect(p.GlobalSecondaryIndexes).toEqual(catalogTableDefinition.globalSecondaryIndexes);
+    expect(p.BillingMode).toBe(catalogTableDefinition.billingMode);
+    expect(p.TimeToLiveSpecification).toEqual({
+      AttributeName: catalogTableDefinition.timeToLiveAttribute,
+      Enabled: true,
+    });
+    // The index DynamoCatalog.listKeys queries is among them (its absence made every key listing fail).
+    expect((p.GlobalSecondaryIndexes as { IndexName: string }[]).map((g) => g.IndexName)).toContain(
+      KEYS_INDEX,
+    );
   });
 });
 
@@ -473,10 +498,17 @@ describe('lake bucket', () => {
     });
   });
 
-  it('notifies the Snowpipe queue of every object created under raw/ and quarantine/', () => {
+  it('notifies the Snowpipe queue of every object created under raw/ and quarantine/, once it is set', () => {
     const bucket = template.findResources('AWS::S3::Bucket')[idOf(stack.lake.bucket)] as Resource;
-    const queues = (bucket.Properties.NotificationConfiguration as { QueueConfigurations: unknown[] })
-      .QueueConfigurations;
+    const conditional = (
+      bucket.Properties.NotificationConfiguration as { QueueConfigurations: { 'Fn::If': unknown[] } }
+    ).QueueConfigurations['Fn::If'];
+    expect(conditional[0]).toBe('HasSnowpipeQueue');
+    expect(conditional[2]).toEqual({ Ref: 'AWS::NoValue' });
+    template.hasCondition('HasSnowpipeQueue', {
+      'Fn::Not': [{ 'Fn::Equals': [ref('SnowpipeQueueArn'), ''] }],
+    });
+    const queues = conditional[1] as unknown[];
     const expected = LAKE_PREFIXES.flatMap((prefix) =>
       SNOWPIPE_EVENTS.map((event) => ({
         Event: event,
@@ -714,12 +746,61 @@ describe('alarms', () => {
         }),
       );
     }
-    expect(alarms()).toHaveLength(10);
+    expect(alarms()).toHaveLength(14);
+  });
+
+  it('watches the 503s and 500s the functions answered, and Snowpipe load errors (their EMF metrics)', () => {
+    const service = [{ Name: 'service', Value: CLOUDWATCH_SERVICE }];
+    for (const [metric, threshold] of [
+      [RESPONSE_METRICS.unavailable, 5],
+      [RESPONSE_METRICS.serverError, 1],
+      [COUNTER_METRICS.loadErrors.name, 1],
+    ] as const) {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({
+          Namespace: CLOUDWATCH_NAMESPACE,
+          MetricName: metric,
+          Dimensions: service,
+          Statistic: 'Sum',
+          Period: 300,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: threshold,
+        }),
+      );
+    }
+  });
+
+  it('watches the rejected share of received records, judged only with enough volume', () => {
+    const ratio = alarms().find((a) =>
+      (a.Metrics as { Expression?: string }[] | undefined)?.some((m) => m.Expression?.includes('rejected')),
+    );
+    expect(ratio).toMatchObject({
+      Threshold: 0.2,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const queries = ratio!.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown }; Stat: string };
+    }[];
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('IF(received >= 100, rejected / received, 0)');
+    const stats = Object.fromEntries(
+      queries.filter((q) => q.MetricStat).map((q) => [q.Id, q.MetricStat!.Metric.MetricName]),
+    );
+    expect(stats).toEqual({
+      received: COUNTER_METRICS.received.name,
+      rejected: COUNTER_METRICS.rejected.name,
+    });
+    for (const q of queries.filter((x) => x.MetricStat)) {
+      expect(q.MetricStat!.Metric.Namespace).toBe(CLOUDWATCH_NAMESPACE);
+      expect(q.MetricStat!.Stat).toBe('Sum');
+    }
   });
 
   it('notifies the alarm topic when any alarm fires and when it recovers', () => {
     const topic = [ref(idOf(stack.alarmTopic.topic))];
-    expect(alarms()).toHaveLength(10);
+    expect(alarms()).toHaveLength(14);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual(topic);
       expect(alarm.OKActions).toEqual(topic);

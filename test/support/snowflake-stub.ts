@@ -2,7 +2,8 @@
  * A local stand-in for Snowflake's REST endpoints, enough for the real snowflake-sdk to log in with
  * key-pair auth, run statements and close its session. It records every SQL text it receives (and the
  * account whose session ran it, so one stub can play several accounts), answers SELECTs with scripted
- * rows and can fail chosen statements with Snowflake error codes.
+ * (or computed) rows and can fail chosen statements with Snowflake error codes.
+ * snowpipe-model.ts builds on it to play a stage, a pipe and its load history.
  */
 import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -33,9 +34,12 @@ export interface StubError {
 
 export type StubAnswer = StubResult | StubError;
 
+/** An answer worked out from the statement (a model of some Snowflake behaviour). */
+export type StubResponder = (sql: string) => StubAnswer;
+
 interface Script {
   match: (sql: string) => boolean;
-  answer: StubAnswer;
+  answer: StubAnswer | StubResponder;
   remaining: number;
 }
 
@@ -108,8 +112,15 @@ export class SnowflakeStub {
     return this.executions.filter((e) => e.account === account).map((e) => e.sql);
   }
 
-  /** Answers the next `times` statements matching `match` (default: every one) with `answer`. */
-  on(match: RegExp | string | ((sql: string) => boolean), answer: StubAnswer, times = Infinity): void {
+  /**
+   * Answers the next `times` statements matching `match` (default: every one) with `answer`, or with
+   * what `answer(sql)` returns. Scripts are tried in the order they were added.
+   */
+  on(
+    match: RegExp | string | ((sql: string) => boolean),
+    answer: StubAnswer | StubResponder,
+    times = Infinity,
+  ): void {
     const fn =
       typeof match === 'function'
         ? match
@@ -221,7 +232,13 @@ export class SnowflakeStub {
     this.executions.push({ account: session.account, sql });
     const script = this.scripts.find((s) => s.remaining > 0 && s.match(sql));
     if (script) script.remaining -= 1;
-    const answer = script?.answer ?? contextFunctions(sql, session) ?? OK_STATEMENT;
+    const scripted = script?.answer;
+    const answer =
+      scripted === undefined
+        ? (contextFunctions(sql, session) ?? OK_STATEMENT)
+        : typeof scripted === 'function'
+          ? scripted(sql)
+          : scripted;
     const queryId = randomUUID();
     if ('code' in answer) {
       return {

@@ -12,8 +12,9 @@ import type { Stream, StreamVersion } from '../../domain/streams/types.js';
 import type { Tenant } from '../../domain/tenants/types.js';
 import type { WarehouseBinding } from '../../domain/tenants/warehouse-binding.js';
 import type { Catalog } from '../../ports.js';
-import { catalogUnavailable, isConditionFailure } from './errors.js';
+import { catalogFailure, isConditionFailure } from './errors.js';
 import { queryAll } from './query-all.js';
+import { KEYS_INDEX } from './table-definition.js';
 import { docItem, key, readDoc, type Item } from './item.js';
 
 /** A tenant's own warehouse account sits on the tenant's partition, beside its streams. */
@@ -94,7 +95,7 @@ export class DynamoCatalog implements Catalog {
 
   async listKeys(tenant: string): Promise<ApiKey[]> {
     return this.queryDocs<ApiKey>({
-      IndexName: 'gsi1',
+      IndexName: KEYS_INDEX,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: `TENANT#${tenant}#KEYS` } },
     });
@@ -119,7 +120,7 @@ export class DynamoCatalog implements Catalog {
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -170,7 +171,7 @@ export class DynamoCatalog implements Catalog {
     } catch (err) {
       if (isConditionFailure(err))
         throw new ConcurrentModificationError(`Stream '${stream.name}' was changed concurrently; retry.`);
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -207,7 +208,7 @@ export class DynamoCatalog implements Catalog {
         if (e) throw e;
         return;
       }
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -220,7 +221,7 @@ export class DynamoCatalog implements Catalog {
     try {
       return await fn();
     } catch (err) {
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 }

@@ -1,7 +1,7 @@
 import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { MetricsStore, MinutePoint } from '../../ports.js';
 import { COUNTER_FIELDS } from '../../domain/monitoring/counters.js';
-import { catalogUnavailable } from './errors.js';
+import { catalogFailure } from './errors.js';
 import { queryAll } from './query-all.js';
 import type { Item } from './item.js';
 
@@ -38,7 +38,7 @@ export class DynamoMetricsStore implements MetricsStore {
           }),
         );
       } catch (err) {
-        throw catalogUnavailable(err);
+        throw catalogFailure(err);
       }
     }
   }

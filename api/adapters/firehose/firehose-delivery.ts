@@ -267,7 +267,8 @@ export class FirehoseDelivery implements Delivery {
       receivedAt: r.receivedAt,
       accepted: r.accepted,
       rejected: r.rejected,
-      state: 'delivered',
+      // Loaded once the load poller has seen raw hold every accepted row (Snowpipe loads, not us).
+      ...(r.loadedAt ? { state: 'loaded' as const, loadedAt: r.loadedAt } : { state: 'delivered' as const }),
       objects: r.recordIds,
     };
   }

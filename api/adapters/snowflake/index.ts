@@ -22,5 +22,7 @@ export {
   maskingSql,
   validateStream,
 } from './sql.js';
-export { REFRESH_MARGIN_MS, evolveStreamSql } from './evolution.js';
+export { evolveStreamPlan, evolveStreamSql, renderPlan } from './evolution.js';
+export type { EvolutionStep } from './evolution.js';
+export { CATCH_UP_WINDOW_MS, MAX_FILE_REFRESHES } from './pipe-replacement.js';
 export { copyHistorySql, countSql, previewSql, rejectionsCountSql, rejectionsSql } from './queries.js';

@@ -9,15 +9,19 @@ import type { ObjectKind, Rejection } from '../../domain/records/types.js';
 import { columnsOf } from '../../domain/schema/columns.js';
 import type { FieldError } from '../../domain/errors.js';
 import type { Layer, Stream } from '../../domain/streams/types.js';
-import type { PreviewResult, Warehouse } from '../../ports.js';
+import type { FileBatch, PreviewResult, Warehouse } from '../../ports.js';
 import type { Row, SnowflakeConnectionLike } from './connection.js';
 import { ConnectionPool } from './connection-pool.js';
 import type { TenantTarget } from './tenant-accounts.js';
 import { toDomainError } from './errors.js';
-import { evolveStreamSql } from './evolution.js';
+import { evolveStreamPlan, evolveStreamSql } from './evolution.js';
+import { DEFAULT_DRAIN, runEvolution } from './evolution-runner.js';
+import type { DrainSettings } from './evolution-runner.js';
+import { DEFAULT_TARGET_LAG, targetLagSql } from './names.js';
 import type { SnowflakeSqlConfig } from './names.js';
 import {
   batchRowsSql,
+  batchesInFilesSql,
   copyHistorySql,
   countSql,
   previewSql,
@@ -38,6 +42,9 @@ export interface SnowflakeWarehouseOptions {
   sessions?: { maxSize: number; idleMs: number };
   logger: Logger;
   now?: () => Date;
+  /** Waits between SYSTEM$PIPE_STATUS reads while a pipe drains; tests pass one that needs no timer. */
+  sleep?: (ms: number) => Promise<void>;
+  drain?: DrainSettings;
 }
 
 const DEFAULT_SESSIONS = { maxSize: 32, idleMs: 10 * 60_000 };
@@ -66,6 +73,8 @@ export class SnowflakeWarehouse implements Warehouse {
   constructor(private readonly opts: SnowflakeWarehouseOptions) {
     this.now = opts.now ?? (() => new Date());
     this.sessions = new ConnectionPool({ ...(opts.sessions ?? DEFAULT_SESSIONS) });
+    // At start-up, not at the first stream: a bad setting should stop the deploy, not a tenant's request.
+    targetLagSql(opts.config.targetLag ?? DEFAULT_TARGET_LAG);
   }
 
   async createStream(stream: Stream): Promise<void> {
@@ -80,12 +89,39 @@ export class SnowflakeWarehouse implements Warehouse {
 
   async evolveStream(from: Stream, to: Stream): Promise<void> {
     const target = await this.target(to.tenant);
-    const statements = evolveStreamSql(from, to, target.config);
-    await this.runAll(target, to.tenant, statements, {
+    const steps = evolveStreamPlan(from, to, target.config);
+    const context = {
       op: 'evolveStream',
+      tenant: to.tenant,
+      account: accountLabel(target),
       stream: to.name,
       version: to.version,
-    });
+    };
+    const started = this.now().getTime();
+    let current = '';
+    try {
+      // One session for the whole plan: the pause, the drain, the new pipe and the catch-up all run in
+      // the account the plan was made for, even if the binding changes meanwhile.
+      const result = await this.withSession(target, to.tenant, (conn) =>
+        runEvolution(steps, {
+          execute: (sql) => {
+            current = sql;
+            return execute(conn, sql);
+          },
+          logger: this.opts.logger.child(context),
+          now: () => this.now().getTime(),
+          sleep: this.opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          drain: this.opts.drain ?? DEFAULT_DRAIN,
+        }),
+      );
+      this.opts.logger.info(
+        { ...context, ...result, ms: this.now().getTime() - started },
+        'snowflake DDL applied',
+      );
+    } catch (err) {
+      this.opts.logger.warn({ ...context, statement: current.split('\n')[0], err }, 'snowflake DDL failed');
+      throw err;
+    }
   }
 
   async preview(stream: Stream, layer: Layer, limit: number): Promise<PreviewResult> {
@@ -160,6 +196,17 @@ export class SnowflakeWarehouse implements Warehouse {
     }));
   }
 
+  /** The batches in these loaded raw files, with each batch's distinct rows in raw (see batchesInFilesSql). */
+  async batchesInFiles(tenant: string, stream: string, files: string[]): Promise<FileBatch[]> {
+    const target = await this.target(tenant);
+    const rows = await this.query(target, tenant, batchesInFilesSql(tenant, stream, files, target.config));
+    return rows.map((r) => ({
+      file: String(r.FILE),
+      batchId: String(r.BATCH_ID),
+      rows: Number(r.ROWS ?? 0),
+    }));
+  }
+
   /** When each of `keys` was loaded (successfully), for batch receipts. */
   async loadedAt(
     tenant: string,
@@ -213,7 +260,7 @@ export class SnowflakeWarehouse implements Warehouse {
     context: Record<string, unknown>,
   ): Promise<void> {
     const started = this.now().getTime();
-    const where = { ...context, tenant, account: target.version === SHARED ? SHARED : 'tenant' };
+    const where = { ...context, tenant, account: accountLabel(target) };
     await this.withSession(target, tenant, async (conn) => {
       for (const [i, sql] of statements.entries()) {
         try {
@@ -240,6 +287,11 @@ async function execute(conn: SnowflakeConnectionLike, sql: string): Promise<Row[
   } catch (err) {
     throw toDomainError(err);
   }
+}
+
+/** For logs: which kind of account ran a tenant's statements (never the binding's settings). */
+function accountLabel(target: TenantTarget): string {
+  return target.version === SHARED ? SHARED : 'tenant';
 }
 
 function iso(value: unknown): string {

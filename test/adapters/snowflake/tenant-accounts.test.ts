@@ -151,6 +151,11 @@ describe('a tenant in its own account', () => {
       s.properties.note = { type: 'string' };
     });
     expect((await w.planEvolution(from, to)).join('\n')).toContain('"GLOBEX"."GLOBEX"."EVENTS_RAW"');
+    // A new column replaces the raw pipe, which first waits for the old one to drain.
+    snowflake.on(/SYSTEM\$PIPE_STATUS/, {
+      columns: [{ name: 'STATUS', type: 'text' }],
+      rows: [[JSON.stringify({ executionState: 'PAUSED', pendingFileCount: 0 })]],
+    });
     await w.evolveStream(from, to);
     await w.preview(to, 'raw', 5);
     await w.loadHistory('globex', 'events', '2026-03-01T00:00:00.000Z');
