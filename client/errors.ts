@@ -84,3 +84,20 @@ function describeCause(err: unknown): string {
   if (inner instanceof Error) return `${err.message}: ${inner.message}`;
   return err.message;
 }
+
+/** The spool cannot take a batch: it would pass `maxSpoolBytes`. */
+export class SpoolFullError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly limitBytes: number,
+    readonly usedBytes: number,
+    readonly neededBytes: number,
+  ) {
+    super(
+      `The spool in ${dir} is full: it holds ${usedBytes} bytes and a batch of ${neededBytes} bytes would pass ` +
+        `maxSpoolBytes (${limitBytes}). Records stay in memory and are retried; send() refuses new ones until ` +
+        'the API takes the spooled batches (or raise maxSpoolBytes).',
+    );
+    this.name = 'SpoolFullError';
+  }
+}

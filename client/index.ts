@@ -3,7 +3,7 @@
  * for one batch with retries. Node 20+, ESM, no dependencies beyond Node itself.
  */
 export { Tributary, type SendBatchOptions } from './tributary.js';
-export { TributaryError, type ProblemFields } from './errors.js';
+export { TributaryError, SpoolFullError, type ProblemFields } from './errors.js';
 export type { TributaryOptions, Query, RequestOptions } from './http.js';
 export type { RetryInfo } from './deliver.js';
 export type { RetryPolicy } from './retry.js';
