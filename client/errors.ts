@@ -101,3 +101,15 @@ export class SpoolFullError extends Error {
     this.name = 'SpoolFullError';
   }
 }
+
+/** One record larger than a batch or the queue may hold: it could never be sent. */
+export class RecordTooLargeError extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly limit: 'maxBatchBytes' | 'maxQueueBytes',
+    readonly limitValue: number,
+  ) {
+    super(`A record of ${bytes} bytes (as NDJSON) exceeds ${limit} (${limitValue} bytes).`);
+    this.name = 'RecordTooLargeError';
+  }
+}

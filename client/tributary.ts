@@ -4,6 +4,8 @@ import { deliver, type RetryInfo } from './deliver.js';
 import { NDJSON } from './encode.js';
 import { TributaryError } from './errors.js';
 import { Http, type Query, type RequestOptions, type TributaryOptions } from './http.js';
+import { Producer } from './producer.js';
+import type { ProducerOptions } from './producer-types.js';
 import { sleep, type RetryPolicy } from './retry.js';
 import type {
   ApiKey,
@@ -50,7 +52,7 @@ export interface SendBatchOptions {
 
 /**
  * The Tributary API: control plane and reads (typed from the API's own definitions), single batches with
- * retries. Every non-2xx answer throws TributaryError.
+ * retries, and producers that batch, retry and spool. Every non-2xx answer throws TributaryError.
  */
 export class Tributary {
   private readonly http: Http;
@@ -207,5 +209,10 @@ export class Tributary {
         giveUp: o.timeoutMs === undefined ? undefined : () => Date.now() - started >= o.timeoutMs!,
       },
     );
+  }
+
+  /** A batching, retrying, spooling producer for one stream. */
+  producer(o: ProducerOptions): Producer {
+    return new Producer(this.http, o);
   }
 }
