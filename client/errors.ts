@@ -54,7 +54,9 @@ export class TributaryError extends Error {
 
   /** No answer came: the request may or may not have reached the API. */
   static network(cause: unknown, what: string): TributaryError {
-    const timedOut = cause instanceof Error && cause.name === 'TimeoutError';
+    // fetch rejects with the timeout signal's reason; node:http with an AbortError caused by it.
+    const inner = (cause as { cause?: unknown } | undefined)?.cause;
+    const timedOut = [cause, inner].some((e) => e instanceof Error && e.name === 'TimeoutError');
     const reason = describeCause(cause);
     return new TributaryError(
       {
@@ -75,11 +77,11 @@ function messageOf(f: ProblemFields): string {
   return `${head}${f.detail ? `: ${f.detail}` : ''}${fields}`;
 }
 
-/** fetch hides the reason (ECONNREFUSED, ECONNRESET, …) in `cause`; name it. */
+/** The system error's code (ECONNREFUSED, ECONNRESET, …): node:http sets it, fetch hides it in `cause`. */
 function describeCause(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const inner = (err as { cause?: unknown }).cause;
-  const code = (inner as { code?: unknown } | undefined)?.code;
+  const code = (err as { code?: unknown }).code ?? (inner as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string') return `${code} (${err.message})`;
   if (inner instanceof Error) return `${err.message}: ${inner.message}`;
   return err.message;

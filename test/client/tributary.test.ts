@@ -82,7 +82,13 @@ describe('Tributary: control plane and reads', () => {
     expect(missing).toMatchObject({ status: 404, code: 'not_found' });
     expect(missing.message).toMatch(/^Not Found \(404\): /);
   });
+});
 
+/** Both ways the SDK can talk HTTP: an injected fetch (here checked against the contract), and node:http. */
+describe.each([
+  ['fetch', contractFetch],
+  ['node:http', undefined],
+] as const)('Tributary over %s', (_name, fetchFn) => {
   it('says status 0 and names the cause when nothing answers', async () => {
     // A port that was free a moment ago: nothing listens there.
     const port = await new Promise<number>((resolve) => {
@@ -91,10 +97,49 @@ describe('Tributary: control plane and reads', () => {
         probe.close(() => resolve(port));
       });
     });
-    const down = new Tributary({ url: `http://127.0.0.1:${port}`, key: 'x' });
+    const down = new Tributary({ url: `http://127.0.0.1:${port}`, key: 'x', fetch: fetchFn });
     const err = await caught(down.streams.list(TENANT));
     expect(err).toMatchObject({ status: 0, code: 'network_error' });
     expect(err.message).toContain('ECONNREFUSED');
+  });
+
+  it('gives up on an answer that does not come within requestTimeoutMs', async () => {
+    const stall = await startProxy(f.server.url, () => ({ kind: 'hold' }));
+    try {
+      const slow = new Tributary({ url: stall.url, key: 'x', fetch: fetchFn, requestTimeoutMs: 200 });
+      const err = await caught(slow.me());
+      expect(err).toMatchObject({ status: 0, code: 'timeout', title: 'Timeout' });
+    } finally {
+      await stall.close();
+    }
+  });
+
+  it('reads answers and problems alike: a batch, its idempotent replay, a refusal', async () => {
+    const via = new Tributary({ url: proxy.url, key: f.producerKey, fetch: fetchFn });
+    const key = `transport-${_name.replace(/\W/g, '')}`;
+    const body = `{"id":"${key}-1","n":1}\n{"id":"${key}-2","n":2}\n`;
+    const first = await via.sendBatch({
+      tenant: TENANT,
+      stream: STREAM,
+      body,
+      idempotencyKey: key,
+      gzip: true,
+    });
+    expect(first).toMatchObject({ accepted: 2, rejected: 0, duplicates: 0, errors: [] });
+    const sent = proxy.requests.at(-1)!;
+    expect(sent.headers).toMatchObject({ 'content-encoding': 'gzip', 'idempotency-key': key });
+    expect(gunzipSync(sent.body).toString()).toBe(body);
+    const again = await via.sendBatch({
+      tenant: TENANT,
+      stream: STREAM,
+      body,
+      idempotencyKey: key,
+      gzip: true,
+    });
+    expect(again).toEqual(first);
+    // A producer key may not read receipts.
+    const refused = await caught(via.receipts.get(TENANT, STREAM, first.batchId));
+    expect(refused).toMatchObject({ status: 403, code: 'forbidden' });
   });
 });
 
