@@ -81,6 +81,10 @@ export interface AckedEvent extends WithCounts {
   fromSpool: boolean;
 }
 
+/**
+ * One record the API refused, with its errors. The API lists the first 100 errors of a batch, so a batch
+ * with more invalid records yields events for those only; AckedEvent.rejected counts them all.
+ */
 export interface RejectedEvent extends WithCounts {
   record: unknown;
   /** Its place in the batch. */
