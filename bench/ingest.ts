@@ -363,13 +363,11 @@ async function main(): Promise<void> {
     console.log(renderTable(result));
     if (process.env.BENCH_WRITE !== '0') {
       const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-      // The soak section comes from `npm run soak` (hours long), so a bench run keeps it as it is.
+      // Marked sections come from other scripts (`npm run soak`, hours long; `npm run bench:sdk`): a
+      // bench run keeps them as they are.
       const previous = await readFile(file, 'utf8').catch(() => '');
-      const soak = /<!-- soak:start -->[\s\S]*<!-- soak:end -->/.exec(previous)?.[0];
-      await writeFile(
-        file,
-        soak ? `${renderMarkdown(result).trimEnd()}\n\n${soak}\n` : renderMarkdown(result),
-      );
+      const kept = previous.match(/<!-- (\w+):start -->[\s\S]*?<!-- \1:end -->/g) ?? [];
+      await writeFile(file, `${[renderMarkdown(result).trimEnd(), ...kept].join('\n\n')}\n`);
       log('wrote BENCHMARKS.md');
     }
   } finally {
