@@ -29,7 +29,7 @@ const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
 export function parseCostArgs(
   argv: string[],
-): { inputs: CostInputs; format: 'text' | 'markdown' | 'json' } | 'help' {
+): { inputs: CostInputs; format: 'text' | 'markdown' | 'json' | 'prices' } | 'help' {
   const options: Record<string, { type: 'string' | 'boolean' }> = {
     records: { type: 'string' },
     bytes: { type: 'string' },
@@ -64,8 +64,8 @@ export function parseCostArgs(
     inputs.snowpipeBilling = values.snowpipe;
   }
   const format = values.format ?? 'text';
-  if (format !== 'text' && format !== 'markdown' && format !== 'json')
-    throw new Error(`--format must be text, markdown or json, got ${String(format)}`);
+  if (format !== 'text' && format !== 'markdown' && format !== 'json' && format !== 'prices')
+    throw new Error(`--format must be text, markdown, json or prices, got ${String(format)}`);
   return { inputs, format };
 }
 
@@ -78,7 +78,7 @@ export function help(): string {
     '  --records <n>                 records in the period (1e9)',
     '  --bytes <n>                   bytes per record as sent (200)',
     '  --snowpipe per-gb|per-file    Snowpipe billing (per-gb)',
-    '  --format text|markdown|json   (text)',
+    '  --format text|markdown|json|prices  (text; prices: the dated price table)',
     ...Object.entries(NUMERIC).map(
       ([k, what]) => `  --${kebab(k).padEnd(28)}${what} (${String(d[k as keyof CostInputs])})`,
     ),

@@ -5,7 +5,7 @@
 import { help, parseCostArgs } from './args.js';
 import { alternatives } from './competitors.js';
 import { costModel } from './model.js';
-import { renderAlternatives, renderMarkdown, renderText } from './render.js';
+import { renderAlternatives, renderMarkdown, renderPrices, renderText } from './render.js';
 
 function main(): void {
   let parsed: ReturnType<typeof parseCostArgs>;
@@ -21,6 +21,10 @@ function main(): void {
     return;
   }
   const { inputs, format } = parsed;
+  if (format === 'prices') {
+    console.log(renderPrices());
+    return;
+  }
   const report = costModel(inputs);
   const alts = alternatives(inputs.records, inputs.recordBytes, inputs.compressionRatio);
   if (format === 'json') {

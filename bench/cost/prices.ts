@@ -118,7 +118,7 @@ export const PRICES = {
     value: 0.023,
     unit: 'GB-month, S3 Standard (first 50 TB)',
     source: S3,
-    unconfirmed: true,
+    checked: 'https://go-cloud.io/?p=10624 (cites a September 2025 study)',
   },
   s3GlacierGbMonth: {
     value: 0.0036,
@@ -139,7 +139,7 @@ export const PRICES = {
     value: 40,
     unit: 'KB of metadata per archived object (32 Glacier + 8 Standard)',
     source: S3,
-    unconfirmed: true,
+    checked: 'https://www.demo.wlid.nl/s3-storage-classes.html (2021-12-02)',
   },
 
   dynamodbWriteUnit: {

@@ -1,5 +1,6 @@
 import type { Alternative } from './competitors.js';
 import type { CostReport } from './model.js';
+import { PRICES, type Price } from './prices.js';
 
 export function usd(n: number): string {
   if (n !== 0 && Math.abs(n) < 0.01) return `$${n.toFixed(4)}`;
@@ -105,4 +106,24 @@ export function renderAlternatives(alts: Alternative[], markdown: boolean): stri
         `${a.product}: ${a.cost === undefined ? 'by quote' : usd(a.cost)}\n  ${a.basis}\n  source: ${a.source} (${a.read})`,
     )
     .join('\n');
+}
+
+/** Small prices read better per million units. */
+function priceValue(v: number): string {
+  return v < 0.001 ? `${Number((v * 1e6).toPrecision(6))} per million` : String(Number(v.toPrecision(6)));
+}
+
+/** The dated price table (bench/cost/prices.ts) with each price's source and how it was checked. */
+export function renderPrices(): string {
+  const entries = Object.entries(PRICES).filter((e): e is [string, Price] => typeof e[1] === 'object');
+  return [
+    `Prices as of ${PRICES.asOf}, ${PRICES.region}, USD:`,
+    '',
+    '| price | value | per | source | checked against |',
+    '| --- | ---: | --- | --- | --- |',
+    ...entries.map(
+      ([name, p]) =>
+        `| ${name} | ${priceValue(p.value)} | ${p.unit} | ${p.source} | ${p.checked ?? '**not confirmed** in the stored corpus; the known list price'} |`,
+    ),
+  ].join('\n');
 }
