@@ -115,7 +115,9 @@ function priceValue(v: number): string {
 
 /** The dated price table (bench/cost/prices.ts) with each price's source and how it was checked. */
 export function renderPrices(): string {
-  const entries = Object.entries(PRICES).filter((e): e is [string, Price] => typeof e[1] === 'object');
+  const entries = (Object.entries(PRICES) as [string, Price | string][]).filter(
+    (e): e is [string, Price] => typeof e[1] === 'object',
+  );
   return [
     `Prices as of ${PRICES.asOf}, ${PRICES.region}, USD:`,
     '',
