@@ -175,21 +175,28 @@ async function main(): Promise<void> {
       AWS_SECRET_ACCESS_KEY: 'bench',
     };
     const baseline: number[] = [];
+    const baselineCpu: number[] = [];
     const ready: number[] = [];
+    const readyCpu: number[] = [];
     const imports: number[] = [];
     const firstHealth: number[] = [];
+    const firstHealthCpu: number[] = [];
     const firstIngest: number[] = [];
     const firstIngestCpu: number[] = [];
     const coldBody = makeBatch(RECORDS_PER_REQUEST, 200, 'cold');
     for (let run = 0; run < RUNS; run++) {
       const bare = await startLambda({ bundleDir: empty, env: { NODE_OPTIONS: '--enable-source-maps' } });
       baseline.push(bare.init.processReadyMs);
+      baselineCpu.push(bare.init.cpuMs);
       await bare.stop();
       const fn = await startLambda({ bundleDir: bundle.outdir, env });
       try {
         ready.push(fn.init.processReadyMs);
+        readyCpu.push(fn.init.cpuMs);
         imports.push(fn.init.importMs);
-        firstHealth.push((await ok(fn, HEALTH)).durationMs);
+        const health = await ok(fn, HEALTH);
+        firstHealth.push(health.durationMs);
+        firstHealthCpu.push(health.cpuMs);
         const ingest = await ok(fn, albPost(seeded, coldBody));
         firstIngest.push(ingest.durationMs);
         firstIngestCpu.push(ingest.cpuMs);
@@ -222,9 +229,12 @@ async function main(): Promise<void> {
       bundle: { entryBytes: bundle.entryBytes, totalBytes: bundle.totalBytes },
       runs: RUNS,
       runtimeReadyMs: median(baseline),
+      runtimeReadyCpuMs: median(baselineCpu),
       handlerReadyMs: median(ready),
+      handlerReadyCpuMs: median(readyCpu),
       importMs: median(imports),
       firstHealthMs: median(firstHealth),
+      firstHealthCpuMs: median(firstHealthCpu),
       firstIngestMs: median(firstIngest),
       firstIngestCpuMs: median(firstIngestCpu),
       recordsPerRequest: RECORDS_PER_REQUEST,

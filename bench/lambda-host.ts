@@ -18,7 +18,7 @@ export interface InvokeMessage {
 
 /** Child → parent. */
 export type HostMessage =
-  | { type: 'ready'; importMs: number; processReadyMs: number }
+  | { type: 'ready'; importMs: number; processReadyMs: number; cpuMs: number }
   | { type: 'init-error'; errorType: string; errorMessage: string }
   | { type: 'result'; id: number; payload: string; durationMs: number; cpuMs: number }
   | { type: 'error'; id: number; errorType: string; errorMessage: string; durationMs: number };
@@ -65,8 +65,14 @@ async function init(): Promise<Handler> {
   >;
   const handler = mod[exportName];
   if (typeof handler !== 'function') throw new TypeError(`${moduleName}.${exportName} is not a function`);
-  // performance.now() counts from process start, so this is the whole cold start up to a ready handler.
-  send({ type: 'ready', importMs: performance.now() - started, processReadyMs: performance.now() });
+  // performance.now() and cpuUsage() count from process start: the whole cold start up to a ready handler.
+  const cpu = process.cpuUsage();
+  send({
+    type: 'ready',
+    importMs: performance.now() - started,
+    processReadyMs: performance.now(),
+    cpuMs: (cpu.user + cpu.system) / 1000,
+  });
   return handler as Handler;
 }
 

@@ -34,6 +34,8 @@ export interface LambdaInit {
   processReadyMs: number;
   /** Importing the handler module and running its top level: Lambda's "Init Duration" minus the runtime's own start. */
   importMs: number;
+  /** CPU the process spent until the handler was ready (all threads): steadier than wall time on a busy machine. */
+  cpuMs: number;
 }
 
 export type Invocation<T> =
@@ -144,6 +146,7 @@ export async function startLambda(opts: LambdaProcessOptions): Promise<LambdaPro
           spawnToReadyMs: performance.now() - started,
           processReadyMs: message.processReadyMs,
           importMs: message.importMs,
+          cpuMs: message.cpuMs,
         });
       } else if (message.type === 'init-error') {
         clearTimeout(timer);
