@@ -100,10 +100,14 @@ describe('the cost model', () => {
 
 describe('measured CPU per request', () => {
   it('returns the measurements at their own body sizes and interpolates between them', () => {
-    const [a, b] = MEASURED.cpuPerRequest;
-    expect(cpuMsPerRequest(a!.bodyBytes)).toBeCloseTo(a!.cpuMs, 9);
-    expect(cpuMsPerRequest(b!.bodyBytes)).toBeCloseTo(b!.cpuMs, 9);
-    expect(cpuMsPerRequest((a!.bodyBytes + b!.bodyBytes) / 2)).toBeCloseTo((a!.cpuMs + b!.cpuMs) / 2, 9);
+    const points = [
+      { records: 100, recordBytes: 1000, bodyBytes: 100_000, cpuMs: 9 },
+      { records: 100, recordBytes: 200, bodyBytes: 20_000, cpuMs: 7 },
+    ];
+    expect(cpuMsPerRequest(20_000, points)).toBeCloseTo(7, 9);
+    expect(cpuMsPerRequest(100_000, points)).toBeCloseTo(9, 9);
+    expect(cpuMsPerRequest(60_000, points)).toBeCloseTo(8, 9);
+    expect(cpuMsPerRequest(180_000, points)).toBeCloseTo(11, 9);
   });
 
   it('never slopes down, whatever noise the two measurements carry', () => {
