@@ -83,6 +83,8 @@ export function renderMarkdown(r: CostReport): string {
     ...rows(r).map(md),
     ...totals(r).map((row) => md(row.map((c, n) => ((n === 1 || n === 3) && c ? `**${c}**` : c)))),
     '',
+    ...notes(r).map((note) => `${note}  `),
+    '',
     `Per million records, volume-driven: **${usd(r.perMillionVariable)}**. Firehose ingestion without packing ` +
       `(one record per line, each billed as 5 KB) would be ${usd(r.unpackedFirehose)}.`,
   ].join('\n');
