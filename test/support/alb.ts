@@ -42,10 +42,11 @@ const RESULT_KEYS = new Set([
   'body',
 ]);
 
-/** What the load balancer adds to every request it forwards. */
+/** What the load balancer adds to every request it forwards (unless the client sent its own). */
 function forwardedHeaders(): Array<[string, string]> {
   return [
     ['host', 'ingest.example.com'],
+    ['x-forwarded-for', '198.51.100.10'],
     ['x-forwarded-proto', 'https'],
     ['x-forwarded-port', '443'],
     ['x-amzn-trace-id', 'Root=1-67891233-abcdef012345678912345678'],
