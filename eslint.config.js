@@ -83,6 +83,30 @@ export default tseslint.config(
     },
   },
   {
+    // The SDK ships alone: Node built-ins at run time, nothing else; types from api/ are erased at build.
+    files: ['client/**/*.ts'],
+    ignores: ['client/cli/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|\\.{1,2}/)',
+              allowTypeImports: true,
+              message: 'The SDK has no run-time dependencies: import Node built-ins as node:…',
+            },
+            {
+              regex: '(^|/)(api|web|bench|test)/',
+              allowTypeImports: true,
+              message: 'The SDK may import only types from the rest of the repository (import type).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },

@@ -6,6 +6,7 @@ import { measureComponents } from './components.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { summarizeProfile, type ProfileSummary } from './cpu-profile.js';
 import { startBaseline, type BaselineProcess } from './processes.js';
+import { markedSections } from './sections.js';
 import { makeBatch, STREAM_SCHEMA } from './records.js';
 import { renderMarkdown, renderTable, type BenchResult } from './report.js';
 import { RssSampler, readMemory } from './rss.js';
@@ -363,12 +364,15 @@ async function main(): Promise<void> {
     console.log(renderTable(result));
     if (process.env.BENCH_WRITE !== '0') {
       const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-      // The soak section comes from `npm run soak` (hours long), so a bench run keeps it as it is.
+      // The marked sections come from other benches (`npm run soak`, hours long; `npm run bench:sdk`;
+      // `npm run bench:lambda`), so a bench run keeps them as they are.
       const previous = await readFile(file, 'utf8').catch(() => '');
-      const soak = /<!-- soak:start -->[\s\S]*<!-- soak:end -->/.exec(previous)?.[0];
+      const kept = markedSections(previous);
       await writeFile(
         file,
-        soak ? `${renderMarkdown(result).trimEnd()}\n\n${soak}\n` : renderMarkdown(result),
+        kept.length
+          ? `${renderMarkdown(result).trimEnd()}\n\n${kept.join('\n\n')}\n`
+          : renderMarkdown(result),
       );
       log('wrote BENCHMARKS.md');
     }

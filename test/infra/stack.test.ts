@@ -258,6 +258,17 @@ describe('load balancer', () => {
     });
   });
 
+  it('enables multi-value headers on both target groups, so repeated names reach the functions', () => {
+    const groups = Object.values(
+      template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup') as Record<string, Resource>,
+    );
+    expect(groups).toHaveLength(2);
+    for (const group of groups)
+      expect(group.Properties.TargetGroupAttributes).toEqual(
+        expect.arrayContaining([{ Key: 'lambda.multi_value_headers.enabled', Value: 'true' }]),
+      );
+  });
+
   it('lets only the load balancer invoke the functions (and the monitoring schedule the api function)', () => {
     const all = Object.values(template.findResources('AWS::Lambda::Permission') as Record<string, Resource>);
     expect(all).toHaveLength(3);
