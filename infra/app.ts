@@ -26,7 +26,8 @@ export interface BuildAppOptions {
    */
   cloudFormationValidation?: boolean;
   /**
-   * Where settings come from (region, account, SNOWFLAKE_*, glacier days, TRIBUTARY_TENANT_ACCOUNTS);
+   * Where settings come from (region, account, SNOWFLAKE_* including SNOWFLAKE_TENANT_ACCESS_URL, glacier
+   * days, TRIBUTARY_TENANT_ACCOUNTS);
    * defaults to process.env.
    */
   env?: Record<string, string | undefined>;
@@ -67,6 +68,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
     warehouse: env.SNOWFLAKE_WAREHOUSE,
     database: env.SNOWFLAKE_DATABASE,
     accessUrl: env.SNOWFLAKE_ACCESS_URL,
+    tenantAccessUrl: env.SNOWFLAKE_TENANT_ACCESS_URL,
     storageIntegration: env.TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION,
   };
   const stack = new TributaryStack(app, options.stackName ?? DEFAULT_STACK_NAME, {

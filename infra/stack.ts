@@ -33,6 +33,8 @@ export interface SnowflakeSettings {
   warehouse?: string;
   database?: string;
   accessUrl?: string;
+  /** Access URL of tenants' own accounts, `{account}` replaced by the binding's account. */
+  tenantAccessUrl?: string;
   /** Name of the storage integration the external stage uses. */
   storageIntegration?: string;
 }
@@ -412,6 +414,7 @@ export function snowflakeEnvironment(settings: SnowflakeSettings = {}): Record<s
     ['SNOWFLAKE_WAREHOUSE', settings.warehouse],
     ['SNOWFLAKE_DATABASE', settings.database],
     ['SNOWFLAKE_ACCESS_URL', settings.accessUrl],
+    ['SNOWFLAKE_TENANT_ACCESS_URL', settings.tenantAccessUrl],
     ['TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION', settings.storageIntegration],
   ];
   return Object.fromEntries(

@@ -943,6 +943,7 @@ describe('tenant accounts: the lake publishes to a topic every account subscribe
       cloudFormationValidation: false,
       env: {
         AWS_REGION: 'eu-west-1',
+        SNOWFLAKE_TENANT_ACCESS_URL: 'https://{account}.privatelink.snowflakecomputing.com',
         TRIBUTARY_TENANT_ACCOUNTS: JSON.stringify({
           globex: { externalId: 'GLOBEX_SFCRole=2_abc', snowflakeIamUserArn: GLOBEX_USER },
           initech: { externalId: 'INITECH_SFCRole=2_def' },
@@ -1024,6 +1025,17 @@ describe('tenant accounts: the lake publishes to a topic every account subscribe
       };
       expect(props.Environment.Variables.TRIBUTARY_LAKE_EVENTS_TOPIC_ARN).toEqual(
         ref(tid(tstack.lakeEvents!.topic)),
+      );
+    }
+  });
+
+  it('passes the tenant accounts’ access URL from the shell, {account} left for the API to fill', () => {
+    for (const fn of [tstack.api, tstack.ingest]) {
+      const props = (t.findResources('AWS::Lambda::Function')[tid(fn.fn)] as Resource).Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      };
+      expect(props.Environment.Variables.SNOWFLAKE_TENANT_ACCESS_URL).toBe(
+        'https://{account}.privatelink.snowflakecomputing.com',
       );
     }
   });
