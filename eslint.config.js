@@ -90,6 +90,7 @@ export default tseslint.config(
     // Type-aware promise rules: this codebase is promise plumbing, and a dropped or misused promise (a
     // flush chained on a rejected one, an async callback where void is expected) fails silently.
     files: ['**/*.{ts,tsx}'],
+    extends: [tseslint.configs.recommendedTypeCheckedOnly],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',

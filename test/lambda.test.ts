@@ -51,7 +51,7 @@ function alb(
     },
     body: opts.body === undefined ? null : JSON.stringify(opts.body),
     isBase64Encoded: false,
-  } as ALBEvent;
+  };
 }
 
 async function call(

@@ -62,7 +62,7 @@ export class LoadHistoryPoller {
       }
     }
     if (fresh.length) {
-      const last = fresh[fresh.length - 1]!.loadedAt;
+      const last = fresh[fresh.length - 1].loadedAt;
       const files = fresh.filter((r) => r.loadedAt === last).map((r) => r.file);
       const next =
         last === cursor.at ? { at: last, files: [...cursor.files, ...files] } : { at: last, files };

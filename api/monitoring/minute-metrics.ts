@@ -97,7 +97,7 @@ export class MinuteMetrics implements Metrics {
     const queue: Array<[string, MinutePoint]> = [];
     for (const [id, minutes] of batch) for (const [minute, c] of minutes) queue.push([id, { minute, ...c }]);
     for (let i = 0; i < queue.length; i++) {
-      const [id, point] = queue[i]!;
+      const [id, point] = queue[i];
       const [tenant, stream] = id.split('/') as [string, string];
       try {
         await this.store.addMinutes(tenant, stream, [point]);

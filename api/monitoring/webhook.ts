@@ -177,7 +177,7 @@ function lookupAll(host: string): Promise<LookupAddress[]> {
 function pinned(addresses: LookupAddress[]): LookupFunction {
   return (_host, options, callback) => {
     if (options.all) callback(null, addresses);
-    else callback(null, addresses[0]!.address, addresses[0]!.family);
+    else callback(null, addresses[0].address, addresses[0].family);
   };
 }
 

@@ -97,5 +97,5 @@ export function checkReferences(spec: StreamSpec): void {
 }
 
 function isComplex(schema: ObjectSchema, field: string): boolean {
-  return nonNullTypes(schema.properties[field]!).some((t) => t === 'object' || t === 'array');
+  return nonNullTypes(schema.properties[field]).some((t) => t === 'object' || t === 'array');
 }
