@@ -113,7 +113,7 @@ async function inflate(
   const z = createGunzip({ chunkSize: 64 * 1024 });
   const chunks: Buffer[] = [];
   let total = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   const finished = new Promise<void>((resolve) => {
     z.once('end', resolve);
     z.once('close', resolve);
