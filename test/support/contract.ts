@@ -227,7 +227,8 @@ export function withContract<
 /** fetch, checked against the contract (for tests that talk to a server process over HTTP). */
 export const contractFetch: typeof fetch = async (input, init) => {
   const res = await fetch(input, init);
-  const req = input instanceof Request ? input : undefined;
-  await checkResponse(init?.method ?? req?.method ?? 'GET', req?.url ?? String(input), res);
+  const url = input instanceof Request ? input.url : String(input);
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+  await checkResponse(method, url, res);
   return res;
 };
