@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SynthesisMessageLevel } from 'aws-cdk-lib/cx-api';
 import { ensureLambdaBundle } from './bundle.js';
 import { buildApp } from './app.js';
 
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   }
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const resources = Object.keys((artifact.template as { Resources?: object }).Resources ?? {}).length;
-  const errors = artifact.messages.filter((m) => m.level === 'error');
+  const errors = artifact.messages.filter((m) => m.level === SynthesisMessageLevel.ERROR);
   for (const m of errors) {
     // An error annotation's data is its message; any other shape is printed as JSON.
     const data = typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data);
