@@ -37,7 +37,7 @@ export class MinuteMetrics implements Metrics {
     const id = `${tenant}/${stream}`;
     if (delta.received && at > (this.lastReceived.get(id) ?? 0)) this.lastReceived.set(id, at);
     let minutes = this.pending.get(id);
-    if (!minutes) this.pending.set(id, (minutes = new Map()));
+    if (!minutes) this.pending.set(id, (minutes = new Map<number, Counters>()));
     const minute = at - (at % MINUTE);
     let c = minutes.get(minute);
     if (!c) {

@@ -97,7 +97,10 @@ function notifier(
     catalog: { getTenant: async (name) => tenants.get(name) },
     policy: opts.policy ?? ALLOW_PRIVATE,
     ...(opts.resolve ? { resolve: opts.resolve } : {}),
-    logger: pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) }),
+    logger: pino(
+      { level: 'info' },
+      { write: (line: string) => logs.push(JSON.parse(line) as { msg: string; reason?: string }) },
+    ),
     now: () => NOW,
     baseDelayMs: 100,
     timeoutMs: opts.timeoutMs ?? 2000,

@@ -45,7 +45,7 @@ async function* countedChunks(
   seen: { bytes: number; hash?: ReturnType<typeof createHash> },
 ): AsyncGenerator<Uint8Array> {
   // Web streams are async iterable in Node; their iterator's return() cancels the upload.
-  const it = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const it = (body as AsyncIterable<Uint8Array, unknown>)[Symbol.asyncIterator]();
   let finished = false;
   try {
     for (;;) {
