@@ -29,7 +29,7 @@ export interface AwsStack {
    * The scheduled (EventBridge) invocation: reads Snowpipe's COPY_HISTORY into the load counters, then
    * evaluates the freshness alerts and sends their webhooks. Lambda timers don't run while frozen.
    */
-  tick(): Promise<{ streams: number; loads: number; failures: number; fired: number; resolved: number }>;
+  tick: () => Promise<{ streams: number; loads: number; failures: number; fired: number; resolved: number }>;
 }
 
 /** How long another Lambda may keep serving a revoked key or an old stream spec. */

@@ -36,7 +36,7 @@ export interface LocalDeliveryDeps {
   /** Log under dataDir/log, lake under dataDir/lake. */
   dataDir: string;
   target: LoadTarget;
-  getStream(tenant: string, name: string): Promise<Stream | undefined>;
+  getStream: (tenant: string, name: string) => Promise<Stream | undefined>;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
