@@ -160,8 +160,8 @@ export class LocalDelivery implements Delivery {
     return this.receipts.receipt(tenant, stream, batchId);
   }
 
-  async status(tenant: string, stream: string): Promise<DeliveryStatus> {
-    return this.tracker.status(tenant, stream, this.loader.failure(tenant, stream));
+  status(tenant: string, stream: string): Promise<DeliveryStatus> {
+    return Promise.resolve(this.tracker.status(tenant, stream, this.loader.failure(tenant, stream)));
   }
 
   async backlog(): Promise<Array<{ tenant: string; stream: string } & DeliveryStatus>> {
