@@ -97,6 +97,8 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      // The export side of consistent-type-imports: type-only re-exports are erased, not loaded.
+      '@typescript-eslint/consistent-type-exports': 'error',
     },
   },
   {
