@@ -161,12 +161,12 @@ export class SnowflakeStub {
 
   private login(body: Record<string, unknown>): unknown {
     const data = (body.data ?? {}) as Record<string, unknown>;
-    const token = typeof data.TOKEN === 'string' ? data.TOKEN : '';
+    const token = stringField(data.TOKEN);
     const verified = this.publicKeyPem ? verifyJwt(token, this.publicKeyPem) : true;
     this.logins.push({
-      account: String(data.ACCOUNT_NAME ?? ''),
-      user: String(data.LOGIN_NAME ?? ''),
-      authenticator: String(data.AUTHENTICATOR ?? ''),
+      account: stringField(data.ACCOUNT_NAME),
+      user: stringField(data.LOGIN_NAME),
+      authenticator: stringField(data.AUTHENTICATOR),
       verified,
     });
     if (!verified) return { success: false, code: '390144', message: 'JWT token is invalid.', data: null };
@@ -189,7 +189,7 @@ export class SnowflakeStub {
   }
 
   private query(body: Record<string, unknown>): unknown {
-    const sql = String(body.sqlText ?? '');
+    const sql = stringField(body.sqlText);
     this.statements.push(sql);
     const script = this.scripts.find((s) => s.remaining > 0 && s.match(sql));
     if (script) script.remaining -= 1;
@@ -262,6 +262,11 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b))
     raw = gunzipSync(raw);
   return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+}
+
+/** A string field of a driver request body ('' when absent: the driver sends these as strings). */
+function stringField(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
