@@ -28,7 +28,7 @@ export class ByteBudget {
 
   release(n: number): void {
     this.used -= n;
-    while (this.waiting.length > 0 && this.used + this.waiting[0]!.n <= this.limit) {
+    while (this.waiting.length > 0 && this.used + this.waiting[0].n <= this.limit) {
       const next = this.waiting.shift()!;
       this.used += next.n;
       next.resolve();

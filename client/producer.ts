@@ -159,7 +159,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (problems.length > 1)
       throw new AggregateError(
         problems,
-        `${problems.length} batches failed; the first: ${problems[0]!.message}`,
+        `${problems.length} batches failed; the first: ${problems[0].message}`,
       );
   }
 
@@ -172,18 +172,21 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private async shutdown(): Promise<void> {
     this.closingAt = Date.now();
     this.closing.abort();
-    let first: unknown;
+    let first: Error | undefined;
     try {
       // Sends already waiting for room get in as batches settle: flush until nothing is left.
       do {
-        await this.flush().catch((err: unknown) => (first ??= err));
+        await this.flush().catch(
+          (err: unknown) =>
+            (first ??= err instanceof Error ? err : new Error('flush failed', { cause: err })),
+        );
       } while (this.pending.length || this.budget.waiters || this.unsettled.size);
     } finally {
       await this.replayer?.stop();
       await this.spool?.close();
       this.removeSignalHandlers?.();
     }
-    if (first !== undefined) throw first;
+    if (first) throw first;
   }
 
   private cut(): void {
@@ -258,7 +261,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       this.degraded = false;
       // The API takes batches again: the spool being full no longer stands in the way.
       this.spoolError = undefined;
-      return this.answered(result, b.key, b.lines.length, false, async () => parseLines(b.lines));
+      return this.answered(result, b.key, b.lines.length, false, () => Promise.resolve(parseLines(b.lines)));
     }
   }
 

@@ -83,7 +83,8 @@ function answerOf(res: IncomingMessage, body: Buffer): Answer {
         return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
       },
     },
-    text: async () => body.toString('utf8'),
-    json: async () => JSON.parse(body.toString('utf8')) as unknown,
+    text: () => Promise.resolve(body.toString('utf8')),
+    // The executor turns a parse error into a rejection, as fetch's json() does.
+    json: () => new Promise<unknown>((resolve) => resolve(JSON.parse(body.toString('utf8')))),
   };
 }

@@ -3,7 +3,7 @@ import { gzip as gzipCb } from 'node:zlib';
 import { deliver, type RetryInfo } from './deliver.js';
 import { NDJSON } from './encode.js';
 import { TributaryError } from './errors.js';
-import { Http, type Query, type RequestOptions, type TributaryOptions } from './http.js';
+import { Http, type Query, type TributaryOptions } from './http.js';
 import { Producer } from './producer.js';
 import type { ProducerOptions } from './producer-types.js';
 import { sleep, type RetryPolicy } from './retry.js';
@@ -71,7 +71,7 @@ export class Tributary {
     path: string,
     o?: { body?: unknown; query?: Query; headers?: Record<string, string>; signal?: AbortSignal },
   ): Promise<T> {
-    return this.http.request<T>(method, path, o as RequestOptions | undefined);
+    return this.http.request<T>(method, path, o);
   }
 
   me(): Promise<MeResponse> {

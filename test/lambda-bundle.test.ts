@@ -69,7 +69,7 @@ function records(prefix: string, count: number, bytes = 200): Record<string, unk
 function jsonBodyOf(prefix: string, bytes: number): { body: string; ids: string[] } {
   const recs = records(prefix, Math.floor(bytes / 1_000), 990);
   const body = JSON.stringify(recs);
-  const last = recs[recs.length - 1]!;
+  const last = recs[recs.length - 1];
   last.payload = String(last.payload) + 'y'.repeat(bytes - body.length);
   const exact = JSON.stringify(recs);
   if (exact.length !== bytes) throw new Error(`built ${exact.length} bytes, wanted ${bytes}`);

@@ -54,7 +54,7 @@ function alb(
     },
     body: opts.body === undefined ? null : JSON.stringify(opts.body),
     isBase64Encoded: false,
-  } as ALBEvent;
+  };
 }
 
 async function call(
@@ -231,16 +231,16 @@ describe('Lambda entry (ALB events)', () => {
     }
     // Flushed to DynamoDB before the invocation returned: the next invocation (any container) reads them.
     const after = await totals();
-    expect(after.received! - before.received!).toBe(3);
-    expect(after.accepted! - before.accepted!).toBe(2);
-    expect(after.rejected! - before.rejected!).toBe(1);
-    expect(after.deliveredObjects! - before.deliveredObjects!).toBe(2);
+    expect(after.received - before.received).toBe(3);
+    expect(after.accepted - before.accepted).toBe(2);
+    expect(after.rejected - before.rejected).toBe(1);
+    expect(after.deliveredObjects - before.deliveredObjects).toBe(2);
     const stream = { tenant: 'acme', stream: 'orders' };
     expect(emfSum(emf.lines, 'RecordsReceived', stream)).toBe(3);
     expect(emfSum(emf.lines, 'RecordsAccepted', stream)).toBe(2);
     expect(emfSum(emf.lines, 'RecordsRejected', stream)).toBe(1);
     expect(emfSum(emf.lines, 'DeliveredRecords', stream)).toBe(2);
-    expect(emf.lines.every((l) => l._aws.CloudWatchMetrics[0]!.Namespace === 'Tributary')).toBe(true);
+    expect(emf.lines.every((l) => l._aws.CloudWatchMetrics[0].Namespace === 'Tributary')).toBe(true);
   });
 
   it('answers 503 with Retry-After when Firehose keeps throttling past the retry budget', async () => {

@@ -39,7 +39,7 @@ export interface AwsStack {
    * batch receipts, then evaluates the freshness alerts and sends their webhooks. Lambda timers don't run
    * while frozen.
    */
-  tick(): Promise<{
+  tick: () => Promise<{
     streams: number;
     loads: number;
     failures: number;
@@ -51,7 +51,7 @@ export interface AwsStack {
    * Compares the deployed catalog table with the adapter's definition (one DescribeTable) and logs a
    * CatalogTableMismatchError when they differ. Never rejects.
    */
-  checkCatalogTable(): Promise<TableCheck>;
+  checkCatalogTable: () => Promise<TableCheck>;
 }
 
 /** How long another Lambda may keep serving a revoked key or an old stream spec. */

@@ -33,7 +33,7 @@ export function nextRows(history: LoadHistoryRow[], cursor: LoadCursor, max: num
 /** The cursor once `rows` (a prefix of what nextRows gave) are handled. */
 export function advance(cursor: LoadCursor, rows: LoadHistoryRow[]): LoadCursor {
   if (rows.length === 0) return cursor;
-  const last = rows[rows.length - 1]!.loadedAt;
+  const last = rows[rows.length - 1].loadedAt;
   const files = rows.filter((r) => r.loadedAt === last).map((r) => r.file);
   return last === cursor.at ? { at: last, files: [...cursor.files, ...files] } : { at: last, files };
 }

@@ -67,12 +67,13 @@ export class LoadHistoryPoller {
   private async pollStream(source: LoadHistorySource, tenant: string, stream: string, createdAt: string) {
     const name = `copy_history/${tenant}/${stream}`;
     const cursor = (await this.opts.cursors.get(name)) ?? { at: createdAt, files: [] };
-    const { batchesInFiles } = source;
     const marking =
-      this.marker && batchesInFiles
+      this.marker && source.batchesInFiles
         ? {
             marker: this.marker,
-            source: { batchesInFiles: batchesInFiles.bind(source) },
+            source: {
+              batchesInFiles: (t: string, s: string, files: string[]) => source.batchesInFiles!(t, s, files),
+            },
             cursor: await this.marker.cursor(tenant, stream, createdAt),
           }
         : undefined;

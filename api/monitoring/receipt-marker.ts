@@ -123,7 +123,7 @@ export class ReceiptMarker {
     let marked = 0;
     const worker = async () => {
       while (next < due.length) {
-        const [batchId, { rows, at }] = due[next++]!;
+        const [batchId, { rows, at }] = due[next++];
         if (await this.opts.receipts.markLoaded(tenant, stream, batchId, at, rows)) marked++;
       }
     };

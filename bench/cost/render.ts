@@ -49,10 +49,10 @@ const HEADER = ['service', 'item', 'quantity', 'cost', ''];
 /** A plain-text table for the terminal. */
 export function renderText(r: CostReport): string {
   const all = [HEADER, ...rows(r), ...totals(r)];
-  const widths = HEADER.map((_, c) => Math.max(...all.map((row) => row[c]!.length)));
+  const widths = HEADER.map((_, c) => Math.max(...all.map((row) => row[c].length)));
   const line = (row: string[]) =>
     row
-      .map((cell, c) => (c === 3 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!)))
+      .map((cell, c) => (c === 3 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');

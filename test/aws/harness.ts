@@ -164,7 +164,7 @@ export function albEvent(
     },
     body: opts.body ?? null,
     isBase64Encoded: false,
-  } as ALBEvent;
+  };
 }
 
 /** A small seeded generator (mulberry32), so a failing run can be replayed with its seed. */

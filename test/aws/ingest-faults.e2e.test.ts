@@ -193,7 +193,7 @@ describe('AWS mode under Firehose faults', () => {
       for (let attempt = 1; ; attempt++) {
         expect(attempt, `${key} still not acknowledged`).toBeLessThanOrEqual(MAX_ATTEMPTS);
         attempts++;
-        const container = ingest[Math.floor(rng() * ingest.length)]!;
+        const container = ingest[Math.floor(rng() * ingest.length)];
         const res = await call(
           container,
           albEvent('POST', '/v1/tenants/acme/streams/events/records', {
@@ -254,7 +254,7 @@ describe('AWS mode under Firehose faults', () => {
     }
     const quarantined = new Set<string>();
     for (const data of firehose.delivered(QUARANTINE)) {
-      for (const m of data.toString().matchAll(/"id":"([^"]+)"/g)) quarantined.add(m[1]!);
+      for (const m of data.toString().matchAll(/"id":"([^"]+)"/g)) quarantined.add(m[1]);
     }
     // Lines Firehose took but whose answer was lost: resent, so they may arrive twice.
     const takenUnanswered = new Map<string, number>();
@@ -262,7 +262,7 @@ describe('AWS mode under Firehose faults', () => {
       if (c.outcome !== 'lostAnswer' || c.streamName !== RAW) continue;
       for (const data of c.records)
         for (const m of data.toString().matchAll(/"record":\{"id":"([^"]+)"/g))
-          takenUnanswered.set(m[1]!, (takenUnanswered.get(m[1]!) ?? 0) + 1);
+          takenUnanswered.set(m[1], (takenUnanswered.get(m[1]) ?? 0) + 1);
     }
 
     const lost = acceptedIds.filter((id) => !copies.has(id));
@@ -351,6 +351,6 @@ describe('AWS mode under Firehose faults', () => {
     expect(emfSum(lines, 'RecordsReceived', stream)).toBe(accepted + rejected);
     expect(emfSum(lines, 'ResponsesUnavailable')).toBe(run.unavailable);
     expect(emfSum(lines, 'DeliveredRecords', stream)).toBeGreaterThanOrEqual(run.acknowledged.length);
-    expect(lines.every((l) => l._aws.CloudWatchMetrics[0]!.Namespace === 'Tributary')).toBe(true);
+    expect(lines.every((l) => l._aws.CloudWatchMetrics[0].Namespace === 'Tributary')).toBe(true);
   });
 });

@@ -58,7 +58,7 @@ describe('a storm of 429s', () => {
         attempts.set(key, [...(attempts.get(key) ?? []), r.body]);
       }
       expect(attempts.size).toBe(N / 100);
-      for (const bodies of attempts.values()) for (const b of bodies) expect(b.equals(bodies[0]!)).toBe(true);
+      for (const bodies of attempts.values()) for (const b of bodies) expect(b.equals(bodies[0])).toBe(true);
       expect([...attempts.values()].reduce((n, b) => n + b.length, 0)).toBe(N / 100 + STORM);
 
       await waitLoaded(f.trb, batchIds);

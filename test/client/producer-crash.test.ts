@@ -54,8 +54,8 @@ function startChild(env: Record<string, string>): Child {
   const lines: Line[] = [];
   const waiting: { event: string; resolve: (l: Line) => void }[] = [];
   let err = '';
-  proc.stderr!.on('data', (c: Buffer) => (err += c.toString()));
-  createInterface({ input: proc.stdout! }).on('line', (text) => {
+  proc.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  createInterface({ input: proc.stdout }).on('line', (text) => {
     const line = JSON.parse(text) as Line;
     lines.push(line);
     for (const w of waiting.filter((x) => x.event === line.event)) {

@@ -102,7 +102,7 @@ describe('Spool', () => {
     for (let i = 0; i < 3; i++) await s.append(entry(i));
     const after = await crash(dir, s);
     const [segment] = (await readdir(after)).filter((f) => f.endsWith('.seg'));
-    const file = join(after, segment!);
+    const file = join(after, segment);
     const whole = (await stat(file)).size;
     // Half of a fourth frame, as a crash during its write would leave it.
     await appendFile(file, encodeFrame(entry(3)).subarray(0, 60));
@@ -119,9 +119,9 @@ describe('Spool', () => {
     for (let i = 0; i < 2; i++) await s.append(entry(i));
     const after = await crash(dir, s);
     const [segment] = (await readdir(after)).filter((f) => f.endsWith('.seg'));
-    const bytes = await readFile(join(after, segment!));
+    const bytes = await readFile(join(after, segment));
     bytes[bytes.byteLength - 5] ^= 0xff;
-    await writeFile(join(after, segment!), bytes);
+    await writeFile(join(after, segment), bytes);
     expect(await drain(await open(after))).toEqual(['p.run.0']);
   });
 
@@ -145,7 +145,7 @@ describe('Spool', () => {
     const dir = await freshDir();
     await open(dir);
     await expect(Spool.open({ dir, maxBytes: 1000 })).rejects.toThrow(/in use by process \d+ \(this one\)/);
-    await spools[0]!.close();
+    await spools[0].close();
     await writeFile(join(dir, 'lock'), String(deadPid()));
     const s = await open(dir);
     expect(await readFile(join(dir, 'lock'), 'utf8')).toBe(String(process.pid));

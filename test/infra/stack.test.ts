@@ -274,10 +274,10 @@ describe('load balancer', () => {
     expect(all).toHaveLength(3);
     const scheduled = all.filter((p) => p.Properties.Principal === 'events.amazonaws.com');
     expect(scheduled).toHaveLength(1);
-    expect(JSON.stringify(scheduled[0]!.Properties.FunctionName)).toBe(
+    expect(JSON.stringify(scheduled[0].Properties.FunctionName)).toBe(
       JSON.stringify(arnOf(idOf(stack.api.fn))),
     );
-    expect(JSON.stringify(scheduled[0]!.Properties.SourceArn)).toContain(idOf(stack.monitoringSchedule));
+    expect(JSON.stringify(scheduled[0].Properties.SourceArn)).toContain(idOf(stack.monitoringSchedule));
     const permissions = all.filter((p) => p.Properties.Principal !== 'events.amazonaws.com');
     expect(permissions).toHaveLength(2);
     for (const p of permissions) {
@@ -328,7 +328,7 @@ describe('catalog table', () => {
 
   it('has exactly the keys, attributes, indexes and TTL of the adapter’s table definition', () => {
     const [table] = Object.values(template.findResources('AWS::DynamoDB::Table') as Record<string, Resource>);
-    const p = table!.Properties;
+    const p = table.Properties;
     const byName = (list: unknown) =>
       [...(list as { AttributeName: string }[])].sort((a, b) =>
         a.AttributeName.localeCompare(b.AttributeName),
@@ -884,8 +884,8 @@ describe('alarms', () => {
       (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
     );
     expect(cloudwatch).toHaveLength(1);
-    expect(asArray(cloudwatch[0]!.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
-    expect(cloudwatch[0]!.Condition).toEqual(fromOwnAlarms);
+    expect(asArray(cloudwatch[0].Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(cloudwatch[0].Condition).toEqual(fromOwnAlarms);
   });
 
   it('subscribes the AlarmEmail address, only when one is given', () => {

@@ -41,9 +41,9 @@ describe('EmfMetrics', () => {
     expect(capture.lines).toHaveLength(2);
     for (const line of capture.lines) {
       const [directive] = line._aws.CloudWatchMetrics;
-      expect(directive!.Namespace).toBe(CLOUDWATCH_NAMESPACE);
+      expect(directive.Namespace).toBe(CLOUDWATCH_NAMESPACE);
       // Tenant and stream are properties, not dimensions: no metric per stream.
-      expect(directive!.Dimensions).toEqual([['service']]);
+      expect(directive.Dimensions).toEqual([['service']]);
       expect(line.service).toBe('tributary');
     }
     const orders = capture.lines.find((l) => l.stream === 'orders')!;
@@ -55,7 +55,7 @@ describe('EmfMetrics', () => {
       DeliveredRecords: 1,
       DeliveredBytes: 900,
     });
-    expect(orders._aws.CloudWatchMetrics[0]!.Metrics).toContainEqual({
+    expect(orders._aws.CloudWatchMetrics[0].Metrics).toContainEqual({
       Name: 'DeliveredBytes',
       Unit: 'Bytes',
     });
@@ -101,7 +101,7 @@ describe('EmfMetrics', () => {
     const metrics = emf.instrument(inner);
     metrics.add('acme', 'orders', { accepted: 4 }, 1_000);
     expect(inner.added).toEqual([{ tenant: 'acme', stream: 'orders', at: 1_000 }]);
-    expect((await metrics.series('acme', 'orders', 0, 0))[0]!.received).toBe(7);
+    expect((await metrics.series('acme', 'orders', 0, 0))[0].received).toBe(7);
     expect(metrics.lastReceivedAt!('acme', 'orders')).toBe(42);
     await metrics.flush();
     expect(inner.flushed).toBe(1);

@@ -118,7 +118,7 @@ describe('LoadHistoryPoller and loads still in progress', () => {
           Date.parse('2026-11-26T12:00:00Z'),
           Date.parse('2026-11-26T12:59:59Z'),
         )
-      ).reduce((n, m) => [n[0]! + m.loadedRows, n[1]! + m.loadErrors], [0, 0]);
+      ).reduce((n, m) => [n[0] + m.loadedRows, n[1] + m.loadErrors], [0, 0]);
     return { history, poller, loadedRows };
   };
 

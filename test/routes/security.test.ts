@@ -51,7 +51,7 @@ beforeAll(async () => {
     streams: ['audit'],
   });
   keys.revoked = await createKey(t, 'acme', admin, { name: 'r', role: 'admin', streams: ['*'] });
-  const revokedId = keys.revoked.split('_')[1]!;
+  const revokedId = keys.revoked.split('_')[1];
   expect((await t.call('DELETE', `/v1/tenants/acme/keys/${revokedId}`, { key: admin })).status).toBe(204);
   const res = await t.call('POST', '/v1/tenants/acme/streams/orders/records', {
     key: admin,

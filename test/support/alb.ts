@@ -93,7 +93,7 @@ export function albEvent(req: AlbRequest, mode: AlbMode): ALBEvent {
     isBase64Encoded: base64,
     body: base64 ? body.toString('base64') : body.toString('utf8'),
   };
-  return event as ALBEvent;
+  return event;
 }
 
 export interface AlbAnswer {

@@ -20,7 +20,7 @@ export interface EmfLine {
 export function captureEmf(): { lines: EmfLine[]; stop: () => void } {
   const lines: EmfLine[] = [];
   const write = process.stdout.write.bind(process.stdout);
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: unknown, ...rest: unknown[]) => {
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown, ...rest: unknown[]) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
     let emf = false;
     for (const line of text.split('\n')) {
@@ -30,7 +30,7 @@ export function captureEmf(): { lines: EmfLine[]; stop: () => void } {
     }
     if (emf) return true;
     return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write);
+  });
   return { lines, stop: () => spy.mockRestore() };
 }
 

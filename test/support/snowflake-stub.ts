@@ -191,21 +191,21 @@ export class SnowflakeStub {
 
   private login(body: Record<string, unknown>, params: URLSearchParams): unknown {
     const data = (body.data ?? {}) as Record<string, unknown>;
-    const token = typeof data.TOKEN === 'string' ? data.TOKEN : '';
-    const account = String(data.ACCOUNT_NAME ?? '');
+    const token = stringField(data.TOKEN);
+    const account = stringField(data.ACCOUNT_NAME);
     const key = this.opts.accounts ? this.opts.accounts[account] : this.opts.publicKeyPem;
     const verified = this.opts.accounts && key === undefined ? false : key ? verifyJwt(token, key) : true;
     this.logins.push({
       account,
-      user: String(data.LOGIN_NAME ?? ''),
-      authenticator: String(data.AUTHENTICATOR ?? ''),
+      user: stringField(data.LOGIN_NAME),
+      authenticator: stringField(data.AUTHENTICATOR),
       verified,
     });
     if (!verified) return { success: false, code: '390144', message: 'JWT token is invalid.', data: null };
     const session = randomUUID();
     this.sessions.set(session, {
       account,
-      user: String(data.LOGIN_NAME ?? ''),
+      user: stringField(data.LOGIN_NAME),
       role: params.get('roleName'),
       database: params.get('databaseName'),
       warehouse: params.get('warehouse'),
@@ -227,7 +227,7 @@ export class SnowflakeStub {
   }
 
   private query(body: Record<string, unknown>, session: Session): unknown {
-    const sql = String(body.sqlText ?? '');
+    const sql = stringField(body.sqlText);
     this.statements.push(sql);
     this.executions.push({ account: session.account, sql });
     const script = this.scripts.find((s) => s.remaining > 0 && s.match(sql));
@@ -331,6 +331,11 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b))
     raw = gunzipSync(raw);
   return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+}
+
+/** A string field of a driver request body ('' when absent: the driver sends these as strings). */
+function stringField(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

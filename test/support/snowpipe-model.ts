@@ -35,7 +35,7 @@ const table = (columns: Array<[string, StubColumnType]>, rows: Array<Array<strin
 /** The single-quoted literals of the first `IN (…)` list of a statement. */
 export function inList(sql: string): string[] {
   const list = /IN \(((?:'(?:[^']|'')*'(?:, )?)+)\)/.exec(sql)?.[1] ?? '';
-  return [...list.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1]!.replace(/''/g, "'"));
+  return [...list.matchAll(/'((?:[^']|'')*)'/g)].map((m) => m[1].replace(/''/g, "'"));
 }
 
 export class SnowpipeModel {
@@ -81,7 +81,7 @@ export class SnowpipeModel {
 
   install(stub: SnowflakeStub): void {
     stub.on(/SYSTEM\$PIPE_STATUS/, () => {
-      const s = this.statuses.length > 1 ? this.statuses.shift()! : this.statuses[0]!;
+      const s = this.statuses.length > 1 ? this.statuses.shift()! : this.statuses[0];
       return table([['STATUS', 'text']], [[JSON.stringify(s)]]);
     });
     stub.on(/^CREATE OR REPLACE PIPE \S+_RAW_PIPE/, () => {
@@ -171,7 +171,7 @@ export class SnowpipeModel {
       );
     });
     stub.on(/REFRESH PREFIX = '/, (sql) => {
-      const prefix = /REFRESH PREFIX = '((?:[^']|'')*)'/.exec(sql)![1]!.replace(/''/g, "'");
+      const prefix = /REFRESH PREFIX = '((?:[^']|'')*)'/.exec(sql)![1].replace(/''/g, "'");
       this.refreshes.push(prefix);
       const key = this.opts.rawPipePath + prefix;
       // The pipe's own history decides: a file it loaded already is skipped.

@@ -54,7 +54,7 @@ export class DynamoMetricsStore implements MetricsStore {
       },
     });
     return items.map((item) => {
-      const point = { minute: Number(item.sk!.S) } as MinutePoint;
+      const point = { minute: Number(item.sk.S) } as MinutePoint;
       for (const f of COUNTER_FIELDS) point[f] = Number(item[f]?.N ?? 0);
       return point;
     });

@@ -274,8 +274,11 @@ export class FirehoseDelivery implements Delivery {
   }
 
   /** Only what this instance saw: nothing is buffered here, and loading is the warehouse's to report. */
-  async status(tenant: string, stream: string): Promise<DeliveryStatus> {
-    return { pendingRecords: 0, lastDeliveredAt: this.lastDelivered.get(streamKey(tenant, stream)) };
+  status(tenant: string, stream: string): Promise<DeliveryStatus> {
+    return Promise.resolve({
+      pendingRecords: 0,
+      lastDeliveredAt: this.lastDelivered.get(streamKey(tenant, stream)),
+    });
   }
 
   pressure(): { ok: boolean; detail: string } {

@@ -32,7 +32,7 @@ export interface SnowflakeConnectOptions {
 
 /** The driver would log on its own; ours goes through pino. Idempotent, so it is set on every connect. */
 function configureDriver(): void {
-  snowflake.configure({ logLevel: 'OFF' } as Parameters<typeof snowflake.configure>[0]);
+  snowflake.configure({ logLevel: 'OFF' });
 }
 
 /** Opens one authenticated session. Failures become DependencyUnavailableError (with the driver error as cause). */

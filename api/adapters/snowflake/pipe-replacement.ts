@@ -120,11 +120,11 @@ export function catchUpFor(
 export function listedFiles(rows: Array<Record<string, unknown>>, c: CatchUp): Map<string, string> {
   const out = new Map<string, string>();
   for (const row of rows) {
-    const name = String(row.name ?? row.NAME ?? '');
+    const name = text(row.name ?? row.NAME);
     if (!name.startsWith(c.bucketUrl) || name.endsWith('/')) continue;
     const key = name.slice(c.bucketUrl.length);
     if (!key.startsWith(c.pipePath)) continue;
-    const modified = Date.parse(String(row.last_modified ?? row.LAST_MODIFIED ?? ''));
+    const modified = Date.parse(text(row.last_modified ?? row.LAST_MODIFIED));
     out.set(key, Number.isNaN(modified) ? c.since : new Date(modified).toISOString());
   }
   return out;
@@ -168,4 +168,9 @@ export function catchUpSql(c: CatchUp, missing: Map<string, string>): string[] {
       ([hour, modified]) =>
         `ALTER PIPE ${pipe} REFRESH PREFIX = ${lit(hour)} MODIFIED_AFTER = ${lit(modified)}`,
     );
+}
+
+/** LIST answers text columns; anything else (absent, null) reads as empty. */
+function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

@@ -192,7 +192,7 @@ export class SnowflakeWarehouse implements Warehouse {
       parsed: Number(row.ROW_PARSED ?? 0),
       errors: Number(row.ERROR_COUNT ?? 0),
       ...(typeof row.FIRST_ERROR_MESSAGE === 'string' ? { firstError: row.FIRST_ERROR_MESSAGE } : {}),
-      status: String(row.STATUS ?? ''),
+      status: typeof row.STATUS === 'string' ? row.STATUS : '',
     }));
   }
 
@@ -294,8 +294,9 @@ function accountLabel(target: TenantTarget): string {
   return target.version === SHARED ? SHARED : 'tenant';
 }
 
+/** A timestamp the queries select through TO_VARCHAR, as ISO-8601 in UTC; '' for NULL. */
 function iso(value: unknown): string {
-  const s = String(value ?? '');
+  const s = typeof value === 'string' ? value : '';
   const t = Date.parse(s);
   return Number.isNaN(t) ? s : new Date(t).toISOString();
 }

@@ -90,7 +90,7 @@ export function checkReferences(spec: StreamSpec): void {
   spec.clusterBy.forEach((f, i) => {
     ref(`clusterBy.${i}`, f);
     // Stored as VARIANT, which Snowflake refuses as a clustering key (and DuckDB's zone maps ignore).
-    if (Object.hasOwn(props, f) && columnTypeOf(props[f]!) === 'json') {
+    if (Object.hasOwn(props, f) && columnTypeOf(props[f]) === 'json') {
       errors.push({
         path: `clusterBy.${i}`,
         message: `'${f}' is an object, array or mixed-type property and cannot be a clustering key`,
@@ -106,5 +106,5 @@ export function checkReferences(spec: StreamSpec): void {
 }
 
 function isComplex(schema: ObjectSchema, field: string): boolean {
-  return nonNullTypes(schema.properties[field]!).some((t) => t === 'object' || t === 'array');
+  return nonNullTypes(schema.properties[field]).some((t) => t === 'object' || t === 'array');
 }

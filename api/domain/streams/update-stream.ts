@@ -142,7 +142,7 @@ async function retiredColumnClashes(
   const versions = await ctx.services.catalog.listVersions(current.tenant, current.name);
   const out: { path: string; message: string }[] = [];
   for (const field of added) {
-    const wanted = columnTypeOf(to.properties[field]!);
+    const wanted = columnTypeOf(to.properties[field]);
     const earlier = versions.map((v) => v.schema.properties[field]).find((p) => p !== undefined);
     if (earlier && columnTypeOf(earlier) !== wanted) {
       out.push({

@@ -19,13 +19,13 @@ describe('Segment Team pricing', () => {
 describe('alternatives for a volume', () => {
   it('sizes Segment by the MTUs the events need and leaves RudderStack past its ladder to a quote', () => {
     const [segment, rudderstack, tinybird] = alternatives(1e9, 200, 0.2);
-    expect(segment!.cost).toBeCloseTo(segmentTeamCost(4_000_000), 9);
-    expect(rudderstack!.cost).toBeUndefined();
-    expect(rudderstack!.basis).toMatch(/Enterprise, by quote/);
-    expect(tinybird!.cost).toBeCloseTo((200e9 / 2 ** 30) * (0.07 + 0.2 * 0.34), 9);
+    expect(segment.cost).toBeCloseTo(segmentTeamCost(4_000_000), 9);
+    expect(rudderstack.cost).toBeUndefined();
+    expect(rudderstack.basis).toMatch(/Enterprise, by quote/);
+    expect(tinybird.cost).toBeCloseTo((200e9 / 2 ** 30) * (0.07 + 0.2 * 0.34), 9);
   });
 
   it('quotes RudderStack Growth when the volume fits its first rung', () => {
-    expect(alternatives(1e6, 200, 0.2)[1]!.cost).toBe(265);
+    expect(alternatives(1e6, 200, 0.2)[1].cost).toBe(265);
   });
 });

@@ -69,7 +69,7 @@ describe('the cost model', () => {
 
   it('prices the Lambda duration from the measured CPU, stretched to 1,024 MB, plus the wait', () => {
     const inputs = defaultInputs(1e9, 200);
-    expect(inputs.cpuMsPerRequest).toBeCloseTo(MEASURED.cpuPerRequest[0]!.cpuMs, 9);
+    expect(inputs.cpuMsPerRequest).toBeCloseTo(MEASURED.cpuPerRequest[0].cpuMs, 9);
     const duration = line(small.lines, 'Lambda', /^ingest duration/);
     const ms = inputs.cpuMsPerRequest * (1769 / 1024) + inputs.ioWaitMsPerRequest;
     expect(duration.quantity).toBeCloseTo(1e7 * (ms / 1000), 6);
