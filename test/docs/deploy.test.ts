@@ -89,7 +89,7 @@ describe('docs/deploy.md', () => {
         .replace(/[^\w\s-]/g, '')
         .trim()
         .replace(/\s/g, '-');
-    const anchors = new Set([...target.matchAll(/^#+ (.+)$/gm)].map((m) => `#${slug(m[1]!)}`));
+    const anchors = new Set([...target.matchAll(/^#+ (.+)$/gm)].map((m) => `#${slug(m[1])}`));
     for (const [, , anchor] of links) if (anchor) expect(anchors).toContain(anchor);
   });
 

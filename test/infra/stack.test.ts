@@ -1049,12 +1049,12 @@ describe('tenant accounts: the lake publishes to a topic every account subscribe
         { 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':iam::', ref('AWS::AccountId'), ':root']] },
       ],
     ] as const) {
-      const role = tstack.tenantAccounts!.roles[tenant]!.role;
+      const role = tstack.tenantAccounts!.roles[tenant].role;
       const trust = (
         (t.findResources('AWS::IAM::Role')[tid(role)] as Resource).Properties.AssumeRolePolicyDocument as {
           Statement: (Statement & { Principal: unknown })[];
         }
-      ).Statement[0]!;
+      ).Statement[0];
       expect(trust.Principal).toEqual({ AWS: principal });
       expect(trust.Condition).toEqual({
         StringEquals: {
@@ -1079,7 +1079,7 @@ describe('tenant accounts: the lake publishes to a topic every account subscribe
     const outputs = Object.values(t.findOutputs('*')) as { Description?: string; Value: unknown }[];
     for (const tenant of ['globex', 'initech'])
       expect(outputs.find((o) => o.Description?.includes(`tenant ${tenant}'s`))?.Value).toEqual(
-        arnOf(tid(tstack.tenantAccounts!.roles[tenant]!.role)),
+        arnOf(tid(tstack.tenantAccounts!.roles[tenant].role)),
       );
     t.hasOutput('LakeEventsTopicArn', { Value: ref(tid(tstack.lakeEvents!.topic)) });
   });

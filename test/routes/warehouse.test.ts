@@ -207,7 +207,7 @@ describe('in AWS mode', () => {
       expect(res.status).toBe(409);
       const body = await json<Problem>(res);
       expect(body.code).toBe('tenant_has_streams');
-      expect(body.detail).toContain(Object.keys(change)[0]!);
+      expect(body.detail).toContain(Object.keys(change)[0]);
     }
     const unbind = await call('DELETE', '/v1/tenants/globex/warehouse', { key: ADMIN_KEY });
     expect(unbind.status).toBe(409);

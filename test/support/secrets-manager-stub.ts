@@ -18,7 +18,8 @@ export type SecretsFault =
 export interface SecretsCall {
   target: string;
   secretId: string;
-  outcome: 'ok' | string;
+  /** 'ok', or the error type the call was answered with. */
+  outcome: string;
 }
 
 export interface SecretsManagerStub {

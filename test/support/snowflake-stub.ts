@@ -304,8 +304,8 @@ function contextFunctions(sql: string, session: Session): StubResult | undefined
     return v ? v.toUpperCase() : null;
   };
   return {
-    columns: calls.map((m) => ({ name: m[2]!, type: 'text' as const })),
-    rows: [calls.map((m) => value(m[1]!))],
+    columns: calls.map((m) => ({ name: m[2], type: 'text' as const })),
+    rows: [calls.map((m) => value(m[1]))],
   };
 }
 

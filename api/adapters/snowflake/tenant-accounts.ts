@@ -169,10 +169,12 @@ function sessionAccount(spec: WarehouseConnectionSpec, row: Record<string, unkno
       'query',
       `The session has no current ${field}: ${what} does not exist or role '${spec.role}' may not use it.`,
     );
-  if (!row.ACCOUNT) throw new WarehouseCheckError('query', 'SELECT CURRENT_ACCOUNT() answered no account.');
+  const account = row.ACCOUNT;
+  if (typeof account !== 'string' || !account)
+    throw new WarehouseCheckError('query', 'SELECT CURRENT_ACCOUNT() answered no account.');
   if (!row.DATABASE) throw missing('database', `database '${spec.database}'`);
   if (!row.WAREHOUSE) throw missing('warehouse', `warehouse '${spec.warehouse}'`);
-  return String(row.ACCOUNT);
+  return account;
 }
 
 /** The driver's own words (connectSnowflake wraps them in a cause); no key material is ever in them. */
