@@ -83,6 +83,30 @@ export default tseslint.config(
     },
   },
   {
+    // The SDK ships alone: Node built-ins at run time, nothing else; types from api/ are erased at build.
+    files: ['client/**/*.ts'],
+    ignores: ['client/cli/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!node:|\\.{1,2}/)',
+              allowTypeImports: true,
+              message: 'The SDK has no run-time dependencies: import Node built-ins as node:…',
+            },
+            {
+              regex: '(^|/)(api|web|bench|test)/',
+              allowTypeImports: true,
+              message: 'The SDK may import only types from the rest of the repository (import type).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['web/src/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
   },
@@ -90,12 +114,24 @@ export default tseslint.config(
     // Type-aware promise rules: this codebase is promise plumbing, and a dropped or misused promise (a
     // flush chained on a rejected one, an async callback where void is expected) fails silently.
     files: ['**/*.{ts,tsx}'],
+    extends: [tseslint.configs.recommendedTypeCheckedOnly],
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      // The export side of consistent-type-imports: type-only re-exports are erased, not loaded.
+      '@typescript-eslint/consistent-type-exports': 'error',
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      // vitest types its asymmetric matchers (expect.any, expect.stringMatching, ...) as any.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      // Test stubs implement async ports synchronously.
+      '@typescript-eslint/require-await': 'off',
     },
   },
 );

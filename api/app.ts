@@ -7,6 +7,7 @@ import { InvalidInputError } from './domain/errors.js';
 import { problem, toProblemResponse } from './http/problem.js';
 import { readJsonBody } from './http/json-body.js';
 import type { AnyRoute, AppEnv } from './http/route.js';
+import { singleValuedQuery } from './http/query.js';
 import { parseOrThrow } from './http/zod-errors.js';
 import { requestLogger } from './monitoring/request-log.js';
 import { buildOpenApi } from './openapi/document.js';
@@ -39,7 +40,7 @@ export function createApp(services: Services, options: AppOptions = {}): Hono<Ap
     await next();
     c.res.headers.set('X-Request-Id', requestId);
   });
-  app.use('*', services.prometheus.middleware());
+  if (services.prometheus) app.use('*', services.prometheus.middleware());
   app.use('*', requestLogger(services.logger));
 
   app.onError((err, c) => {
@@ -88,7 +89,9 @@ function mount(app: Hono<AppEnv>, route: AnyRoute): void {
     const params = route.params ? parseOrThrow(route.params, c.req.param(), 'path') : undefined;
     // Refuse before reading a body; the domain verb checks again, so the declaration cannot widen access.
     authorizeEarly(ctx, route, params as Record<string, string> | undefined);
-    const query = route.query ? parseOrThrow(route.query, c.req.query(), 'query') : undefined;
+    const query = route.query
+      ? parseOrThrow(route.query, singleValuedQuery(c.req.queries(), route.query), 'query')
+      : undefined;
     let body: unknown;
     if (route.body) {
       body = parseOrThrow(route.body, await readJsonBody(c.req.raw), 'body');
@@ -102,6 +105,8 @@ function mount(app: Hono<AppEnv>, route: AnyRoute): void {
 function authorizeEarly(ctx: Ctx, route: AnyRoute, params: Record<string, string> | undefined): void {
   const a = route.access;
   if (a.kind === 'platform') requirePlatform(ctx);
-  if (a.kind === 'tenant' && params?.tenant)
+  if (a.kind === 'tenant' && params?.tenant) {
+    if (a.orPlatform && ctx.principal?.kind === 'platform') return;
     requireTenant(ctx, params.tenant, a.action, a.stream ? params.stream : undefined);
+  }
 }

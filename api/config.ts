@@ -61,8 +61,23 @@ export const ConfigSchema = z.object({
   SNOWFLAKE_ACCESS_URL: z.string().url().optional(),
   SNOWFLAKE_PRIVATE_KEY: z.string().optional(),
   SNOWFLAKE_PRIVATE_KEY_SECRET_ARN: z.string().optional(),
+  /**
+   * Access URL of tenants' own Snowflake accounts (PUT /v1/tenants/{t}/warehouse), `{account}` replaced by
+   * the binding's account, e.g. https://{account}.privatelink.snowflakecomputing.com. Default: the public URL.
+   */
+  SNOWFLAKE_TENANT_ACCESS_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s) URL, optionally with {account}')
+    .optional(),
+  /** A Secrets Manager-compatible endpoint (tests); tenants' Snowflake keys are read there. */
+  TRIBUTARY_SECRETS_MANAGER_ENDPOINT: z.string().url().optional(),
   TRIBUTARY_S3_BUCKET: z.string().optional(),
   TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION: z.string().optional(),
+  /**
+   * The SNS topic the lake bucket publishes object-created events to (the stack sets it when tenants have
+   * Snowflake accounts of their own); every pipe then subscribes with AWS_SNS_TOPIC.
+   */
+  TRIBUTARY_LAKE_EVENTS_TOPIC_ARN: z.string().optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -11,8 +11,27 @@ import { parseConfig } from './config.js';
  */
 const config = parseConfig(process.env);
 const logger = pino({ level: config.TRIBUTARY_LOG_LEVEL, base: { service: 'tributary' } });
-const { services, tick } = composeAws(config, logger);
+const { services, cloudwatch, tick, checkCatalogTable } = composeAws(config, logger);
 const served = handle(createApp(services));
+let tableCheck: ReturnType<typeof checkCatalogTable> | undefined;
+
+/**
+ * The cold-start check of the catalog table, run once per container. It starts with the first invocation,
+ * not at import (importing the bundle contacts nothing), runs beside it, and that invocation waits for it
+ * before returning, so the log line is written before the container freezes: at most one DescribeTable.
+ */
+export function catalogTableCheck(): ReturnType<typeof checkCatalogTable> {
+  return (tableCheck ??= checkCatalogTable());
+}
+
+/** The invocation's CloudWatch metrics, as EMF lines on stdout; a failure must not fail the invocation. */
+function publishMetrics(): void {
+  try {
+    cloudwatch.publish();
+  } catch (err) {
+    logger.warn({ err }, 'publishing CloudWatch metrics failed');
+  }
+}
 
 /** EventBridge's scheduled events (see infra: every minute) run the monitoring tick instead of HTTP. */
 interface ScheduledEvent {
@@ -33,16 +52,26 @@ export async function handler(
   event: ALBEvent | ScheduledEvent,
   context: Context,
 ): Promise<ALBResult | { tick: unknown }> {
+  const checked = catalogTableCheck();
   if (isScheduled(event)) {
-    const result = await tick();
-    logger.info({ tick: result }, 'monitoring tick');
-    return { tick: result };
+    try {
+      const result = await tick();
+      logger.info({ tick: result }, 'monitoring tick');
+      return { tick: result };
+    } finally {
+      publishMetrics();
+      await checked;
+    }
   }
   try {
     // hono's LambdaEvent union describes ALB events with its own (narrower) types.
-    return (await served(event as unknown as Parameters<typeof served>[0], context)) as ALBResult;
+    const result = (await served(event as unknown as Parameters<typeof served>[0], context)) as ALBResult;
+    cloudwatch.countResponse(result.statusCode);
+    return result;
   } finally {
     // One UpdateItem per stream-minute touched by this invocation; a failure only delays counters.
     await services.metrics.flush().catch((err: unknown) => logger.warn({ err }, 'metrics flush failed'));
+    publishMetrics();
+    await checked;
   }
 }

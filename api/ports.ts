@@ -7,6 +7,7 @@ import type { Alert, AlertState } from './domain/monitoring/types.js';
 import type { BatchReceipt, IngestResult, ObjectKind, Rejection } from './domain/records/types.js';
 import type { Layer, Stream, StreamVersion } from './domain/streams/types.js';
 import type { Tenant } from './domain/tenants/types.js';
+import type { WarehouseBinding, WarehouseConnectionSpec } from './domain/tenants/warehouse-binding.js';
 
 /** Tenants, keys and streams. Single-item conditional writes only (dynalite has no transactions). */
 export interface Catalog {
@@ -14,6 +15,12 @@ export interface Catalog {
   getTenant(name: string): Promise<Tenant | undefined>;
   listTenants(): Promise<Tenant[]>;
   updateTenant(tenant: Tenant): Promise<void>;
+  /** The tenant's own warehouse account, when it has one. */
+  getWarehouseBinding(tenant: string): Promise<WarehouseBinding | undefined>;
+  /** Replaces the tenant's binding. */
+  putWarehouseBinding(binding: WarehouseBinding): Promise<void>;
+  /** False when the tenant had none. */
+  deleteWarehouseBinding(tenant: string): Promise<boolean>;
 
   createKey(key: ApiKey): Promise<void>;
   /** Key ids are globally unique. */
@@ -283,9 +290,54 @@ export interface LoadHistoryRow {
   status: string;
 }
 
+/** A batch with rows in a loaded raw file, and how many distinct rows of that batch raw holds in all. */
+export interface FileBatch {
+  file: string;
+  batchId: string;
+  rows: number;
+}
+
 /** The warehouse's own load history, where the warehouse loads the lake itself (Snowpipe). */
 export interface LoadHistorySource {
   loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryRow[]>;
+  /** The batches in these raw files (a lake object holds many), for receipts. */
+  batchesInFiles?(tenant: string, stream: string, files: string[]): Promise<FileBatch[]>;
+}
+
+/** Receipts a warehouse loaded by someone else completes (AWS: Snowpipe), as the load poller learns of loads. */
+export interface ReceiptLoads {
+  /**
+   * Sets the receipt's loadedAt, once: only when it exists, has none yet, and `rows` (the batch's
+   * distinct rows in raw) covers its accepted records. True when it did.
+   */
+  markLoaded(
+    tenant: string,
+    stream: string,
+    batchId: string,
+    loadedAt: string,
+    rows: number,
+  ): Promise<boolean>;
+}
+
+/**
+ * Checks a tenant's own warehouse connection before it is bound (AWS mode: Snowflake). Reads the key by
+ * its ARN, logs in with it, then runs `SELECT CURRENT_ACCOUNT()`; nothing is kept open afterwards.
+ */
+export interface WarehouseBindingProbe {
+  /**
+   * The account locator Snowflake reports. WarehouseCheckError naming the step that failed (`secret`,
+   * `connect`, `query`); DependencyUnavailableError when Secrets Manager itself could not answer.
+   */
+  check(spec: WarehouseConnectionSpec): Promise<{ currentAccount: string }>;
+}
+
+/** Secrets read by reference (Secrets Manager in AWS mode); the value is handed on, never stored or logged. */
+export interface SecretReader {
+  /**
+   * The secret's string value. SecretUnusableError when it is missing, not readable by this service or
+   * has no string value; DependencyUnavailableError when the service itself failed (retry later).
+   */
+  read(arn: string): Promise<string>;
 }
 
 /** Where the load-history poller remembers how far it has read, so no load is counted twice across invocations. */

@@ -6,6 +6,7 @@ import { measureComponents } from './components.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { summarizeProfile, type ProfileSummary } from './cpu-profile.js';
 import { startBaseline, type BaselineProcess } from './processes.js';
+import { markedSections } from './sections.js';
 import { makeBatch, STREAM_SCHEMA } from './records.js';
 import { renderMarkdown, renderTable, type BenchResult } from './report.js';
 import { RssSampler, readMemory } from './rss.js';
@@ -363,13 +364,16 @@ async function main(): Promise<void> {
     console.log(renderTable(result));
     if (process.env.BENCH_WRITE !== '0') {
       const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-      // Marked sections come from other runs (`npm run soak`, hours long; `npm run bench:cli`), so a
-      // bench run keeps them as they are.
+      // The marked sections come from other benches (`npm run soak`, hours long; `npm run bench:sdk`;
+      // `npm run bench:cli`; `npm run bench:lambda`), so a bench run keeps them as they are.
       const previous = await readFile(file, 'utf8').catch(() => '');
-      const kept = [...previous.matchAll(/<!-- ([a-z-]+):start -->[\s\S]*?<!-- \1:end -->/g)].map(
-        (m) => m[0],
+      const kept = markedSections(previous);
+      await writeFile(
+        file,
+        kept.length
+          ? `${renderMarkdown(result).trimEnd()}\n\n${kept.join('\n\n')}\n`
+          : renderMarkdown(result),
       );
-      await writeFile(file, `${[renderMarkdown(result).trimEnd(), ...kept].join('\n\n')}\n`);
       log('wrote BENCHMARKS.md');
     }
   } finally {

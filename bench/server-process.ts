@@ -77,8 +77,8 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     out += chunk.toString('utf8');
     if (out.length > KEEP_OUTPUT_CHARS * 2) out = out.slice(-KEEP_OUTPUT_CHARS);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null)
       resolve({ code: child.exitCode, signal: child.signalCode });
@@ -115,10 +115,10 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     };
     const cleanup = () => {
       clearTimeout(timer);
-      child.stdout!.off('data', onData);
+      child.stdout.off('data', onData);
       child.off('exit', onExit);
     };
-    child.stdout!.on('data', onData);
+    child.stdout.on('data', onData);
     child.once('exit', onExit);
   }).catch(async (err: unknown) => {
     await stop('SIGKILL');

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const SCRIPT = fileURLToPath(new URL('./post.lua', import.meta.url));
+const KEYED_SCRIPT = fileURLToPath(new URL('./post-keyed.lua', import.meta.url));
 
 export interface WrkResult {
   durationSeconds: number;
@@ -17,7 +18,7 @@ export function wrkVersion(): string | undefined {
   return /wrk (\S+)/.exec(`${r.stdout}${r.stderr}`)?.[1] ?? 'unknown';
 }
 
-/** Runs wrk with bench/post.lua: fixed POST body, per-status counts, latency percentiles. */
+/** Runs wrk with bench/post.lua (or post-keyed.lua): fixed POST body, per-status counts, latency percentiles. */
 export function runWrk(opts: {
   url: string;
   bodyFile: string;
@@ -26,6 +27,8 @@ export function runWrk(opts: {
   seconds: number;
   threads?: number;
   timeoutSeconds?: number;
+  /** Send a unique Idempotency-Key (this prefix, the thread, a counter) with every request. */
+  idempotencyKeyPrefix?: string;
 }): Promise<WrkResult> {
   const args = [
     `-t${Math.min(opts.threads ?? 2, opts.connections)}`,
@@ -35,11 +38,12 @@ export function runWrk(opts: {
     `${opts.timeoutSeconds ?? 10}s`,
     '--latency',
     '-s',
-    SCRIPT,
+    opts.idempotencyKeyPrefix ? KEYED_SCRIPT : SCRIPT,
     opts.url,
     '--',
     opts.bodyFile,
     opts.token ?? '',
+    ...(opts.idempotencyKeyPrefix ? [opts.idempotencyKeyPrefix] : []),
   ];
   return new Promise((resolve, reject) => {
     const child = spawn('wrk', args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,22 +1,28 @@
 import path from 'node:path';
-import { Aws, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Aws, CfnCondition, CfnOutput, CfnParameter, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { StackProps } from 'aws-cdk-lib';
-import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { catalogTableDefinition } from '../api/adapters/dynamodb/table-definition.js';
 import { AccessLogsBucket } from './constructs/access-logs-bucket.js';
 import { AlarmTopic } from './constructs/alarm-topic.js';
 import { ServiceAlarms } from './constructs/alarms.js';
+import { catalogTable } from './constructs/catalog-table.js';
 import type { AlarmThresholds } from './constructs/alarms.js';
 import { DeliveryStream } from './constructs/delivery-stream.js';
 import { LAKE_PREFIXES, LakeBucket } from './constructs/lake-bucket.js';
+import { LakeEventsTopic } from './constructs/lake-events-topic.js';
+import { TenantAccounts } from './constructs/tenant-accounts.js';
+import type { TenantAccountSettings } from './constructs/tenant-accounts.js';
 import { LoadBalancer } from './constructs/load-balancer.js';
 import { ServiceFunction } from './constructs/service-function.js';
 import { SnowflakeStorageRole } from './constructs/snowflake-storage-role.js';
+import { TENANT_SECRET_PREFIX } from '../api/domain/tenants/warehouse-binding.js';
 import { acknowledge } from './nag.js';
 
 /** Non-secret Snowflake connection settings, handed to the functions as SNOWFLAKE_* variables. */
@@ -27,6 +33,8 @@ export interface SnowflakeSettings {
   warehouse?: string;
   database?: string;
   accessUrl?: string;
+  /** Access URL of tenants' own accounts, `{account}` replaced by the binding's account. */
+  tenantAccessUrl?: string;
   /** Name of the storage integration the external stage uses. */
   storageIntegration?: string;
 }
@@ -43,6 +51,12 @@ export interface TributaryStackProps extends StackProps {
   firehoseBufferSizeMiB?: number;
   lambdaMemoryMiB?: number;
   alarmThresholds?: Partial<AlarmThresholds>;
+  /**
+   * Tenants with Snowflake accounts of their own (PUT /v1/tenants/{t}/warehouse), each with its storage
+   * integration's identity. When given (even empty), the lake publishes its events to an SNS topic every
+   * account's pipes subscribe to, instead of to the one SnowpipeQueueArn.
+   */
+  tenantAccounts?: Record<string, TenantAccountSettings>;
 }
 
 /**
@@ -78,11 +92,17 @@ export class TributaryStack extends Stack {
   readonly snowflakeStorage: SnowflakeStorageRole;
   readonly alarms: ServiceAlarms;
   readonly alarmTopic: AlarmTopic;
+  /** The lake's event topic and the tenants' storage roles; only with tenant accounts. */
+  readonly lakeEvents?: LakeEventsTopic;
+  readonly tenantAccounts?: TenantAccounts;
   /** kms:Decrypt on SnowflakeKeySecretKmsKeyArn for the secret's readers; exists only when that is set. */
   readonly snowflakeKeyDecrypt: iam.Policy;
+  /** Secrets tenants' own Snowflake keys live in (ARN pattern with a trailing wildcard). */
+  readonly tenantKeySecretsArn: string;
   readonly parameters: {
     certificateArn: CfnParameter;
-    snowpipeQueueArn: CfnParameter;
+    /** Absent with tenant accounts: the pipes then subscribe to the lake's topic. */
+    snowpipeQueueArn?: CfnParameter;
     glacierTransitionDays: CfnParameter;
     snowflakeKeySecretArn: CfnParameter;
     snowflakeKeySecretKmsKeyArn: CfnParameter;
@@ -101,13 +121,17 @@ export class TributaryStack extends Stack {
         description: 'ACM certificate for the HTTPS listener',
         allowedPattern: '^arn:aws[a-z-]*:acm:[a-z0-9-]+:\\d{12}:certificate/[A-Za-z0-9-]+$',
       }),
-      snowpipeQueueArn: new CfnParameter(this, 'SnowpipeQueueArn', {
-        type: 'String',
-        description:
-          'Snowflake-owned SQS queue of the pipes (SHOW PIPES → notification_channel). Leave empty on the first deploy: the queue exists once the first stream does; until set, the lake sends no notifications.',
-        allowedPattern: '^(|arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+)$',
-        default: '',
-      }),
+      ...(props.tenantAccounts
+        ? {}
+        : {
+            snowpipeQueueArn: new CfnParameter(this, 'SnowpipeQueueArn', {
+              type: 'String',
+              description:
+                'Snowflake-owned SQS queue of the pipes (SHOW PIPES → notification_channel). Leave empty on the first deploy: the queue exists once the first stream does; until set, the lake sends no notifications.',
+              allowedPattern: '^(|arn:aws[a-z-]*:sqs:[a-z0-9-]+:\\d{12}:[A-Za-z0-9_-]+)$',
+              default: '',
+            }),
+          }),
       glacierTransitionDays: new CfnParameter(this, 'GlacierTransitionDays', {
         type: 'Number',
         description: 'Days before raw/ objects move to Glacier',
@@ -170,22 +194,34 @@ export class TributaryStack extends Stack {
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });
 
-    this.table = new dynamodb.Table(this, 'Catalog', {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
-      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: true,
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
+    this.table = catalogTable(this, 'Catalog', catalogTableDefinition);
 
+    const hasSnowflakeUser = new CfnCondition(this, 'HasSnowflakeIamUser', {
+      expression: Fn.conditionNot(Fn.conditionEquals(p.snowflakeIamUserArn.valueAsString, '')),
+    });
+    const sharedSnowflakePrincipal = Fn.conditionIf(
+      hasSnowflakeUser.logicalId,
+      p.snowflakeIamUserArn.valueAsString,
+      `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`,
+    ).toString();
+    const tenantPrincipals = Object.values(props.tenantAccounts ?? {}).flatMap((t) =>
+      t.snowflakeIamUserArn ? [t.snowflakeIamUserArn] : [],
+    );
+    if (props.tenantAccounts) {
+      this.lakeEvents = new LakeEventsTopic(this, 'LakeEvents', {
+        subscribers: [sharedSnowflakePrincipal, ...new Set(tenantPrincipals)],
+      });
+    }
     this.lake = new LakeBucket(this, 'Lake', {
       accessLogsBucket: logs.bucket,
-      snowpipeQueueArn: p.snowpipeQueueArn.valueAsString,
-      hasSnowpipeQueue: new CfnCondition(this, 'HasSnowpipeQueue', {
-        expression: Fn.conditionNot(Fn.conditionEquals(p.snowpipeQueueArn.valueAsString, '')),
-      }),
+      notifications: this.lakeEvents
+        ? { topicArn: this.lakeEvents.topic.topicArn, policy: this.lakeEvents.policy }
+        : {
+            queueArn: p.snowpipeQueueArn!.valueAsString,
+            hasQueue: new CfnCondition(this, 'HasSnowpipeQueue', {
+              expression: Fn.conditionNot(Fn.conditionEquals(p.snowpipeQueueArn!.valueAsString, '')),
+            }),
+          },
       glacierTransitionDays: p.glacierTransitionDays.valueAsNumber,
     });
 
@@ -207,6 +243,7 @@ export class TributaryStack extends Stack {
       TRIBUTARY_FIREHOSE_STREAM: this.rawStream.streamName,
       TRIBUTARY_FIREHOSE_QUARANTINE_STREAM: this.quarantineStream.streamName,
       TRIBUTARY_S3_BUCKET: this.lake.bucket.bucketName,
+      ...(this.lakeEvents ? { TRIBUTARY_LAKE_EVENTS_TOPIC_ARN: this.lakeEvents.topic.topicArn } : {}),
       TRIBUTARY_MAX_BODY_BYTES: String(ALB_LAMBDA_MAX_BODY_BYTES),
       // NoEcho keeps it out of describe-stacks; anyone allowed lambda:GetFunctionConfiguration still sees it.
       TRIBUTARY_ADMIN_KEY: p.adminKey.valueAsString,
@@ -248,6 +285,9 @@ export class TributaryStack extends Stack {
       );
     }
     const snowflakeSecretReaders = [this.api];
+    // Tenants bound to accounts of their own name their key by ARN (PUT /v1/tenants/{t}/warehouse); the
+    // API accepts only names under this prefix, so granting the prefix grants exactly those.
+    this.tenantKeySecretsArn = `arn:${Aws.PARTITION}:secretsmanager:${Aws.REGION}:${Aws.ACCOUNT_ID}:secret:${TENANT_SECRET_PREFIX}*`;
     for (const fn of snowflakeSecretReaders) {
       fn.addToRolePolicy(
         new iam.PolicyStatement({
@@ -255,6 +295,18 @@ export class TributaryStack extends Stack {
           actions: ['secretsmanager:GetSecretValue'],
           resources: [p.snowflakeKeySecretArn.valueAsString],
         }),
+      );
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'ReadTenantSnowflakeKeys',
+          actions: ['secretsmanager:GetSecretValue'],
+          resources: [this.tenantKeySecretsArn],
+        }),
+      );
+      acknowledge(
+        fn.role,
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${TENANT_SECRET_PREFIX}*]`,
+        'Tenant key secrets are created as tenants are bound, so they are granted by name prefix; the API refuses a binding whose secret lies outside it.',
       );
     }
     // A secret under a customer-managed key needs kms:Decrypt on that key too (the AWS-managed key
@@ -294,20 +346,20 @@ export class TributaryStack extends Stack {
       apiFunction: this.api.fn,
     });
 
-    const hasSnowflakeUser = new CfnCondition(this, 'HasSnowflakeIamUser', {
-      expression: Fn.conditionNot(Fn.conditionEquals(p.snowflakeIamUserArn.valueAsString, '')),
-    });
     this.snowflakeStorage = new SnowflakeStorageRole(this, 'SnowflakeStorage', {
       bucket: this.lake.bucket,
       key: this.lake.key,
       prefixes: LAKE_PREFIXES,
-      snowflakePrincipalArn: Fn.conditionIf(
-        hasSnowflakeUser.logicalId,
-        p.snowflakeIamUserArn.valueAsString,
-        `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:root`,
-      ).toString(),
+      snowflakePrincipalArn: sharedSnowflakePrincipal,
       externalId: p.snowflakeExternalId.valueAsString,
     });
+    if (props.tenantAccounts) {
+      this.tenantAccounts = new TenantAccounts(this, 'TenantAccounts', {
+        bucket: this.lake.bucket,
+        key: this.lake.key,
+        tenants: props.tenantAccounts,
+      });
+    }
 
     const hasAlarmEmail = new CfnCondition(this, 'HasAlarmEmail', {
       expression: Fn.conditionNot(Fn.conditionEquals(p.alarmEmail.valueAsString, '')),
@@ -339,6 +391,13 @@ export class TributaryStack extends Stack {
       value: this.alarmTopic.topic.topicArn,
       description: 'SNS topic every alarm notifies (ALARM and OK); subscribe more endpoints here',
     });
+    if (this.lakeEvents) {
+      new CfnOutput(this, 'LakeEventsTopicArn', {
+        value: this.lakeEvents.topic.topicArn,
+        description:
+          "AWS_SNS_TOPIC of every pipe; each account's SYSTEM$GET_AWS_SNS_IAM_POLICY principal must be allowed to subscribe",
+      });
+    }
     new CfnOutput(this, 'SnowflakeStorageRoleArn', {
       value: this.snowflakeStorage.role.roleArn,
       description: 'STORAGE_AWS_ROLE_ARN for CREATE STORAGE INTEGRATION',
@@ -355,6 +414,7 @@ export function snowflakeEnvironment(settings: SnowflakeSettings = {}): Record<s
     ['SNOWFLAKE_WAREHOUSE', settings.warehouse],
     ['SNOWFLAKE_DATABASE', settings.database],
     ['SNOWFLAKE_ACCESS_URL', settings.accessUrl],
+    ['SNOWFLAKE_TENANT_ACCESS_URL', settings.tenantAccessUrl],
     ['TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION', settings.storageIntegration],
   ];
   return Object.fromEntries(

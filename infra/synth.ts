@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { SynthesisMessageLevel } from 'aws-cdk-lib/cx-api';
 import { ensureLambdaBundle } from './bundle.js';
 import { buildApp } from './app.js';
 
@@ -25,8 +26,12 @@ async function main(): Promise<void> {
   }
   const artifact = assembly.getStackArtifact(stack.artifactId);
   const resources = Object.keys((artifact.template as { Resources?: object }).Resources ?? {}).length;
-  const errors = artifact.messages.filter((m) => m.level === 'error');
-  for (const m of errors) console.error(`[error] ${m.id}: ${String(m.entry.data)}`);
+  const errors = artifact.messages.filter((m) => m.level === SynthesisMessageLevel.ERROR);
+  for (const m of errors) {
+    // An error annotation's data is its message; any other shape is printed as JSON.
+    const data = typeof m.entry.data === 'string' ? m.entry.data : JSON.stringify(m.entry.data);
+    console.error(`[error] ${m.id}: ${data}`);
+  }
   console.log(
     `synthesized ${stack.stackName}: ${resources} resources → ${path.relative(process.cwd(), artifact.templateFullPath)}`,
   );

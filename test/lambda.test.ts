@@ -8,8 +8,10 @@ import {
   type EmbeddedDynamo,
 } from '../api/adapters/dynamodb/index.js';
 import { checkExchange } from './support/contract.js';
+import { captureEmf, emfSum } from './support/emf.js';
 import { startFirehoseStub, type FirehoseStub } from './support/firehose-stub.js';
 import { SnowflakeStub } from './support/snowflake-stub.js';
+import { SnowpipeModel } from './support/snowpipe-model.js';
 
 /**
  * The Lambda entry end to end with hand-built ALB events: DynamoDB on dynalite, delivery through the
@@ -20,10 +22,11 @@ let dynamo: EmbeddedDynamo;
 let firehose: FirehoseStub;
 let snowflake: SnowflakeStub;
 let handler: (event: ALBEvent, context: Context) => Promise<ALBResult>;
+let catalogTableCheck: () => Promise<{ state: string }>;
 let tickHandler: (
   event: { source: 'aws.events'; 'detail-type': 'Scheduled Event' },
   context: Context,
-) => Promise<{ tick: { loads: number } }>;
+) => Promise<{ tick: { loads: number; receipts: number } }>;
 
 function alb(
   method: string,
@@ -51,7 +54,7 @@ function alb(
     },
     body: opts.body === undefined ? null : JSON.stringify(opts.body),
     isBase64Encoded: false,
-  } as ALBEvent;
+  };
 }
 
 async function call(
@@ -107,6 +110,7 @@ beforeAll(async () => {
   const mod = await import('../api/lambda.js');
   handler = mod.handler;
   tickHandler = mod.handler;
+  catalogTableCheck = mod.catalogTableCheck;
 });
 
 afterAll(async () => {
@@ -123,6 +127,10 @@ describe('Lambda entry (ALB events)', () => {
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: 'ok' });
     expect(res.headers['x-request-id']).toBeTruthy();
+  });
+
+  it('has checked the catalog table during the first invocation: it matches the definition', async () => {
+    await expect(catalogTableCheck()).resolves.toEqual({ state: 'matches' });
   });
 
   it('refuses a missing key with a problem body', async () => {
@@ -154,6 +162,17 @@ describe('Lambda entry (ALB events)', () => {
     expect(ddl).toMatch(/CREATE .*TABLE/i);
     expect(ddl).toMatch(/AUTO_INGEST = TRUE/);
     expect(ddl).toContain('raw/tenant=acme/stream=orders/');
+  });
+
+  it('masks a column in Snowflake when only piiFields change, with no new schema version', async () => {
+    const before = snowflake.statements.length;
+    const res = await call(
+      alb('PATCH', '/v1/tenants/acme/streams/orders', { key: tenantKey, body: { piiFields: ['id'] } }),
+    );
+    expect(res.status).toBe(200);
+    expect(res.json.version).toBe(1);
+    const ddl = snowflake.statements.slice(before).join('\n');
+    expect(ddl).toMatch(/ALTER TABLE .*"ORDERS_RAW" MODIFY COLUMN "ID" SET MASKING POLICY/);
   });
 
   it('ingests through Firehose: 200 only after every record has a RecordId, rejects to quarantine', async () => {
@@ -190,9 +209,44 @@ describe('Lambda entry (ALB events)', () => {
     expect(receipt.json).toMatchObject({ state: 'delivered', accepted: 2, rejected: 1 });
   });
 
+  it('counts ingest in the per-minute counters the UI reads, and as CloudWatch EMF lines', async () => {
+    const totals = async () =>
+      (
+        await call(
+          alb('GET', '/v1/tenants/acme/streams/orders/metrics', { key: tenantKey, query: { minutes: '5' } }),
+        )
+      ).json.totals as Record<string, number>;
+    const before = await totals();
+    const emf = captureEmf();
+    try {
+      const res = await call(
+        alb('POST', '/v1/tenants/acme/streams/orders/records', {
+          key: tenantKey,
+          body: [{ id: 'm1' }, { id: 'm2' }, { n: 'bad' }],
+        }),
+      );
+      expect(res.status).toBe(200);
+    } finally {
+      emf.stop();
+    }
+    // Flushed to DynamoDB before the invocation returned: the next invocation (any container) reads them.
+    const after = await totals();
+    expect(after.received - before.received).toBe(3);
+    expect(after.accepted - before.accepted).toBe(2);
+    expect(after.rejected - before.rejected).toBe(1);
+    expect(after.deliveredObjects - before.deliveredObjects).toBe(2);
+    const stream = { tenant: 'acme', stream: 'orders' };
+    expect(emfSum(emf.lines, 'RecordsReceived', stream)).toBe(3);
+    expect(emfSum(emf.lines, 'RecordsAccepted', stream)).toBe(2);
+    expect(emfSum(emf.lines, 'RecordsRejected', stream)).toBe(1);
+    expect(emfSum(emf.lines, 'DeliveredRecords', stream)).toBe(2);
+    expect(emf.lines.every((l) => l._aws.CloudWatchMetrics[0].Namespace === 'Tributary')).toBe(true);
+  });
+
   it('answers 503 with Retry-After when Firehose keeps throttling past the retry budget', async () => {
     const before = firehose.delivered('raw-stream').length;
     firehose.fail({ kind: 'throttle' }, Infinity);
+    const emf = captureEmf();
     try {
       const res = await call(
         alb('POST', '/v1/tenants/acme/streams/orders/records', { key: tenantKey, body: [{ id: 'z' }] }),
@@ -202,11 +256,14 @@ describe('Lambda entry (ALB events)', () => {
       expect(res.json.code).toBe('dependency_unavailable');
     } finally {
       firehose.clearFaults();
+      emf.stop();
     }
     expect(firehose.delivered('raw-stream').length).toBe(before);
+    expect(emfSum(emf.lines, 'ResponsesUnavailable')).toBe(1);
+    expect(emfSum(emf.lines, 'RecordsAccepted')).toBe(0);
   });
 
-  it('a scheduled tick reads COPY_HISTORY into the load counters, and a receipt turns loaded once raw has its rows', async () => {
+  it('a scheduled tick reads COPY_HISTORY into the load counters and turns the receipt loaded', async () => {
     const posted = await call(
       alb('POST', '/v1/tenants/acme/streams/orders/records', {
         key: tenantKey,
@@ -214,42 +271,55 @@ describe('Lambda entry (ALB events)', () => {
       }),
     );
     const batchId = String(posted.json.batchId);
-    // Now, not later: a load time in the next minute falls outside the metrics window read below.
-    const loadedAt = new Date().toISOString().replace('Z', '+00:00');
-    const text = (name: string) => ({ name, type: 'text' as const });
-    snowflake.on('COPY_HISTORY', {
-      columns: [
-        text('KIND'),
-        text('FILE_NAME'),
-        text('LAST_LOAD_TIME'),
-        text('ROW_COUNT'),
-        text('ROW_PARSED'),
-        text('ERROR_COUNT'),
-        text('FIRST_ERROR_MESSAGE'),
-        text('STATUS'),
-      ],
-      rows: [
-        ['raw', 'raw/tenant=acme/stream=orders/dt=2026-11-26/x.gz', loadedAt, '2', '2', '0', null, 'Loaded'],
-      ],
-    });
-    snowflake.on('COUNT(*) AS "N"', { columns: [{ name: 'N', type: 'fixed' }], rows: [['2']] });
+    const path = `/v1/tenants/acme/streams/orders/batches/${batchId}`;
+    expect((await call(alb('GET', path, { key: tenantKey }))).json).toMatchObject({ state: 'delivered' });
 
-    const tick = await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context);
-    expect(tick.tick.loads).toBe(1);
+    // Firehose writes the batch's lines into one lake object, and Snowpipe loads it. Now, not later:
+    // a load time in the next minute falls outside the metrics window read below.
+    const loadedAt = new Date().toISOString();
+    const lake = new SnowpipeModel({
+      bucket: 'tributary-lake',
+      now: () => loadedAt,
+      rawPipePath: 'raw/tenant=acme/stream=orders/',
+    });
+    lake.install(snowflake);
+    const lines = firehose
+      .delivered('raw-stream')
+      .flatMap((b) => b.toString().trim().split('\n'))
+      .filter((l) => (JSON.parse(l) as { _batch_id: string })._batch_id === batchId);
+    const file = `raw/tenant=acme/stream=orders/dt=${loadedAt.slice(0, 10)}/hour=${loadedAt.slice(11, 13)}/raw-stream-1-x`;
+    lake.put(file, lines);
+    lake.load(file);
+
+    const emf = captureEmf();
+    const tick = await tickHandler(
+      { source: 'aws.events', 'detail-type': 'Scheduled Event' },
+      {} as Context,
+    ).finally(emf.stop);
+    expect(tick.tick).toMatchObject({ loads: 1, receipts: 1 });
+    expect(emfSum(emf.lines, 'LoadedRows', { tenant: 'acme', stream: 'orders' })).toBe(2);
     expect(
-      (await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context)).tick
-        .loads,
-    ).toBe(0);
+      (await tickHandler({ source: 'aws.events', 'detail-type': 'Scheduled Event' }, {} as Context)).tick,
+    ).toMatchObject({ loads: 0, receipts: 0 });
 
     const metrics = await call(
       alb('GET', '/v1/tenants/acme/streams/orders/metrics', { key: tenantKey, query: { minutes: '5' } }),
     );
     expect((metrics.json.totals as { loadedRows: number }).loadedRows).toBe(2);
-    const receipt = await call(
-      alb('GET', `/v1/tenants/acme/streams/orders/batches/${batchId}`, { key: tenantKey }),
-    );
-    expect(receipt.json).toMatchObject({ state: 'loaded', accepted: 2 });
-    expect(snowflake.statements.some((q) => q.includes(`"_BATCH_ID" = '${batchId}'`))).toBe(true);
+    const before = snowflake.statements.length;
+    const receipt = await call(alb('GET', path, { key: tenantKey }));
+    expect(receipt.json).toMatchObject({ state: 'loaded', accepted: 2, loadedAt });
+    // The receipt itself says so now: no count of the batch's rows in Snowflake on read.
+    expect(snowflake.statements.slice(before)).toEqual([]);
+  });
+
+  it('serves no Prometheus exposition: /metrics is local-mode only and answers 501 naming CloudWatch', async () => {
+    expect((await call(alb('GET', '/metrics'))).status).toBe(401);
+    const res = await call(alb('GET', '/metrics', { key: ADMIN }));
+    expect(res.status).toBe(501);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(res.json).toMatchObject({ code: 'local_mode_only', status: 501 });
+    expect(String(res.json.detail)).toMatch(/CloudWatch metrics in the Tributary namespace/);
   });
 
   it('answers malformed JSON with a 400 naming the offset', async () => {

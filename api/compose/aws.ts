@@ -10,26 +10,48 @@ import { DynamoReceiptStore, FirehoseDelivery, createFirehoseClient } from '../a
 import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
+import { EmfMetrics } from '../monitoring/emf-metrics.js';
 import { MinuteMetrics } from '../monitoring/minute-metrics.js';
-import { PromMetrics } from '../monitoring/prometheus.js';
 import { AlertEvaluator } from '../monitoring/evaluator.js';
 import { LoadHistoryPoller } from '../monitoring/load-history-poller.js';
-import type { LoadHistorySource } from '../ports.js';
+import type { LoadHistorySource, WarehouseBindingProbe } from '../ports.js';
 import { WebhookNotifier } from '../monitoring/webhook.js';
 import { DynamoCursorStore } from '../adapters/dynamodb/cursor-store.js';
+import { checkTable, type TableCheck } from '../adapters/dynamodb/table-check.js';
 // Type only: erased at build time, so the ingest bundle still never loads snowflake-sdk.
 import type { SnowflakeWarehouse } from '../adapters/snowflake/warehouse.js';
 import type { Services } from '../services.js';
-import { ingestSettings, loadMonitorSettings, streamDefaults, webhookPolicy } from './settings.js';
+import {
+  ingestSettings,
+  loadMonitorSettings,
+  sharedWarehouseAccount,
+  streamDefaults,
+  webhookPolicy,
+} from './settings.js';
 import { LazyWarehouse } from './lazy-warehouse.js';
 
 export interface AwsStack {
-  services: Services & { metrics: MinuteMetrics };
+  services: Services;
+  /** CloudWatch metrics (EMF): the Lambda entry counts answers and publishes once per invocation. */
+  cloudwatch: EmfMetrics;
   /**
-   * The scheduled (EventBridge) invocation: reads Snowpipe's COPY_HISTORY into the load counters, then
-   * evaluates the freshness alerts and sends their webhooks. Lambda timers don't run while frozen.
+   * The scheduled (EventBridge) invocation: reads Snowpipe's COPY_HISTORY into the load counters and the
+   * batch receipts, then evaluates the freshness alerts and sends their webhooks. Lambda timers don't run
+   * while frozen.
    */
-  tick(): Promise<{ streams: number; loads: number; failures: number; fired: number; resolved: number }>;
+  tick: () => Promise<{
+    streams: number;
+    loads: number;
+    failures: number;
+    receipts: number;
+    fired: number;
+    resolved: number;
+  }>;
+  /**
+   * Compares the deployed catalog table with the adapter's definition (one DescribeTable) and logs a
+   * CatalogTableMismatchError when they differ. Never rejects.
+   */
+  checkCatalogTable: () => Promise<TableCheck>;
 }
 
 /** How long another Lambda may keep serving a revoked key or an old stream spec. */
@@ -48,7 +70,12 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
   });
   const catalog = new CachedCatalog(new DynamoCatalog(dynamo, table), CATALOG_CACHE_TTL_MS);
   // Timers don't run while a Lambda is frozen, so no background flush: the entry flushes per invocation.
-  const metrics = new MinuteMetrics(new DynamoMetricsStore(dynamo, table), Date.now, 0);
+  // Every delta also counts toward CloudWatch, which is where fleet-wide numbers and alarms live.
+  const cloudwatch = new EmfMetrics({ logger: logger.child({ component: 'emf' }) });
+  const metrics = cloudwatch.instrument(
+    new MinuteMetrics(new DynamoMetricsStore(dynamo, table), Date.now, 0),
+  );
+  const receipts = new DynamoReceiptStore({ client: dynamo, tableName: table });
   const delivery = new FirehoseDelivery({
     client: createFirehoseClient({
       region: config.AWS_REGION!,
@@ -57,16 +84,24 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     rawStreamName: config.TRIBUTARY_FIREHOSE_STREAM!,
     quarantineStreamName: config.TRIBUTARY_FIREHOSE_QUARANTINE_STREAM!,
     retryBudgetMs: config.TRIBUTARY_RETRY_BUDGET_MS,
-    receipts: new DynamoReceiptStore({ client: dynamo, tableName: table }),
+    receipts,
     metrics,
     logger: logger.child({ component: 'firehose' }),
   });
   const warehouse = new LazyWarehouse<SnowflakeWarehouse>(async () => {
     const { snowflakeWarehouseFromConfig } = await import('../adapters/snowflake/index.js');
-    return snowflakeWarehouseFromConfig(config, { logger: logger.child({ component: 'snowflake' }) });
+    return snowflakeWarehouseFromConfig(config, {
+      logger: logger.child({ component: 'snowflake' }),
+      bindingOf: (tenant) => catalog.getWarehouseBinding(tenant),
+    });
   });
+  // Lazily too: only PUT /v1/tenants/{t}/warehouse checks a binding.
+  const bindingProbe: WarehouseBindingProbe = {
+    check: async (spec) =>
+      (await import('../adapters/snowflake/index.js')).snowflakeBindingProbeFromConfig(config).check(spec),
+  };
   const alerts = new DynamoAlertStore(dynamo, table);
-  const services: Services & { metrics: MinuteMetrics } = {
+  const services: Services = {
     catalog,
     idempotency: new DynamoIdempotencyStore(dynamo, table),
     delivery,
@@ -74,8 +109,6 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     metrics,
     alerts,
     webhooks: webhookPolicy(config),
-    // Counts what this Lambda container saw; fleet-wide numbers come from CloudWatch.
-    prometheus: new PromMetrics(),
     logger,
     loadMonitor: loadMonitorSettings(config),
     now: () => new Date(),
@@ -83,6 +116,7 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     streamDefaults: streamDefaults(config),
     ingest: newIngestState(),
     adminKeyHash: hashSecret(config.TRIBUTARY_ADMIN_KEY),
+    warehouseAccounts: { shared: sharedWarehouseAccount(config), probe: bindingProbe },
   };
   const poller = new LoadHistoryPoller({
     catalog,
@@ -90,6 +124,8 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
     metrics,
     cursors: new DynamoCursorStore(dynamo, table),
     logger: logger.child({ component: 'load-history' }),
+    // Snowpipe loads the lake, so the tick is what turns a receipt 'loaded' (with its load time).
+    receipts,
   });
   const evaluator = new AlertEvaluator({
     catalog,
@@ -108,6 +144,18 @@ export function composeAws(config: Config, logger: Logger): AwsStack {
   });
   return {
     services,
+    cloudwatch,
+    checkCatalogTable: async () => {
+      const check = await checkTable(dynamo, table).catch((error: unknown) => ({
+        state: 'unchecked' as const,
+        error,
+      }));
+      if (check.state === 'mismatch')
+        logger.error({ err: check.error, table }, 'the catalog table does not match this version');
+      if (check.state === 'unchecked')
+        logger.warn({ err: check.error, table }, 'could not check the catalog table at cold start');
+      return check;
+    },
     tick: async () => {
       const loads = await poller.poll();
       await metrics.flush();

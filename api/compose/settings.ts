@@ -4,6 +4,7 @@ import { DEFAULT_BODY_LIMITS } from '../domain/records/parse-body.js';
 import type { IngestSettings } from '../domain/records/types.js';
 import type { StreamDefaults } from '../domain/streams/types.js';
 import type { WebhookPolicy } from '../domain/monitoring/webhook-target.js';
+import type { DefaultWarehouseAccount } from '../domain/tenants/warehouse-binding.js';
 
 // The domain's settings from the parsed environment: the environment variable names stop here.
 
@@ -42,5 +43,17 @@ export function webhookPolicy(config: Config): WebhookPolicy {
     allowPrivate: config.TRIBUTARY_WEBHOOK_ALLOW_PRIVATE,
     // In AWS mode alerts leave the VPC for the internet: never in clear text.
     requireHttps: config.TRIBUTARY_MODE === 'aws',
+  };
+}
+
+/** The shared Snowflake account, as GET /v1/tenants/{t}/warehouse shows it to tenants that have none of their own. */
+export function sharedWarehouseAccount(config: Config): DefaultWarehouseAccount {
+  return {
+    account: config.SNOWFLAKE_ACCOUNT,
+    user: config.SNOWFLAKE_USER,
+    role: config.SNOWFLAKE_ROLE,
+    warehouse: config.SNOWFLAKE_WAREHOUSE,
+    database: config.SNOWFLAKE_DATABASE,
+    storageIntegration: config.TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION,
   };
 }

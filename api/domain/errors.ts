@@ -1,3 +1,5 @@
+import type { WarehouseCheckStep } from './tenants/warehouse-binding.js';
+
 /**
  * Domain errors. They describe what went wrong in the domain's words and know nothing of HTTP;
  * api/http/problem.ts is the one place that maps them to a status and a problem body.
@@ -119,6 +121,20 @@ export class DependencyUnavailableError extends RetryLaterError {
   readonly code = 'dependency_unavailable';
 }
 
+/**
+ * A dependency is set up wrong (a missing table or index, a key schema that differs, denied access): the
+ * same request fails the same way until an operator fixes the deployment, so unlike
+ * DependencyUnavailableError it tells nobody to retry.
+ */
+export class MisconfiguredError extends DomainError {
+  readonly code = 'misconfigured';
+}
+
+/** This deployment does not offer the operation (e.g. the Prometheus exposition in AWS mode). */
+export class LocalModeOnlyError extends DomainError {
+  readonly code = 'local_mode_only';
+}
+
 /** The stream was deleted: its data is kept but it takes no more records. */
 export class StreamGoneError extends DomainError {
   readonly code = 'stream_deleted';
@@ -130,6 +146,39 @@ export class StreamGoneError extends DomainError {
  */
 export class LoadDataError extends DomainError {
   readonly code = 'load_data_error';
+}
+
+/**
+ * The request conflicts with the state of the system (409): what it asks is not possible here, or not
+ * now. `code` says which rule it met, e.g. tenant_has_streams.
+ */
+export class StateConflictError extends DomainError {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A tenant's own warehouse connection failed its check; `step` names where (422). */
+export class WarehouseCheckError extends DomainError {
+  readonly code = 'warehouse_check_failed';
+  constructor(
+    readonly step: WarehouseCheckStep,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * A secret named by reference that cannot be used: it does not exist, this service may not read it, or
+ * it holds no usable value. Retrying cannot help; whoever named it has to fix the reference or the secret.
+ */
+export class SecretUnusableError extends DomainError {
+  readonly code = 'secret_unusable';
 }
 
 /**

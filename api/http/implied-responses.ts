@@ -47,7 +47,10 @@ export function impliedResponses(route: AnyRoute): Record<number, ResponseSpec> 
       ['Retry-After'],
     );
   }
-  out[500] = problem('Unexpected error; quote the requestId when reporting it');
+  out[500] = problem(
+    'Unexpected error, or a dependency the deployment set up wrong (code `misconfigured`, e.g. a catalog table ' +
+      'without the index this version queries): retrying will not help; quote the requestId when reporting it',
+  );
   return out;
 }
 

@@ -24,4 +24,16 @@ export const PayloadTooLargeProblemSchema = z
   })
   .meta({ id: 'PayloadTooLargeProblem' });
 
+/** A 422 from a warehouse binding check also names the step that failed. */
+export const WarehouseCheckProblemSchema = z
+  .object({
+    ...problemFields,
+    step: z
+      .enum(['secret', 'connect', 'query'])
+      .describe(
+        'secret: reading the key from Secrets Manager; connect: logging in with it; query: SELECT CURRENT_ACCOUNT() in the session',
+      ),
+  })
+  .meta({ id: 'WarehouseCheckProblem' });
+
 export const PROBLEM_JSON = 'application/problem+json';

@@ -7,15 +7,19 @@ import {
   IdempotencyConflictError,
   IdempotencyInProgressError,
   InvalidInputError,
+  LocalModeOnlyError,
+  MisconfiguredError,
   NotFoundError,
   OverloadedError,
   PayloadTooLargeError,
   RecordsRejectedError,
   RetryLaterError,
   SchemaIncompatibleError,
+  StateConflictError,
   StreamGoneError,
   UnauthenticatedError,
   UnsupportedMediaTypeError,
+  WarehouseCheckError,
   type FieldError,
 } from '../domain/errors.js';
 
@@ -51,6 +55,7 @@ const TITLES: Record<number, string> = {
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
+  501: 'Not Implemented',
   503: 'Service Unavailable',
 };
 
@@ -64,12 +69,17 @@ function statusOf(err: DomainError): number {
   if (err instanceof IdempotencyConflictError) return 409;
   if (err instanceof IdempotencyInProgressError) return 409;
   if (err instanceof StreamGoneError) return 409;
+  if (err instanceof StateConflictError) return 409;
   if (err instanceof PayloadTooLargeError) return 413;
   if (err instanceof UnsupportedMediaTypeError) return 415;
   if (err instanceof RecordsRejectedError) return 422;
+  if (err instanceof WarehouseCheckError) return 422;
   if (err instanceof OverloadedError) return 429;
   if (err instanceof DependencyUnavailableError) return 503;
   if (err instanceof InvalidInputError) return 400;
+  if (err instanceof LocalModeOnlyError) return 501;
+  // Named for the log and the operator; to the caller it is a 500 without Retry-After.
+  if (err instanceof MisconfiguredError) return 500;
   return 500;
 }
 
@@ -110,6 +120,7 @@ export function toProblemResponse(err: unknown, requestId: string): ProblemRespo
       body.limitValue = err.limitValue;
     }
     if (err instanceof UnauthenticatedError) headers['WWW-Authenticate'] = 'Bearer realm="tributary"';
+    if (err instanceof WarehouseCheckError) body.step = err.step;
     return { status, body, headers, contentType: 'application/problem+json' };
   }
   return {

@@ -18,7 +18,8 @@ export type Access =
   | { kind: 'public' }
   | { kind: 'any-key' }
   | { kind: 'platform' }
-  | { kind: 'tenant'; action: Action; stream: boolean };
+  /** `orPlatform`: the platform admin key may call it too (for any tenant). */
+  | { kind: 'tenant'; action: Action; stream: boolean; orPlatform?: true };
 
 export interface ResponseSpec {
   description: string;

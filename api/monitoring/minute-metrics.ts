@@ -37,7 +37,7 @@ export class MinuteMetrics implements Metrics {
     const id = `${tenant}/${stream}`;
     if (delta.received && at > (this.lastReceived.get(id) ?? 0)) this.lastReceived.set(id, at);
     let minutes = this.pending.get(id);
-    if (!minutes) this.pending.set(id, (minutes = new Map()));
+    if (!minutes) this.pending.set(id, (minutes = new Map<number, Counters>()));
     const minute = at - (at % MINUTE);
     let c = minutes.get(minute);
     if (!c) {
@@ -97,7 +97,7 @@ export class MinuteMetrics implements Metrics {
     const queue: Array<[string, MinutePoint]> = [];
     for (const [id, minutes] of batch) for (const [minute, c] of minutes) queue.push([id, { minute, ...c }]);
     for (let i = 0; i < queue.length; i++) {
-      const [id, point] = queue[i]!;
+      const [id, point] = queue[i];
       const [tenant, stream] = id.split('/') as [string, string];
       try {
         await this.store.addMinutes(tenant, stream, [point]);

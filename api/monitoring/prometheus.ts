@@ -2,6 +2,9 @@ import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Catalog, Counters, Delivery, Metrics, MinutePoint } from '../ports.js';
+import { routeTemplate } from './route-template.js';
+
+export { routeTemplate };
 
 export const OTHER = '_other';
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
@@ -254,10 +257,4 @@ interface StreamRow {
   labels: { tenant: string; stream: string };
   lagSeconds: number;
   pending: number;
-}
-
-/** Hono's `/v1/tenants/:tenant` as the OpenAPI-style template; anything unmatched is one series. */
-export function routeTemplate(path: string): string {
-  if (!path || path === '*' || path === '/*') return 'unmatched';
-  return path.replace(/:(\w+)/g, '{$1}');
 }

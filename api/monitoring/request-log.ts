@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { routePath } from 'hono/route';
 import type { Logger } from 'pino';
-import { routeTemplate } from './prometheus.js';
+import { routeTemplate } from './route-template.js';
 
 export interface RequestLogEnv {
   Variables: { requestId: string; logger: Logger };

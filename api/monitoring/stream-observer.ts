@@ -89,8 +89,8 @@ export class StreamObserver {
       now,
     );
     for (let i = points.length - 1; i >= 0; i--) {
-      if (points[i]!.received > 0) {
-        memo.lastReceivedMinute = Math.max(memo.lastReceivedMinute ?? 0, points[i]!.minute);
+      if (points[i].received > 0) {
+        memo.lastReceivedMinute = Math.max(memo.lastReceivedMinute ?? 0, points[i].minute);
         break;
       }
     }
@@ -124,8 +124,8 @@ export class StreamObserver {
     for (let start = origin; start < lastDueEnd; start += HOUR)
       if (!memo.hours.has(start)) missing.push(start);
     if (!missing.length) return;
-    const first = missing[0]!;
-    const last = missing[missing.length - 1]!;
+    const first = missing[0];
+    const last = missing[missing.length - 1];
     const points = await this.opts.metrics.series(
       stream.tenant,
       stream.name,

@@ -134,7 +134,7 @@ function headerObject(use: ResponseHeaderUse): Record<string, HeaderObject> {
   const name = headerName(use);
   const shared = RESPONSE_HEADERS[name];
   if (typeof use === 'string' || use.required === shared.required)
-    return { [name]: { $ref: `#/components/headers/${name}` } as HeaderObject };
+    return { [name]: { $ref: `#/components/headers/${name}` } };
   return {
     [name]: {
       description: shared.description,

@@ -1,7 +1,11 @@
 /** The document's tags, in display order. A route with a tag not listed here fails the build of the document. */
 export const TAGS = [
   { name: 'operations', description: 'Liveness, readiness, Prometheus metrics and this API reference.' },
-  { name: 'tenants', description: 'Tenants and their first admin key; the platform admin key only.' },
+  {
+    name: 'tenants',
+    description:
+      'Tenants, their first admin key and their own warehouse account; the platform admin key (a tenant’s admin may read its warehouse binding).',
+  },
   {
     name: 'keys',
     description:

@@ -22,6 +22,9 @@ import { prometheusRoute } from './system/prometheus.js';
 import { readyRoute } from './system/ready.js';
 import { createTenantRoute } from './tenants/create.js';
 import { listTenantsRoute } from './tenants/list.js';
+import { deleteWarehouseRoute } from './warehouse/delete.js';
+import { getWarehouseRoute } from './warehouse/get.js';
+import { putWarehouseRoute } from './warehouse/put.js';
 import { deleteWebhookRoute } from './webhook/delete.js';
 import { putWebhookRoute } from './webhook/put.js';
 
@@ -32,6 +35,9 @@ export const routes: AnyRoute[] = [
   meRoute,
   createTenantRoute,
   listTenantsRoute,
+  putWarehouseRoute,
+  getWarehouseRoute,
+  deleteWarehouseRoute,
   createKeyRoute,
   listKeysRoute,
   revokeKeyRoute,

@@ -1,4 +1,5 @@
 import { Aws, type CfnCondition, Duration, Fn, RemovalPolicy } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -15,15 +16,27 @@ export const SNOWPIPE_EVENTS = [
   's3:ObjectCreated:CompleteMultipartUpload',
 ] as const;
 
+/**
+ * Where object-created events go: the Snowflake-owned SQS queue of the one account's pipes (SHOW PIPES →
+ * notification_channel), or a topic every account's queue subscribes to (accounts per tenant).
+ */
+export type LakeNotifications =
+  | {
+      queueArn: string;
+      /**
+       * True when the queue ARN is set. The queue exists only once the first pipe does, so the first
+       * deploy has none; until then the bucket sends no notifications.
+       */
+      hasQueue: CfnCondition;
+    }
+  | {
+      topicArn: string;
+      /** The topic's policy, which must exist before S3 checks it may publish. */ policy: IConstruct;
+    };
+
 export interface LakeBucketProps {
   accessLogsBucket: s3.IBucket;
-  /** ARN of the Snowflake-owned SQS queue behind the pipe (SHOW PIPES → notification_channel). */
-  snowpipeQueueArn: string;
-  /**
-   * True when the queue ARN is set. The queue exists only once the first pipe does, so the first
-   * deploy has none; until then the bucket sends no notifications.
-   */
-  hasSnowpipeQueue: CfnCondition;
+  notifications: LakeNotifications;
   /** Days before `raw/` objects move to Glacier; may be a parameter token. */
   glacierTransitionDays: number;
 }
@@ -75,21 +88,36 @@ export class LakeBucket extends Construct {
     // Snowflake (its policy already admits S3), and this avoids the notifications custom-resource
     // Lambda that addEventNotification would deploy.
     const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
-    // Inside Fn::If the values reach the template as written, so they use CloudFormation's casing.
-    const queueConfigurations = LAKE_PREFIXES.flatMap((prefix) =>
-      SNOWPIPE_EVENTS.map((event) => ({
-        Event: event,
-        Queue: props.snowpipeQueueArn,
-        Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: `${prefix}/` }] } },
-      })),
-    );
-    cfnBucket.notificationConfiguration = {
-      queueConfigurations: Fn.conditionIf(
-        props.hasSnowpipeQueue.logicalId,
-        queueConfigurations,
-        Aws.NO_VALUE,
-      ) as unknown as s3.CfnBucket.QueueConfigurationProperty[],
-    };
+    const n = props.notifications;
+    if ('queueArn' in n) {
+      // Inside Fn::If the values reach the template as written, so they use CloudFormation's casing.
+      const queueConfigurations = LAKE_PREFIXES.flatMap((prefix) =>
+        SNOWPIPE_EVENTS.map((event) => ({
+          Event: event,
+          Queue: n.queueArn,
+          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: `${prefix}/` }] } },
+        })),
+      );
+      cfnBucket.notificationConfiguration = {
+        queueConfigurations: Fn.conditionIf(
+          n.hasQueue.logicalId,
+          queueConfigurations,
+          Aws.NO_VALUE,
+        ) as unknown as s3.CfnBucket.QueueConfigurationProperty[],
+      };
+    } else {
+      // The topic exists from the first deploy (this stack makes it), so it needs no condition.
+      cfnBucket.notificationConfiguration = {
+        topicConfigurations: LAKE_PREFIXES.flatMap((prefix) =>
+          SNOWPIPE_EVENTS.map((event) => ({
+            event,
+            topic: n.topicArn,
+            filter: { s3Key: { rules: [{ name: 'prefix', value: `${prefix}/` }] } },
+          })),
+        ),
+      };
+      this.bucket.node.addDependency(n.policy);
+    }
   }
 
   /** ARN pattern for the objects under one lake prefix. */

@@ -9,6 +9,8 @@ import { Construct } from 'constructs';
 /** The ingest hot path; everything else (catalog, admin, queries, UI) goes to the api function. */
 export const INGEST_PATH_PATTERN = '/v1/tenants/*/streams/*/records';
 export const INGEST_RULE_PRIORITY = 10;
+/** Target-group attribute: events carry multiValueHeaders / multiValueQueryStringParameters. */
+export const MULTI_VALUE_HEADERS_ATTRIBUTE = 'lambda.multi_value_headers.enabled';
 
 export interface LoadBalancerProps {
   vpc: ec2.IVpc;
@@ -71,10 +73,10 @@ export class LoadBalancer extends Construct {
       sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
       open: true,
     });
-    this.httpsListener.addTargets('Api', {
+    const api = this.httpsListener.addTargets('Api', {
       targets: [new ScopedLambdaTarget(this, 'ApiInvokePermission', props.apiFunction)],
     });
-    this.httpsListener.addTargets('Ingest', {
+    const ingest = this.httpsListener.addTargets('Ingest', {
       priority: INGEST_RULE_PRIORITY,
       conditions: [
         elbv2.ListenerCondition.pathPatterns([INGEST_PATH_PATTERN]),
@@ -82,6 +84,10 @@ export class LoadBalancer extends Construct {
       ],
       targets: [new ScopedLambdaTarget(this, 'IngestInvokePermission', props.ingestFunction)],
     });
+    // Without multi-value headers the load balancer passes only the last value of a repeated header or
+    // query parameter, so the app could not refuse an ambiguous request (it answers 400 naming the
+    // parameter) and would act on a value the client may not have meant.
+    for (const group of [api, ingest]) group.setAttribute(MULTI_VALUE_HEADERS_ATTRIBUTE, 'true');
     this.alb.addRedirect({
       sourcePort: 80,
       sourceProtocol: elbv2.ApplicationProtocol.HTTP,

@@ -14,6 +14,7 @@ export interface SnowflakeStorageRoleProps {
   snowflakePrincipalArn: string;
   /** STORAGE_AWS_EXTERNAL_ID from DESC INTEGRATION. */
   externalId: string;
+  description?: string;
 }
 
 /** The role a Snowflake storage integration assumes to read the lake (stage + Snowpipe). Read-only. */
@@ -23,7 +24,8 @@ export class SnowflakeStorageRole extends Construct {
   constructor(scope: Construct, id: string, props: SnowflakeStorageRoleProps) {
     super(scope, id);
     this.role = new iam.Role(this, 'Role', {
-      description: 'Assumed by the Snowflake storage integration to read the Tributary lake',
+      description:
+        props.description ?? 'Assumed by the Snowflake storage integration to read the Tributary lake',
       assumedBy: new iam.ArnPrincipal(props.snowflakePrincipalArn).withConditions({
         StringEquals: { 'sts:ExternalId': props.externalId },
       }),

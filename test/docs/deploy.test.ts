@@ -8,6 +8,8 @@ import { fixtureWorkspace, type FixtureWorkspace } from '../infra/fixtures/bundl
 /** The deploy guide is the operator's reference: every knob the stack or the code reads must be in it. */
 let workspace: FixtureWorkspace;
 let template: Template;
+/** The same app with tenant accounts: the lake's topic, a storage role per tenant, no queue parameter. */
+let withTenants: Template;
 let guide: string;
 
 beforeAll(async () => {
@@ -19,6 +21,18 @@ beforeAll(async () => {
     env: { AWS_REGION: 'us-east-1' },
   });
   template = Template.fromStack(stack);
+  withTenants = Template.fromStack(
+    buildApp({
+      lambdaBundleDir: workspace.bundleDir,
+      outdir: `${workspace.cdkOut}-tenants`,
+      cloudFormationValidation: false,
+      env: {
+        AWS_REGION: 'us-east-1',
+        SNOWFLAKE_TENANT_ACCESS_URL: 'https://{account}.privatelink.snowflakecomputing.com',
+        TRIBUTARY_TENANT_ACCOUNTS: JSON.stringify({ globex: { externalId: 'pending' } }),
+      },
+    }).stack,
+  );
   guide = await readFile(new URL('../../docs/deploy.md', import.meta.url), 'utf8');
 }, 120_000);
 
@@ -29,8 +43,11 @@ afterAll(async () => {
 const documented = (name: string) => guide.includes(`\`${name}\``);
 
 describe('docs/deploy.md', () => {
-  it('documents every parameter of the stack', () => {
-    const parameters = Object.keys((template.toJSON() as { Parameters: object }).Parameters).filter(
+  it.each([
+    ['the shared account only', () => template],
+    ['tenant accounts', () => withTenants],
+  ])('documents every parameter of the stack (%s)', (_mode, built) => {
+    const parameters = Object.keys((built().toJSON() as { Parameters: object }).Parameters).filter(
       // CDK's own: the asset bootstrap version, never set by an operator.
       (p) => p !== 'BootstrapVersion',
     );
@@ -44,8 +61,11 @@ describe('docs/deploy.md', () => {
     expect(variables.filter((v) => !documented(v))).toEqual([]);
   });
 
-  it('documents every environment variable the stack sets on the functions', () => {
-    const functions = Object.values(template.findResources('AWS::Lambda::Function')) as {
+  it.each([
+    ['the shared account only', () => template],
+    ['tenant accounts', () => withTenants],
+  ])('documents every environment variable the stack sets on the functions (%s)', (_mode, built) => {
+    const functions = Object.values(built().findResources('AWS::Lambda::Function')) as {
       Properties: { Environment?: { Variables?: Record<string, unknown> } };
     }[];
     const variables = new Set(
@@ -55,6 +75,22 @@ describe('docs/deploy.md', () => {
     variables.delete('NODE_OPTIONS');
     expect(variables.size).toBeGreaterThan(3);
     expect([...variables].filter((v) => !documented(v))).toEqual([]);
+  });
+
+  it('takes the operator through binding a tenant to its own account, and says where the rest is', async () => {
+    expect(documented('TRIBUTARY_TENANT_ACCOUNTS')).toBe(true);
+    expect(guide).toMatch(/^## \d+\. A tenant in its own Snowflake account$/m);
+    const links = [...guide.matchAll(/\]\((tenant-accounts\.md)(#[\w-]+)?\)/g)];
+    expect(links.length).toBeGreaterThan(0);
+    const target = await readFile(new URL('../../docs/tenant-accounts.md', import.meta.url), 'utf8');
+    const slug = (heading: string) =>
+      heading
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, '')
+        .trim()
+        .replace(/\s/g, '-');
+    const anchors = new Set([...target.matchAll(/^#+ (.+)$/gm)].map((m) => `#${slug(m[1])}`));
+    for (const [, , anchor] of links) if (anchor) expect(anchors).toContain(anchor);
   });
 
   it('points at the Snowflake setup script that exists', async () => {

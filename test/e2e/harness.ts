@@ -184,6 +184,7 @@ export async function recordCanvasText(context: BrowserContext): Promise<void> {
     const drawn = new WeakMap<HTMLCanvasElement, string[]>();
     window.__canvasText = drawn;
     const proto = CanvasRenderingContext2D.prototype;
+    // eslint-disable-next-line @typescript-eslint/unbound-method -- the wrappers apply them to their own this
     const { clearRect, fillText } = proto;
     proto.clearRect = function (...args: Parameters<typeof clearRect>) {
       drawn.set(this.canvas, []);

@@ -68,6 +68,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(nag.map((a) => `${a.id} @ ${a.path}`).sort()).toEqual(
       [
         'AwsSolutions-EC23 @ Tributary/LoadBalancer/Alb/SecurityGroup',
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:tributary/tenants/*] @ Tributary/Api/Role',
         'AwsSolutions-L1 @ Tributary/Api/Function',
         'AwsSolutions-L1 @ Tributary/Ingest/Function',
         ...['raw', 'quarantine'].flatMap((p) => [
@@ -80,6 +81,25 @@ describe('cdk-nag AwsSolutions', () => {
     // No blanket acknowledgements: never a whole rule on the stack, never a bare IAM5.
     expect(nag.filter((a) => a.path === 'Tributary' || a.id === 'AwsSolutions-IAM5')).toEqual([]);
     for (const a of acknowledged) expect(a.reason.length, `${a.id} @ ${a.path}`).toBeGreaterThan(40);
+  });
+
+  it('stays clean with tenant accounts (lake events topic, a storage role per tenant)', () => {
+    const { stack: withTenants } = buildApp({
+      lambdaBundleDir: workspace.bundleDir,
+      outdir: `${workspace.cdkOut}-tenants`,
+      cloudFormationValidation: false,
+      env: {
+        TRIBUTARY_TENANT_ACCOUNTS: JSON.stringify({
+          globex: {
+            externalId: 'GLOBEX_SFCRole=2_abc',
+            snowflakeIamUserArn: 'arn:aws:iam::999999999999:user/g',
+          },
+        }),
+      },
+    });
+    const report = new AwsSolutionsChecks().validateScope(withTenants);
+    expect(describeViolations(report.violations)).toEqual([]);
+    expect(report.success).toBe(true);
   });
 
   it('does flag what it is meant to flag (the checks are live)', () => {

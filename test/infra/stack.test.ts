@@ -1,9 +1,20 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEYS_INDEX, catalogTableDefinition } from '../../api/adapters/dynamodb/table-definition.js';
+import {
+  CLOUDWATCH_NAMESPACE,
+  CLOUDWATCH_SERVICE,
+  COUNTER_METRICS,
+  RESPONSE_METRICS,
+} from '../../api/monitoring/cloudwatch-names.js';
 import { buildApp } from '../../infra/app.js';
 import { LAKE_PREFIXES, SNOWPIPE_EVENTS } from '../../infra/constructs/lake-bucket.js';
 import type { TributaryStack } from '../../infra/stack.js';
+import {
+  TENANT_KEY_SECRET_ARN_PATTERN,
+  TENANT_SECRET_PREFIX,
+} from '../../api/domain/tenants/warehouse-binding.js';
 import { fixtureWorkspace } from './fixtures/bundle-fixture.js';
 import type { FixtureWorkspace } from './fixtures/bundle-fixture.js';
 
@@ -247,15 +258,26 @@ describe('load balancer', () => {
     });
   });
 
+  it('enables multi-value headers on both target groups, so repeated names reach the functions', () => {
+    const groups = Object.values(
+      template.findResources('AWS::ElasticLoadBalancingV2::TargetGroup') as Record<string, Resource>,
+    );
+    expect(groups).toHaveLength(2);
+    for (const group of groups)
+      expect(group.Properties.TargetGroupAttributes).toEqual(
+        expect.arrayContaining([{ Key: 'lambda.multi_value_headers.enabled', Value: 'true' }]),
+      );
+  });
+
   it('lets only the load balancer invoke the functions (and the monitoring schedule the api function)', () => {
     const all = Object.values(template.findResources('AWS::Lambda::Permission') as Record<string, Resource>);
     expect(all).toHaveLength(3);
     const scheduled = all.filter((p) => p.Properties.Principal === 'events.amazonaws.com');
     expect(scheduled).toHaveLength(1);
-    expect(JSON.stringify(scheduled[0]!.Properties.FunctionName)).toBe(
+    expect(JSON.stringify(scheduled[0].Properties.FunctionName)).toBe(
       JSON.stringify(arnOf(idOf(stack.api.fn))),
     );
-    expect(JSON.stringify(scheduled[0]!.Properties.SourceArn)).toContain(idOf(stack.monitoringSchedule));
+    expect(JSON.stringify(scheduled[0].Properties.SourceArn)).toContain(idOf(stack.monitoringSchedule));
     const permissions = all.filter((p) => p.Properties.Principal !== 'events.amazonaws.com');
     expect(permissions).toHaveLength(2);
     for (const p of permissions) {
@@ -292,7 +314,7 @@ describe('load balancer', () => {
 });
 
 describe('catalog table', () => {
-  it('is on-demand, recoverable, protected from deletion, keyed by pk/sk with a TTL', () => {
+  it('is on-demand, recoverable, protected from deletion and retained', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
@@ -300,17 +322,29 @@ describe('catalog table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         DeletionProtectionEnabled: true,
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       },
     });
+  });
+
+  it('has exactly the keys, attributes, indexes and TTL of the adapter’s table definition', () => {
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table') as Record<string, Resource>);
+    const p = table.Properties;
+    const byName = (list: unknown) =>
+      [...(list as { AttributeName: string }[])].sort((a, b) =>
+        a.AttributeName.localeCompare(b.AttributeName),
+      );
+    expect(p.KeySchema).toEqual(catalogTableDefinition.keySchema);
+    expect(byName(p.AttributeDefinitions)).toEqual(byName(catalogTableDefinition.attributeDefinitions));
+    expect(p.GlobalSecondaryIndexes).toEqual(catalogTableDefinition.globalSecondaryIndexes);
+    expect(p.BillingMode).toBe(catalogTableDefinition.billingMode);
+    expect(p.TimeToLiveSpecification).toEqual({
+      AttributeName: catalogTableDefinition.timeToLiveAttribute,
+      Enabled: true,
+    });
+    // The index DynamoCatalog.listKeys queries is among them (its absence made every key listing fail).
+    expect((p.GlobalSecondaryIndexes as { IndexName: string }[]).map((g) => g.IndexName)).toContain(
+      KEYS_INDEX,
+    );
   });
 });
 
@@ -549,11 +583,38 @@ describe('IAM', () => {
     expect([...services].sort()).toEqual(['dynamodb', 'firehose', 'logs']);
   });
 
-  it('lets api use the catalog and read only the Snowflake key secret', () => {
+  it('lets api use the catalog and read only the Snowflake key secrets: the shared one and tenants’ by prefix', () => {
     const statements = policyStatementsOf(idOf(stack.api.role));
     const secret = statements.find((s) => s.Sid === 'ReadSnowflakeKey');
     expect(secret?.Action).toBe('secretsmanager:GetSecretValue');
     expect(secret?.Resource).toEqual(ref('SnowflakeKeySecretArn'));
+    const tenants = statements.find((s) => s.Sid === 'ReadTenantSnowflakeKeys');
+    expect(tenants?.Action).toBe('secretsmanager:GetSecretValue');
+    expect(tenants?.Resource).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          ref('AWS::Partition'),
+          ':secretsmanager:',
+          ref('AWS::Region'),
+          ':',
+          ref('AWS::AccountId'),
+          `:secret:${TENANT_SECRET_PREFIX}*`,
+        ],
+      ],
+    });
+    // The prefix the API holds bindings to is the one granted: a secret it accepts is always readable.
+    expect(
+      TENANT_KEY_SECRET_ARN_PATTERN.test(
+        `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${TENANT_SECRET_PREFIX}acme-AbCdEf`,
+      ),
+    ).toBe(true);
+    expect(
+      TENANT_KEY_SECRET_ARN_PATTERN.test(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:tributary/other-AbCdEf',
+      ),
+    ).toBe(false);
     expect(statements.find((s) => s.Sid === 'Catalog')?.Resource).toEqual(arnOf(idOf(stack.table)));
     const services = new Set(actionsOf(statements).map((a) => a.split(':')[0]));
     expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager']);
@@ -696,12 +757,61 @@ describe('alarms', () => {
         }),
       );
     }
-    expect(alarms()).toHaveLength(10);
+    expect(alarms()).toHaveLength(14);
+  });
+
+  it('watches the 503s and 500s the functions answered, and Snowpipe load errors (their EMF metrics)', () => {
+    const service = [{ Name: 'service', Value: CLOUDWATCH_SERVICE }];
+    for (const [metric, threshold] of [
+      [RESPONSE_METRICS.unavailable, 5],
+      [RESPONSE_METRICS.serverError, 1],
+      [COUNTER_METRICS.loadErrors.name, 1],
+    ] as const) {
+      expect(alarms()).toContainEqual(
+        expect.objectContaining({
+          Namespace: CLOUDWATCH_NAMESPACE,
+          MetricName: metric,
+          Dimensions: service,
+          Statistic: 'Sum',
+          Period: 300,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          Threshold: threshold,
+        }),
+      );
+    }
+  });
+
+  it('watches the rejected share of received records, judged only with enough volume', () => {
+    const ratio = alarms().find((a) =>
+      (a.Metrics as { Expression?: string }[] | undefined)?.some((m) => m.Expression?.includes('rejected')),
+    );
+    expect(ratio).toMatchObject({
+      Threshold: 0.2,
+      EvaluationPeriods: 3,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    const queries = ratio!.Metrics as {
+      Id: string;
+      Expression?: string;
+      MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown }; Stat: string };
+    }[];
+    expect(queries.find((q) => q.Expression)?.Expression).toBe('IF(received >= 100, rejected / received, 0)');
+    const stats = Object.fromEntries(
+      queries.filter((q) => q.MetricStat).map((q) => [q.Id, q.MetricStat!.Metric.MetricName]),
+    );
+    expect(stats).toEqual({
+      received: COUNTER_METRICS.received.name,
+      rejected: COUNTER_METRICS.rejected.name,
+    });
+    for (const q of queries.filter((x) => x.MetricStat)) {
+      expect(q.MetricStat!.Metric.Namespace).toBe(CLOUDWATCH_NAMESPACE);
+      expect(q.MetricStat!.Stat).toBe('Sum');
+    }
   });
 
   it('notifies the alarm topic when any alarm fires and when it recovers', () => {
     const topic = [ref(idOf(stack.alarmTopic.topic))];
-    expect(alarms()).toHaveLength(10);
+    expect(alarms()).toHaveLength(14);
     for (const alarm of alarms()) {
       expect(alarm.AlarmActions).toEqual(topic);
       expect(alarm.OKActions).toEqual(topic);
@@ -774,8 +884,8 @@ describe('alarms', () => {
       (s) => JSON.stringify(s.Principal) === JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
     );
     expect(cloudwatch).toHaveLength(1);
-    expect(asArray(cloudwatch[0]!.Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
-    expect(cloudwatch[0]!.Condition).toEqual(fromOwnAlarms);
+    expect(asArray(cloudwatch[0].Action).sort()).toEqual(['kms:Decrypt', 'kms:GenerateDataKey*']);
+    expect(cloudwatch[0].Condition).toEqual(fromOwnAlarms);
   });
 
   it('subscribes the AlarmEmail address, only when one is given', () => {
@@ -810,5 +920,178 @@ describe('outputs', () => {
       ]),
     );
     template.hasOutput('AlarmTopicArn', { Value: ref(idOf(stack.alarmTopic.topic)) });
+  });
+});
+
+describe('tenant accounts: the lake publishes to a topic every account subscribes to', () => {
+  const GLOBEX_USER = 'arn:aws:iam::999999999999:user/globex-sf';
+  let tstack: TributaryStack;
+  let t: Template;
+  const tid = (construct: { node: { defaultChild?: unknown } }) =>
+    tstack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const statementsOf = (roleId: string) =>
+    Object.values(t.findResources('AWS::IAM::Policy') as Record<string, Resource>)
+      .filter((p) =>
+        (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify(ref(roleId))),
+      )
+      .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+
+  beforeAll(() => {
+    ({ stack: tstack } = buildApp({
+      lambdaBundleDir: workspace.bundleDir,
+      outdir: `${workspace.cdkOut}-tenants`,
+      cloudFormationValidation: false,
+      env: {
+        AWS_REGION: 'eu-west-1',
+        SNOWFLAKE_TENANT_ACCESS_URL: 'https://{account}.privatelink.snowflakecomputing.com',
+        TRIBUTARY_TENANT_ACCOUNTS: JSON.stringify({
+          globex: { externalId: 'GLOBEX_SFCRole=2_abc', snowflakeIamUserArn: GLOBEX_USER },
+          initech: { externalId: 'INITECH_SFCRole=2_def' },
+        }),
+      },
+    }));
+    t = Template.fromStack(tstack);
+  });
+
+  it('sends raw/ and quarantine/ events to the topic, not to a queue, once its policy exists', () => {
+    const bucket = t.findResources('AWS::S3::Bucket')[tid(tstack.lake.bucket)] as Resource & {
+      DependsOn?: string[];
+    };
+    const config = bucket.Properties.NotificationConfiguration as Record<string, unknown[]>;
+    expect(config.QueueConfigurations).toBeUndefined();
+    const topic = ref(tid(tstack.lakeEvents!.topic));
+    expect(config.TopicConfigurations).toEqual(
+      LAKE_PREFIXES.flatMap((prefix) =>
+        SNOWPIPE_EVENTS.map((event) => ({
+          Event: event,
+          Topic: topic,
+          Filter: { S3Key: { Rules: [{ Name: 'prefix', Value: `${prefix}/` }] } },
+        })),
+      ),
+    );
+    const policyId = tstack.getLogicalId(tstack.lakeEvents!.policy.node.defaultChild as CfnElement);
+    expect(bucket.DependsOn).toContain(policyId);
+    expect(t.toJSON().Parameters).not.toHaveProperty('SnowpipeQueueArn');
+    t.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
+  it('lets S3 of this account publish, and each account’s Snowflake principal subscribe an SQS queue', () => {
+    const policy = Object.values(t.findResources('AWS::SNS::TopicPolicy') as Record<string, Resource>).find(
+      (p) => JSON.stringify(p.Properties.Topics).includes(tid(tstack.lakeEvents!.topic)),
+    )!;
+    const statements = (
+      policy.Properties.PolicyDocument as { Statement: (Statement & { Principal: unknown })[] }
+    ).Statement;
+    expect(statements.find((s) => s.Sid === 'AllowLakeBucketEvents')).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 's3.amazonaws.com' },
+      Action: 'sns:Publish',
+      Condition: { StringEquals: { 'aws:SourceAccount': ref('AWS::AccountId') } },
+    });
+    const subscribe = statements.find((s) => s.Sid === 'AllowSnowpipeQueues')!;
+    expect(subscribe).toMatchObject({
+      Action: 'sns:Subscribe',
+      Condition: { StringEquals: { 'sns:Protocol': 'sqs' } },
+    });
+    const principals = JSON.stringify(subscribe.Principal);
+    expect(principals).toContain(GLOBEX_USER);
+    expect(principals).toContain('HasSnowflakeIamUser');
+    // initech's integration is not known yet: it cannot subscribe until its user ARN is set.
+    expect(principals.match(/arn:aws:iam::/g)).toHaveLength(1);
+    expect(statements.find((s) => s.Effect === 'Deny')).toMatchObject({
+      Action: 'sns:Publish',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    t.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: arnOf(tid(tstack.lakeEvents!.key)),
+    });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowLakeBucketEventsToPublish',
+            Principal: { Service: 's3.amazonaws.com' },
+          }),
+        ]),
+      }),
+    });
+  });
+
+  it('tells the functions the topic, so every pipe is created with AWS_SNS_TOPIC', () => {
+    for (const fn of [tstack.api, tstack.ingest]) {
+      const props = (t.findResources('AWS::Lambda::Function')[tid(fn.fn)] as Resource).Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      };
+      expect(props.Environment.Variables.TRIBUTARY_LAKE_EVENTS_TOPIC_ARN).toEqual(
+        ref(tid(tstack.lakeEvents!.topic)),
+      );
+    }
+  });
+
+  it('passes the tenant accounts’ access URL from the shell, {account} left for the API to fill', () => {
+    for (const fn of [tstack.api, tstack.ingest]) {
+      const props = (t.findResources('AWS::Lambda::Function')[tid(fn.fn)] as Resource).Properties as {
+        Environment: { Variables: Record<string, unknown> };
+      };
+      expect(props.Environment.Variables.SNOWFLAKE_TENANT_ACCESS_URL).toBe(
+        'https://{account}.privatelink.snowflakecomputing.com',
+      );
+    }
+  });
+
+  it('gives each tenant account a role trusted by its integration that reads only its own prefixes', () => {
+    const bucketArn = arnOf(tid(tstack.lake.bucket));
+    for (const [tenant, principal] of [
+      ['globex', GLOBEX_USER],
+      [
+        'initech',
+        { 'Fn::Join': ['', ['arn:', ref('AWS::Partition'), ':iam::', ref('AWS::AccountId'), ':root']] },
+      ],
+    ] as const) {
+      const role = tstack.tenantAccounts!.roles[tenant].role;
+      const trust = (
+        (t.findResources('AWS::IAM::Role')[tid(role)] as Resource).Properties.AssumeRolePolicyDocument as {
+          Statement: (Statement & { Principal: unknown })[];
+        }
+      ).Statement[0];
+      expect(trust.Principal).toEqual({ AWS: principal });
+      expect(trust.Condition).toEqual({
+        StringEquals: {
+          'sts:ExternalId': tenant === 'globex' ? 'GLOBEX_SFCRole=2_abc' : 'INITECH_SFCRole=2_def',
+        },
+      });
+      const statements = statementsOf(tid(role));
+      expect(statements.find((s) => s.Sid === 'ReadLakeObjects')?.Resource).toEqual(
+        ['raw', 'quarantine']
+          .map((p) => ({ 'Fn::Join': ['', [bucketArn, `/${p}/tenant=${tenant}/*`]] }))
+          .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      );
+      expect(statements.find((s) => s.Sid === 'ListLakePrefixes')?.Condition).toEqual({
+        StringLike: {
+          's3:prefix': ['raw', 'quarantine'].flatMap((p) => [
+            `${p}/tenant=${tenant}/`,
+            `${p}/tenant=${tenant}/*`,
+          ]),
+        },
+      });
+    }
+    const outputs = Object.values(t.findOutputs('*')) as { Description?: string; Value: unknown }[];
+    for (const tenant of ['globex', 'initech'])
+      expect(outputs.find((o) => o.Description?.includes(`tenant ${tenant}'s`))?.Value).toEqual(
+        arnOf(tid(tstack.tenantAccounts!.roles[tenant].role)),
+      );
+    t.hasOutput('LakeEventsTopicArn', { Value: ref(tid(tstack.lakeEvents!.topic)) });
+  });
+
+  it('refuses a tenant map it cannot trust, naming what is wrong', () => {
+    const build = (value: string) => () =>
+      buildApp({ lambdaBundleDir: workspace.bundleDir, env: { TRIBUTARY_TENANT_ACCOUNTS: value } });
+    expect(build('not json')).toThrow(/TRIBUTARY_TENANT_ACCOUNTS: must be JSON/);
+    expect(build('{"Acme": {"externalId": "x1"}}')).toThrow(/tenant "Acme" must match/);
+    expect(build('{"acme": {}}')).toThrow(/acme.externalId/);
+    expect(build('{"acme": {"externalId": "x1", "snowflakeIamUserArn": "arn:aws:iam::1:role/x"}}')).toThrow(
+      /acme.snowflakeIamUserArn/,
+    );
   });
 });

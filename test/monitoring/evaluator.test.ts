@@ -102,12 +102,12 @@ describe('AlertEvaluator', () => {
 
     const at11 = await h.evaluate(T0 + 11 * MIN);
     expect(at11.fired).toEqual(['quiet:silence']);
-    expect(at11.out.fired[0]!.message).toBe('No records received in the last 10 minutes (limit 10 minutes).');
+    expect(at11.out.fired[0].message).toBe('No records received in the last 10 minutes (limit 10 minutes).');
 
     const at12 = await h.evaluate(T0 + 12 * MIN + 1000);
     expect(at12.fired).toEqual(['orders:silence']);
-    expect(at12.out.fired[0]!.message).toContain('since 2026-05-01T00:01:00.000Z');
-    expect(at12.out.fired[0]!.id).toBe(`orders.silence.${T0 + 12 * MIN + 1000}`);
+    expect(at12.out.fired[0].message).toContain('since 2026-05-01T00:01:00.000Z');
+    expect(at12.out.fired[0].id).toBe(`orders.silence.${T0 + 12 * MIN + 1000}`);
 
     // Idempotent: nothing new while the condition holds.
     expect(await h.evaluate(T0 + 13 * MIN)).toMatchObject({ fired: [], resolved: [] });
@@ -140,7 +140,7 @@ describe('AlertEvaluator', () => {
     h.statuses.set('acme/patient', { oldestUnloadedAt: iso(now - 6 * MIN), pendingRecords: 4 });
     const first = await h.evaluate(now);
     expect(first.fired).toEqual(['slow:load_delay']);
-    expect(first.out.fired[0]!.message).toBe(
+    expect(first.out.fired[0].message).toBe(
       `Records acknowledged at ${iso(now - 6 * MIN)} are not loaded after 5 minutes (4 pending).`,
     );
 
@@ -151,7 +151,7 @@ describe('AlertEvaluator', () => {
     });
     const second = await h.evaluate(now + MIN);
     expect(second).toMatchObject({ fired: ['slow:load_errors'], resolved: ['slow:load_delay'] });
-    expect(second.out.fired[0]!.message).toBe(`Loading fails since ${iso(now - MIN)}: disk full`);
+    expect(second.out.fired[0].message).toBe(`Loading fails since ${iso(now - MIN)}: disk full`);
 
     h.statuses.set('acme/slow', {
       pendingRecords: 0,
@@ -178,10 +178,10 @@ describe('AlertEvaluator', () => {
     h.statuses.set('acme/wedged', { pendingRecords: 3, loadFailure: failure(5, now - 30_000) });
     const fired = await h.evaluate(now + 1000);
     expect(fired.fired).toEqual(['wedged:load_stuck']);
-    expect(fired.out.fired[0]!.message).toBe(
+    expect(fired.out.fired[0].message).toBe(
       `Loading raw/tenant=acme/stream=wedged/x.ndjson has failed 5 times since ${iso(now - 30_000)} (the warehouse or the disk is unavailable): IO Error: not a valid DuckDB database file`,
     );
-    expect(h.notifier.calls).toEqual([{ tenant: 'acme', id: fired.out.fired[0]!.id, state: 'firing' }]);
+    expect(h.notifier.calls).toEqual([{ tenant: 'acme', id: fired.out.fired[0].id, state: 'firing' }]);
 
     // Still failing: the open episode stays open, nothing fires twice.
     h.statuses.set('acme/wedged', { pendingRecords: 3, loadFailure: failure(6, now - 30_000) });
@@ -211,7 +211,7 @@ describe('AlertEvaluator', () => {
     expect((await h.evaluate(T0 + 66 * MIN)).fired).toEqual([]);
     const due = await h.evaluate(T0 + 67 * MIN + 1000);
     expect(due.fired).toEqual(['lossy:reconciliation']);
-    expect(due.out.fired[0]!.message).toBe(
+    expect(due.out.fired[0].message).toBe(
       '2 accepted records since 2026-05-01T00:00:00.000Z were not loaded within 6 minutes.',
     );
 
@@ -251,7 +251,7 @@ describe('AlertEvaluator', () => {
     h.notifier.outcome = 'sent';
     await h.evaluate(T0 + 2 * MIN + 1000);
     expect(h.notifier.calls.map((c) => c.state)).toEqual(['firing', 'firing']);
-    expect((await h.list('acme'))[0]!.lastNotifiedState).toBe('firing');
+    expect((await h.list('acme'))[0].lastNotifiedState).toBe('firing');
 
     h.statuses.set('acme/other', { pendingRecords: 0, lastLoadError: { at: iso(T0), message: 'boom' } });
     await h.stream('acme', 'other');

@@ -107,7 +107,7 @@ describe('PromMetrics', () => {
     metrics.add('acme', 'orders', { received: 2, accepted: 1, duplicates: 1 });
     metrics.add('acme', 'orders', { deliveredBytes: 900, loadedRows: 5, loadErrors: 1, loadFailed: 2 });
     expect(inner.added).toHaveLength(3);
-    expect((await metrics.series('acme', 'orders', 0, 1))[0]!.received).toBe(7);
+    expect((await metrics.series('acme', 'orders', 0, 1))[0].received).toBe(7);
     expect(metrics.lastReceivedAt?.('acme', 'orders')).toBe(42);
     const text = await prom.render();
     const l = { tenant: 'acme', stream: 'orders' };
@@ -157,7 +157,7 @@ describe('PromMetrics', () => {
 
     prom.collectFrom({
       catalog: { listTenants: async () => tenants, listStreams: async () => streams },
-      delivery: { status: async (_t, s) => statuses[s]!, pressure: () => ({ ok, detail: '' }) },
+      delivery: { status: async (_t, s) => statuses[s], pressure: () => ({ ok, detail: '' }) },
       now: () => new Date(now),
       bufferBytes: () => 4096,
     });

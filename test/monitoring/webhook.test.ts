@@ -97,7 +97,10 @@ function notifier(
     catalog: { getTenant: async (name) => tenants.get(name) },
     policy: opts.policy ?? ALLOW_PRIVATE,
     ...(opts.resolve ? { resolve: opts.resolve } : {}),
-    logger: pino({ level: 'info' }, { write: (line: string) => logs.push(JSON.parse(line)) }),
+    logger: pino(
+      { level: 'info' },
+      { write: (line: string) => logs.push(JSON.parse(line) as { msg: string; reason?: string }) },
+    ),
     now: () => NOW,
     baseDelayMs: 100,
     timeoutMs: opts.timeoutMs ?? 2000,
@@ -113,7 +116,7 @@ describe('WebhookNotifier', () => {
     const { n, sleeps } = notifier();
     expect(await n.notify('acme', alert)).toBe('sent');
     expect(received).toHaveLength(1);
-    const r = received[0]!;
+    const r = received[0];
     expect(r.signatureValid).toBe(true);
     expect(r.headers['content-type']).toBe('application/json');
     expect(r.headers['x-tributary-timestamp']).toBe(String(NOW.getTime() / 1000));
@@ -260,8 +263,8 @@ describe('WebhookNotifier: internal targets', () => {
     expect(await n.notify('acme', alert)).toBe('sent');
     expect(lookups).toBe(1);
     expect(received).toHaveLength(1);
-    expect(received[0]!.headers.host).toBe(new URL(at('rebind.invalid')).host);
-    expect(received[0]!.signatureValid).toBe(true);
+    expect(received[0].headers.host).toBe(new URL(at('rebind.invalid')).host);
+    expect(received[0].signatureValid).toBe(true);
   });
 
   it('does not follow a redirect: a 3xx is a failed delivery with the reason', async () => {

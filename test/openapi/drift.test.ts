@@ -17,9 +17,9 @@ describe('openapi.yaml', () => {
     for (const r of routes) {
       const op = doc.paths[r.path]?.[r.method];
       expect(op, `${r.method} ${r.path}`).toBeDefined();
-      if (r.access.kind !== 'public') expect(op!.security).toEqual([{ bearer: [] }]);
+      if (r.access.kind !== 'public') expect(op.security).toEqual([{ bearer: [] }]);
       if (r.access.kind === 'tenant')
-        expect(Object.keys(op!.responses)).toEqual(expect.arrayContaining(['401', '403', '404']));
+        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403', '404']));
     }
   });
 });

@@ -143,7 +143,7 @@ describe('GET /v1/tenants/{tenant}/alerts', () => {
       state: 'firing',
       firedAt: new Date(clock).toISOString(),
     });
-    expect(body.alerts[0]!.message).toContain('No records received');
+    expect(body.alerts[0].message).toContain('No records received');
     expect(body.alerts.every((a) => a.lastNotifiedState === undefined)).toBe(true); // no webhook yet
 
     const scoped = (await (

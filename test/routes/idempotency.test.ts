@@ -65,7 +65,7 @@ describe('Idempotency-Key', () => {
         expect(body).toMatchObject({ code: 'idempotency_in_progress' });
       } else {
         expect(r.status).toBe(200);
-        expect(body).toEqual(fresh[0]!.body);
+        expect(body).toEqual(fresh[0].body);
       }
     }
     expect(await rawIds('conc')).toEqual(['c1', 'c2']);
@@ -172,7 +172,7 @@ describe('Idempotency-Key', () => {
     const answers = await Promise.all(Array.from({ length: 4 }, () => send('stale', raw, 'stale-1')));
     const fresh = answers.filter((r) => r.status === 200 && r.headers.get('idempotent-replayed') !== 'true');
     expect(fresh).toHaveLength(1);
-    const body = (await fresh[0]!.json()) as IngestResult;
+    const body = (await fresh[0].json()) as IngestResult;
     expect(body.batchId).not.toBe(dead.batchId);
     for (const r of answers) {
       if (r === fresh[0]) continue;

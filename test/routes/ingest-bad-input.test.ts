@@ -91,6 +91,12 @@ const cases: Array<[string, () => Promise<Response>, number, RegExp]> = [
   ],
   ['bad atomic flag', () => send('[{"id":"a"}]', json, '?atomic=maybe'), 400, /atomic/],
   [
+    'atomic flag given twice',
+    () => send('[{"id":"a"}]', json, '?atomic=true&atomic=false'),
+    400,
+    /query\.atomic: given 2 times/,
+  ],
+  [
     'unknown stream',
     () =>
       t.call('POST', '/v1/tenants/acme/streams/nope/records', { key, raw: '[{"id":"a"}]', headers: json }),

@@ -111,7 +111,7 @@ describe('ingest → lake → warehouse layers', () => {
       (r) => r.total === 1,
     );
     expect(entity.records.map((r) => r.id)).toEqual(['u1']);
-    expect(entity.records[0]!.score).toBe(2);
+    expect(entity.records[0].score).toBe(2);
     expect((await rows('users', 'raw')).total).toBe(5);
   });
 

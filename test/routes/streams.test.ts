@@ -79,6 +79,31 @@ describe('streams', () => {
     expect(p.errors?.map((e) => e.path)).toContain(path);
   });
 
+  it('refuses clustering on an object, array or mixed-type field, at create and on PATCH', async () => {
+    const schema = {
+      ...ordersSchema,
+      properties: {
+        ...ordersSchema.properties,
+        meta: { type: 'object' },
+        tags: { type: 'array', items: { type: 'string' } },
+        either: { type: ['string', 'integer'] },
+      },
+    };
+    for (const field of ['meta', 'tags', 'either']) {
+      const res = await createStream(t, 'acme', admin, { name: 'clustered', schema, clusterBy: [field] });
+      expect(res.status, field).toBe(400);
+      const p = (await res.json()) as Problem;
+      expect(p.errors, field).toEqual([{ path: 'clusterBy.0', message: expect.stringContaining(field) }]);
+    }
+    expect((await createStream(t, 'acme', admin, { name: 'clustered', schema })).status).toBe(201);
+    const patch = await t.call('PATCH', '/v1/tenants/acme/streams/clustered', {
+      key: admin,
+      body: { clusterBy: ['customer', 'meta'] },
+    });
+    expect(patch.status).toBe(400);
+    expect(((await patch.json()) as Problem).errors?.map((e) => e.path)).toEqual(['clusterBy.1']);
+  });
+
   it('rejects unknown spec properties and wrong types with 400', async () => {
     const res = await createStream(t, 'acme', admin, {
       name: 'x',

@@ -60,7 +60,7 @@ function load(): Loaded {
   // strict: false because the document is not itself a schema; its component schemas are reached by $ref.
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateSchema: false });
   addFormats(ajv);
-  ajv.addSchema(doc as object, DOC_ID);
+  ajv.addSchema(doc, DOC_ID);
   const templates = Object.keys(doc.paths)
     .map((template) => ({
       template,
@@ -130,7 +130,7 @@ export function contractViolations(ex: Exchange): string[] {
     if (text.length > 0) out.push(`${where}: declares no body but got ${text.length} bytes`);
     return out;
   }
-  const contentType = (header(ex.headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const contentType = (header(ex.headers, 'content-type') ?? '').split(';')[0].trim().toLowerCase();
   if (!declaredTypes.includes(contentType)) {
     out.push(
       `${where}: content type '${contentType}' is not declared (declared: ${declaredTypes.join(', ')})`,
@@ -216,18 +216,19 @@ export function withContract<
   T extends { fetch: (req: Request, ...rest: never[]) => Response | Promise<Response> },
 >(app: T): T {
   const inner = app.fetch;
-  app.fetch = (async (req: Request, ...rest: never[]) => {
+  app.fetch = async (req: Request, ...rest: never[]) => {
     const res = await inner(req, ...rest);
     await checkResponse(req.method, req.url, res);
     return res;
-  }) as T['fetch'];
+  };
   return app;
 }
 
 /** fetch, checked against the contract (for tests that talk to a server process over HTTP). */
 export const contractFetch: typeof fetch = async (input, init) => {
   const res = await fetch(input, init);
-  const req = input instanceof Request ? input : undefined;
-  await checkResponse(init?.method ?? req?.method ?? 'GET', req?.url ?? String(input), res);
+  const url = input instanceof Request ? input.url : String(input);
+  const method = init?.method ?? (input instanceof Request ? input.method : 'GET');
+  await checkResponse(method, url, res);
   return res;
 };

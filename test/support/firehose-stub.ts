@@ -24,9 +24,14 @@ export type StubFault =
   /** HTTP 503 ServiceUnavailableException ("Slow down."), as Firehose throttles. */
   | { kind: 'throttle' }
   /** Never answer; the client's timeout (or abort) has to end the call. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /**
+   * Take the records (each gets a RecordId and counts as delivered) but never answer, as when the
+   * response is lost on its way back: the client gives up and resends records Firehose already has.
+   */
+  | { kind: 'lostAnswer' };
 
-export type StubOutcome = 'ok' | 'partial' | 'http500' | 'throttle' | 'hang' | 'invalid';
+export type StubOutcome = 'ok' | 'partial' | 'http500' | 'throttle' | 'hang' | 'lostAnswer' | 'invalid';
 
 export interface StubCall {
   operation: 'PutRecord' | 'PutRecordBatch';
@@ -45,6 +50,11 @@ export interface FirehoseStub {
   readonly calls: StubCall[];
   /** Queues a fault for the next `times` requests (Infinity: until cleared). */
   fail(fault: StubFault, times?: number): void;
+  /**
+   * Picks the fault of each valid request once the queue is empty (undefined: answer normally), e.g.
+   * a seeded random mix for a soak; `setPolicy(undefined)` turns it off.
+   */
+  setPolicy(pick: ((call: StubCall) => StubFault | undefined) | undefined): void;
   clearFaults(): void;
   /** Records given a RecordId on a stream, in the order they were accepted. */
   delivered(streamName: string): Buffer[];
@@ -75,10 +85,11 @@ export async function startFirehoseStub(opts: { streams: string[] }): Promise<Fi
   const faults: QueuedFault[] = [];
   const accepted = new Map<string, Buffer[]>();
   const hanging = new Set<http.ServerResponse>();
+  let policy: ((call: StubCall) => StubFault | undefined) | undefined;
 
-  const nextFault = (): StubFault | undefined => {
+  const nextFault = (call: StubCall): StubFault | undefined => {
     const head = faults[0];
-    if (!head) return undefined;
+    if (!head) return policy?.(call);
     head.remaining -= 1;
     if (head.remaining <= 0) faults.shift();
     return head.fault;
@@ -142,11 +153,14 @@ export async function startFirehoseStub(opts: { streams: string[] }): Promise<Fi
       );
     }
 
-    const fault = nextFault();
-    if (fault?.kind === 'hang') {
-      call.outcome = 'hang';
+    const fault = nextFault(call);
+    const hang = () => {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
+    };
+    if (fault?.kind === 'hang') {
+      call.outcome = 'hang';
+      hang();
       return;
     }
     if (fault?.kind === 'http500') {
@@ -176,6 +190,11 @@ export async function startFirehoseStub(opts: { streams: string[] }): Promise<Fi
     });
     const failed = responses.filter((r) => 'ErrorCode' in r).length;
     if (failed > 0) call.outcome = 'partial';
+    if (fault?.kind === 'lostAnswer') {
+      call.outcome = 'lostAnswer';
+      hang();
+      return;
+    }
 
     if (operation === 'PutRecord') {
       const only = responses[0];
@@ -210,6 +229,9 @@ export async function startFirehoseStub(opts: { streams: string[] }): Promise<Fi
     },
     clearFaults() {
       faults.length = 0;
+    },
+    setPolicy(pick) {
+      policy = pick;
     },
     delivered(streamName) {
       return [...(accepted.get(streamName) ?? [])];

@@ -1,7 +1,9 @@
 /**
  * A local stand-in for Snowflake's REST endpoints, enough for the real snowflake-sdk to log in with
- * key-pair auth, run statements and close its session. It records every SQL text it receives, answers
- * SELECTs with scripted rows and can fail chosen statements with Snowflake error codes.
+ * key-pair auth, run statements and close its session. It records every SQL text it receives (and the
+ * account whose session ran it, so one stub can play several accounts), answers SELECTs with scripted
+ * (or computed) rows and can fail chosen statements with Snowflake error codes.
+ * snowpipe-model.ts builds on it to play a stage, a pipe and its load history.
  */
 import { createPublicKey, createVerify, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -32,9 +34,12 @@ export interface StubError {
 
 export type StubAnswer = StubResult | StubError;
 
+/** An answer worked out from the statement (a model of some Snowflake behaviour). */
+export type StubResponder = (sql: string) => StubAnswer;
+
 interface Script {
   match: (sql: string) => boolean;
-  answer: StubAnswer;
+  answer: StubAnswer | StubResponder;
   remaining: number;
 }
 
@@ -51,6 +56,21 @@ export interface StubLogin {
   verified: boolean;
 }
 
+/** One statement and the account of the session that ran it. */
+export interface StubExecution {
+  account: string;
+  sql: string;
+}
+
+/** What a session was opened with: the login's ACCOUNT_NAME and the defaults sent as URL parameters. */
+interface Session {
+  account: string;
+  user: string;
+  role: string | null;
+  database: string | null;
+  warehouse: string | null;
+}
+
 const OK_STATEMENT: StubResult = {
   columns: [{ name: 'status', type: 'text' }],
   rows: [['Statement executed successfully.']],
@@ -59,31 +79,48 @@ const OK_STATEMENT: StubResult = {
 export class SnowflakeStub {
   /** Every sqlText received, in order. */
   readonly statements: string[] = [];
+  /** The same statements, each with the account of the session that sent it. */
+  readonly executions: StubExecution[] = [];
   readonly requests: StubRequest[] = [];
   readonly logins: StubLogin[] = [];
   private scripts: Script[] = [];
-  private sessions = new Set<string>();
+  private sessions = new Map<string, Session>();
 
   private constructor(
     private readonly server: Server,
     readonly url: string,
-    private readonly publicKeyPem?: string,
+    private readonly opts: StubOptions,
   ) {}
 
-  /** Starts on 127.0.0.1 with an OS-chosen port. With a public key, logins must carry a JWT it verifies. */
-  static async start(opts: { publicKeyPem?: string } = {}): Promise<SnowflakeStub> {
+  /**
+   * Starts on 127.0.0.1 with an OS-chosen port. With `publicKeyPem`, logins must carry a JWT it verifies;
+   * with `accounts`, only those accounts exist and each login is verified against its own account's key.
+   */
+  static async start(opts: StubOptions = {}): Promise<SnowflakeStub> {
     const holder: { stub?: SnowflakeStub } = {};
     const server = createServer((req, res) => {
       void holder.stub?.handle(req, res);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    holder.stub = new SnowflakeStub(server, `http://127.0.0.1:${port}`, opts.publicKeyPem);
+    holder.stub = new SnowflakeStub(server, `http://127.0.0.1:${port}`, opts);
     return holder.stub;
   }
 
-  /** Answers the next `times` statements matching `match` (default: every one) with `answer`. */
-  on(match: RegExp | string | ((sql: string) => boolean), answer: StubAnswer, times = Infinity): void {
+  /** The statements sessions of `account` ran, in order. */
+  statementsOf(account: string): string[] {
+    return this.executions.filter((e) => e.account === account).map((e) => e.sql);
+  }
+
+  /**
+   * Answers the next `times` statements matching `match` (default: every one) with `answer`, or with
+   * what `answer(sql)` returns. Scripts are tried in the order they were added.
+   */
+  on(
+    match: RegExp | string | ((sql: string) => boolean),
+    answer: StubAnswer | StubResponder,
+    times = Infinity,
+  ): void {
     const fn =
       typeof match === 'function'
         ? match
@@ -93,9 +130,11 @@ export class SnowflakeStub {
     this.scripts.push({ match: fn, answer, remaining: times });
   }
 
-  /** Forgets recorded statements and scripts (sessions stay valid). */
+  /** Forgets recorded statements, logins and scripts (sessions stay valid). */
   reset(): void {
     this.statements.length = 0;
+    this.executions.length = 0;
+    this.logins.length = 0;
     this.requests.length = 0;
     this.scripts = [];
   }
@@ -120,10 +159,12 @@ export class SnowflakeStub {
     }
     switch (url.pathname) {
       case '/session/v1/login-request':
-        return send(res, 200, this.login(body));
-      case '/queries/v1/query-request':
-        if (!this.authorized(req)) return send(res, 200, sessionGone());
-        return send(res, 200, this.query(body));
+        return send(res, 200, this.login(body, url.searchParams));
+      case '/queries/v1/query-request': {
+        const session = this.sessions.get(tokenOf(req) ?? '');
+        if (!session) return send(res, 200, sessionGone());
+        return send(res, 200, this.query(body, session));
+      }
       case '/session':
         // DELETE of the session: POST /session?delete=true
         this.sessions.delete(tokenOf(req) ?? '');
@@ -148,19 +189,27 @@ export class SnowflakeStub {
     }
   }
 
-  private login(body: Record<string, unknown>): unknown {
+  private login(body: Record<string, unknown>, params: URLSearchParams): unknown {
     const data = (body.data ?? {}) as Record<string, unknown>;
-    const token = typeof data.TOKEN === 'string' ? data.TOKEN : '';
-    const verified = this.publicKeyPem ? verifyJwt(token, this.publicKeyPem) : true;
+    const token = stringField(data.TOKEN);
+    const account = stringField(data.ACCOUNT_NAME);
+    const key = this.opts.accounts ? this.opts.accounts[account] : this.opts.publicKeyPem;
+    const verified = this.opts.accounts && key === undefined ? false : key ? verifyJwt(token, key) : true;
     this.logins.push({
-      account: String(data.ACCOUNT_NAME ?? ''),
-      user: String(data.LOGIN_NAME ?? ''),
-      authenticator: String(data.AUTHENTICATOR ?? ''),
+      account,
+      user: stringField(data.LOGIN_NAME),
+      authenticator: stringField(data.AUTHENTICATOR),
       verified,
     });
     if (!verified) return { success: false, code: '390144', message: 'JWT token is invalid.', data: null };
     const session = randomUUID();
-    this.sessions.add(session);
+    this.sessions.set(session, {
+      account,
+      user: stringField(data.LOGIN_NAME),
+      role: params.get('roleName'),
+      database: params.get('databaseName'),
+      warehouse: params.get('warehouse'),
+    });
     return {
       success: true,
       code: null,
@@ -177,12 +226,19 @@ export class SnowflakeStub {
     };
   }
 
-  private query(body: Record<string, unknown>): unknown {
-    const sql = String(body.sqlText ?? '');
+  private query(body: Record<string, unknown>, session: Session): unknown {
+    const sql = stringField(body.sqlText);
     this.statements.push(sql);
+    this.executions.push({ account: session.account, sql });
     const script = this.scripts.find((s) => s.remaining > 0 && s.match(sql));
     if (script) script.remaining -= 1;
-    const answer = script?.answer ?? OK_STATEMENT;
+    const scripted = script?.answer;
+    const answer =
+      scripted === undefined
+        ? (contextFunctions(sql, session) ?? OK_STATEMENT)
+        : typeof scripted === 'function'
+          ? scripted(sql)
+          : scripted;
     const queryId = randomUUID();
     if ('code' in answer) {
       return {
@@ -221,11 +277,36 @@ export class SnowflakeStub {
       },
     };
   }
+}
 
-  private authorized(req: IncomingMessage): boolean {
-    const token = tokenOf(req);
-    return token !== undefined && this.sessions.has(token);
-  }
+export interface StubOptions {
+  publicKeyPem?: string;
+  /** The accounts that exist (by the login's ACCOUNT_NAME), each with the public key its logins must verify against. */
+  accounts?: Record<string, string>;
+}
+
+/**
+ * `SELECT CURRENT_ACCOUNT() AS "A", CURRENT_DATABASE() AS "D" ...` answered from the session, as
+ * Snowflake would: the account upper-cased (standing in for its locator), the database, warehouse and
+ * role the login named (upper-cased, unquoted identifiers), NULL where it named none.
+ */
+function contextFunctions(sql: string, session: Session): StubResult | undefined {
+  const calls = [...sql.matchAll(/CURRENT_(ACCOUNT|DATABASE|WAREHOUSE|ROLE|USER)\(\)\s+AS\s+"(\w+)"/gi)];
+  if (!/^\s*SELECT\b/i.test(sql) || calls.length === 0) return undefined;
+  const value = (fn: string): string | null => {
+    const v = {
+      ACCOUNT: session.account,
+      DATABASE: session.database,
+      WAREHOUSE: session.warehouse,
+      ROLE: session.role,
+      USER: session.user,
+    }[fn.toUpperCase()];
+    return v ? v.toUpperCase() : null;
+  };
+  return {
+    columns: calls.map((m) => ({ name: m[2], type: 'text' as const })),
+    rows: [calls.map((m) => value(m[1]))],
+  };
 }
 
 function tokenOf(req: IncomingMessage): string | undefined {
@@ -250,6 +331,11 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   if (req.headers['content-encoding'] === 'gzip' || (raw[0] === 0x1f && raw[1] === 0x8b))
     raw = gunzipSync(raw);
   return JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+}
+
+/** A string field of a driver request body ('' when absent: the driver sends these as strings). */
+function stringField(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

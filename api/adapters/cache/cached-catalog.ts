@@ -1,6 +1,7 @@
 import type { ApiKey } from '../../domain/keys/types.js';
 import type { Stream, StreamVersion } from '../../domain/streams/types.js';
 import type { Tenant } from '../../domain/tenants/types.js';
+import type { WarehouseBinding } from '../../domain/tenants/warehouse-binding.js';
 import type { Catalog } from '../../ports.js';
 
 interface Entry<T> {
@@ -9,13 +10,15 @@ interface Entry<T> {
 }
 
 /**
- * Caches what the ingest hot path reads on every request (key lookups, stream specs). Writes through
+ * Caches what the ingest hot path reads on every request (key lookups, stream specs), and the warehouse
+ * binding every Snowflake call of a tenant looks up. Writes through
  * this process invalidate at once, so a revoked key fails on its next request here; other processes
  * (other Lambdas) see the change within `ttlMs`.
  */
 export class CachedCatalog implements Catalog {
   private readonly keys = new Map<string, Entry<ApiKey>>();
   private readonly streams = new Map<string, Entry<Stream>>();
+  private readonly bindings = new Map<string, Entry<WarehouseBinding>>();
   /** Bumped on every invalidation, so a read that raced a write never caches the stale value. */
   private epoch = 0;
 
@@ -37,6 +40,26 @@ export class CachedCatalog implements Catalog {
   }
   updateTenant(tenant: Tenant): Promise<void> {
     return this.inner.updateTenant(tenant);
+  }
+
+  getWarehouseBinding(tenant: string): Promise<WarehouseBinding | undefined> {
+    return this.cached(this.bindings, tenant, () => this.inner.getWarehouseBinding(tenant));
+  }
+  async putWarehouseBinding(binding: WarehouseBinding): Promise<void> {
+    this.invalidate(this.bindings, binding.tenant);
+    try {
+      await this.inner.putWarehouseBinding(binding);
+    } finally {
+      this.invalidate(this.bindings, binding.tenant);
+    }
+  }
+  async deleteWarehouseBinding(tenant: string): Promise<boolean> {
+    this.invalidate(this.bindings, tenant);
+    try {
+      return await this.inner.deleteWarehouseBinding(tenant);
+    } finally {
+      this.invalidate(this.bindings, tenant);
+    }
   }
 
   async createKey(key: ApiKey): Promise<void> {

@@ -39,8 +39,9 @@ export async function rejections(
       errors: Array.isArray(row.errors) ? (row.errors as Rejection['errors']) : [],
       reason: row.reason === 'load_failed' ? ('load_failed' as const) : ('validation' as const),
       // A line quarantined by the loader may have lost its metadata with the rest of it.
-      receivedAt: row._received_at == null ? '' : String(row._received_at),
-      batchId: row._batch_id == null ? '' : String(row._batch_id),
+      // Both are text once read (TIMESTAMPTZ as ISO-8601, VARCHAR as is), or NULL.
+      receivedAt: typeof row._received_at === 'string' ? row._received_at : '',
+      batchId: typeof row._batch_id === 'string' ? row._batch_id : '',
       index: row._index == null ? -1 : Number(row._index),
     })),
   };

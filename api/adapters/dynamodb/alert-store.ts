@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Alert, AlertState } from '../../domain/monitoring/types.js';
 import type { AlertStore } from '../../ports.js';
-import { catalogUnavailable, isConditionFailure } from './errors.js';
+import { catalogFailure, isConditionFailure } from './errors.js';
 import { queryAll } from './query-all.js';
 import { docItem, key, readDoc, type Item } from './item.js';
 
@@ -81,7 +81,7 @@ export class DynamoAlertStore implements AlertStore {
         }),
       );
     } catch (err) {
-      if (!isConditionFailure(err)) throw catalogUnavailable(err);
+      if (!isConditionFailure(err)) throw catalogFailure(err);
       resolved = false;
     }
     await this.deleteMarker(alert, alert.id);
@@ -101,7 +101,7 @@ export class DynamoAlertStore implements AlertStore {
         }),
       );
     } catch (err) {
-      if (!isConditionFailure(err)) throw catalogUnavailable(err);
+      if (!isConditionFailure(err)) throw catalogFailure(err);
     }
   }
 
@@ -155,7 +155,7 @@ export class DynamoAlertStore implements AlertStore {
       );
       return out.Item;
     } catch (err) {
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -171,7 +171,7 @@ export class DynamoAlertStore implements AlertStore {
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -187,7 +187,7 @@ export class DynamoAlertStore implements AlertStore {
         }),
       );
     } catch (err) {
-      if (!isConditionFailure(err)) throw catalogUnavailable(err);
+      if (!isConditionFailure(err)) throw catalogFailure(err);
     }
   }
 }

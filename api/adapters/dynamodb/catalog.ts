@@ -1,4 +1,5 @@
 import {
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -9,11 +10,15 @@ import { AlreadyExistsError, ConcurrentModificationError } from '../../domain/er
 import type { ApiKey } from '../../domain/keys/types.js';
 import type { Stream, StreamVersion } from '../../domain/streams/types.js';
 import type { Tenant } from '../../domain/tenants/types.js';
+import type { WarehouseBinding } from '../../domain/tenants/warehouse-binding.js';
 import type { Catalog } from '../../ports.js';
-import { catalogUnavailable, isConditionFailure } from './errors.js';
+import { catalogFailure, isConditionFailure } from './errors.js';
 import { queryAll } from './query-all.js';
+import { KEYS_INDEX } from './table-definition.js';
 import { docItem, key, readDoc, type Item } from './item.js';
 
+/** A tenant's own warehouse account sits on the tenant's partition, beside its streams. */
+const WAREHOUSE_SK = 'WAREHOUSE';
 const versionSk = (name: string, version: number) => `STREAMVER#${name}#${String(version).padStart(6, '0')}`;
 
 export class DynamoCatalog implements Catalog {
@@ -48,6 +53,34 @@ export class DynamoCatalog implements Catalog {
     );
   }
 
+  async getWarehouseBinding(tenant: string): Promise<WarehouseBinding | undefined> {
+    return readDoc<WarehouseBinding>(await this.get(`TENANT#${tenant}`, WAREHOUSE_SK));
+  }
+
+  async putWarehouseBinding(binding: WarehouseBinding): Promise<void> {
+    await this.run(() =>
+      this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: docItem(`TENANT#${binding.tenant}`, WAREHOUSE_SK, binding),
+        }),
+      ),
+    );
+  }
+
+  async deleteWarehouseBinding(tenant: string): Promise<boolean> {
+    const out = await this.run(() =>
+      this.client.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: key(`TENANT#${tenant}`, WAREHOUSE_SK),
+          ReturnValues: 'ALL_OLD',
+        }),
+      ),
+    );
+    return out.Attributes !== undefined;
+  }
+
   async createKey(k: ApiKey): Promise<void> {
     const item = docItem(`KEY#${k.id}`, 'KEY', k, {
       gsi1pk: { S: `TENANT#${k.tenant}#KEYS` },
@@ -62,7 +95,7 @@ export class DynamoCatalog implements Catalog {
 
   async listKeys(tenant: string): Promise<ApiKey[]> {
     return this.queryDocs<ApiKey>({
-      IndexName: 'gsi1',
+      IndexName: KEYS_INDEX,
       KeyConditionExpression: 'gsi1pk = :pk',
       ExpressionAttributeValues: { ':pk': { S: `TENANT#${tenant}#KEYS` } },
     });
@@ -87,7 +120,7 @@ export class DynamoCatalog implements Catalog {
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -138,7 +171,7 @@ export class DynamoCatalog implements Catalog {
     } catch (err) {
       if (isConditionFailure(err))
         throw new ConcurrentModificationError(`Stream '${stream.name}' was changed concurrently; retry.`);
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -175,7 +208,7 @@ export class DynamoCatalog implements Catalog {
         if (e) throw e;
         return;
       }
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -188,7 +221,7 @@ export class DynamoCatalog implements Catalog {
     try {
       return await fn();
     } catch (err) {
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { CursorStore, LoadCursor } from '../../ports.js';
-import { catalogUnavailable } from './errors.js';
+import { catalogFailure } from './errors.js';
 import { docItem, key, readDoc } from './item.js';
 
 /** Poller cursors: one item each at CURSOR#<name>. */
@@ -21,7 +21,7 @@ export class DynamoCursorStore implements CursorStore {
       );
       return readDoc<LoadCursor>(out.Item);
     } catch (err) {
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 
@@ -31,7 +31,7 @@ export class DynamoCursorStore implements CursorStore {
         new PutItemCommand({ TableName: this.table, Item: docItem(`CURSOR#${name}`, 'CURSOR', cursor) }),
       );
     } catch (err) {
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 }

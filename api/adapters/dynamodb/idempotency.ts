@@ -6,7 +6,7 @@ import {
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { IdempotencyRecord, IdempotencyStore } from '../../ports.js';
-import { catalogUnavailable, isConditionFailure } from './errors.js';
+import { catalogFailure, isConditionFailure } from './errors.js';
 import { docItem, key, readDoc } from './item.js';
 
 /** Kept 48 h: the promise is at least 24 h. DynamoDB's TTL deletes them; dynalite just keeps them. */
@@ -74,7 +74,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         );
         return undefined;
       } catch (err) {
-        if (!isConditionFailure(err)) throw catalogUnavailable(err);
+        if (!isConditionFailure(err)) throw catalogFailure(err);
       }
       let holder: IdempotencyRecord | undefined;
       try {
@@ -83,11 +83,11 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
         );
         holder = readDoc<IdempotencyRecord>(out.Item);
       } catch (err) {
-        throw catalogUnavailable(err);
+        throw catalogFailure(err);
       }
       if (holder) return holder;
     }
-    throw catalogUnavailable(new Error('the idempotency key changed hands three times while claiming it'));
+    throw catalogFailure(new Error('the idempotency key changed hands three times while claiming it'));
   }
 
   async takeOver(stale: IdempotencyRecord, next: IdempotencyRecord): Promise<boolean> {
@@ -111,7 +111,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       );
     } catch (err) {
       // Someone else holds the key now (they took over a claim we held too long): theirs stays.
-      if (!isConditionFailure(err)) throw catalogUnavailable(err);
+      if (!isConditionFailure(err)) throw catalogFailure(err);
     }
   }
 
@@ -127,7 +127,7 @@ export class DynamoIdempotencyStore implements IdempotencyStore {
       return true;
     } catch (err) {
       if (isConditionFailure(err)) return false;
-      throw catalogUnavailable(err);
+      throw catalogFailure(err);
     }
   }
 }

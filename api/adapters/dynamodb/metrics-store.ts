@@ -1,7 +1,7 @@
 import { type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { MetricsStore, MinutePoint } from '../../ports.js';
 import { COUNTER_FIELDS } from '../../domain/monitoring/counters.js';
-import { catalogUnavailable } from './errors.js';
+import { catalogFailure } from './errors.js';
 import { queryAll } from './query-all.js';
 import type { Item } from './item.js';
 
@@ -38,7 +38,7 @@ export class DynamoMetricsStore implements MetricsStore {
           }),
         );
       } catch (err) {
-        throw catalogUnavailable(err);
+        throw catalogFailure(err);
       }
     }
   }
@@ -54,7 +54,7 @@ export class DynamoMetricsStore implements MetricsStore {
       },
     });
     return items.map((item) => {
-      const point = { minute: Number(item.sk!.S) } as MinutePoint;
+      const point = { minute: Number(item.sk.S) } as MinutePoint;
       for (const f of COUNTER_FIELDS) point[f] = Number(item[f]?.N ?? 0);
       return point;
     });

@@ -1,8 +1,8 @@
 import { type DynamoDBClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
-import { catalogUnavailable } from './errors.js';
+import { catalogFailure } from './errors.js';
 import type { Item } from './item.js';
 
-/** Every item a query matches, page after page; DynamoDB failures become DependencyUnavailableError. */
+/** Every item a query matches, page after page; DynamoDB failures become domain errors (catalogFailure). */
 export async function queryAll(client: DynamoDBClient, input: QueryCommandInput): Promise<Item[]> {
   const out: Item[] = [];
   let start: Item | undefined;
@@ -13,7 +13,7 @@ export async function queryAll(client: DynamoDBClient, input: QueryCommandInput)
       start = page.LastEvaluatedKey;
     } while (start);
   } catch (err) {
-    throw catalogUnavailable(err);
+    throw catalogFailure(err);
   }
   return out;
 }

@@ -4,20 +4,17 @@ import {
   type DynamoDBClient,
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
+import { catalogTableDefinition, type TableDefinition } from './table-definition.js';
 
 /**
- * Single-table design. Items keep their document as JSON in `doc`, so the adapter never maps
- * attributes one by one; keys and the few attributes conditions need live beside it.
- *
- *   TENANTS               / <tenant>                  tenant
- *   KEY#<id>              / KEY                       api key (gsi1: TENANT#<t>#KEYS / <createdAt>#<id>)
- *   TENANT#<t>            / STREAM#<name>             stream (rev for optimistic locking)
- *   TENANT#<t>            / STREAMVER#<name>#<000001> stream schema version
- *   IDEM#<t>#<s>#<key>    / IDEM                      idempotency record (expiresAt TTL)
- *   METRIC#<t>#<s>        / <minute, 15 digits>       per-minute counters (ADD)
- *   TENANT#<t>            / ALERT#<id>                alert
+ * Creates the table from its definition unless it exists (local mode and tests; in AWS the stack owns
+ * it). The TTL attribute is left to the stack: dynalite neither enables TTL nor expires items.
  */
-export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
+export async function ensureTable(
+  client: DynamoDBClient,
+  tableName: string,
+  definition: TableDefinition = catalogTableDefinition,
+): Promise<void> {
   try {
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return;
@@ -28,27 +25,12 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
   await client.send(
     new CreateTableCommand({
       TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'gsi1pk', AttributeType: 'S' },
-        { AttributeName: 'gsi1sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'gsi1',
-          KeySchema: [
-            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
-            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
+      BillingMode: definition.billingMode,
+      AttributeDefinitions: definition.attributeDefinitions,
+      KeySchema: definition.keySchema,
+      ...(definition.globalSecondaryIndexes.length
+        ? { GlobalSecondaryIndexes: definition.globalSecondaryIndexes }
+        : {}),
     }),
   );
   for (let i = 0; i < 100; i++) {

@@ -1,6 +1,6 @@
-import { GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { AttributeValue, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DependencyUnavailableError } from '../../domain/errors.js';
+import { catalogFailure } from '../dynamodb/errors.js';
 import type { DeliveryReceipt, ReceiptStore } from './receipt-store.js';
 
 const SEVEN_DAYS_SECONDS = 7 * 24 * 60 * 60;
@@ -50,9 +50,37 @@ export class DynamoReceiptStore implements ReceiptStore {
     try {
       await this.client.send(new PutItemCommand({ TableName: this.tableName, Item: item }));
     } catch (err) {
-      throw new DependencyUnavailableError('Could not store the batch receipt in DynamoDB', 1, {
-        cause: err,
-      });
+      throw catalogFailure(err);
+    }
+  }
+
+  /**
+   * One conditional write: the receipt must exist (an expired one may already be gone), have no loadedAt
+   * (the first load time stands when a poll is repeated), and `rows` must cover `accepted` (a batch split
+   * over two lake objects is loaded only when both are).
+   */
+  async markLoaded(
+    tenant: string,
+    stream: string,
+    batchId: string,
+    loadedAt: string,
+    rows: number,
+  ): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateItemCommand({
+          TableName: this.tableName,
+          Key: receiptKey(tenant, stream, batchId),
+          UpdateExpression: 'SET loadedAt = :at',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(loadedAt) AND accepted <= :rows',
+          ExpressionAttributeValues: { ':at': { S: loadedAt }, ':rows': { N: String(rows) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as { name?: string }).name === 'ConditionalCheckFailedException') return false;
+      throw catalogFailure(err);
     }
   }
 
@@ -68,9 +96,7 @@ export class DynamoReceiptStore implements ReceiptStore {
       );
       item = out.Item;
     } catch (err) {
-      throw new DependencyUnavailableError('Could not read the batch receipt from DynamoDB', 1, {
-        cause: err,
-      });
+      throw catalogFailure(err);
     }
     if (!item) return undefined;
     // TTL deletion lags expiry by up to days; an expired receipt is gone as far as callers know.
@@ -85,6 +111,7 @@ export class DynamoReceiptStore implements ReceiptStore {
       accepted: Number(item.accepted?.N ?? 0),
       rejected: Number(item.rejected?.N ?? 0),
       recordIds: (item.recordIds?.L ?? []).flatMap((v) => (v.S === undefined ? [] : [v.S])),
+      ...(item.loadedAt?.S ? { loadedAt: item.loadedAt.S } : {}),
     };
   }
 }

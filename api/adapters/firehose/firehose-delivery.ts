@@ -267,14 +267,18 @@ export class FirehoseDelivery implements Delivery {
       receivedAt: r.receivedAt,
       accepted: r.accepted,
       rejected: r.rejected,
-      state: 'delivered',
+      // Loaded once the load poller has seen raw hold every accepted row (Snowpipe loads, not us).
+      ...(r.loadedAt ? { state: 'loaded' as const, loadedAt: r.loadedAt } : { state: 'delivered' as const }),
       objects: r.recordIds,
     };
   }
 
   /** Only what this instance saw: nothing is buffered here, and loading is the warehouse's to report. */
-  async status(tenant: string, stream: string): Promise<DeliveryStatus> {
-    return { pendingRecords: 0, lastDeliveredAt: this.lastDelivered.get(streamKey(tenant, stream)) };
+  status(tenant: string, stream: string): Promise<DeliveryStatus> {
+    return Promise.resolve({
+      pendingRecords: 0,
+      lastDeliveredAt: this.lastDelivered.get(streamKey(tenant, stream)),
+    });
   }
 
   pressure(): { ok: boolean; detail: string } {

@@ -36,7 +36,7 @@ export interface LocalDeliveryDeps {
   /** Log under dataDir/log, lake under dataDir/lake. */
   dataDir: string;
   target: LoadTarget;
-  getStream(tenant: string, name: string): Promise<Stream | undefined>;
+  getStream: (tenant: string, name: string) => Promise<Stream | undefined>;
   metrics: Metrics;
   logger: Logger;
   now: () => number;
@@ -160,8 +160,8 @@ export class LocalDelivery implements Delivery {
     return this.receipts.receipt(tenant, stream, batchId);
   }
 
-  async status(tenant: string, stream: string): Promise<DeliveryStatus> {
-    return this.tracker.status(tenant, stream, this.loader.failure(tenant, stream));
+  status(tenant: string, stream: string): Promise<DeliveryStatus> {
+    return Promise.resolve(this.tracker.status(tenant, stream, this.loader.failure(tenant, stream)));
   }
 
   async backlog(): Promise<Array<{ tenant: string; stream: string } & DeliveryStatus>> {

@@ -12,7 +12,7 @@ import type { Stream } from '../../domain/streams/types.js';
 
 export interface LoaderOptions {
   target: LoadTarget;
-  getStream(tenant: string, name: string): Promise<Stream | undefined>;
+  getStream: (tenant: string, name: string) => Promise<Stream | undefined>;
   metrics: Metrics;
   logger: Logger;
   now: () => number;

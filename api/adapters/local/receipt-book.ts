@@ -120,7 +120,8 @@ export class ReceiptBook {
     if (unknown.length > 0) {
       try {
         for (const [k, t] of await target.loadedAt(tenant, unknown)) times.set(k, t);
-        const known = (await target.loadFailures?.(tenant, unknown)) ?? new Map();
+        const known =
+          (await target.loadFailures?.(tenant, unknown)) ?? new Map<string, Record<string, number>>();
         for (const [k, f] of known) failures.set(k, f);
       } catch (err) {
         logger.warn({ err }, 'could not read load times for a receipt');

@@ -6,7 +6,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import snowflake from 'snowflake-sdk';
 import type { Connection, ConnectionOptions } from 'snowflake-sdk';
-import { DependencyUnavailableError } from '../../domain/errors.js';
+import { DependencyUnavailableError, SecretUnusableError } from '../../domain/errors.js';
 import { toDomainError } from './errors.js';
 
 export type Row = Record<string, unknown>;
@@ -32,7 +32,7 @@ export interface SnowflakeConnectOptions {
 
 /** The driver would log on its own; ours goes through pino. Idempotent, so it is set on every connect. */
 function configureDriver(): void {
-  snowflake.configure({ logLevel: 'OFF' } as Parameters<typeof snowflake.configure>[0]);
+  snowflake.configure({ logLevel: 'OFF' });
 }
 
 /** Opens one authenticated session. Failures become DependencyUnavailableError (with the driver error as cause). */
@@ -110,14 +110,35 @@ export async function resolvePrivateKey(opts: {
     });
   }
   if (!secret) throw new DependencyUnavailableError('The Snowflake key secret has no string value');
-  const trimmed = secret.trim();
-  if (trimmed.startsWith('{')) {
-    const parsed = JSON.parse(trimmed) as { privateKey?: unknown };
-    if (typeof parsed.privateKey !== 'string')
-      throw new DependencyUnavailableError('The Snowflake key secret has no privateKey field');
-    return normalizePem(parsed.privateKey);
+  try {
+    return privateKeyFromSecret(secret);
+  } catch (err) {
+    throw new DependencyUnavailableError((err as Error).message);
   }
-  return normalizePem(trimmed);
+}
+
+/**
+ * The PEM a key secret holds: the PEM itself, or JSON with a `privateKey` field (how the console's
+ * key/value editor stores it). SecretUnusableError for anything else; the value never appears in it.
+ */
+export function privateKeyFromSecret(secret: string): string {
+  const trimmed = secret.trim();
+  let pem = trimmed;
+  if (trimmed.startsWith('{')) {
+    let parsed: { privateKey?: unknown } | undefined;
+    try {
+      parsed = JSON.parse(trimmed) as { privateKey?: unknown };
+    } catch {
+      parsed = undefined;
+    }
+    if (typeof parsed?.privateKey !== 'string')
+      throw new SecretUnusableError('The Snowflake key secret is JSON without a privateKey field.');
+    pem = parsed.privateKey;
+  }
+  pem = normalizePem(pem);
+  if (!/-----BEGIN (RSA |ENCRYPTED )?PRIVATE KEY-----/.test(pem))
+    throw new SecretUnusableError('The Snowflake key secret holds no PEM private key.');
+  return pem;
 }
 
 /** Environment variables often carry the PEM with literal `\n`. */

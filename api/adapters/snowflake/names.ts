@@ -21,13 +21,23 @@ export interface SnowflakeSqlConfig {
   readerRole: string;
   /** Role that sees PII in clear; `{tenant}` is replaced by the tenant name. */
   piiRole: string;
-  /** Dynamic table TARGET_LAG, default '1 minute'. */
+  /** Dynamic table TARGET_LAG, default '1 minute'; at least 60 seconds, or DOWNSTREAM. */
   targetLag?: string;
+  /**
+   * The SNS topic the lake bucket publishes object-created events to, when it publishes to one
+   * (TRIBUTARY_LAKE_EVENTS_TOPIC_ARN): needed once tenants have accounts of their own, since S3 sends
+   * one prefix's events to one destination and every account's pipes must hear them.
+   */
+  lakeEventsTopicArn?: string;
 }
 
 export const DEFAULT_TARGET_LAG = '1 minute';
-const TARGET_LAG_PATTERN = /^(\d{1,6} (seconds?|minutes?|hours?|days?)|DOWNSTREAM)$/;
+const TARGET_LAG_PATTERN = /^(\d{1,6}) (second|minute|hour|day)s?$/;
+const UNIT_SECONDS = { second: 1, minute: 60, hour: 3600, day: 86_400 } as const;
+/** Snowflake refuses a TARGET_LAG under one minute (since behaviour change bundle 2023_06). */
+export const MIN_TARGET_LAG_SECONDS = 60;
 const BUCKET_PATTERN = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const SNS_TOPIC_ARN_PATTERN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
 
 export type SqlType = 'VARCHAR' | 'TIMESTAMP_TZ' | 'DATE' | 'NUMBER(38,0)' | 'FLOAT' | 'BOOLEAN' | 'VARIANT';
 
@@ -54,6 +64,8 @@ export interface TenantObjects {
   readerRole: string;
   piiRoleLiteral: string;
   targetLag: string;
+  /** AWS_SNS_TOPIC of the pipes, as a literal, when the lake publishes to a topic. */
+  lakeEventsTopic?: string;
   maskPolicy(type: SqlType): string;
 }
 
@@ -74,11 +86,12 @@ function role(template: string, tenant: string, setting: string): string {
 export function tenantObjects(tenant: string, cfg: SnowflakeSqlConfig): TenantObjects {
   const database = configIdent(cfg.database, 'database');
   const schema = qualify(database, ident(tenant));
-  const targetLag = cfg.targetLag ?? DEFAULT_TARGET_LAG;
-  if (!TARGET_LAG_PATTERN.test(targetLag))
-    throw new InvalidSetting('targetLag', "must look like '1 minute' or be DOWNSTREAM");
+  const targetLag = targetLagSql(cfg.targetLag ?? DEFAULT_TARGET_LAG);
   if (!BUCKET_PATTERN.test(cfg.bucket)) throw new InvalidSetting('bucket', 'must be an S3 bucket name');
   const piiRole = role(cfg.piiRole, tenant, 'piiRole');
+  const topic = cfg.lakeEventsTopicArn;
+  if (topic !== undefined && !SNS_TOPIC_ARN_PATTERN.test(topic))
+    throw new InvalidSetting('lakeEventsTopicArn', 'must be an SNS topic ARN');
   return {
     database,
     schema,
@@ -90,7 +103,8 @@ export function tenantObjects(tenant: string, cfg: SnowflakeSqlConfig): TenantOb
     bucketUrl: lit(`s3://${cfg.bucket}/`),
     readerRole: role(cfg.readerRole, tenant, 'readerRole'),
     piiRoleLiteral: lit(piiRole.slice(1, -1)),
-    targetLag: targetLag === 'DOWNSTREAM' ? 'DOWNSTREAM' : lit(targetLag),
+    targetLag,
+    ...(topic ? { lakeEventsTopic: lit(topic) } : {}),
     maskPolicy: (type) => qualify(schema, `"_PII_MASK_${type.replace(/\(.*\)$/, '')}"`),
   };
 }
@@ -108,6 +122,33 @@ export function streamObjects(tenant: string, stream: string, cfg: SnowflakeSqlC
     rawPipe: obj('RAW_PIPE'),
     quarantinePipe: obj('QUARANTINE_PIPE'),
   };
+}
+
+/**
+ * TARGET_LAG as SQL: a quoted duration of at least a minute, or DOWNSTREAM. Checked here rather than left
+ * to Snowflake, which would refuse it only at the first CREATE DYNAMIC TABLE, after the tables and pipes.
+ */
+export function targetLagSql(value: string): string {
+  if (value === 'DOWNSTREAM') return value;
+  const m = TARGET_LAG_PATTERN.exec(value);
+  if (!m)
+    throw new InvalidSetting('targetLag', "must look like '1 minute' or '90 seconds', or be DOWNSTREAM");
+  const seconds = Number(m[1]) * UNIT_SECONDS[m[2] as keyof typeof UNIT_SECONDS];
+  if (seconds < MIN_TARGET_LAG_SECONDS)
+    throw new InvalidSetting(
+      'targetLag',
+      `must be at least ${MIN_TARGET_LAG_SECONDS} seconds: Snowflake refuses a shorter TARGET_LAG`,
+    );
+  return lit(value);
+}
+
+/**
+ * A stage location as SQL. Lake paths carry `=` (`tenant=<t>/stream=<s>/`), so the location is written the
+ * way Snowflake's LIST and COPY INTO reference pages give for paths with special characters: the whole
+ * `@stage/path` in single quotes, the quoted stage name inside.
+ */
+export function stageLocation(stage: string, path: string): string {
+  return lit(`@${stage}/${path}`);
 }
 
 /** The lake prefix Firehose writes a stream's objects under; the trailing slash keeps `a` from matching `ab`. */

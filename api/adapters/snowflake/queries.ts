@@ -4,7 +4,7 @@ import type { Layer, Stream } from '../../domain/streams/types.js';
 import { ident, lit } from './identifiers.js';
 import { streamObjects, tenantObjects } from './names.js';
 import type { SnowflakeSqlConfig, StreamObjects } from './names.js';
-import { TS_FORMAT, col, prepare } from './sql.js';
+import { FILE_COLUMN, TS_FORMAT, col, prepare } from './sql.js';
 
 export const MAX_LIMIT = 10_000;
 
@@ -76,8 +76,21 @@ export function rejectionsCountSql(stream: Stream, cfg: SnowflakeSqlConfig): str
 }
 
 /**
- * Per-file load outcomes of both pipes since `since` (COPY_HISTORY keeps 14 days). FILE_NAME is the lake
- * key, so receipts can match the objects a batch went into.
+ * COPY_HISTORY refuses a START_TIME more than 14 days back, so a cursor that old (a stream idle for two
+ * weeks) is clamped by Snowflake's own clock, ten minutes inside the limit.
+ */
+export const COPY_HISTORY_MAX_AGE_MINUTES = 14 * 24 * 60 - 10;
+
+export function historyStart(since: string, path = 'since'): string {
+  const at = Date.parse(since);
+  if (Number.isNaN(at))
+    throw new InvalidInputError('Invalid time', [{ path, message: 'must be an ISO-8601 time' }]);
+  return `GREATEST(TO_TIMESTAMP_LTZ(${lit(new Date(at).toISOString())}), DATEADD(MINUTE, -${COPY_HISTORY_MAX_AGE_MINUTES}, CURRENT_TIMESTAMP()))`;
+}
+
+/**
+ * Per-file load outcomes of both pipes since `since` (clamped to COPY_HISTORY's 14 days). FILE_NAME is
+ * the lake key, so receipts can match the objects a batch went into.
  */
 export function copyHistorySql(
   tenant: string,
@@ -87,15 +100,13 @@ export function copyHistorySql(
 ): string {
   ident(tenant);
   ident(stream);
-  const at = Date.parse(since);
-  if (Number.isNaN(at))
-    throw new InvalidInputError('Invalid time', [{ path: 'since', message: 'must be an ISO-8601 time' }]);
+  const start = historyStart(since);
   const o = streamObjects(tenant, stream, cfg);
   const t = tenantObjects(tenant, cfg);
   const part = (kind: 'raw' | 'quarantine', table: string) =>
     [
       `SELECT ${lit(kind)} AS "KIND", "FILE_NAME", ${asIso('"LAST_LOAD_TIME"')}, "ROW_COUNT", "ROW_PARSED", "ERROR_COUNT", "FIRST_ERROR_MESSAGE", "STATUS"`,
-      `FROM TABLE(${t.database}.INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => ${lit(table)}, START_TIME => TO_TIMESTAMP_TZ(${lit(new Date(at).toISOString())})))`,
+      `FROM TABLE(${t.database}.INFORMATION_SCHEMA.COPY_HISTORY(TABLE_NAME => ${lit(table)}, START_TIME => ${start}))`,
     ].join('\n');
   return [
     part('raw', o.raw),
@@ -116,4 +127,34 @@ export function batchRowsSql(stream: Stream, batchId: string, cfg: SnowflakeSqlC
   }
   const { o } = prepare(stream, cfg);
   return `SELECT COUNT(*) AS "N" FROM ${o.raw} WHERE "_BATCH_ID" = ${lit(batchId)}`;
+}
+
+/**
+ * The batches in loaded raw files, each with its distinct rows in all of raw: a batch Firehose split over
+ * two objects is complete only once both are loaded. `_INDEX` is distinct per row of a batch, so a row
+ * Firehose delivered twice counts once.
+ */
+export function batchesInFilesSql(
+  tenant: string,
+  stream: string,
+  files: string[],
+  cfg: SnowflakeSqlConfig,
+): string {
+  if (files.length === 0 || files.length > MAX_LIMIT)
+    throw new InvalidInputError('Invalid file list', [
+      { path: 'files', message: `must hold 1 to ${MAX_LIMIT} files` },
+    ]);
+  const o = streamObjects(tenant, stream, cfg);
+  return [
+    `WITH "FRESH" AS (`,
+    `  SELECT DISTINCT ${FILE_COLUMN}, "_BATCH_ID"`,
+    `  FROM ${o.raw}`,
+    `  WHERE ${FILE_COLUMN} IN (${files.map(lit).join(', ')})`,
+    `)`,
+    `SELECT "FRESH".${FILE_COLUMN} AS "FILE", "FRESH"."_BATCH_ID" AS "BATCH_ID", COUNT(DISTINCT "R"."_INDEX") AS "ROWS"`,
+    `FROM "FRESH"`,
+    `JOIN ${o.raw} AS "R" ON "R"."_BATCH_ID" = "FRESH"."_BATCH_ID"`,
+    `GROUP BY "FRESH".${FILE_COLUMN}, "FRESH"."_BATCH_ID"`,
+    `ORDER BY "FILE", "BATCH_ID"`,
+  ].join('\n');
 }

@@ -10,7 +10,7 @@ import { columnsOf } from '../../domain/schema/columns.js';
 import type { Column } from '../../domain/schema/types.js';
 import type { Stream } from '../../domain/streams/types.js';
 import { checkName, ident, lit } from './identifiers.js';
-import { SQL_TYPES, lakePrefix, streamObjects } from './names.js';
+import { SQL_TYPES, lakePrefix, stageLocation, streamObjects } from './names.js';
 import type { SnowflakeSqlConfig, SqlType, StreamObjects } from './names.js';
 
 /** Metadata columns after the declared ones, in table order, with how the pipe reads each from a lake line. */
@@ -23,6 +23,12 @@ export const RAW_META: Array<{ column: string; type: SqlType; path: string }> = 
 ];
 const QUARANTINE_META = RAW_META.filter((m) => m.column !== '"_ID"');
 const EXTRA = '"_EXTRA"';
+/**
+ * The lake object a raw row was loaded from (METADATA$FILENAME: the key, as the stage sits at the bucket
+ * root). Firehose packs many batches into one object, so this is how a loaded file maps to the batches,
+ * and so to the receipts, it holds. Nullable: tables created before it get it by ALTER TABLE.
+ */
+export const FILE_COLUMN = '"_FILE"';
 
 /** ISO-8601 with milliseconds and offset, so timestamps come back as strings the API can pass on. */
 export const TS_FORMAT = lit('YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM');
@@ -49,6 +55,19 @@ export function validateStream(stream: Stream): void {
   mustExist(stream.entity?.deleteField, 'entity.deleteField');
   stream.piiFields.forEach((f, i) => mustExist(f, `piiFields.${i}`));
   stream.clusterBy.forEach((f, i) => mustExist(f, `clusterBy.${i}`));
+  // The domain refuses these too; checked again because a VARIANT clustering key fails the whole CREATE TABLE.
+  const variant = new Set(
+    columnsOf({ type: 'object', properties: stream.schema?.properties ?? {} })
+      .filter((c) => c.type === 'json')
+      .map((c) => c.name),
+  );
+  stream.clusterBy.forEach((f, i) => {
+    if (variant.has(f))
+      errors.push({
+        path: `clusterBy.${i}`,
+        message: `${f} is stored as VARIANT, which cannot be clustered on`,
+      });
+  });
   if (stream.dedupe && stream.dedupe.key.length === 0)
     errors.push({ path: 'dedupe.key', message: 'must not be empty' });
   if (stream.entity && stream.entity.key.length === 0)
@@ -105,6 +124,7 @@ function rawTableSql(stream: Stream, o: StreamObjects, cols: Column[]): string {
     ...cols.map((c) => `  ${col(c.name)} ${SQL_TYPES[c.type]}`),
     `  ${EXTRA} VARIANT`,
     ...RAW_META.map((m) => `  ${m.column} ${m.type} NOT NULL`),
+    `  ${FILE_COLUMN} VARCHAR`,
   ];
   const cluster = stream.clusterBy.length ? `\nCLUSTER BY (${list(stream.clusterBy)})` : '';
   return `CREATE TABLE IF NOT EXISTS ${o.raw} (\n${lines.join(',\n')}\n)${cluster}`;
@@ -121,7 +141,7 @@ function quarantineTableSql(o: StreamObjects): string {
 
 /**
  * The pipe's COPY names its target columns, so the table's column order never matters. The path is the
- * stream's own lake prefix with its trailing slash. ON_ERROR is explicit: a file with a bad line is
+ * stream's own lake prefix with its trailing slash, quoted because it holds `=`. ON_ERROR is explicit: a file with a bad line is
  * skipped whole and reported by COPY_HISTORY / VALIDATE_PIPE_LOAD.
  */
 export function pipeSql(
@@ -139,6 +159,7 @@ export function pipeSql(
           ...cols.map((c) => ({ column: col(c.name), expr: readField(c) })),
           { column: EXTRA, expr: '$1:"extra"' },
           ...RAW_META.map((m) => ({ column: m.column, expr: `$1:${m.path}::${m.type}` })),
+          { column: FILE_COLUMN, expr: 'METADATA$FILENAME' },
         ]
       : [
           { column: '"RECORD"', expr: '$1:"record"' },
@@ -148,11 +169,13 @@ export function pipeSql(
   return [
     `${verb} ${pipe}`,
     `  AUTO_INGEST = TRUE`,
+    // Snowflake subscribes the account's queue to the topic; without it the pipe expects S3's own events.
+    ...(o.lakeEventsTopic ? [`  AWS_SNS_TOPIC = ${o.lakeEventsTopic}`] : []),
     `  AS COPY INTO ${target} (${select.map((s) => s.column).join(', ')})`,
     `  FROM (`,
     `    SELECT`,
     select.map((s) => `      ${s.expr}`).join(',\n'),
-    `    FROM @${o.stage}/${lakePrefix(kind, stream.tenant, stream.name)}`,
+    `    FROM ${stageLocation(o.stage, lakePrefix(kind, stream.tenant, stream.name))}`,
     `  )`,
     `  FILE_FORMAT = (FORMAT_NAME = ${o.fileFormatLiteral})`,
     `  ON_ERROR = 'SKIP_FILE'`,
@@ -169,8 +192,13 @@ function readField(c: Column): string {
 
 /**
  * Deduped and entity layers as dynamic tables. `SELECT *` on purpose: a layer carries every column the
- * raw table has (retired properties included), and is recreated whenever that set changes.
+ * raw table has (retired properties included), and is recreated whenever that set changes (the `*` is
+ * expanded when the table is created, so an added raw column reaches a layer only by replacement).
  * The entity layer reads the deduped layer when there is one, so a re-sent duplicate never wins.
+ *
+ * A new stream's layers initialize on create: raw is empty, so it is instant and a bad query fails the
+ * create. A replaced layer initializes on schedule: its first refresh reads all of raw, which can take
+ * longer than the request that evolves the stream may wait; until it runs, reads of the layer answer 503.
  */
 export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create' | 'replace'): string[] {
   const { o } = prepare(stream, cfg);
@@ -180,6 +208,7 @@ export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create
     `${verb} ${name}`,
     `  TARGET_LAG = ${o.targetLag}`,
     `  WAREHOUSE = ${o.warehouse}`,
+    `  INITIALIZE = ${mode === 'create' ? 'ON_CREATE' : 'ON_SCHEDULE'}`,
     `  AS`,
   ];
   if (stream.dedupe) {

@@ -1,23 +1,27 @@
 /**
  * The Warehouse port on Snowflake (TRIBUTARY_MODE=aws). Firehose writes the lake objects and Snowpipe
  * loads them, so this adapter only runs DDL and reads: statements come from the pure generators in
- * sql.ts / evolution.ts / queries.ts, and each runs on the tenant's own connection.
+ * sql.ts / evolution.ts / queries.ts, and each runs on the tenant's own session, in the tenant's own
+ * account when it is bound to one (tenant-accounts.ts) and in the shared account otherwise.
  */
 import type { Logger } from 'pino';
-import type { Config } from '../../config.js';
-import { InvalidInputError } from '../../domain/errors.js';
 import type { ObjectKind, Rejection } from '../../domain/records/types.js';
 import { columnsOf } from '../../domain/schema/columns.js';
 import type { FieldError } from '../../domain/errors.js';
 import type { Layer, Stream } from '../../domain/streams/types.js';
-import type { PreviewResult, Warehouse } from '../../ports.js';
-import { connectSnowflake, resolvePrivateKey } from './connection.js';
+import type { FileBatch, PreviewResult, Warehouse } from '../../ports.js';
 import type { Row, SnowflakeConnectionLike } from './connection.js';
+import { ConnectionPool } from './connection-pool.js';
+import type { TenantTarget } from './tenant-accounts.js';
 import { toDomainError } from './errors.js';
-import { evolveStreamSql } from './evolution.js';
+import { evolveStreamPlan, evolveStreamSql } from './evolution.js';
+import { DEFAULT_DRAIN, runEvolution } from './evolution-runner.js';
+import type { DrainSettings } from './evolution-runner.js';
+import { DEFAULT_TARGET_LAG, targetLagSql } from './names.js';
 import type { SnowflakeSqlConfig } from './names.js';
 import {
   batchRowsSql,
+  batchesInFilesSql,
   copyHistorySql,
   countSql,
   previewSql,
@@ -28,12 +32,23 @@ import { createStreamSql } from './sql.js';
 import { ident } from './identifiers.js';
 
 export interface SnowflakeWarehouseOptions {
-  /** Opens the session used for one tenant's statements; called once per tenant (again after a failure). */
+  /** Opens a session in the shared account for one tenant's statements (again after a failure or eviction). */
   connect: (tenant: string) => Promise<SnowflakeConnectionLike>;
+  /** The shared account's settings. */
   config: SnowflakeSqlConfig;
+  /** The tenant's own account, when it is bound to one; tenants without one use the shared account. */
+  targetOf?: (tenant: string) => Promise<TenantTarget | undefined>;
+  /** Sessions kept open (one per tenant) and how long an unused one stays open. */
+  sessions?: { maxSize: number; idleMs: number };
   logger: Logger;
   now?: () => Date;
+  /** Waits between SYSTEM$PIPE_STATUS reads while a pipe drains; tests pass one that needs no timer. */
+  sleep?: (ms: number) => Promise<void>;
+  drain?: DrainSettings;
 }
+
+const DEFAULT_SESSIONS = { maxSize: 32, idleMs: 10 * 60_000 };
+const SHARED = 'shared';
 
 /** One file's outcome in a pipe's load history. */
 export interface LoadHistoryEntry {
@@ -52,33 +67,70 @@ export interface LoadHistoryEntry {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 export class SnowflakeWarehouse implements Warehouse {
-  private readonly connections = new Map<string, Promise<SnowflakeConnectionLike>>();
+  private readonly sessions: ConnectionPool<SnowflakeConnectionLike>;
   private readonly now: () => Date;
 
   constructor(private readonly opts: SnowflakeWarehouseOptions) {
     this.now = opts.now ?? (() => new Date());
+    this.sessions = new ConnectionPool({ ...(opts.sessions ?? DEFAULT_SESSIONS) });
+    // At start-up, not at the first stream: a bad setting should stop the deploy, not a tenant's request.
+    targetLagSql(opts.config.targetLag ?? DEFAULT_TARGET_LAG);
   }
 
   async createStream(stream: Stream): Promise<void> {
-    const statements = createStreamSql(stream, this.opts.config);
-    await this.runAll(stream.tenant, statements, { op: 'createStream', stream: stream.name });
+    const target = await this.target(stream.tenant);
+    const statements = createStreamSql(stream, target.config);
+    await this.runAll(target, stream.tenant, statements, { op: 'createStream', stream: stream.name });
   }
 
-  planEvolution(from: Stream, to: Stream): string[] {
-    return evolveStreamSql(from, to, this.opts.config);
+  async planEvolution(from: Stream, to: Stream): Promise<string[]> {
+    return evolveStreamSql(from, to, (await this.target(to.tenant)).config);
   }
 
   async evolveStream(from: Stream, to: Stream): Promise<void> {
-    const statements = this.planEvolution(from, to);
-    await this.runAll(to.tenant, statements, { op: 'evolveStream', stream: to.name, version: to.version });
+    const target = await this.target(to.tenant);
+    const steps = evolveStreamPlan(from, to, target.config);
+    const context = {
+      op: 'evolveStream',
+      tenant: to.tenant,
+      account: accountLabel(target),
+      stream: to.name,
+      version: to.version,
+    };
+    const started = this.now().getTime();
+    let current = '';
+    try {
+      // One session for the whole plan: the pause, the drain, the new pipe and the catch-up all run in
+      // the account the plan was made for, even if the binding changes meanwhile.
+      const result = await this.withSession(target, to.tenant, (conn) =>
+        runEvolution(steps, {
+          execute: (sql) => {
+            current = sql;
+            return execute(conn, sql);
+          },
+          logger: this.opts.logger.child(context),
+          now: () => this.now().getTime(),
+          sleep: this.opts.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+          drain: this.opts.drain ?? DEFAULT_DRAIN,
+        }),
+      );
+      this.opts.logger.info(
+        { ...context, ...result, ms: this.now().getTime() - started },
+        'snowflake DDL applied',
+      );
+    } catch (err) {
+      this.opts.logger.warn({ ...context, statement: current.split('\n')[0], err }, 'snowflake DDL failed');
+      throw err;
+    }
   }
 
   async preview(stream: Stream, layer: Layer, limit: number): Promise<PreviewResult> {
-    const select = previewSql(stream, layer, limit, this.opts.config);
-    const count = countSql(stream, layer, this.opts.config);
+    const target = await this.target(stream.tenant);
+    const select = previewSql(stream, layer, limit, target.config);
+    const count = countSql(stream, layer, target.config);
     const [totalRows, rows] = [
-      await this.query(stream.tenant, count),
-      await this.query(stream.tenant, select),
+      await this.query(target, stream.tenant, count),
+      await this.query(target, stream.tenant, select),
     ];
     const cols = columnsOf(stream.schema);
     return {
@@ -100,11 +152,12 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async rejections(stream: Stream, limit: number): Promise<{ total: number; rejections: Rejection[] }> {
-    const select = rejectionsSql(stream, limit, this.opts.config);
-    const count = rejectionsCountSql(stream, this.opts.config);
+    const target = await this.target(stream.tenant);
+    const select = rejectionsSql(stream, limit, target.config);
+    const count = rejectionsCountSql(stream, target.config);
     const [totalRows, rows] = [
-      await this.query(stream.tenant, count),
-      await this.query(stream.tenant, select),
+      await this.query(target, stream.tenant, count),
+      await this.query(target, stream.tenant, select),
     ];
     return {
       total: Number(totalRows[0]?.TOTAL ?? 0),
@@ -122,13 +175,15 @@ export class SnowflakeWarehouse implements Warehouse {
 
   /** Both pipes' per-file load outcomes since `since` (default: the last 24 hours), oldest first. */
   async batchRows(stream: Stream, batchId: string): Promise<number> {
-    const rows = await this.query(stream.tenant, batchRowsSql(stream, batchId, this.opts.config));
+    const target = await this.target(stream.tenant);
+    const rows = await this.query(target, stream.tenant, batchRowsSql(stream, batchId, target.config));
     return Number(rows[0]?.N ?? 0);
   }
 
   async loadHistory(tenant: string, stream: string, since?: string): Promise<LoadHistoryEntry[]> {
     const from = since ?? new Date(this.now().getTime() - DAY_MS).toISOString();
-    const rows = await this.query(tenant, copyHistorySql(tenant, stream, from, this.opts.config));
+    const target = await this.target(tenant);
+    const rows = await this.query(target, tenant, copyHistorySql(tenant, stream, from, target.config));
     return rows.map((row) => ({
       kind: row.KIND === 'quarantine' ? 'quarantine' : 'raw',
       file: String(row.FILE_NAME),
@@ -137,7 +192,18 @@ export class SnowflakeWarehouse implements Warehouse {
       parsed: Number(row.ROW_PARSED ?? 0),
       errors: Number(row.ERROR_COUNT ?? 0),
       ...(typeof row.FIRST_ERROR_MESSAGE === 'string' ? { firstError: row.FIRST_ERROR_MESSAGE } : {}),
-      status: String(row.STATUS ?? ''),
+      status: typeof row.STATUS === 'string' ? row.STATUS : '',
+    }));
+  }
+
+  /** The batches in these loaded raw files, with each batch's distinct rows in raw (see batchesInFilesSql). */
+  async batchesInFiles(tenant: string, stream: string, files: string[]): Promise<FileBatch[]> {
+    const target = await this.target(tenant);
+    const rows = await this.query(target, tenant, batchesInFilesSql(tenant, stream, files, target.config));
+    return rows.map((r) => ({
+      file: String(r.FILE),
+      batchId: String(r.BATCH_ID),
+      rows: Number(r.ROWS ?? 0),
     }));
   }
 
@@ -157,131 +223,80 @@ export class SnowflakeWarehouse implements Warehouse {
   }
 
   async close(): Promise<void> {
-    const open = [...this.connections.values()];
-    this.connections.clear();
-    await Promise.all(open.map((p) => p.then((c) => c.close()).catch(() => undefined)));
+    await this.sessions.close();
   }
 
-  private connection(tenant: string): Promise<SnowflakeConnectionLike> {
-    let conn = this.connections.get(tenant);
-    if (!conn) {
-      conn = this.opts.connect(tenant).catch((err: unknown) => {
-        this.connections.delete(tenant);
+  /** The tenant's own account when it has one, else the shared one. The name is checked before any lookup. */
+  private async target(tenant: string): Promise<TenantTarget> {
+    ident(tenant);
+    const own = await this.opts.targetOf?.(tenant);
+    return own ?? { version: SHARED, config: this.opts.config, connect: () => this.opts.connect(tenant) };
+  }
+
+  private withSession<T>(
+    target: TenantTarget,
+    tenant: string,
+    fn: (conn: SnowflakeConnectionLike) => Promise<T>,
+  ): Promise<T> {
+    const open = () =>
+      target.connect().catch((err: unknown) => {
         throw toDomainError(err);
       });
-      this.connections.set(tenant, conn);
-    }
-    return conn;
+    return this.sessions.use(tenant, target.version, open, fn);
   }
 
-  private async query(tenant: string, sql: string): Promise<Row[]> {
-    const conn = await this.connection(tenant);
-    try {
-      return await conn.execute(sql);
-    } catch (err) {
-      throw toDomainError(err);
-    }
+  private query(target: TenantTarget, tenant: string, sql: string): Promise<Row[]> {
+    return this.withSession(target, tenant, (conn) => execute(conn, sql));
   }
 
-  /** In order, stopping at the first failure; every statement is idempotent, so a retry resumes safely. */
+  /**
+   * In order on one session, stopping at the first failure; every statement is idempotent, so a retry
+   * resumes safely.
+   */
   private async runAll(
+    target: TenantTarget,
     tenant: string,
     statements: string[],
     context: Record<string, unknown>,
   ): Promise<void> {
     const started = this.now().getTime();
-    for (const [i, sql] of statements.entries()) {
-      try {
-        await this.query(tenant, sql);
-      } catch (err) {
-        this.opts.logger.warn(
-          { ...context, tenant, statement: i, of: statements.length, err },
-          'snowflake DDL failed',
-        );
-        throw err;
+    const where = { ...context, tenant, account: accountLabel(target) };
+    await this.withSession(target, tenant, async (conn) => {
+      for (const [i, sql] of statements.entries()) {
+        try {
+          await execute(conn, sql);
+        } catch (err) {
+          this.opts.logger.warn(
+            { ...where, statement: i, of: statements.length, err },
+            'snowflake DDL failed',
+          );
+          throw err;
+        }
       }
-    }
+    });
     this.opts.logger.info(
-      { ...context, tenant, statements: statements.length, ms: this.now().getTime() - started },
+      { ...where, statements: statements.length, ms: this.now().getTime() - started },
       'snowflake DDL applied',
     );
   }
 }
 
+async function execute(conn: SnowflakeConnectionLike, sql: string): Promise<Row[]> {
+  try {
+    return await conn.execute(sql);
+  } catch (err) {
+    throw toDomainError(err);
+  }
+}
+
+/** For logs: which kind of account ran a tenant's statements (never the binding's settings). */
+function accountLabel(target: TenantTarget): string {
+  return target.version === SHARED ? SHARED : 'tenant';
+}
+
+/** A timestamp the queries select through TO_VARCHAR, as ISO-8601 in UTC; '' for NULL. */
 function iso(value: unknown): string {
-  const s = String(value ?? '');
+  const s = typeof value === 'string' ? value : '';
   const t = Date.parse(s);
   return Number.isNaN(t) ? s : new Date(t).toISOString();
-}
-
-export interface SnowflakeFromConfigOptions {
-  logger: Logger;
-  /** Role templates (`{tenant}` is replaced); defaults `{tenant}_reader` and `{tenant}_pii`. */
-  readerRole?: string;
-  piiRole?: string;
-  targetLag?: string;
-  now?: () => Date;
-}
-
-/** Builds the adapter from the environment's settings; the key is resolved once, lazily, and never logged. */
-export function snowflakeWarehouseFromConfig(
-  config: Config,
-  opts: SnowflakeFromConfigOptions,
-): SnowflakeWarehouse {
-  const missing: string[] = (
-    [
-      'SNOWFLAKE_ACCOUNT',
-      'SNOWFLAKE_USER',
-      'SNOWFLAKE_WAREHOUSE',
-      'SNOWFLAKE_DATABASE',
-      'TRIBUTARY_S3_BUCKET',
-      'TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION',
-    ] as const
-  ).filter((k) => !config[k]);
-  if (!config.SNOWFLAKE_PRIVATE_KEY && !config.SNOWFLAKE_PRIVATE_KEY_SECRET_ARN)
-    missing.push('SNOWFLAKE_PRIVATE_KEY');
-  if (missing.length) {
-    throw new InvalidInputError(
-      'Snowflake is not configured',
-      missing.map((k) => ({ path: k, message: 'required when TRIBUTARY_MODE=aws' })),
-    );
-  }
-  let key: Promise<string> | undefined;
-  const privateKey = () => {
-    key ??= resolvePrivateKey({
-      privateKey: config.SNOWFLAKE_PRIVATE_KEY,
-      secretArn: config.SNOWFLAKE_PRIVATE_KEY_SECRET_ARN,
-      region: config.AWS_REGION,
-    }).catch((err: unknown) => {
-      key = undefined;
-      throw err;
-    });
-    return key;
-  };
-  return new SnowflakeWarehouse({
-    logger: opts.logger,
-    now: opts.now,
-    config: {
-      database: config.SNOWFLAKE_DATABASE!,
-      warehouse: config.SNOWFLAKE_WAREHOUSE!,
-      bucket: config.TRIBUTARY_S3_BUCKET!,
-      storageIntegration: config.TRIBUTARY_SNOWFLAKE_STORAGE_INTEGRATION!,
-      readerRole: opts.readerRole ?? '{tenant}_reader',
-      piiRole: opts.piiRole ?? '{tenant}_pii',
-      ...(opts.targetLag ? { targetLag: opts.targetLag } : {}),
-    },
-    connect: async (tenant) => {
-      ident(tenant);
-      return connectSnowflake({
-        account: config.SNOWFLAKE_ACCOUNT!,
-        username: config.SNOWFLAKE_USER!,
-        privateKey: await privateKey(),
-        role: config.SNOWFLAKE_ROLE,
-        warehouse: config.SNOWFLAKE_WAREHOUSE,
-        database: config.SNOWFLAKE_DATABASE,
-        accessUrl: config.SNOWFLAKE_ACCESS_URL,
-        statementTimeoutSeconds: 300,
-      });
-    },
-  });
 }

@@ -12,7 +12,7 @@ export async function authenticate(
     throw new UnauthenticatedError('Missing Authorization header: send "Authorization: Bearer <key>".');
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!m) throw new UnauthenticatedError('Authorization header must be "Bearer <key>".');
-  const token = m[1]!;
+  const token = m[1];
   const parsed = parseToken(token);
   // A token naming an existing key is checked against that key alone: one hash per request.
   const key = parsed ? await services.catalog.getKey(parsed.id) : undefined;

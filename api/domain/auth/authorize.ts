@@ -21,6 +21,15 @@ export function requirePlatform(ctx: Ctx): void {
 }
 
 /**
+ * Tenant resources the platform admin may reach as well (a tenant's warehouse binding): the platform key
+ * passes, a tenant key needs `action` on its own tenant.
+ */
+export function requireTenantOrPlatform(ctx: Ctx, tenant: string, action: Action): void {
+  if (ctx.principal?.kind === 'platform') return;
+  requireTenant(ctx, tenant, action);
+}
+
+/**
  * Order matters: another tenant's resource is 404 (never reveal it exists), then the role (403),
  * then the stream scope (403). Existence of the stream itself is checked by the verb afterwards.
  */

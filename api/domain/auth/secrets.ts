@@ -19,7 +19,7 @@ export function newKeyMaterial(): { id: string; secret: string; token: string; h
 
 export function parseToken(token: string): { id: string; secret: string } | undefined {
   const m = KEY_PATTERN.exec(token);
-  return m ? { id: m[1]!, secret: m[2]! } : undefined;
+  return m ? { id: m[1], secret: m[2] } : undefined;
 }
 
 /** Constant-time comparison of two hex digests. */

@@ -1,4 +1,4 @@
-export * from './types.js';
+export type * from './types.js';
 export { DEFAULT_BODY_LIMITS, parseRecordsBody, type ParseRecordsBodyInput } from './parse-body.js';
 export { createBatchIdGenerator, recordIdFromBatch, recordIdFromKey } from './ids.js';
 export { RecentKeys, type RecentKeysOptions } from './recent-keys.js';

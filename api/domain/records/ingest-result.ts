@@ -38,7 +38,7 @@ export function boundErrors(
   }
   const exact =
     kept.length === errors.length &&
-    kept.every((k, i) => k.path === errors[i]!.path && k.message === errors[i]!.message);
+    kept.every((k, i) => k.path === errors[i].path && k.message === errors[i].message);
   if (exact) return { errors: kept };
   return { errors: kept, errorsTruncated: true, errorsTotal: errors.length };
 }

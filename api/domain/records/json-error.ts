@@ -17,11 +17,14 @@ export interface JsonSyntaxProblem {
 const OBJECT = 1;
 const ARRAY = 2;
 
-class Found {
+/** Thrown from deep in the scan to stop at the first problem; caught in findJsonSyntaxProblem. */
+class Found extends Error {
   constructor(
     readonly index: number,
-    readonly message: string,
-  ) {}
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 function isWs(c: number): boolean {

@@ -45,7 +45,7 @@ async function* countedChunks(
   seen: { bytes: number; hash?: ReturnType<typeof createHash> },
 ): AsyncGenerator<Uint8Array> {
   // Web streams are async iterable in Node; their iterator's return() cancels the upload.
-  const it = (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+  const it = (body as AsyncIterable<Uint8Array, unknown>)[Symbol.asyncIterator]();
   let finished = false;
   try {
     for (;;) {
@@ -113,7 +113,7 @@ async function inflate(
   const z = createGunzip({ chunkSize: 64 * 1024 });
   const chunks: Buffer[] = [];
   let total = 0;
-  let failure: unknown;
+  let failure: Error | undefined;
   const finished = new Promise<void>((resolve) => {
     z.once('end', resolve);
     z.once('close', resolve);

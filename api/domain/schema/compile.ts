@@ -254,7 +254,9 @@ export function validatorSource(schema: ObjectSchema): { source: string; constan
  */
 export function compileValidator(schema: ObjectSchema): RecordValidator {
   const { source, constants } = validatorSource(schema);
-  return new Function('K', 'R', source)(constants, RUNTIME) as RecordValidator;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- deliberate: generated source (see above)
+  const make = new Function('K', 'R', source) as (k: unknown[], r: typeof RUNTIME) => RecordValidator;
+  return make(constants, RUNTIME);
 }
 
 /**
@@ -283,5 +285,8 @@ export function splitDeclared(schema: ObjectSchema): RecordSplitter {
     `if (k === "__proto__") Object.defineProperty(x, k, { value: r[k], enumerable: true, writable: true, configurable: true });\n` +
     `else x[k] = r[k];\n}\n` +
     `return { declared: d, extra: x, keys: c };`;
-  return new Function('K', `return function split(r) {\n${code}\n};`)(g.constants) as RecordSplitter;
+  const source = `return function split(r) {\n${code}\n};`;
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- deliberate, as in compileValidator
+  const make = new Function('K', source) as (k: unknown[]) => RecordSplitter;
+  return make(g.constants);
 }

@@ -134,8 +134,8 @@ function collect(a: ObjectSchema, b: ObjectSchema): Diff[] {
   return out;
 }
 
-const fmt = (v: unknown): string =>
-  v === undefined ? '(none)' : Array.isArray(v) ? v.join(' | ') : String(v);
+/** A type label (one type or several) or a format, as the violation messages write it. */
+const fmt = (v: unknown): string => (typeof v === 'string' ? v : Array.isArray(v) ? v.join(' | ') : '(none)');
 
 /** Whether values of `a` all stay valid under `b` without the column changing type. */
 function typeWidens(a: PropertySchema, b: PropertySchema, topLevel: boolean): boolean {
@@ -219,7 +219,7 @@ function fullViolation(d: Diff): string[] {
     case 'items':
       return ['changing the items schema'];
     case 'additionalProperties':
-      return [`changing additionalProperties ${change.from} -> ${change.to}`];
+      return [`changing additionalProperties ${String(change.from)} -> ${String(change.to)}`];
     default:
       return [`changing ${change.change}`];
   }

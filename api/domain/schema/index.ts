@@ -1,4 +1,4 @@
-export * from './types.js';
+export type * from './types.js';
 export * from './columns.js';
 export * from './formats.js';
 export * from './parse.js';

@@ -260,7 +260,7 @@ export function parseObjectSchema(input: unknown): ObjectSchema {
         // JSON Schema applies enum to null too, so a nullable enum that forgot null would reject it.
         if (types?.includes('null') && !en.includes(null))
           add(`${path}.enum`, 'must include null when the type allows null');
-        out.enum = [...en];
+        out.enum = [...(en as unknown[])];
       }
     }
 

@@ -1,5 +1,5 @@
 import { InvalidInputError, type FieldError } from '../errors.js';
-import { nonNullTypes } from '../schema/columns.js';
+import { columnTypeOf, nonNullTypes } from '../schema/columns.js';
 import { parseObjectSchema } from '../schema/index.js';
 import type { ObjectSchema } from '../schema/types.js';
 import type { StreamDefaults, StreamSpec } from './types.js';
@@ -87,7 +87,16 @@ export function checkReferences(spec: StreamSpec): void {
     }
   }
   spec.piiFields.forEach((f, i) => ref(`piiFields.${i}`, f));
-  spec.clusterBy.forEach((f, i) => ref(`clusterBy.${i}`, f));
+  spec.clusterBy.forEach((f, i) => {
+    ref(`clusterBy.${i}`, f);
+    // Stored as VARIANT, which Snowflake refuses as a clustering key (and DuckDB's zone maps ignore).
+    if (Object.hasOwn(props, f) && columnTypeOf(props[f]) === 'json') {
+      errors.push({
+        path: `clusterBy.${i}`,
+        message: `'${f}' is an object, array or mixed-type property and cannot be a clustering key`,
+      });
+    }
+  });
   if (errors.length) {
     throw new InvalidInputError(
       `Invalid stream spec: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
@@ -97,5 +106,5 @@ export function checkReferences(spec: StreamSpec): void {
 }
 
 function isComplex(schema: ObjectSchema, field: string): boolean {
-  return nonNullTypes(schema.properties[field]!).some((t) => t === 'object' || t === 'array');
+  return nonNullTypes(schema.properties[field]).some((t) => t === 'object' || t === 'array');
 }

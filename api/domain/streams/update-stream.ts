@@ -80,10 +80,13 @@ export async function updateStream({
   }
   checkReferencesOrViolations(next, violations);
 
+  // Masks and clustering live in the warehouse too: a change to either alone still needs its DDL.
+  const warehouseChanges =
+    next.version !== current.version ||
+    !sameList(current.piiFields, next.piiFields) ||
+    !sameList(current.clusterBy, next.clusterBy);
   const ddl =
-    violations.length || next.version === current.version
-      ? []
-      : await ctx.services.warehouse.planEvolution(current, next);
+    violations.length || !warehouseChanges ? [] : await ctx.services.warehouse.planEvolution(current, next);
   if (input.dryRun) {
     return {
       dryRun: true,
@@ -105,10 +108,9 @@ export async function updateStream({
   const now = ctx.services.now().toISOString();
   next.updatedAt = now;
   next.revision = current.revision + 1;
-  if (next.version !== current.version) {
+  if (next.version !== current.version)
     version = { version: next.version, schema: next.schema, createdAt: now, changes };
-    await ctx.services.warehouse.evolveStream(current, next);
-  }
+  if (warehouseChanges) await ctx.services.warehouse.evolveStream(current, next);
   await ctx.services.catalog.updateStream(next, current.revision, version);
   return next;
 }
@@ -140,7 +142,7 @@ async function retiredColumnClashes(
   const versions = await ctx.services.catalog.listVersions(current.tenant, current.name);
   const out: { path: string; message: string }[] = [];
   for (const field of added) {
-    const wanted = columnTypeOf(to.properties[field]!);
+    const wanted = columnTypeOf(to.properties[field]);
     const earlier = versions.map((v) => v.schema.properties[field]).find((p) => p !== undefined);
     if (earlier && columnTypeOf(earlier) !== wanted) {
       out.push({
@@ -150,4 +152,8 @@ async function retiredColumnClashes(
     }
   }
   return out;
+}
+
+function sameList(a: readonly string[] | undefined, b: readonly string[] | undefined): boolean {
+  return JSON.stringify(a ?? []) === JSON.stringify(b ?? []);
 }

@@ -28,18 +28,20 @@ export const meRoute = defineRoute({
   tags: ['keys'],
   access: { kind: 'any-key' },
   responses: { 200: { description: 'The caller', schema: MeResponse }, 401: authErrors[401] },
-  handler: async ({ c, ctx }) => {
+  handler: ({ c, ctx }) => {
     const p = ctx.principal!;
-    if (p.kind === 'platform') return c.json({ kind: 'platform' as const });
+    if (p.kind === 'platform') return Promise.resolve(c.json({ kind: 'platform' as const }));
     const k = p.key;
-    return c.json({
-      kind: 'key' as const,
-      tenant: k.tenant,
-      keyId: k.id,
-      name: k.name,
-      role: k.role,
-      streams: k.streams,
-      pii: k.pii,
-    });
+    return Promise.resolve(
+      c.json({
+        kind: 'key' as const,
+        tenant: k.tenant,
+        keyId: k.id,
+        name: k.name,
+        role: k.role,
+        streams: k.streams,
+        pii: k.pii,
+      }),
+    );
   },
 });

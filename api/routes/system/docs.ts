@@ -12,5 +12,5 @@ export const docsRoute = defineRoute({
   tags: ['operations'],
   access: { kind: 'public' },
   responses: { 200: { description: 'An HTML page', schema: z.string(), contentType: 'text/html' } },
-  handler: async ({ c }) => c.html(DOCS_HTML),
+  handler: ({ c }) => Promise.resolve(c.html(DOCS_HTML)),
 });

@@ -13,5 +13,5 @@ export const healthRoute = defineRoute({
   tags: ['operations'],
   access: { kind: 'public' },
   responses: { 200: { description: 'The process is alive', schema: HealthResponse } },
-  handler: async ({ c }) => c.json({ status: 'ok' as const }),
+  handler: ({ c }) => Promise.resolve(c.json({ status: 'ok' as const })),
 });

@@ -19,5 +19,5 @@ export const openApiRoute = defineRoute({
         .loose(),
     },
   },
-  handler: async ({ c }) => c.json(c.get('openapi')() as object),
+  handler: ({ c }) => Promise.resolve(c.json(c.get('openapi')() as object)),
 });

@@ -30,7 +30,7 @@ function counting(c: Catalog): { catalog: Catalog; reads: () => number } {
   const catalog = new Proxy(c, {
     get(target, prop, receiver) {
       const v = Reflect.get(target, prop, receiver) as unknown;
-      if (prop === 'getKey' || prop === 'getStream') {
+      if (prop === 'getKey' || prop === 'getStream' || prop === 'getWarehouseBinding') {
         return (...args: unknown[]) => {
           n++;
           return (v as (...a: unknown[]) => unknown).apply(target, args);
@@ -87,5 +87,31 @@ describe('CachedCatalog', () => {
     now = 1001;
     await cached.getKey('k1');
     expect(reads()).toBe(2);
+  });
+
+  it('caches a tenant’s warehouse binding (its absence too) and drops it when it is written here', async () => {
+    const { catalog, reads } = counting(inner);
+    const cached = new CachedCatalog(catalog, 60_000);
+    expect(await cached.getWarehouseBinding('acme')).toBeUndefined();
+    expect(await cached.getWarehouseBinding('acme')).toBeUndefined();
+    expect(reads()).toBe(1);
+    const binding = {
+      tenant: 'acme',
+      account: 'acme-prod',
+      user: 'U',
+      role: 'R',
+      warehouse: 'W',
+      database: 'D',
+      privateKeySecretArn:
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:tributary/tenants/acme-AbCdEf',
+      storageIntegration: 'I',
+      currentAccount: 'XY1',
+      boundAt: 'now',
+    };
+    await cached.putWarehouseBinding(binding);
+    expect(await cached.getWarehouseBinding('acme')).toEqual(binding);
+    expect(await cached.deleteWarehouseBinding('acme')).toBe(true);
+    expect(await cached.getWarehouseBinding('acme')).toBeUndefined();
+    expect(reads()).toBe(3);
   });
 });

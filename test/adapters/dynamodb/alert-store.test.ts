@@ -49,7 +49,7 @@ describe('DynamoAlertStore against dynalite', () => {
     expect(await store.resolve({ ...open, state: 'resolved', resolvedAt: '2026-03-01T11:00:05.000Z' })).toBe(
       false,
     );
-    const resolved = (await store.list('acme', { state: 'resolved' }))[0]!;
+    const resolved = (await store.list('acme', { state: 'resolved' }))[0];
     expect(resolved).toMatchObject({
       id: open.id,
       state: 'resolved',

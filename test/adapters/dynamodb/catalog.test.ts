@@ -93,6 +93,31 @@ describe('DynamoCatalog against dynalite', () => {
     expect(await catalog.listStreams('globex')).toEqual([]);
   });
 
+  it('keeps one warehouse binding per tenant on its partition, apart from its streams', async () => {
+    const binding = {
+      tenant: 'acme',
+      account: 'acme-prod',
+      user: 'TRIBUTARY',
+      role: 'TRIBUTARY_LOADER',
+      warehouse: 'LOAD_WH',
+      database: 'ACME',
+      privateKeySecretArn:
+        'arn:aws:secretsmanager:us-east-1:123456789012:secret:tributary/tenants/acme-AbCdEf',
+      storageIntegration: 'TRIBUTARY_LAKE',
+      currentAccount: 'XY12345',
+      boundAt: '2026-03-01T00:00:00.000Z',
+    };
+    expect(await catalog.getWarehouseBinding('acme')).toBeUndefined();
+    await catalog.putWarehouseBinding(binding);
+    await catalog.putWarehouseBinding({ ...binding, role: 'OTHER_ROLE' });
+    expect(await catalog.getWarehouseBinding('acme')).toEqual({ ...binding, role: 'OTHER_ROLE' });
+    expect(await catalog.getWarehouseBinding('globex')).toBeUndefined();
+    expect((await catalog.listStreams('acme')).map((x) => x.name)).toEqual(['orders']);
+    expect(await catalog.deleteWarehouseBinding('acme')).toBe(true);
+    expect(await catalog.deleteWarehouseBinding('acme')).toBe(false);
+    expect(await catalog.getWarehouseBinding('acme')).toBeUndefined();
+  });
+
   it('adds per-minute counters atomically', async () => {
     const store = new DynamoMetricsStore(client(), 'cat');
     const zero = {

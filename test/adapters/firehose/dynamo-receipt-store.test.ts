@@ -2,8 +2,8 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoReceiptStore, receiptKey } from '../../../api/adapters/firehose/index.js';
 import type { DeliveryReceipt } from '../../../api/adapters/firehose/index.js';
-import { DependencyUnavailableError } from '../../../api/domain/errors.js';
-import { startDynamo } from './harness.js';
+import { DependencyUnavailableError, MisconfiguredError } from '../../../api/domain/errors.js';
+import { startDynamo, unreachableDynamo } from './harness.js';
 import type { Dynamo } from './harness.js';
 
 const TABLE = 'tributary-receipts';
@@ -70,16 +70,50 @@ describe('DynamoReceiptStore', () => {
     expect(await later.get('acme', 'orders', 'old')).toBeUndefined();
   });
 
-  it('translates DynamoDB failures into DependencyUnavailableError with the cause', async () => {
+  it('marks a receipt loaded once, only when raw holds every accepted row, never creating one', async () => {
+    const batch = { ...receipt, batchId: 'to-load' };
+    await store.put(batch);
+    expect(await store.markLoaded('acme', 'orders', 'to-load', '2026-11-26T12:01:00.000Z', 997)).toBe(false);
+    expect((await store.get('acme', 'orders', 'to-load'))?.loadedAt).toBeUndefined();
+    expect(await store.markLoaded('acme', 'orders', 'to-load', '2026-11-26T12:02:00.000Z', 998)).toBe(true);
+    // A repeated poll keeps the first load time.
+    expect(await store.markLoaded('acme', 'orders', 'to-load', '2026-11-26T12:03:00.000Z', 998)).toBe(false);
+    expect(await store.get('acme', 'orders', 'to-load')).toEqual({
+      ...batch,
+      loadedAt: '2026-11-26T12:02:00.000Z',
+    });
+    expect(await store.markLoaded('acme', 'orders', 'never-put', '2026-11-26T12:02:00.000Z', 5)).toBe(false);
+    expect(await store.get('acme', 'orders', 'never-put')).toBeUndefined();
+  });
+
+  it('translates a missing table into MisconfiguredError with the cause: retrying cannot help', async () => {
     const missing = new DynamoReceiptStore({
       client: dynamo.client,
       tableName: 'no-such-table',
       now: () => NOW,
     });
     const putErr = await missing.put(receipt).catch((e: unknown) => e);
-    expect(putErr).toBeInstanceOf(DependencyUnavailableError);
+    expect(putErr).toBeInstanceOf(MisconfiguredError);
     expect((putErr as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
     const getErr = await missing.get('acme', 'orders', 'x').catch((e: unknown) => e);
-    expect(getErr).toBeInstanceOf(DependencyUnavailableError);
+    expect(getErr).toBeInstanceOf(MisconfiguredError);
+    const markErr = await missing
+      .markLoaded('acme', 'orders', 'x', NOW.toISOString(), 1)
+      .catch((e: unknown) => e);
+    expect(markErr).toBeInstanceOf(MisconfiguredError);
+    expect((markErr as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
+  });
+
+  it('translates an unreachable DynamoDB into DependencyUnavailableError with the cause', async () => {
+    const client = unreachableDynamo();
+    try {
+      const down = new DynamoReceiptStore({ client, tableName: TABLE, now: () => NOW });
+      const putErr = await down.put(receipt).catch((e: unknown) => e);
+      expect(putErr).toBeInstanceOf(DependencyUnavailableError);
+      expect((putErr as Error).cause).toBeInstanceOf(Error);
+      await expect(down.get('acme', 'orders', 'x')).rejects.toBeInstanceOf(DependencyUnavailableError);
+    } finally {
+      client.destroy();
+    }
   });
 });

@@ -2,7 +2,11 @@ import type { FirehoseClient } from '@aws-sdk/client-firehose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FIREHOSE_LIMITS } from '../../../api/adapters/firehose/index.js';
 import type { DynamoReceiptStore } from '../../../api/adapters/firehose/index.js';
-import { DependencyUnavailableError, PayloadTooLargeError } from '../../../api/domain/errors.js';
+import {
+  DependencyUnavailableError,
+  MisconfiguredError,
+  PayloadTooLargeError,
+} from '../../../api/domain/errors.js';
 import { startFirehoseStub } from '../../support/firehose-stub.js';
 import type { FirehoseStub, StubCall, StubFault } from '../../support/firehose-stub.js';
 import {
@@ -12,6 +16,7 @@ import {
   makeBatch,
   makeDelivery,
   receiptStore,
+  unreachableDynamo,
   startDynamo,
   stubClient,
 } from './harness.js';
@@ -82,6 +87,13 @@ describe('FirehoseDelivery.append', () => {
       rejected: 3,
       state: 'delivered',
       objects: [...ids(raw), ...ids(callsTo(QUARANTINE_STREAM))],
+    });
+    // The load poller marks it once raw holds all 1000 rows; the receipt then reads loaded.
+    await receipts.markLoaded('acme', 'orders', batch.batchId, '2026-11-26T12:03:00.000Z', 1000);
+    expect(await delivery.receipt('acme', 'orders', batch.batchId)).toMatchObject({
+      state: 'loaded',
+      loadedAt: '2026-11-26T12:03:00.000Z',
+      accepted: 1000,
     });
     const status = await delivery.status('acme', 'orders');
     expect(status.pendingRecords).toBe(0);
@@ -322,10 +334,21 @@ describe('FirehoseDelivery.append', () => {
     expect(stub.calls).toEqual([]);
   });
 
-  it('reports a receipt-store failure as DependencyUnavailableError', async () => {
+  it('reports a receipt-store outage as DependencyUnavailableError', async () => {
+    const down = unreachableDynamo();
+    try {
+      const { delivery } = makeDelivery({ client, receipts: receiptStore(down, TABLE) });
+      const err = await delivery.append(makeBatch({ records: 1 })).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(DependencyUnavailableError);
+    } finally {
+      down.destroy();
+    }
+  });
+
+  it('reports a missing receipt table as MisconfiguredError', async () => {
     const { delivery } = makeDelivery({ client, receipts: receiptStore(dynamo.client, 'no-such-table') });
     const err = await delivery.append(makeBatch({ records: 1 })).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect(err).toBeInstanceOf(MisconfiguredError);
   });
 
   it('stores a receipt with no objects for an empty batch, without calling Firehose', async () => {

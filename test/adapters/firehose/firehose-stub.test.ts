@@ -19,6 +19,7 @@ beforeAll(async () => {
 afterEach(() => {
   stub.calls.splice(0);
   stub.clearFaults();
+  stub.setPolicy(undefined);
 });
 afterAll(async () => {
   client.destroy();
@@ -100,5 +101,24 @@ describe('firehose stub', () => {
     expect(hung).toMatchObject({ name: 'TimeoutError' });
     for (const err of [throttled, broken, hung]) expect(isRetryable(err)).toBe(true);
     expect(stub.calls.map((c) => c.outcome)).toEqual(['throttle', 'http500', 'hang']);
+  });
+
+  it('loses an answer after taking the records: they count as delivered though the client timed out', async () => {
+    stub.fail({ kind: 'lostAnswer' });
+    const before = stub.delivered(RAW_STREAM).length;
+    const lost = await failure(put([Buffer.from('kept\n')], RAW_STREAM, impatient));
+    expect(lost).toMatchObject({ name: 'TimeoutError' });
+    expect(isRetryable(lost)).toBe(true);
+    expect(stub.delivered(RAW_STREAM).slice(before).map(String)).toEqual(['kept\n']);
+    expect(stub.calls.map((c) => [c.outcome, c.recordIds.every(Boolean)])).toEqual([['lostAnswer', true]]);
+  });
+
+  it('asks the policy for a fault once the queue is empty', async () => {
+    stub.fail({ kind: 'throttle' });
+    stub.setPolicy((call) => (call.records.length > 1 ? { kind: 'http500' } : undefined));
+    await failure(put([Buffer.from('a')]));
+    await failure(put([Buffer.from('a'), Buffer.from('b')]));
+    await put([Buffer.from('c')]);
+    expect(stub.calls.map((c) => c.outcome)).toEqual(['throttle', 'http500', 'ok']);
   });
 });

@@ -105,6 +105,16 @@ export function makeDelivery(
   return { delivery, clock, metrics };
 }
 
+/** A DynamoDB client whose endpoint refuses connections: a transient outage, not a misconfiguration. */
+export function unreachableDynamo(): DynamoDBClient {
+  return new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: 'http://127.0.0.1:1',
+    credentials: CREDENTIALS,
+    maxAttempts: 1,
+  });
+}
+
 export function receiptStore(
   client: DynamoDBClient,
   tableName: string,

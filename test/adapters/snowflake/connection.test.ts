@@ -3,7 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolvePrivateKey, toDomainError } from '../../../api/adapters/snowflake/index.js';
-import { DependencyUnavailableError, InvalidInputError } from '../../../api/domain/errors.js';
+import { privateKeyFromSecret } from '../../../api/adapters/snowflake/connection.js';
+import {
+  DependencyUnavailableError,
+  InvalidInputError,
+  SecretUnusableError,
+} from '../../../api/domain/errors.js';
 
 const PEM = '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----';
 
@@ -84,6 +89,28 @@ describe('resolvePrivateKey', () => {
     expect(err).toBeInstanceOf(DependencyUnavailableError);
     expect((err as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
     await expect(resolvePrivateKey({})).rejects.toBeInstanceOf(DependencyUnavailableError);
+  });
+});
+
+describe('privateKeyFromSecret', () => {
+  it('takes a PEM, escaped or not, or JSON with privateKey', () => {
+    expect(privateKeyFromSecret(`  ${PEM}\n`)).toBe(PEM);
+    expect(privateKeyFromSecret(PEM.replace(/\n/g, '\\n'))).toBe(PEM);
+    expect(privateKeyFromSecret(JSON.stringify({ privateKey: PEM }))).toBe(PEM);
+  });
+
+  it('refuses anything else without repeating the value', () => {
+    for (const bad of ['hunter2-secret', '{"key":"-----BEGIN PRIVATE KEY-----"}', '{not json hunter2']) {
+      const err = (() => {
+        try {
+          privateKeyFromSecret(bad);
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(err).toBeInstanceOf(SecretUnusableError);
+      expect(err?.message).not.toContain('hunter2');
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import {
   copyHistorySql,
 } from '../../../api/adapters/snowflake/index.js';
 import { lit } from '../../../api/adapters/snowflake/identifiers.js';
+import { batchesInFilesSql } from '../../../api/adapters/snowflake/queries.js';
 import { InvalidInputError, SchemaIncompatibleError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { BAD_NAMES, config, evolved, expectGolden, ordersStream, plainStream } from './fixtures.js';
@@ -39,6 +40,28 @@ describe('Snowflake DDL (golden)', () => {
     await expectGolden('evolve-add-optional', evolveStreamSql(from, to, config));
   });
 
+  it('adds a PII column masked from birth, and masks every PII change before the pipe is replaced', async () => {
+    const from = plainStream();
+    const to = {
+      ...evolved(from, (s) => {
+        s.properties.phone = { type: 'string' };
+      }),
+      piiFields: ['phone', 'kind'],
+    };
+    const sql = evolveStreamSql(from, to, config);
+    await expectGolden('evolve-add-pii', sql);
+    const pipe = sql.findIndex((x) => x.startsWith('CREATE OR REPLACE PIPE'));
+    expect(sql.findIndex((x) => x.includes('CREATE MASKING POLICY IF NOT EXISTS'))).toBeLessThan(pipe);
+    expect(sql).toContain(
+      'ALTER TABLE "TRIBUTARY"."ACME"."EVENTS_RAW" ADD COLUMN IF NOT EXISTS "PHONE" VARCHAR WITH MASKING POLICY "TRIBUTARY"."ACME"."_PII_MASK_VARCHAR"',
+    );
+    for (const c of ['PHONE', 'KIND']) {
+      const set = sql.findIndex((x) => x.includes(`MODIFY COLUMN "${c}" SET MASKING POLICY`));
+      expect(set, c).toBeGreaterThan(0);
+      expect(set, c).toBeLessThan(pipe);
+    }
+  });
+
   it('widens integer to number by swapping in a FLOAT copy of the column', async () => {
     const from = ordersStream();
     const to = evolved(from, (s) => {
@@ -66,13 +89,13 @@ describe('Snowflake DDL (golden)', () => {
 });
 
 describe('Snowflake DDL rules', () => {
-  it('gives every stream its own lake prefix with a trailing slash', () => {
+  it('gives every stream its own lake prefix with a trailing slash, the location quoted for its `=`', () => {
     const a = createStreamSql(plainStream({ name: 'a' }), config).join('\n');
     const ab = createStreamSql(plainStream({ name: 'ab' }), config).join('\n');
-    expect(a).toContain('@"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=a/\n');
-    expect(a).toContain('@"TRIBUTARY"."ACME"."_LAKE"/quarantine/tenant=acme/stream=a/\n');
+    expect(a).toContain(`FROM '@"TRIBUTARY"."ACME"."_LAKE"/raw/tenant=acme/stream=a/'\n`);
+    expect(a).toContain(`FROM '@"TRIBUTARY"."ACME"."_LAKE"/quarantine/tenant=acme/stream=a/'\n`);
     expect(a).not.toContain('stream=ab');
-    expect(ab).toContain('/raw/tenant=acme/stream=ab/\n');
+    expect(ab).toContain(`/raw/tenant=acme/stream=ab/'\n`);
   });
 
   it('never copies into a pipe target by hand', () => {
@@ -106,6 +129,9 @@ describe('Snowflake DDL rules', () => {
     expect(unset).toBeGreaterThanOrEqual(0);
     expect(unset).toBeLessThan(update);
     expect(sql).toContain(
+      'ALTER TABLE "TRIBUTARY"."ACME"."ORDERS_RAW" ADD COLUMN IF NOT EXISTS "_WIDEN_BIRTH_YEAR" FLOAT WITH MASKING POLICY "TRIBUTARY"."ACME"."_PII_MASK_FLOAT"',
+    );
+    expect(sql).toContain(
       'ALTER TABLE "TRIBUTARY"."ACME"."ORDERS_RAW" MODIFY COLUMN "BIRTH_YEAR" SET MASKING POLICY "TRIBUTARY"."ACME"."_PII_MASK_FLOAT" FORCE',
     );
   });
@@ -138,10 +164,19 @@ describe('Snowflake DDL rules', () => {
     expect(previewSql(plainStream(), 'deduped', 5, config)).toContain('FROM "TRIBUTARY"."ACME"."EVENTS_RAW"');
   });
 
-  it('reads load history from COPY_HISTORY for both pipes', () => {
+  it('maps loaded raw files to their batches, each with its distinct rows in all of raw', async () => {
+    await expectGolden('batches-in-files', [
+      batchesInFilesSql('acme', 'orders', ['raw/a.gz', "raw/it's.gz"], config),
+    ]);
+    expect(() => batchesInFilesSql('acme', 'orders', [], config)).toThrow(InvalidInputError);
+    expect(() => batchesInFilesSql('a"; drop', 'orders', ['x'], config)).toThrow(InvalidInputError);
+  });
+
+  it('reads load history from COPY_HISTORY for both pipes, never starting more than 14 days back', async () => {
     const sql = copyHistorySql('acme', 'orders', '2026-11-26T00:00:00Z', config);
+    await expectGolden('copy-history', [sql]);
     expect(sql).toContain(
-      `COPY_HISTORY(TABLE_NAME => '"TRIBUTARY"."ACME"."ORDERS_RAW"', START_TIME => TO_TIMESTAMP_TZ('2026-11-26T00:00:00.000Z'))`,
+      `COPY_HISTORY(TABLE_NAME => '"TRIBUTARY"."ACME"."ORDERS_RAW"', START_TIME => GREATEST(TO_TIMESTAMP_LTZ('2026-11-26T00:00:00.000Z'), DATEADD(MINUTE, -20150, CURRENT_TIMESTAMP())))`,
     );
     expect(sql).toContain(`'"TRIBUTARY"."ACME"."ORDERS_QUARANTINE"'`);
     expect(() => copyHistorySql('acme', 'orders', "'); drop", config)).toThrow(InvalidInputError);
@@ -185,6 +220,48 @@ describe('identifier validation', () => {
       InvalidInputError,
     );
     expect(() => createStreamSql(plainStream(), { ...config, readerRole: '{tenant} reader' })).toThrow(
+      InvalidInputError,
+    );
+  });
+
+  it('refuses a target lag under one minute, naming the setting, and accepts a minute or more', () => {
+    for (const targetLag of ['59 seconds', '1 second', '0 minutes', '30 seconds']) {
+      const err = (() => {
+        try {
+          createStreamSql(ordersStream(), { ...config, targetLag });
+        } catch (e) {
+          return e;
+        }
+      })() as InvalidInputError;
+      expect(err, targetLag).toBeInstanceOf(InvalidInputError);
+      expect(err.errors).toEqual([
+        { path: 'targetLag', message: expect.stringContaining('at least 60 seconds') },
+      ]);
+    }
+    for (const [targetLag, sql] of [
+      ['60 seconds', "TARGET_LAG = '60 seconds'"],
+      ['2 minutes', "TARGET_LAG = '2 minutes'"],
+      ['1 hour', "TARGET_LAG = '1 hour'"],
+      ['DOWNSTREAM', 'TARGET_LAG = DOWNSTREAM'],
+    ]) {
+      expect(layersSql(ordersStream(), { ...config, targetLag }, 'create').join('\n')).toContain(sql);
+    }
+  });
+
+  it('never clusters on a VARIANT column (object, array or mixed type)', () => {
+    for (const clusterBy of [['attributes'], ['customer_id', 'attributes']]) {
+      const err = (() => {
+        try {
+          createStreamSql(ordersStream({ clusterBy }), config);
+        } catch (e) {
+          return e;
+        }
+      })() as InvalidInputError;
+      expect(err).toBeInstanceOf(InvalidInputError);
+      expect(err.errors.map((e) => e.path)).toEqual([`clusterBy.${clusterBy.length - 1}`]);
+    }
+    const from = ordersStream();
+    expect(() => evolveStreamSql(from, { ...from, clusterBy: ['attributes'] }, config)).toThrow(
       InvalidInputError,
     );
   });

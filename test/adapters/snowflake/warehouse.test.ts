@@ -9,15 +9,7 @@ import { parseConfig } from '../../../api/config.js';
 import { DependencyUnavailableError, InvalidInputError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { SnowflakeStub } from '../../support/snowflake-stub.js';
-import {
-  BAD_NAMES,
-  config,
-  evolved,
-  ordersStream,
-  plainStream,
-  readGolden,
-  renderStatements,
-} from './fixtures.js';
+import { BAD_NAMES, config, ordersStream, plainStream, readGolden, renderStatements } from './fixtures.js';
 import { silentLogger } from '../../support/logger.js';
 
 /** Key generation is slow on this machine: one realistic pair, plus a small one where any mismatch will do. */
@@ -86,19 +78,6 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
     expect(stub.openSessions).toBe(2);
     await warehouse.close();
     expect(stub.openSessions).toBe(0);
-  });
-
-  it('evolveStream runs the planned statements', async () => {
-    open();
-    const from = ordersStream();
-    const to = evolved(from, (s) => {
-      s.properties.coupon = { type: 'string' };
-    });
-    const plan = warehouse.planEvolution(from, to);
-    expect(stub.statements).toEqual([]);
-    await warehouse.evolveStream(from, to);
-    expect(stub.statements).toEqual(plan);
-    expect(renderStatements(stub.statements)).toBe(await readGolden('evolve-add-optional'));
   });
 
   it('preview maps rows to records: typed fields, extras, metadata', async () => {
@@ -305,7 +284,9 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
         status: 'Load failed',
       },
     ]);
-    expect(stub.statements[0]).toContain("START_TIME => TO_TIMESTAMP_TZ('2026-11-26T10:00:00.000Z')");
+    expect(stub.statements[0]).toContain(
+      "START_TIME => GREATEST(TO_TIMESTAMP_LTZ('2026-11-26T10:00:00.000Z')",
+    );
     const loaded = await warehouse.loadedAt('acme', 'orders', [
       'raw/tenant=acme/stream=orders/dt=2026-11-26/a.gz',
       'quarantine/tenant=acme/stream=orders/dt=2026-11-26/b.gz',
@@ -349,6 +330,20 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
     expect(second).toBeInstanceOf(DependencyUnavailableError);
   });
 
+  it('a layer replaced to initialize on schedule answers DependencyUnavailableError until its first refresh', async () => {
+    open();
+    stub.on(/ORDERS_ENTITY/, {
+      code: '002062',
+      message:
+        "Dynamic Table 'TRIBUTARY.ACME.ORDERS_ENTITY' is not initialized. Please run a manual refresh or wait for a scheduled refresh before querying.",
+      sqlState: '02000',
+    });
+    const err = await warehouse.preview(ordersStream(), 'entity', 1).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DependencyUnavailableError);
+    expect((err as DependencyUnavailableError).retryAfterSeconds).toBe(60);
+    expect((err as Error).cause).toMatchObject({ code: '002062' });
+  });
+
   it('rejects injected names with InvalidInputError before anything reaches Snowflake', async () => {
     open();
     const streams: Stream[] = BAD_NAMES.flatMap((bad) => {
@@ -360,7 +355,7 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
       await expect(warehouse.createStream(s)).rejects.toBeInstanceOf(InvalidInputError);
       await expect(warehouse.preview(s, 'raw', 10)).rejects.toBeInstanceOf(InvalidInputError);
       await expect(warehouse.rejections(s, 10)).rejects.toBeInstanceOf(InvalidInputError);
-      expect(() => warehouse.planEvolution(s, s)).toThrow(InvalidInputError);
+      await expect(warehouse.planEvolution(s, s)).rejects.toBeInstanceOf(InvalidInputError);
       await expect(warehouse.evolveStream(ordersStream(), s)).rejects.toBeInstanceOf(InvalidInputError);
     }
     await expect(warehouse.loadHistory('a"; drop table x; --', 'orders')).rejects.toBeInstanceOf(
@@ -405,6 +400,17 @@ describe('snowflakeWarehouseFromConfig', () => {
     expect(() => snowflakeWarehouseFromConfig(parseConfig({}), { logger: silentLogger })).toThrow(
       InvalidInputError,
     );
+  });
+
+  it('refuses a target lag Snowflake would refuse before any statement runs', () => {
+    expect(
+      () =>
+        new SnowflakeWarehouse({
+          config: { ...config, targetLag: '30 seconds' },
+          logger: silentLogger,
+          connect: () => Promise.reject(new Error('never connects')),
+        }),
+    ).toThrow(/targetLag/);
   });
 
   it('connects with the configured key, account and access URL', async () => {

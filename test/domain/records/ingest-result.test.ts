@@ -24,7 +24,7 @@ describe('boundErrors', () => {
   it('cuts a long path without splitting a surrogate pair, and says so', () => {
     const path = `/${'a'.repeat(MAX_ERROR_TEXT - 3)}😀${'b'.repeat(5000)}`;
     const out = boundErrors([err(0, path)]);
-    const cut = out.errors[0]!.path;
+    const cut = out.errors[0].path;
     expect(cut.length).toBeLessThanOrEqual(MAX_ERROR_TEXT);
     expect(cut.endsWith('…')).toBe(true);
     // Well-formed: it survives a strict UTF-8 round trip unchanged.

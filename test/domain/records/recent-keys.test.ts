@@ -123,7 +123,7 @@ describe('RecentKeys eviction cost', () => {
         return super.values();
       }
     }
-    globalThis.Set = CountingSet as SetConstructor;
+    globalThis.Set = CountingSet;
     try {
       const keys = new RecentKeys({ perStream: 1000 });
       for (let i = 0; i < 50_000; i++) keys.seen('s', `id-${i}`);

@@ -1,0 +1,42 @@
+/**
+ * The producer's memory bound: bytes of records queued or in flight. `acquire` waits while taking `n`
+ * would pass the limit, first come first served, so records enter the queue in the order they were sent.
+ */
+export class ByteBudget {
+  private used = 0;
+  private readonly waiting: { n: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+
+  constructor(readonly limit: number) {}
+
+  get bytes(): number {
+    return this.used;
+  }
+
+  /** How many acquire() calls are waiting for room. */
+  get waiters(): number {
+    return this.waiting.length;
+  }
+
+  /** `n` must not exceed the limit (the caller checks, so a lone record can always get in). */
+  acquire(n: number): Promise<void> {
+    if (this.waiting.length === 0 && this.used + n <= this.limit) {
+      this.used += n;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.waiting.push({ n, resolve, reject }));
+  }
+
+  release(n: number): void {
+    this.used -= n;
+    while (this.waiting.length > 0 && this.used + this.waiting[0].n <= this.limit) {
+      const next = this.waiting.shift()!;
+      this.used += next.n;
+      next.resolve();
+    }
+  }
+
+  /** Fails every waiting acquire (the producer closed under them). */
+  rejectWaiting(err: unknown): void {
+    for (const w of this.waiting.splice(0)) w.reject(err);
+  }
+}
