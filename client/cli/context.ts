@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { IDENTIFIER_PATTERN } from '../../api/domain/identifiers.js';
-import { FetchApi, type CliApi } from './api.js';
+import { Tributary } from '../index.js';
 import { UsageError } from './errors.js';
 import type { CliIo } from './io.js';
 
 export const DEFAULT_URL = 'http://localhost:8080';
+const USER_AGENT = 'tributary-cli/0.1';
 
 export interface GlobalOptions {
   url?: string;
@@ -12,10 +13,10 @@ export interface GlobalOptions {
   tenant?: string;
 }
 
-/** What every command gets: the streams to write to, the API client, and the tenant when it needs one. */
+/** What every command gets: the streams to write to, the SDK's client, and the tenant when it needs one. */
 export interface Ctx {
   io: CliIo;
-  api: CliApi;
+  api: Tributary;
   url: string;
   tenant(): string;
 }
@@ -37,8 +38,8 @@ export function contextFor(cmd: Command, io: CliIo): Ctx {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const url = checkUrl(g.url ?? io.env.TRIBUTARY_URL ?? DEFAULT_URL);
   const key = g.key ?? io.env.TRIBUTARY_KEY;
-  // The SDK swap: `new Tributary({ url, key, fetch: io.fetch, userAgent })` from client/index.ts.
-  const api: CliApi = new FetchApi({ url, key, fetch: io.fetch, userAgent: 'tributary-cli' });
+  // Without io.fetch (a real run) the SDK speaks node:http with keep-alive; tests pass a checking fetch.
+  const api = new Tributary({ url, key, fetch: io.fetch, userAgent: USER_AGENT });
   return {
     io,
     api,
@@ -62,10 +63,15 @@ export function checkName(what: string, name: string): string {
 
 /** Parses a positive integer flag value, or throws a usage error naming the flag. */
 export function positiveInt(flag: string, max = Number.MAX_SAFE_INTEGER) {
+  return wholeNumber(flag, 1, max);
+}
+
+/** Parses a whole-number flag value from `min` to `max`, or throws a usage error naming the flag. */
+export function wholeNumber(flag: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > max)
-      throw new UsageError(`${flag}: '${value}' must be a whole number from 1 to ${max}`);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max)
+      throw new UsageError(`${flag}: '${value}' must be a whole number from ${min} to ${max}`);
     return n;
   };
 }

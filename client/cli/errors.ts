@@ -1,4 +1,4 @@
-import { TributaryError } from './api.js';
+import { TributaryError } from '../index.js';
 
 /** Exit codes; README `### CLI` documents them. */
 export const EXIT = {
@@ -33,8 +33,12 @@ export class UsageError extends CliError {
 
 const MAX_FIELD_ERRORS = 5;
 
-/** A problem+json answer as one readable line: what went wrong, then the fields it names. */
-export function describeApiError(err: TributaryError): string {
+/**
+ * A problem+json answer as one readable line: what went wrong, then the fields it names. When no answer
+ * came, which server (`url`) could not be reached, and why.
+ */
+export function describeApiError(err: TributaryError, url?: string): string {
+  if (err.status === 0 && err.cause !== undefined) return noAnswer(err, url ?? 'the API');
   const status = err.status ? `${err.status} ${err.title}` : err.title;
   let text = `${status}: ${err.detail ?? err.title}`;
   const errors = err.errors ?? [];
@@ -47,6 +51,21 @@ export function describeApiError(err: TributaryError): string {
     text += ` (${shown.join('; ')}${more})`;
   }
   return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/** The transport's reason (ECONNREFUSED, ENOTFOUND, …), which fetch and AggregateError bury in causes. */
+function systemCode(e: unknown, depth = 0): string | undefined {
+  if (!e || typeof e !== 'object' || depth > 4) return undefined;
+  const { code, cause, errors } = e as { code?: unknown; cause?: unknown; errors?: unknown };
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return code;
+  return (
+    systemCode(cause, depth + 1) ?? (Array.isArray(errors) ? systemCode(errors[0], depth + 1) : undefined)
+  );
+}
+
+function noAnswer(err: TributaryError, where: string): string {
+  if (err.code === 'timeout') return `${err.title}: ${where} did not answer in time`;
+  return `${err.title}: cannot reach ${where} (${systemCode(err.cause) ?? err.detail ?? 'no answer'})`;
 }
 
 /** Any error as the one line the CLI prints, and the exit code it ends with. */

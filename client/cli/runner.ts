@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import { TributaryError } from '../index.js';
 import { contextFor, type Ctx } from './context.js';
+import { CliError, describeApiError } from './errors.js';
 import type { CliIo } from './io.js';
 
 /**
@@ -14,7 +16,13 @@ export function makeRunner(io: CliIo, setExit: (code: number) => void): Runner {
   return (body) =>
     async (...args) => {
       const cmd = args[args.length - 1] as Command;
-      const code = await body(contextFor(cmd, io), ...(args.slice(0, -1) as never));
-      if (code) setExit(code);
+      const ctx = contextFor(cmd, io);
+      try {
+        const code = await body(ctx, ...(args.slice(0, -1) as never));
+        if (code) setExit(code);
+      } catch (err) {
+        // Here the server's URL is known, for the message when it did not answer.
+        throw err instanceof TributaryError ? new CliError(describeApiError(err, ctx.url)) : err;
+      }
     };
 }

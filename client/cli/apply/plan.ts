@@ -3,7 +3,7 @@ import { diffSchemas } from '../../../api/domain/schema/evolve.js';
 import { parseObjectSchema } from '../../../api/domain/schema/parse.js';
 import type { ObjectSchema } from '../../../api/domain/schema/types.js';
 import { normalizeSpec, type StreamSpecInput } from '../../../api/domain/streams/spec.js';
-import type { Stream, UpdateStreamBody } from '../api.js';
+import type { Stream, StreamPatch } from '../../index.js';
 import type { DesiredStream } from './spec-file.js';
 
 /*
@@ -35,7 +35,7 @@ export interface PlanItem {
   /** create: the body to POST. */
   create?: Record<string, unknown>;
   /** update: the body to PATCH. */
-  patch?: UpdateStreamBody;
+  patch?: StreamPatch;
   /** update, from the dry run. */
   compatible?: boolean;
   fromVersion?: number;
@@ -149,7 +149,7 @@ function planUpdate(d: DesiredStream, current: Stream): PlanItem {
   }
   if (!Object.keys(patch).length && !item.problems.length)
     return { name: d.name, action: 'unchanged', problems: [], changes: [] };
-  item.patch = patch as UpdateStreamBody;
+  item.patch = patch as StreamPatch;
   return item;
 }
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { TributaryError, type DryRunResponse } from '../api.js';
+import { TributaryError, type DryRunResponse } from '../../index.js';
 import { checkName, type Ctx } from '../context.js';
 import { CliError, EXIT, UsageError, describeApiError } from '../errors.js';
 import { println } from '../io.js';
@@ -55,7 +55,7 @@ async function judge(ctx: Ctx, tenant: string, item: PlanItem): Promise<void> {
 async function execute(ctx: Ctx, tenant: string, item: PlanItem): Promise<void> {
   const at = (verb: string, err: unknown): never => {
     throw new CliError(
-      `${verb} ${item.name}: ${err instanceof TributaryError ? describeApiError(err) : String(err)}`,
+      `${verb} ${item.name}: ${err instanceof TributaryError ? describeApiError(err, ctx.url) : String(err)}`,
     );
   };
   if (item.action === 'create')

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkName, oneOf, positiveInt } from '../context.js';
+import { checkName, oneOf, positiveInt, wholeNumber } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { FORMATS, formatOfName, type Format } from '../input/items.js';
 import { println } from '../io.js';
@@ -12,6 +12,12 @@ import type { Runner } from '../runner.js';
 const DEFAULT_BATCH_RECORDS = 1000;
 const DEFAULT_BATCH_BYTES = 1024 * 1024;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * How long one batch is retried (no answer, 408, 429, 502-504, 409 in progress) before the push stops with
+ * its checkpoint saved: long enough for a server restart and an expiring idempotency claim (60 s), short
+ * enough that an unattended push fails instead of hanging.
+ */
+const DEFAULT_TIMEOUT_SECONDS = 300;
 
 interface PushOptions {
   stream: string;
@@ -20,6 +26,7 @@ interface PushOptions {
   batchRecords: number;
   batchBytes: number;
   resume?: boolean;
+  timeout: number;
   allowRejects?: boolean;
   json?: boolean;
   quiet?: boolean;
@@ -85,6 +92,12 @@ export function registerPush(program: Command, run: Runner): void {
       DEFAULT_BATCH_BYTES,
     )
     .option('--resume', 'continue an interrupted push from its checkpoint (<file>.checkpoint.json)')
+    .option(
+      '--timeout <seconds>',
+      'give up (checkpoint saved) on a batch still failing after retrying this long; 0: retry until Ctrl-C',
+      wholeNumber('--timeout', 0, 7 * 24 * 3600),
+      DEFAULT_TIMEOUT_SECONDS,
+    )
     .option('--allow-rejects', 'exit 0 even when records were rejected')
     .option('--json', 'print the summary as JSON')
     .option('--quiet', 'no progress output')
@@ -121,6 +134,7 @@ export function registerPush(program: Command, run: Runner): void {
                 concurrency: opts.concurrency,
                 limits: { records: opts.batchRecords, bytes: opts.batchBytes },
                 resume: opts.resume ?? false,
+                timeoutMs: opts.timeout ? opts.timeout * 1000 : undefined,
               },
               progress,
               stop,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Layer, WaitState } from '../api.js';
+import type { Layer } from '../../index.js';
 import { checkName, oneOf, positiveInt } from '../context.js';
 import { EXIT } from '../errors.js';
 import { println } from '../io.js';
@@ -8,6 +8,8 @@ import type { Runner } from '../runner.js';
 import { followRows } from './tail.js';
 
 const LAYERS: readonly Layer[] = ['raw', 'deduped', 'entity'];
+/** What `receipt --wait` can wait for (a batch is buffered once acknowledged). */
+type WaitState = 'delivered' | 'loaded';
 const STATES: readonly WaitState[] = ['delivered', 'loaded'];
 /** The API's cap on one read. */
 const MAX_LIMIT = 10_000;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { Stream } from '../api.js';
+import type { Stream } from '../../index.js';
 import { checkName } from '../context.js';
 import { printJson, printRows, printYaml } from '../output.js';
 import type { Runner } from '../runner.js';

@@ -4,12 +4,7 @@ import { println } from '../io.js';
 import { printJson } from '../output.js';
 import type { Runner } from '../runner.js';
 
-interface CreatedTenant {
-  name: string;
-  key: { id: string; secret: string };
-}
-
-/** Tenants are the platform admin's (TRIBUTARY_KEY = the server's admin key); the SDK has no verb for them. */
+/** Tenants are the platform admin's (TRIBUTARY_KEY = the server's admin key). */
 export function registerTenants(program: Command, run: Runner): void {
   const tenants = program.command('tenants').description('create tenants (platform admin key)');
   tenants
@@ -19,9 +14,7 @@ export function registerTenants(program: Command, run: Runner): void {
     .option('--json', 'print the API answer as JSON')
     .action(
       run(async (ctx, name: string, opts: { json?: boolean }) => {
-        const created = await ctx.api.request<CreatedTenant>('POST', '/v1/tenants', {
-          body: { name: checkName('tenant', name) },
-        });
+        const created = await ctx.api.tenants.create(checkName('tenant', name));
         if (opts.json) return printJson(ctx.io.stdout, created);
         println(ctx.io.stderr, `created tenant ${created.name}; its admin key secret is shown once:`);
         println(ctx.io.stdout, created.key.secret);

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { TributaryError } from '../api.js';
+import { TributaryError } from '../../index.js';
+import { isRetryable } from '../../retry.js';
 import type { Ctx } from '../context.js';
 import { CliError, UsageError, describeApiError } from '../errors.js';
 import { columnTypesOf, typeRow, type ColumnTypes } from '../input/csv-values.js';
@@ -103,17 +104,26 @@ export async function resumePoint(ctx: Ctx, o: PushFileOptions) {
   return { file, cpFile, existing, info };
 }
 
-/** Where a failed batch lies, so the message points into the file. */
-export function located(err: unknown, batch: Batch, file: string): Error {
+/**
+ * Where a failed batch lies, so the message points into the file; and, when the SDK stopped retrying
+ * because the batch ran past --timeout, that it did.
+ */
+export function located(
+  err: unknown,
+  batch: Batch,
+  o: { file: string; url: string; timeoutMs?: number; sentFor: number },
+): Error {
   const first = batch.records[0]?.line ?? batch.invalid[0]?.line;
   const last = batch.records[batch.records.length - 1]?.line;
-  const where = `${file === '-' ? 'stdin' : file} lines ${first}-${last}`;
+  const where = `${o.file === '-' ? 'stdin' : o.file} lines ${first}-${last}`;
   if (err instanceof TributaryError) {
     const conflict = err.status === 409 && err.code === 'idempotency_conflict';
     const why = conflict
       ? 'this batch was sent before with different content: the input changed since the checkpoint'
-      : describeApiError(err);
-    return new CliError(`${where}: ${why}`);
+      : describeApiError(err, o.url);
+    const gaveUp = o.timeoutMs !== undefined && o.sentFor >= o.timeoutMs && isRetryable(err);
+    const after = gaveUp ? `; still failing after ${o.timeoutMs! / 1000} s of retries (--timeout)` : '';
+    return new CliError(`${where}: ${why}${after}`);
   }
   return err instanceof Error ? err : new Error(String(err));
 }

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { TributaryError, type IngestResult } from '../api.js';
+import { TributaryError, type IngestResult } from '../../index.js';
 import type { Ctx } from '../context.js';
 import { CliError, explain } from '../errors.js';
 import type { Format, ReadFrom } from '../input/items.js';
@@ -18,6 +18,8 @@ export interface PushFileOptions {
   concurrency: number;
   limits: BatchLimits;
   resume: boolean;
+  /** How long the SDK may retry one batch (no answer, 429, 503, …) before the push stops; none: forever. */
+  timeoutMs?: number;
 }
 
 export interface PushFileResult {
@@ -186,6 +188,7 @@ export async function pushFile(
       contentType,
       idempotencyKey: batch.idempotencyKey,
       signal: stop.abort.signal,
+      timeoutMs: o.timeoutMs,
     });
   };
   /** Sends a batch; a 400 for a malformed record (nothing claimed, nothing stored) sends the rest. */
@@ -200,6 +203,7 @@ export async function pushFile(
   };
   const send = (slot: Slot) => {
     inflight++;
+    const sentAt = Date.now();
     deliver(slot.batch)
       .then(
         (r) => {
@@ -207,7 +211,14 @@ export async function pushFile(
         },
         (err: unknown) => {
           slot.error = err;
-          failure ??= stop.abort.signal.aborted ? undefined : located(err, slot.batch, o.file);
+          failure ??= stop.abort.signal.aborted
+            ? undefined
+            : located(err, slot.batch, {
+                file: o.file,
+                url: ctx.url,
+                timeoutMs: o.timeoutMs,
+                sentFor: Date.now() - sentAt,
+              });
         },
       )
       .finally(() => {

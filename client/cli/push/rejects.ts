@@ -1,5 +1,5 @@
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
-import type { IngestResult } from '../api.js';
+import type { IngestResult } from '../../index.js';
 import type { Batch } from './batches.js';
 
 /**

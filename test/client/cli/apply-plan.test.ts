@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Stream } from '../../../client/cli/api.js';
+import type { Stream } from '../../../client/index.js';
 import { planStreams } from '../../../client/cli/apply/plan.js';
 import { renderPlan } from '../../../client/cli/apply/render.js';
 import { readStreamsFile } from '../../../client/cli/apply/spec-file.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { IngestResult } from '../../../client/cli/api.js';
+import type { IngestResult } from '../../../client/index.js';
 import { CliError } from '../../../client/cli/errors.js';
 import { csvItems } from '../../../client/cli/input/csv.js';
 import type { Item, ReadFrom } from '../../../client/cli/input/items.js';

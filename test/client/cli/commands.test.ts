@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT, startServer, type ServerProcess } from '../../../bench/server-process.js';
 import { capture, cli, layerTotal, settledRawTotal } from '../../support/cli.js';
+import { overloaded, startProxy, type ProxiedRequest } from '../../support/http-proxy.js';
 import { removeDir, tempDir } from '../../support/temp-dir.js';
 
 /** The CLI's commands run in-process against the real server; every response is checked against openapi.yaml. */
@@ -301,6 +302,67 @@ describe('push: CSV, rejects and formats', () => {
   });
 });
 
+describe('push against a server that stays busy', () => {
+  const posts = (requests: ProxiedRequest[]) =>
+    requests.filter((r) => r.method === 'POST' && r.path.endsWith('/records'));
+  const busy = (r: ProxiedRequest) =>
+    r.method === 'POST' && r.path.endsWith('/records') ? overloaded(0) : { kind: 'pass' as const };
+
+  it('stops after --timeout of retries with its checkpoint; --resume then sends the same batch once', async () => {
+    const spec = join(dir, 'busy.yaml');
+    await writeFile(
+      spec,
+      'name: busy\nschema: {type: object, properties: {id: {type: string}, n: {type: integer}}}\n',
+    );
+    expect((await run(['apply', '-f', spec])).code).toBe(0);
+    const file = join(dir, 'busy.ndjson');
+    await writeFile(file, '{"id":"b1","n":1}\n{"id":"b2","n":2}\n');
+    const proxy = await startProxy(server.url, busy);
+    try {
+      const viaProxy = { ...env, TRIBUTARY_URL: proxy.url };
+      const gaveUp = await run(['push', file, '--stream', 'busy', '--timeout', '1', '--quiet'], {
+        env: viaProxy,
+      });
+      expect(gaveUp.code).toBe(1);
+      expect(gaveUp.stderr).toMatch(
+        /^error: .*busy\.ndjson lines 1-2: 429 Too Many Requests: buffers are full.*; still failing after 1 s of retries \(--timeout\); progress is saved in .*busy\.ndjson\.checkpoint\.json: once fixed, run the same command with --resume\n$/,
+      );
+      expect(posts(proxy.requests).length).toBeGreaterThan(1);
+
+      proxy.release();
+      const resumed = await run(['push', file, '--stream', 'busy', '--resume'], { env: viaProxy });
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.stdout).toContain('2 accepted, 0 rejected, 0 duplicates');
+      // Every attempt, refused or not, carried the one key: the batch is the same batch throughout.
+      expect(new Set(posts(proxy.requests).map((r) => r.headers['idempotency-key'])).size).toBe(1);
+      expect(await settledRawTotal(server.url, key, TENANT, 'busy', 2)).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('with --timeout 0 retries until Ctrl-C, which keeps the checkpoint', async () => {
+    const file = join(dir, 'patient.ndjson');
+    await writeFile(file, '{"id":"p1","n":1}\n');
+    const proxy = await startProxy(server.url, busy);
+    try {
+      const signals = new EventEmitter();
+      const push = run(['push', file, '--stream', 'busy', '--timeout', '0', '--quiet'], {
+        env: { ...env, TRIBUTARY_URL: proxy.url },
+        signals,
+      });
+      await proxy.when(() => posts(proxy.requests).length >= 4);
+      signals.emit('SIGINT'); // stop sending; the batch in flight is still retried
+      signals.emit('SIGINT'); // and now not
+      const r = await push;
+      expect(r.code, r.stderr).toBe(130);
+      expect(existsSync(`${file}.checkpoint.json`)).toBe(true);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 describe('reads and keys', () => {
   it('records, rejections and receipt show what push sent', async () => {
     const pushed = await run(['push', '-', '--stream', 'events', '--json', '--allow-rejects'], {
@@ -438,6 +500,10 @@ describe('usage and errors', () => {
       [
         ['push', 'x.ndjson', '--stream', 'events', '--concurrency', '0'],
         /--concurrency: '0' must be a whole number/,
+      ],
+      [
+        ['push', 'x.ndjson', '--stream', 'events', '--timeout', '5m'],
+        /--timeout: '5m' must be a whole number from 0 to 604800/,
       ],
       [['records', 'events', '--layer', 'gold'], /--layer: 'gold' must be one of raw, deduped, entity/],
       [['frobnicate'], /unknown command 'frobnicate'/],
