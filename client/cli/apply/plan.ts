@@ -149,7 +149,7 @@ function planUpdate(d: DesiredStream, current: Stream): PlanItem {
   }
   if (!Object.keys(patch).length && !item.problems.length)
     return { name: d.name, action: 'unchanged', problems: [], changes: [] };
-  item.patch = patch as StreamPatch;
+  item.patch = patch;
   return item;
 }
 

@@ -49,11 +49,12 @@ export async function readStreamsFile(file: string, text?: string): Promise<Stre
     if (Object.hasOwn(m, 'streams')) {
       const extra = Object.keys(m).filter((k) => k !== 'streams' && k !== 'tenant');
       if (extra.length) fail(at, `unexpected key '${extra[0]}' beside streams (only tenant may be there)`);
-      if (m.tenant !== undefined) {
-        if (typeof m.tenant !== 'string') fail(at, 'tenant must be a name');
-        if (out.tenant !== undefined && out.tenant !== m.tenant)
-          fail(at, `tenant ${String(m.tenant)} differs from ${out.tenant}`);
-        out.tenant = m.tenant as string;
+      const tenant = m.tenant;
+      if (tenant !== undefined) {
+        if (typeof tenant !== 'string') return fail(at, 'tenant must be a name');
+        if (out.tenant !== undefined && out.tenant !== tenant)
+          fail(at, `tenant ${tenant} differs from ${out.tenant}`);
+        out.tenant = tenant;
       }
       if (!Array.isArray(m.streams)) fail(at, 'streams must be a list of stream specs');
       (m.streams as unknown[]).forEach((s, i) =>

@@ -12,7 +12,7 @@ interface RawRow {
 
 /** Raw rows are ordered by (_batch_id, _index): batch ids are time-ordered, so this is arrival order. */
 function position(r: RawRow): [string, number] {
-  return [String(r._batch_id ?? ''), Number(r._index ?? 0)];
+  return [typeof r._batch_id === 'string' ? r._batch_id : '', Number(r._index ?? 0)];
 }
 
 function after(a: [string, number], b: [string, number]): boolean {

@@ -85,11 +85,12 @@ export async function* csvItems(
         return header;
       }),
     on_skip: (err: CsvError | undefined) => {
-      const e = err as (CsvError & { bytes?: number }) | undefined;
+      // The error carries the parser's context, `bytes` (consumed so far) among it.
+      const bytes = typeof err?.bytes === 'number' ? err.bytes : 0;
       // csv-parse counts lines from where this read started; the item carries the file's line.
       skipped.push({
-        error: (e?.message ?? 'unreadable CSV row').replace(/ on line \d+$/, ''),
-        end: from.offset + (e?.bytes ?? 0),
+        error: (err?.message ?? 'unreadable CSV row').replace(/ on line \d+$/, ''),
+        end: from.offset + bytes,
       });
       return undefined;
     },

@@ -52,7 +52,10 @@ async function* maybeGunzip(stdin: Readable, gz: { gzip: boolean }): AsyncGenera
     for (let r = await it.next(); !r.done; r = await it.next()) yield Buffer.from(r.value);
   }
   gz.gzip = head[0] === 0x1f && head[1] === 0x8b;
-  if (!gz.gzip) return yield* all();
+  if (!gz.gzip) {
+    yield* all();
+    return;
+  }
   // pipeline() destroys both on a failure of either, so a bad stream ends the iteration with its error.
   yield* pipeline(
     Readable.from(all()),

@@ -282,7 +282,7 @@ export async function pushFile(
     await rejects.close();
   }
   if (failure !== undefined) {
-    if (!cpFile || pointless) throw failure;
+    if (!cpFile || pointless) throw failure instanceof Error ? failure : new Error(explain(failure).message);
     const { message, exitCode } = explain(failure);
     throw new CliError(
       `${message}; progress is saved in ${cpFile.path}: once fixed, run the same command with --resume`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeSpec, type StreamSpecInput } from '../../../api/domain/streams/spec.js';
+import { normalizeSpec } from '../../../api/domain/streams/spec.js';
 import { Sample } from '../../../client/cli/infer/observe.js';
 import { URI_DESCRIPTION, inferSpec } from '../../../client/cli/infer/spec.js';
 
@@ -12,7 +12,7 @@ function infer(records: unknown[], name = 'things') {
 /** The server's own check of a spec: what POST /streams runs before it creates anything. */
 function acceptedByServer(spec: ReturnType<typeof infer>['spec']): void {
   const { name: _name, ...rest } = spec;
-  normalizeSpec(rest as unknown as StreamSpecInput, { buffering: { intervalSeconds: 1, sizeMiB: 1 } });
+  normalizeSpec(rest, { buffering: { intervalSeconds: 1, sizeMiB: 1 } });
 }
 
 const uuid = (i: number) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
