@@ -6,6 +6,7 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { makeBatch, makeRecord, STREAM_SCHEMA } from './records.js';
 import { readMemory } from './rss.js';
+import { markers, writeSection } from './sections.js';
 import { REPO_ROOT, startServer, type ServerProcess } from './server-process.js';
 import { runWrk, wrkVersion } from './wrk.js';
 
@@ -28,8 +29,8 @@ const CONNECTIONS = num('BENCH_CONNECTIONS', 32);
 const RECORD_BYTES = 200;
 const ADMIN_KEY = 'bench-cli-admin-key-0123456789abcdef';
 const TENANT = 'bench';
-export const CLI_START = '<!-- cli-push:start -->';
-export const CLI_END = '<!-- cli-push:end -->';
+const SECTION = 'cli-push';
+const { start: CLI_START, end: CLI_END } = markers(SECTION);
 
 const log = (msg: string) => console.error(`[bench:cli] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -208,8 +209,10 @@ async function main(): Promise<void> {
       '`bench/cli-push.ts` writes an NDJSON file of the bench records (~200 bytes each), starts the real server',
       `(fresh data dir), measures the rate wrk gets (${CONNECTIONS} connections, JSON arrays of ${BATCH} records, ${WRK_SECONDS} s after`,
       `a 3 s warm-up), lets the server catch up, then runs \`tributary push FILE --batch-records ${BATCH} --concurrency ${CONCURRENCY}\``,
-      'as its own process into a second stream of the same server, sampling its RSS every 100 ms, and waits until',
-      'raw holds every record it pushed.',
+      "through `bin/tributary.mjs` (with its shebang's node flags; it sends with the SDK's sendBatch over node:http)",
+      'as its own process into a second stream of the same server, sampling its VmHWM every 100 ms, and waits until',
+      'raw holds every record it pushed. `npm run bench` does not run it: it writes and pushes a 1 GiB file, which',
+      'takes minutes and the disk space on its own.',
       '',
       '```sh',
       'npm run bench:cli   # CLI_BENCH_MB (1024), CLI_BENCH_BATCH, CLI_BENCH_CONCURRENCY, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_WRITE=0',
@@ -229,15 +232,7 @@ async function main(): Promise<void> {
     await writeFile(path.join(work, 'cli-push-result.json'), JSON.stringify(result, null, 2));
     if (process.env.BENCH_WRITE !== '0') {
       const file = path.join(REPO_ROOT, 'BENCHMARKS.md');
-      const current = await readFile(file, 'utf8');
-      const start = current.indexOf(CLI_START);
-      const stop = current.indexOf(CLI_END);
-      await writeFile(
-        file,
-        start >= 0 && stop > start
-          ? current.slice(0, start) + section + current.slice(stop + CLI_END.length)
-          : `${current.trimEnd()}\n\n${section}\n`,
-      );
+      await writeFile(file, writeSection(await readFile(file, 'utf8'), SECTION, section));
       log('wrote the cli-push section of BENCHMARKS.md');
     }
     if (ratio < 0.8 || peakMiB > 200 || raw !== summary.totals.accepted) process.exitCode = 1;
