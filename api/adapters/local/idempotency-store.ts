@@ -39,8 +39,8 @@ const SWEEP_INTERVAL_MS = 60_000;
 const FULL_RETRY_MAX_S = 300;
 
 /**
- * The idempotency store of local mode: one process owns the data directory (dynalite's lock on the
- * catalog refuses a second), so the conditions DynamoDB evaluates per item are plain checks on an
+ * The idempotency store of local mode: one process owns the data directory (the catalog's LevelDB lock
+ * keeps a second server off it), so the conditions DynamoDB evaluates per item are plain checks on an
  * in-memory map, atomic because nothing awaits between a check and its change. Same semantics as
  * DynamoIdempotencyStore: a conditional claim, takeOver conditioned on the stale claim's token while
  * it is pending, complete and release conditioned on our own token, and a key held for `retentionMs`.
@@ -57,7 +57,7 @@ const FULL_RETRY_MAX_S = 300;
  * the retry takes over and stores. Pending claims replayed at start are `orphaned` (their process is
  * gone), so a retry takes them over at once instead of after IN_PROGRESS_EXPIRY_MS.
  *
- * Memory: about 0.5 KB per key (see README); `maxKeys` bounds it.
+ * Memory: about 0.7 KB per key (see README); `maxKeys` bounds it.
  */
 export class LocalIdempotencyStore implements IdempotencyStore {
   /** In claim order (a key claimed again moves to the end), which the expiry sweep relies on. */
