@@ -25,6 +25,11 @@ export const ConfigSchema = z.object({
   TRIBUTARY_MAX_INFLIGHT_REQUESTS: int(64),
   /** How long an ingest request may wait, before its body is read, for buffers or the loader to catch up. */
   TRIBUTARY_ADMIT_WAIT_MS: z.coerce.number().int().min(0).default(100),
+  /**
+   * Idempotency-Keys the local store keeps at once (each for 24 h, about 0.7 KB of memory apiece);
+   * past it a request with a new key answers 429 until old keys expire. Local mode only.
+   */
+  TRIBUTARY_IDEMPOTENCY_MAX_KEYS: int(500_000),
   /** DuckDB per-tenant memory limit and threads: the loader must leave room for the API on small hosts. */
   TRIBUTARY_DUCKDB_MEMORY_LIMIT: z
     .string()

@@ -64,6 +64,12 @@ export interface IdempotencyRecord {
    */
   batchId?: string;
   result?: { status: number; body: IngestResult };
+  /**
+   * Set by a store that knows the claim's request is gone: the local store marks every pending claim
+   * it replays from its journal, since the process that made it died. A retry takes such a claim over
+   * at once instead of waiting for it to go stale. Never stored; the DynamoDB store never sets it.
+   */
+  orphaned?: true;
 }
 
 export interface IdempotencyStore {

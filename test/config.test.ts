@@ -14,6 +14,7 @@ describe('config', () => {
     expect(c.TRIBUTARY_MAX_RECORD_BYTES).toBe(1000 * 1024);
     expect(c.TRIBUTARY_MAX_RECORDS).toBe(10_000);
     expect(c.TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS).toBe(300);
+    expect(c.TRIBUTARY_IDEMPOTENCY_MAX_KEYS).toBe(500_000);
     expect(
       parseConfig({ TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS: '60' })
         .TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS,
@@ -27,6 +28,7 @@ describe('config', () => {
     [{ TRIBUTARY_MODE: 'aws' }, 'TRIBUTARY_FIREHOSE_STREAM'],
     [{ TRIBUTARY_WEBHOOK_ALLOW_PRIVATE: 'yes' }, 'TRIBUTARY_WEBHOOK_ALLOW_PRIVATE'],
     [{ TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS: '0' }, 'TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS'],
+    [{ TRIBUTARY_IDEMPOTENCY_MAX_KEYS: '-1' }, 'TRIBUTARY_IDEMPOTENCY_MAX_KEYS'],
   ])('names the bad variable in %j', (env, name) => {
     expect(() => parseConfig(env)).toThrow(ConfigError);
     expect(() => parseConfig(env)).toThrow(name);

@@ -4,14 +4,22 @@ import { DuckDbWarehouse } from '../adapters/duckdb/index.js';
 import { CachedCatalog } from '../adapters/cache/cached-catalog.js';
 import {
   DynamoCatalog,
-  DynamoIdempotencyStore,
   DynamoMetricsStore,
   createDynamoClient,
   ensureTable,
   startDynalite,
 } from '../adapters/dynamodb/index.js';
 import { DynamoAlertStore } from '../adapters/dynamodb/alert-store.js';
-import { LocalDelivery, nodeLogFs, type LocalDeliverySettings, type LogFs } from '../adapters/local/index.js';
+import {
+  LocalDelivery,
+  LocalIdempotencyStore,
+  idempotencyDir,
+  nodeLogFs,
+  type JournalFs,
+  type LocalDeliverySettings,
+  type LocalIdempotencySettings,
+  type LogFs,
+} from '../adapters/local/index.js';
 import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
@@ -59,12 +67,21 @@ export function localDeliverySettings(config: Config): LocalDeliverySettings {
   };
 }
 
-/** Engine seams a caller may replace (tests inject file-system faults into the durable log). */
-export interface LocalEngineOptions {
-  logFs?: LogFs;
+/** The local idempotency store's limits; keys are held 24 h, the promise README makes. */
+export function localIdempotencySettings(config: Config): LocalIdempotencySettings {
+  return { maxKeys: config.TRIBUTARY_IDEMPOTENCY_MAX_KEYS, retentionMs: 24 * 3_600_000 };
 }
 
-/** The embedded stack: dynalite catalog, durable log + lake + loader, DuckDB warehouse per tenant. */
+/** Engine seams a caller may replace (tests inject file-system faults into the durable log and journal). */
+export interface LocalEngineOptions {
+  logFs?: LogFs;
+  journalFs?: JournalFs;
+}
+
+/**
+ * The embedded stack: dynalite catalog, idempotency journal, durable log + lake + loader, DuckDB
+ * warehouse per tenant.
+ */
 export async function composeLocal(
   config: Config,
   logger: Logger,
@@ -105,6 +122,14 @@ export async function composeLocal(
       );
   });
   await delivery.start();
+  // Opened before serving: the pending claims it replays are the crashed process's, taken over at once.
+  const idempotency = await LocalIdempotencyStore.open({
+    dir: idempotencyDir(dataDir),
+    logger: logger.child({ component: 'idempotency' }),
+    now: Date.now,
+    fs: engines.journalFs,
+    ...localIdempotencySettings(config),
+  });
   prometheus.collectFrom({ catalog, delivery, now: () => new Date() });
   const alerts = new DynamoAlertStore(client, TABLE);
   const loadMonitor = loadMonitorSettings(config);
@@ -126,7 +151,7 @@ export async function composeLocal(
 
   const services: Services = {
     catalog,
-    idempotency: new DynamoIdempotencyStore(client, TABLE),
+    idempotency,
     delivery,
     warehouse,
     metrics,
@@ -146,6 +171,7 @@ export async function composeLocal(
     await evaluator.stop();
     await metrics.close().catch((err) => logger.warn({ err }, 'metrics flush failed'));
     await delivery.close();
+    await idempotency.close();
     await warehouse.close();
     client.destroy();
     await dynamo.close();

@@ -20,7 +20,7 @@ export interface LogEntry {
   rejects: Buffer;
 }
 
-/** [u32 payload length][u32 crc32 of payload][payload]. */
+/** [u32 payload length][u32 crc32 of payload][payload]: the framing of the log and the idempotency journal. */
 export const FRAME_HEADER_BYTES = 8;
 /** Anything larger is a torn or corrupt length, not a real entry. */
 export const MAX_FRAME_PAYLOAD = 512 * 1024 * 1024;
@@ -100,23 +100,52 @@ function parsePayload(payload: Buffer): LogEntry | undefined {
   return entryOf(h, payload.subarray(nl + 1));
 }
 
+/** Where a scan of frames stopped: at the end of the buffer, inside a frame cut short, or at a bad frame. */
+export type ScanStop = 'end' | 'short' | 'bad';
+
+/**
+ * Walks `[u32 length][u32 crc32][payload]` frames, handing each payload whose crc matches to `accept`
+ * (false when it does not parse). `validBytes` ends before the first frame that is short, corrupt or
+ * refused. Shared by the delivery log and the idempotency journal.
+ */
+export function scanFrames(
+  buf: Buffer,
+  accept: (payload: Buffer) => boolean,
+): { validBytes: number; stop: ScanStop } {
+  let at = 0;
+  while (at + FRAME_HEADER_BYTES <= buf.length) {
+    const len = buf.readUInt32LE(at);
+    if (len === 0 || len > MAX_FRAME_PAYLOAD) return { validBytes: at, stop: 'bad' };
+    const end = at + FRAME_HEADER_BYTES + len;
+    if (end > buf.length) return { validBytes: at, stop: 'short' };
+    const payload = buf.subarray(at + FRAME_HEADER_BYTES, end);
+    if (crc32(payload) !== buf.readUInt32LE(at + 4) || !accept(payload))
+      return { validBytes: at, stop: 'bad' };
+    at = end;
+  }
+  return { validBytes: at, stop: at === buf.length ? 'end' : 'short' };
+}
+
+/** One frame around a UTF-8 payload. */
+export function encodeFrame(payload: string): Buffer {
+  const bytes = Buffer.byteLength(payload);
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bytes);
+  frame.write(payload, FRAME_HEADER_BYTES);
+  frame.writeUInt32LE(bytes, 0);
+  frame.writeUInt32LE(crc32(frame.subarray(FRAME_HEADER_BYTES)), 4);
+  return frame;
+}
+
 /**
  * Decodes the frames of one segment. `validBytes` ends at the first frame that is short, fails its
  * crc or does not parse: everything from there on is a torn tail that was never acknowledged.
  */
 export function decodeFrames(buf: Buffer): { entries: LogEntry[]; validBytes: number } {
   const entries: LogEntry[] = [];
-  let at = 0;
-  while (at + FRAME_HEADER_BYTES <= buf.length) {
-    const len = buf.readUInt32LE(at);
-    const end = at + FRAME_HEADER_BYTES + len;
-    if (len === 0 || len > MAX_FRAME_PAYLOAD || end > buf.length) break;
-    const payload = buf.subarray(at + FRAME_HEADER_BYTES, end);
-    if (crc32(payload) !== buf.readUInt32LE(at + 4)) break;
+  const { validBytes } = scanFrames(buf, (payload) => {
     const entry = parsePayload(payload);
-    if (!entry) break;
-    entries.push(entry);
-    at = end;
-  }
-  return { entries, validBytes: at };
+    if (entry) entries.push(entry);
+    return entry !== undefined;
+  });
+  return { entries, validBytes };
 }

@@ -57,10 +57,10 @@ export interface IdempotentRequest {
  *
  * - the claim is a conditional write: exactly one of concurrent requests gets it; the others answer
  *   409 `idempotency_in_progress` with Retry-After, or replay the stored result once there is one;
- * - a claim older than IN_PROGRESS_EXPIRY_MS is taken over only by a write conditioned on that exact
- *   claim (its token), so of two retries only one takes it over; before taking over, the delivery is
- *   asked whether the stale claim's batch was stored, and if it was, its answer is recorded instead
- *   of storing the batch again;
+ * - a claim older than IN_PROGRESS_EXPIRY_MS, or one the store marks `orphaned` (its process died), is
+ *   taken over only by a write conditioned on that exact claim (its token), so of two retries only one
+ *   takes it over; before taking over, the delivery is asked whether the stale claim's batch was
+ *   stored, and if it was, its answer is recorded instead of storing the batch again;
  * - the claim is released only when nothing was stored. Once the batch is stored, the result is
  *   recorded (retried a few times); if that keeps failing the request still answers with its result,
  *   because the batch *is* durable. The claim then stays pending with its batch id, and a later retry
@@ -126,8 +126,10 @@ async function acquire(
       );
     }
     if (holder.result) return replayOf(holder.result);
-    const age = deps.now().getTime() - Date.parse(holder.createdAt);
-    if (age < IN_PROGRESS_EXPIRY_MS || round >= 2) {
+    // An orphaned claim's request died with its process (the store knows): no need to wait it out.
+    const stale =
+      holder.orphaned || deps.now().getTime() - Date.parse(holder.createdAt) >= IN_PROGRESS_EXPIRY_MS;
+    if (!stale || round >= 2) {
       throw new IdempotencyInProgressError(
         `A request with Idempotency-Key '${mine.key}' is still in progress; retry shortly.`,
         1,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeFrames, encodeEntry } from '../../../api/adapters/local/frame.js';
+import { decodeFrames, encodeEntry, encodeFrame, scanFrames } from '../../../api/adapters/local/frame.js';
 import { makeBatch } from './support.js';
 
 describe('log frames', () => {
@@ -36,5 +36,31 @@ describe('log frames', () => {
     const flipped = Buffer.from(b);
     flipped[flipped.length - 3] ^= 0xff;
     expect(decodeFrames(Buffer.concat([a, flipped])).entries).toHaveLength(1);
+  });
+
+  it('scans generic frames and tells a frame cut short from a bad one', () => {
+    const a = encodeFrame('{"n":1}');
+    const b = encodeFrame('{"n":"é"}');
+    const seen: string[] = [];
+    const accept = (p: Buffer) => (seen.push(p.toString()), true);
+    expect(scanFrames(Buffer.concat([a, b]), accept)).toEqual({
+      validBytes: a.length + b.length,
+      stop: 'end',
+    });
+    expect(seen).toEqual(['{"n":1}', '{"n":"é"}']);
+    for (const cut of [1, 8, b.length - 1])
+      expect(scanFrames(Buffer.concat([a, b.subarray(0, cut)]), accept)).toEqual({
+        validBytes: a.length,
+        stop: 'short',
+      });
+    const flipped = Buffer.from(b);
+    flipped[flipped.length - 2] ^= 0xff;
+    expect(scanFrames(Buffer.concat([a, flipped, a]), accept)).toEqual({ validBytes: a.length, stop: 'bad' });
+    // A payload the reader refuses ends the scan like a corrupt one.
+    expect(scanFrames(Buffer.concat([a, b]), (p) => p.toString() === '{"n":1}')).toEqual({
+      validBytes: a.length,
+      stop: 'bad',
+    });
+    expect(scanFrames(Buffer.alloc(8), accept)).toEqual({ validBytes: 0, stop: 'bad' });
   });
 });
