@@ -14,8 +14,8 @@ const DEFAULT_BATCH_BYTES = 1024 * 1024;
 const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 /**
  * How long one batch is retried (no answer, 408, 429, 502-504, 409 in progress) before the push stops with
- * its checkpoint saved: long enough for a server restart and an expiring idempotency claim (60 s), short
- * enough that an unattended push fails instead of hanging.
+ * its checkpoint saved: long enough for a server restart (and, in AWS mode, for a crashed attempt's claim to
+ * expire, up to 60 s), short enough that an unattended push fails instead of hanging.
  */
 const DEFAULT_TIMEOUT_SECONDS = 300;
 
