@@ -301,6 +301,36 @@ describe('cdc envelope and spec errors', () => {
     ]);
   });
 
+  it('lets a streamed change beat a snapshot read at the same position, whatever their times', async () => {
+    await createStream(t, 'acme', admin, {
+      name: 'tie_events',
+      schema: customersSchema,
+      dedupe: { key: ['id'] },
+      cdc: { format: 'debezium', sourcePosition: 'lsn' },
+    });
+    const source = (tsMs: number) => ({ connector: 'postgresql', table: 'customers', ts_ms: tsMs, lsn: 500 });
+    const streamed = { id: 7, first_name: 'Streamed', last_name: null, email: null };
+    const snapshot = { id: 7, first_name: 'Snapshot', last_name: null, email: null };
+    // The snapshot read was taken later by the clock, and arrives later, at the position streaming resumes from.
+    for (const event of [
+      { before: null, after: streamed, source: source(1_000), op: 'u', ts_ms: 1 },
+      { before: null, after: snapshot, source: { ...source(2_000), snapshot: 'true' }, op: 'r', ts_ms: 2 },
+    ]) {
+      const res = await t.call('POST', '/v1/tenants/acme/streams/tie_events/records', {
+        key: producer,
+        body: [event],
+      });
+      expect(res.status).toBe(200);
+    }
+    const raw = await until(
+      () => rows('tie_events', 'raw'),
+      (r) => r.total === 2,
+    );
+    expect(raw.total).toBe(2);
+    const entity = await rows('tie_events', 'entity');
+    expect(entity.records.map(declared)).toEqual([streamed]);
+  });
+
   it('takes a lone null body as a tombstone and answers 200 with nothing stored', async () => {
     const res = await t.call('POST', '/v1/tenants/acme/streams/bad_events/records', {
       key: producer,

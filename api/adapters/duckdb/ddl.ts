@@ -139,9 +139,16 @@ export function viewStatements(stream: Stream, mode: ViewMode = 'replace'): stri
   if (stream.entity && stream.entity.key.length > 0) {
     const { key, orderBy, deleteField } = stream.entity;
     // Latest by orderBy (NULL counts as lowest), ties to the later-received row. A change stream's
-    // latest is the last change in source order, whatever order the changes arrived in.
+    // latest is the last change in source order, whatever order the changes arrived in; at one position
+    // a snapshot read loses, since a snapshot is the state before the changes streamed from its position.
     const order = [
-      ...(stream.cdc ? ['"_source_position" DESC NULLS LAST', '"_source_ts" DESC NULLS LAST'] : []),
+      ...(stream.cdc
+        ? [
+            '"_source_position" DESC NULLS LAST',
+            `CASE WHEN "_op" = 'r' THEN 0 ELSE 1 END DESC`,
+            '"_source_ts" DESC NULLS LAST',
+          ]
+        : []),
       ...(orderBy ? [`${field(orderBy)} DESC NULLS LAST`] : []),
       '"_batch_id" DESC',
       '"_index" DESC',

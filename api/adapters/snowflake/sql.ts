@@ -245,9 +245,16 @@ export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create
     const source = stream.dedupe ? o.deduped : o.raw;
     const { key, orderBy, deleteField } = stream.entity;
     // Ascending with NULLS FIRST makes the latest row last; reversed, it is row 1 (a NULL orderBy never wins).
-    // A change stream's latest is the last change in source order, whatever order it arrived in.
+    // A change stream's latest is the last change in source order, whatever order it arrived in; at one
+    // position a snapshot read loses (the same order as DuckDB's view).
     const order = [
-      ...(stream.cdc ? ['"_SOURCE_POSITION" DESC NULLS LAST', '"_SOURCE_TS" DESC NULLS LAST'] : []),
+      ...(stream.cdc
+        ? [
+            '"_SOURCE_POSITION" DESC NULLS LAST',
+            `CASE WHEN "_OP" = 'r' THEN 0 ELSE 1 END DESC`,
+            '"_SOURCE_TS" DESC NULLS LAST',
+          ]
+        : []),
       ...(orderBy ? [`${col(orderBy)} DESC NULLS LAST`] : []),
       '"_BATCH_ID" DESC',
       '"_INDEX" DESC',

@@ -85,7 +85,7 @@ describe('cdc streams', () => {
     const [deduped, entity] = viewStatements(cdc);
     expect(deduped).toContain('PARTITION BY "id", "_source_position" ORDER BY "_batch_id", "_index"');
     expect(entity).toBe(
-      'CREATE OR REPLACE VIEW "entity"."events" AS SELECT * FROM (SELECT * FROM "raw"."events" QUALIFY row_number() OVER (PARTITION BY "id" ORDER BY "_source_position" DESC NULLS LAST, "_source_ts" DESC NULLS LAST, "_batch_id" DESC, "_index" DESC) = 1) WHERE NOT ("_op" = \'d\')',
+      'CREATE OR REPLACE VIEW "entity"."events" AS SELECT * FROM (SELECT * FROM "raw"."events" QUALIFY row_number() OVER (PARTITION BY "id" ORDER BY "_source_position" DESC NULLS LAST, CASE WHEN "_op" = \'r\' THEN 0 ELSE 1 END DESC, "_source_ts" DESC NULLS LAST, "_batch_id" DESC, "_index" DESC) = 1) WHERE NOT ("_op" = \'d\')',
     );
   });
 });

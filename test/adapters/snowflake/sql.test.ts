@@ -36,7 +36,7 @@ describe('Snowflake DDL (golden)', () => {
     await expectGolden('create-cdc', sql);
     const entity = sql.find((x) => x.includes('CUSTOMERS_ENTITY') && x.includes('DYNAMIC TABLE'))!;
     expect(entity).toContain(
-      'ORDER BY "_SOURCE_POSITION" DESC NULLS LAST, "_SOURCE_TS" DESC NULLS LAST, "_BATCH_ID" DESC, "_INDEX" DESC',
+      `ORDER BY "_SOURCE_POSITION" DESC NULLS LAST, CASE WHEN "_OP" = 'r' THEN 0 ELSE 1 END DESC, "_SOURCE_TS" DESC NULLS LAST, "_BATCH_ID" DESC, "_INDEX" DESC`,
     );
     expect(entity).toContain(`WHERE "_OP" <> 'd'`);
   });
