@@ -238,6 +238,12 @@ export interface Counters {
   loadErrors: number;
   /** Accepted records the warehouse refused, moved to quarantine with reason `load_failed`. */
   loadFailed: number;
+  /** cdc streams: accepted change events by op (c, u, d, r), and tombstones (accepted, not stored). */
+  cdcCreates: number;
+  cdcUpdates: number;
+  cdcDeletes: number;
+  cdcReads: number;
+  cdcTombstones: number;
 }
 
 export interface MinutePoint extends Counters {

@@ -24,6 +24,11 @@ export const COUNTER_METRICS: Record<keyof Counters, { name: string; unit: 'Coun
   loadedRows: { name: 'LoadedRows', unit: 'Count' },
   loadErrors: { name: 'LoadErrors', unit: 'Count' },
   loadFailed: { name: 'LoadFailedRecords', unit: 'Count' },
+  cdcCreates: { name: 'ChangeEventsCreate', unit: 'Count' },
+  cdcUpdates: { name: 'ChangeEventsUpdate', unit: 'Count' },
+  cdcDeletes: { name: 'ChangeEventsDelete', unit: 'Count' },
+  cdcReads: { name: 'ChangeEventsRead', unit: 'Count' },
+  cdcTombstones: { name: 'ChangeEventsTombstone', unit: 'Count' },
 };
 
 /** Answers the functions gave, by the status classes an operator acts on. */

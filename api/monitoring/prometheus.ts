@@ -58,6 +58,7 @@ export class PromMetrics {
   private readonly loadedRows: Counter<'tenant' | 'stream'>;
   private readonly loadErrors: Counter<'tenant' | 'stream'>;
   private readonly loadFailed: Counter<'tenant' | 'stream'>;
+  private readonly changes: Counter<'tenant' | 'stream' | 'op'>;
   private sources?: PromSources;
   private snapshot?: Promise<StreamRow[]>;
 
@@ -105,6 +106,12 @@ export class PromMetrics {
       name: 'tributary_load_failed_records_total',
       help: 'Accepted records the warehouse refused, moved to quarantine with reason load_failed.',
       labelNames: ['tenant', 'stream'],
+      registers,
+    });
+    this.changes = new Counter({
+      name: 'tributary_change_events_total',
+      help: 'Change events accepted by cdc streams, by op (c, u, d, r; tombstone: accepted, not stored).',
+      labelNames: ['tenant', 'stream', 'op'],
       registers,
     });
     const lag: Gauge<'tenant' | 'stream'> = new Gauge({
@@ -211,6 +218,11 @@ export class PromMetrics {
     if (delta.loadedRows) this.loadedRows.inc(l, delta.loadedRows);
     if (delta.loadErrors) this.loadErrors.inc(l, delta.loadErrors);
     if (delta.loadFailed) this.loadFailed.inc(l, delta.loadFailed);
+    if (delta.cdcCreates) this.changes.inc({ ...l, op: 'c' }, delta.cdcCreates);
+    if (delta.cdcUpdates) this.changes.inc({ ...l, op: 'u' }, delta.cdcUpdates);
+    if (delta.cdcDeletes) this.changes.inc({ ...l, op: 'd' }, delta.cdcDeletes);
+    if (delta.cdcReads) this.changes.inc({ ...l, op: 'r' }, delta.cdcReads);
+    if (delta.cdcTombstones) this.changes.inc({ ...l, op: 'tombstone' }, delta.cdcTombstones);
   }
 
   /** The exposition text. */

@@ -359,6 +359,59 @@ describe('web console in headless Chromium', () => {
     await shot('alerts');
   });
 
+  it('shows a change stream: its CDC kind and its changes by op', async () => {
+    const created = await api('POST', '/v1/tenants/acme/streams', adminSecret, {
+      name: 'customers',
+      schema: {
+        type: 'object',
+        properties: { id: { type: 'integer' }, name: { type: 'string' } },
+        required: ['id'],
+      },
+      dedupe: { key: ['id'] },
+      cdc: { format: 'debezium', sourcePosition: 'lsn' },
+    });
+    expect(created.status).toBe(201);
+    const source = (lsn: number) => ({
+      connector: 'postgresql',
+      db: 'shop',
+      schema: 'public',
+      table: 'customers',
+      ts_ms: 1_767_225_600_000 + lsn,
+      txId: lsn,
+      lsn,
+    });
+    const push = await api('POST', '/v1/tenants/acme/streams/customers/records', adminSecret, [
+      { before: null, after: { id: 1, name: 'Ann' }, source: source(100), op: 'r', ts_ms: 1 },
+      { before: null, after: { id: 2, name: 'Bob' }, source: source(200), op: 'c', ts_ms: 2 },
+      { before: null, after: { id: 2, name: 'Bobby' }, source: source(300), op: 'u', ts_ms: 3 },
+      { before: { id: 1 }, after: null, source: source(400), op: 'd', ts_ms: 4 },
+      null,
+    ]);
+    expect(push.status).toBe(200);
+    expect(push.json).toMatchObject({ accepted: 4, tombstones: 1 });
+
+    await page.goto(`${server.baseUrl}/#/streams/customers`);
+    await h1(/customers/).waitFor();
+    await waitForText(
+      page.getByTestId('stream-kind'),
+      'Debezium change events, in source order by PostgreSQL LSN',
+    );
+    for (const [key, n] of [
+      ['cdcReads', 1],
+      ['cdcCreates', 1],
+      ['cdcUpdates', 1],
+      ['cdcDeletes', 1],
+      ['cdcTombstones', 1],
+    ] as const) {
+      await waitForText(page.getByTestId(`total-${key}`), new RegExp(`^${n}$`));
+    }
+    // The entity layer holds Bob as last updated; Ann's delete hides her.
+    await page.getByRole('tab', { name: 'Entity' }).click();
+    await waitForText(page.getByTestId('preview-total'), /^1 rows in the entity layer/);
+    await waitForText(page.getByRole('tabpanel'), 'Bobby');
+    await shot('stream-cdc');
+  });
+
   it('reports console errors, uncaught exceptions, failing requests and declared failures not seen', async () => {
     watch.expectFailure({ status: 404, method: 'GET', path: '/v1/no-such-route' });
     watch.expectFailure({ status: 418, path: /^\/never/ });

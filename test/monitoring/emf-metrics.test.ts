@@ -92,7 +92,7 @@ describe('EmfMetrics', () => {
 
   it('names a metric for every counter', () => {
     expect(Object.keys(COUNTER_METRICS).sort()).toEqual(Object.keys(emptyCounters()).sort());
-    expect(new Set(Object.values(COUNTER_METRICS).map((m) => m.name)).size).toBe(9);
+    expect(new Set(Object.values(COUNTER_METRICS).map((m) => m.name)).size).toBe(14);
   });
 
   it('instruments the minute counters: every delta goes to both, reads go to the minute counters', async () => {

@@ -106,7 +106,14 @@ describe('PromMetrics', () => {
     metrics.add('acme', 'orders', { received: 5, accepted: 4, rejected: 1 });
     metrics.add('acme', 'orders', { received: 2, accepted: 1, duplicates: 1 });
     metrics.add('acme', 'orders', { deliveredBytes: 900, loadedRows: 5, loadErrors: 1, loadFailed: 2 });
-    expect(inner.added).toHaveLength(3);
+    metrics.add('acme', 'orders', {
+      cdcCreates: 3,
+      cdcUpdates: 4,
+      cdcDeletes: 0,
+      cdcReads: 6,
+      cdcTombstones: 2,
+    });
+    expect(inner.added).toHaveLength(4);
     expect((await metrics.series('acme', 'orders', 0, 1))[0].received).toBe(7);
     expect(metrics.lastReceivedAt?.('acme', 'orders')).toBe(42);
     const text = await prom.render();
@@ -118,6 +125,11 @@ describe('PromMetrics', () => {
     expect(sample(text, 'tributary_loaded_rows_total', l)).toBe(5);
     expect(sample(text, 'tributary_load_errors_total', l)).toBe(1);
     expect(sample(text, 'tributary_load_failed_records_total', l)).toBe(2);
+    expect(sample(text, 'tributary_change_events_total', { ...l, op: 'c' })).toBe(3);
+    expect(sample(text, 'tributary_change_events_total', { ...l, op: 'u' })).toBe(4);
+    expect(sample(text, 'tributary_change_events_total', { ...l, op: 'r' })).toBe(6);
+    expect(sample(text, 'tributary_change_events_total', { ...l, op: 'tombstone' })).toBe(2);
+    expect(sample(text, 'tributary_change_events_total', { ...l, op: 'd' })).toBeUndefined();
   });
 
   it('caps distinct tenant/stream label pairs and folds the rest into _other', async () => {

@@ -30,6 +30,23 @@ export const RAW_META_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['_schema_version', 'INTEGER'],
 ];
 
+/**
+ * System columns a cdc stream's raw table adds after the metadata: the op, the source commit time, the
+ * source position (a decimal that sorts in source order: api/domain/records/debezium.ts) and the
+ * source block's where-from fields.
+ */
+export const CDC_COLUMNS: ReadonlyArray<readonly [string, string]> = [
+  ['_op', 'VARCHAR'],
+  ['_source_ts', 'TIMESTAMPTZ'],
+  ['_source_position', 'DECIMAL(38,0)'],
+  ['_source', 'JSON'],
+];
+
+/** The raw table's system columns for this stream, in table order. */
+export function rawMetaColumns(stream: Stream): ReadonlyArray<readonly [string, string]> {
+  return stream.cdc ? [...RAW_META_COLUMNS, ...CDC_COLUMNS] : RAW_META_COLUMNS;
+}
+
 export const QUARANTINE_COLUMNS: ReadonlyArray<readonly [string, string]> = [
   ['record', 'JSON'],
   ['errors', 'JSON'],
@@ -74,7 +91,7 @@ export function createStatements(stream: Stream, views: ViewMode = 'replace'): s
   const rawColumns = [
     ...columns.map((c) => `${quote(c.name)} ${SQL_TYPES[c.type]}`),
     `${quote('_extra')} JSON`,
-    ...RAW_META_COLUMNS.map(([n, t]) => `${quote(n)} ${t}`),
+    ...rawMetaColumns(stream).map(([n, t]) => `${quote(n)} ${t}`),
   ];
   const quarantineColumns = QUARANTINE_COLUMNS.map(([n, t]) => `${quote(n)} ${t}`);
   return [
@@ -107,10 +124,12 @@ export function viewStatements(stream: Stream, mode: ViewMode = 'replace'): stri
 
   const deduped = qualified(DEDUPED, stream.name);
   if (stream.dedupe && stream.dedupe.key.length > 0) {
+    // A change stream keeps one copy per change: a redelivery repeats the key and the source position.
+    const partition = [...stream.dedupe.key.map(field), ...(stream.cdc ? ['"_source_position"'] : [])];
     // The first received copy wins: batch ids are time-ordered, so (_batch_id, _index) is receive order.
     statements.push(
       `${create} ${deduped} AS SELECT * FROM ${raw} ` +
-        `QUALIFY row_number() OVER (PARTITION BY ${stream.dedupe.key.map(field).join(', ')} ORDER BY "_batch_id", "_index") = 1`,
+        `QUALIFY row_number() OVER (PARTITION BY ${partition.join(', ')} ORDER BY "_batch_id", "_index") = 1`,
     );
   } else {
     drop(deduped);
@@ -119,16 +138,27 @@ export function viewStatements(stream: Stream, mode: ViewMode = 'replace'): stri
   const entity = qualified(ENTITY, stream.name);
   if (stream.entity && stream.entity.key.length > 0) {
     const { key, orderBy, deleteField } = stream.entity;
-    // Latest by orderBy (NULL counts as lowest), ties to the later-received row.
+    // Latest by orderBy (NULL counts as lowest), ties to the later-received row. A change stream's
+    // latest is the last change in source order, whatever order the changes arrived in; at one position
+    // a snapshot read loses, since a snapshot is the state before the changes streamed from its position.
     const order = [
+      ...(stream.cdc
+        ? [
+            '"_source_position" DESC NULLS LAST',
+            `CASE WHEN "_op" = 'r' THEN 0 ELSE 1 END DESC`,
+            '"_source_ts" DESC NULLS LAST',
+          ]
+        : []),
       ...(orderBy ? [`${field(orderBy)} DESC NULLS LAST`] : []),
       '"_batch_id" DESC',
       '"_index" DESC',
     ];
     const latest = `SELECT * FROM ${raw} QUALIFY row_number() OVER (PARTITION BY ${key.map(field).join(', ')} ORDER BY ${order.join(', ')}) = 1`;
+    // The delete must win first and then hide its entity, so the filter sits outside the QUALIFY.
+    const deleted = stream.cdc ? `"_op" = 'd'` : deleteField ? deletedExpr(columns, deleteField) : undefined;
     statements.push(
-      deleteField
-        ? `${create} ${entity} AS SELECT * FROM (${latest}) WHERE NOT (${deletedExpr(columns, deleteField)})`
+      deleted
+        ? `${create} ${entity} AS SELECT * FROM (${latest}) WHERE NOT (${deleted})`
         : `${create} ${entity} AS ${latest}`,
     );
   } else {

@@ -14,6 +14,10 @@ export const METADATA_NAMES = [
   '_index',
   '_received_at',
   '_schema_version',
+  '_op',
+  '_source_ts',
+  '_source_position',
+  '_source',
 ] as const;
 export type MetadataName = (typeof METADATA_NAMES)[number];
 

@@ -10,6 +10,8 @@ import { rowsAsJson } from './values.js';
 
 const LAYERS: readonly Layer[] = ['raw', 'deduped', 'entity'];
 const HIDDEN_IN_PREVIEW = new Set<string>(METADATA_NAMES);
+/** A change stream's system columns, shown after the metadata when the layer has them. */
+const CHANGE_COLUMNS = ['_op', '_source_ts', '_source_position', '_source'] as const;
 
 export async function preview(
   databases: TenantDatabases,
@@ -92,5 +94,6 @@ function previewRecord(row: Record<string, unknown>): Record<string, unknown> {
   out._batch_id = row._batch_id;
   out._received_at = row._received_at;
   out._schema_version = row._schema_version;
+  for (const name of CHANGE_COLUMNS) if (Object.hasOwn(row, name)) out[name] = row[name];
   return out;
 }

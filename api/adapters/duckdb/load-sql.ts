@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../../domain/errors.js';
 import type { Stream } from '../../domain/streams/types.js';
-import { declaredColumns, QUARANTINE, QUARANTINE_COLUMNS, RAW, RAW_META_COLUMNS, SQL_TYPES } from './ddl.js';
+import { declaredColumns, QUARANTINE, QUARANTINE_COLUMNS, RAW, rawMetaColumns, SQL_TYPES } from './ddl.js';
 import { literal, qualified, quote } from './identifiers.js';
 
 /**
@@ -28,22 +28,19 @@ function readNdjson(paths: readonly string[], columns: ReadonlyArray<readonly [s
 
 export function rawLoadSql(stream: Stream, paths: readonly string[]): string {
   const declared = declaredColumns(stream);
-  const source: Array<readonly [string, string]> = [...RAW_META_COLUMNS, ['extra', 'JSON']];
+  const meta = rawMetaColumns(stream);
+  const source: Array<readonly [string, string]> = [...meta, ['extra', 'JSON']];
   if (declared.length > 0) {
     source.push([
       'record',
       `STRUCT(${declared.map((c) => `${quote(c.name)} ${SQL_TYPES[c.type]}`).join(', ')})`,
     ]);
   }
-  const targets = [
-    ...declared.map((c) => quote(c.name)),
-    quote('_extra'),
-    ...RAW_META_COLUMNS.map(([n]) => quote(n)),
-  ];
+  const targets = [...declared.map((c) => quote(c.name)), quote('_extra'), ...meta.map(([n]) => quote(n))];
   const values = [
     ...declared.map((c) => `struct_extract("record", ${literal(c.name)})`),
     '"extra"',
-    ...RAW_META_COLUMNS.map(([n]) => quote(n)),
+    ...meta.map(([n]) => quote(n)),
   ];
   return `INSERT INTO ${qualified(RAW, stream.name)} (${targets.join(', ')}) SELECT ${values.join(', ')} FROM ${readNdjson(paths, source)}`;
 }

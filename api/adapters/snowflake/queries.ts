@@ -46,6 +46,10 @@ export function previewSql(stream: Stream, layer: Layer, limit: number, cfg: Sno
     '"_BATCH_ID"',
     asIso('"_RECEIVED_AT"'),
     '"_SCHEMA_VERSION"',
+    // As text: a 38-digit position does not survive the driver's conversion to a JS number.
+    ...(stream.cdc
+      ? ['"_OP"', asIso('"_SOURCE_TS"'), 'TO_VARCHAR("_SOURCE_POSITION") AS "_SOURCE_POSITION"', '"_SOURCE"']
+      : []),
   ];
   return [
     `SELECT ${select.join(', ')}`,

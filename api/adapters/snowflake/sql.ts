@@ -22,6 +22,21 @@ export const RAW_META: Array<{ column: string; type: SqlType; path: string }> = 
   { column: '"_SCHEMA_VERSION"', type: 'NUMBER(38,0)', path: '"_schema_version"' },
 ];
 const QUARANTINE_META = RAW_META.filter((m) => m.column !== '"_ID"');
+/**
+ * A change stream's system columns (api/domain/records/debezium.ts), after the metadata. The position is
+ * the same DECIMAL(38,0) DuckDB stores, so both warehouses order changes identically.
+ */
+export const CDC_META: Array<{ column: string; type: SqlType; path: string }> = [
+  { column: '"_OP"', type: 'VARCHAR', path: '"_op"' },
+  { column: '"_SOURCE_TS"', type: 'TIMESTAMP_TZ', path: '"_source_ts"' },
+  { column: '"_SOURCE_POSITION"', type: 'NUMBER(38,0)', path: '"_source_position"' },
+  { column: '"_SOURCE"', type: 'VARIANT', path: '"_source"' },
+];
+
+/** The raw table's system columns for this stream, in table order. */
+export function rawMeta(stream: Stream): Array<{ column: string; type: SqlType; path: string }> {
+  return stream.cdc ? [...RAW_META, ...CDC_META] : RAW_META;
+}
 const EXTRA = '"_EXTRA"';
 /**
  * The lake object a raw row was loaded from (METADATA$FILENAME: the key, as the stage sits at the bucket
@@ -123,7 +138,7 @@ function rawTableSql(stream: Stream, o: StreamObjects, cols: Column[]): string {
   const lines = [
     ...cols.map((c) => `  ${col(c.name)} ${SQL_TYPES[c.type]}`),
     `  ${EXTRA} VARIANT`,
-    ...RAW_META.map((m) => `  ${m.column} ${m.type} NOT NULL`),
+    ...rawMeta(stream).map((m) => `  ${m.column} ${m.type} NOT NULL`),
     `  ${FILE_COLUMN} VARCHAR`,
   ];
   const cluster = stream.clusterBy.length ? `\nCLUSTER BY (${list(stream.clusterBy)})` : '';
@@ -158,7 +173,10 @@ export function pipeSql(
       ? [
           ...cols.map((c) => ({ column: col(c.name), expr: readField(c) })),
           { column: EXTRA, expr: '$1:"extra"' },
-          ...RAW_META.map((m) => ({ column: m.column, expr: `$1:${m.path}::${m.type}` })),
+          ...rawMeta(stream).map((m) => ({
+            column: m.column,
+            expr: m.type === 'VARIANT' ? `$1:${m.path}` : `$1:${m.path}::${m.type}`,
+          })),
           { column: FILE_COLUMN, expr: 'METADATA$FILENAME' },
         ]
       : [
@@ -212,12 +230,14 @@ export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create
     `  AS`,
   ];
   if (stream.dedupe) {
+    // A change stream keeps one copy per change: a redelivery repeats the key and the source position.
+    const partition = [list(stream.dedupe.key), ...(stream.cdc ? ['"_SOURCE_POSITION"'] : [])].join(', ');
     out.push(
       [
         ...header(o.deduped),
         `  SELECT *`,
         `  FROM ${o.raw}`,
-        `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${list(stream.dedupe.key)} ORDER BY "_BATCH_ID", "_INDEX") = 1`,
+        `  QUALIFY ROW_NUMBER() OVER (PARTITION BY ${partition} ORDER BY "_BATCH_ID", "_INDEX") = 1`,
       ].join('\n'),
     );
   }
@@ -225,7 +245,16 @@ export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create
     const source = stream.dedupe ? o.deduped : o.raw;
     const { key, orderBy, deleteField } = stream.entity;
     // Ascending with NULLS FIRST makes the latest row last; reversed, it is row 1 (a NULL orderBy never wins).
+    // A change stream's latest is the last change in source order, whatever order it arrived in; at one
+    // position a snapshot read loses (the same order as DuckDB's view).
     const order = [
+      ...(stream.cdc
+        ? [
+            '"_SOURCE_POSITION" DESC NULLS LAST',
+            `CASE WHEN "_OP" = 'r' THEN 0 ELSE 1 END DESC`,
+            '"_SOURCE_TS" DESC NULLS LAST',
+          ]
+        : []),
       ...(orderBy ? [`${col(orderBy)} DESC NULLS LAST`] : []),
       '"_BATCH_ID" DESC',
       '"_INDEX" DESC',
@@ -235,18 +264,17 @@ export function layersSql(stream: Stream, cfg: SnowflakeSqlConfig, mode: 'create
       `FROM ${source}`,
       `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${list(key)} ORDER BY ${order}) = 1`,
     ];
+    const kept = stream.cdc
+      ? `"_OP" <> 'd'`
+      : deleteField
+        ? `${col(deleteField)} IS DISTINCT FROM TRUE`
+        : undefined;
     out.push(
       [
         ...header(o.entity),
-        ...(deleteField
-          ? // The tombstone must win first and then hide its entity, so the filter sits outside the QUALIFY.
-            [
-              `  SELECT *`,
-              `  FROM (`,
-              ...latest.map((l) => `    ${l}`),
-              `  )`,
-              `  WHERE ${col(deleteField)} IS DISTINCT FROM TRUE`,
-            ]
+        ...(kept
+          ? // The delete must win first and then hide its entity, so the filter sits outside the QUALIFY.
+            [`  SELECT *`, `  FROM (`, ...latest.map((l) => `    ${l}`), `  )`, `  WHERE ${kept}`]
           : latest.map((l) => `  ${l}`)),
       ].join('\n'),
     );

@@ -146,6 +146,12 @@ export class SnowflakeWarehouse implements Warehouse {
         record._batch_id = row._BATCH_ID;
         record._received_at = iso(row._RECEIVED_AT);
         record._schema_version = Number(row._SCHEMA_VERSION);
+        if (stream.cdc) {
+          record._op = row._OP;
+          record._source_ts = iso(row._SOURCE_TS);
+          record._source_position = row._SOURCE_POSITION;
+          record._source = row._SOURCE ?? null;
+        }
         return record;
       }),
     };

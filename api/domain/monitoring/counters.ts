@@ -1,4 +1,5 @@
 import type { Counters } from '../../ports.js';
+import type { ChangeCounts } from '../records/debezium.js';
 
 /** Every counter, in the order they are stored and shown. */
 export const COUNTER_FIELDS: readonly (keyof Counters)[] = [
@@ -11,6 +12,11 @@ export const COUNTER_FIELDS: readonly (keyof Counters)[] = [
   'loadedRows',
   'loadErrors',
   'loadFailed',
+  'cdcCreates',
+  'cdcUpdates',
+  'cdcDeletes',
+  'cdcReads',
+  'cdcTombstones',
 ];
 
 export function emptyCounters(): Counters {
@@ -24,5 +30,15 @@ export function emptyCounters(): Counters {
     loadedRows: 0,
     loadErrors: 0,
     loadFailed: 0,
+    cdcCreates: 0,
+    cdcUpdates: 0,
+    cdcDeletes: 0,
+    cdcReads: 0,
+    cdcTombstones: 0,
   };
+}
+
+/** One request's change events as counter deltas. */
+export function changeCounters(c: ChangeCounts): Partial<Counters> {
+  return { cdcCreates: c.c, cdcUpdates: c.u, cdcDeletes: c.d, cdcReads: c.r, cdcTombstones: c.tombstones };
 }

@@ -1,5 +1,7 @@
 import type { Stream } from '../streams/types.js';
 import type { IngestBatch } from '../../ports.js';
+import type { FieldError } from '../errors.js';
+import { emptyChangeCounts, readChangeEvent, type ChangeCounts, type ChangeEvent } from './debezium.js';
 import { recordIdFromBatch, recordIdFromKey } from './ids.js';
 import { blockOfLines, NdjsonBlock, sourceText } from './ndjson-block.js';
 import {
@@ -18,6 +20,8 @@ export interface BuiltBatch {
   errors: IngestResult['errors'];
   /** The _id of every accepted record, when the stream has a dedupe key (for the duplicate count). */
   keyIds: string[];
+  /** In a cdc stream: accepted events by op, and the tombstones (accepted, not stored). */
+  changes?: ChangeCounts;
 }
 
 const ASCII = /^[\x20-\x7e]*$/;
@@ -46,9 +50,29 @@ export function buildBatch(
   const rejects: string[] = [];
   const errors: IngestResult['errors'] = [];
   const keyIds: string[] = [];
+  const cdc = stream.cdc;
+  const changes = cdc ? emptyChangeCounts() : undefined;
   for (let i = 0; i < records.length; i++) {
     const value = records[i];
-    let problems = compiled.validate(value);
+    // In a cdc stream the record is the event and what is validated and stored is its row image.
+    let event: ChangeEvent | undefined;
+    let problems: FieldError[] | null;
+    if (cdc) {
+      const read = readChangeEvent(value, cdc);
+      if (read.kind === 'tombstone') {
+        changes!.tombstones++;
+        continue;
+      }
+      if (read.kind === 'invalid') problems = read.problems;
+      else {
+        event = read.event;
+        problems = under(event.rowPath, compiled.validate(event.row));
+      }
+    } else {
+      problems = compiled.validate(value);
+    }
+    const row = event ? event.row : value;
+    const rowPath = event?.rowPath ?? '';
     let reading: TextReading | undefined;
     // Only records the byte scan marked are read again (all of them when there are no spans).
     if (!spans || spans.odd(i)) {
@@ -59,11 +83,11 @@ export function buildBatch(
     }
     let split: ReturnType<CompiledStream['split']> | undefined;
     if (!problems) {
-      split = compiled.split(value as Record<string, unknown>);
+      split = compiled.split(row as Record<string, unknown>);
       // Declared names never start with `_`, so only undeclared keys can name a system field.
-      if (split.extra !== undefined) problems = systemFieldProblems(split.extra);
-    } else if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-      const reserved = systemFieldProblems(value as Record<string, unknown>);
+      if (split.extra !== undefined) problems = under(rowPath, systemFieldProblems(split.extra, !!event));
+    } else if (typeof row === 'object' && row !== null && !Array.isArray(row)) {
+      const reserved = under(rowPath, systemFieldProblems(row as Record<string, unknown>, !!cdc));
       if (reserved) problems = [...problems, ...reserved];
     }
     if (problems || !split) {
@@ -74,9 +98,14 @@ export function buildBatch(
       );
       continue;
     }
-    const record = value as Record<string, unknown>;
+    const record = row as Record<string, unknown>;
     let id: string;
-    if (dedupeKey) {
+    if (event && dedupeKey) {
+      // A redelivered change has the same key and source position, so the same id.
+      id = recordIdFromKey(stream.name, [...dedupeKey.map((k) => record[k]), event.position]);
+      keyIds.push(id);
+      changes![event.op]++;
+    } else if (dedupeKey) {
       id = recordIdFromKey(
         stream.name,
         dedupeKey.map((k) => record[k]),
@@ -88,12 +117,13 @@ export function buildBatch(
     const { declared, extra, keys } = split;
     const lineHead = `${idHead}${id}","_index":${i},"record":`;
     // Copied as it arrived when it holds exactly the keys JSON.parse kept (no duplicates) and nothing undeclared.
-    if (spans && extra === undefined && spans.keys(i) === keys) {
+    if (!event && spans && extra === undefined && spans.keys(i) === keys) {
       lines.addCopied(lineHead, spans.start(i), spans.end(i));
     } else {
       lines.addText(
         lineHead,
-        extra ? `${JSON.stringify(declared)},"extra":${JSON.stringify(extra)}` : JSON.stringify(declared),
+        (extra ? `${JSON.stringify(declared)},"extra":${JSON.stringify(extra)}` : JSON.stringify(declared)) +
+          (event ? changeColumns(event) : ''),
       );
     }
   }
@@ -113,7 +143,19 @@ export function buildBatch(
     },
     errors,
     keyIds,
+    ...(changes ? { changes } : {}),
   };
+}
+
+/** The system columns of a change, as the tail of its lake line (after the record). */
+function changeColumns(e: ChangeEvent): string {
+  return `,"_op":"${e.op}","_source_ts":"${e.sourceTs}","_source_position":"${e.position}","_source":${JSON.stringify(e.source)}`;
+}
+
+/** Problems found in a row image, with paths inside the event that holds it. */
+function under(prefix: string, problems: FieldError[] | null): FieldError[] | null {
+  if (!problems || prefix === '') return problems;
+  return problems.map((p) => ({ ...p, path: `${prefix}${p.path}` }));
 }
 
 /**

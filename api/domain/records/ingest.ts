@@ -14,6 +14,7 @@ import type { Services } from '../../services.js';
 import { parseRecordsBody } from './parse-body.js';
 import type { BodySource } from './read-body.js';
 import { buildBatch } from './build-batch.js';
+import { changeCounters } from '../monitoring/counters.js';
 import { runIdempotent, type Attempt, type IdempotentOutcome } from './idempotency.js';
 import { boundErrors } from './ingest-result.js';
 import type { IngestResult, ParsedRecordsBody } from './types.js';
@@ -72,6 +73,7 @@ async function ingestWithin(ctx: Ctx, input: IngestInput, stream: Stream): Promi
     contentLength: input.contentLength,
     hash: input.idempotencyKey !== undefined,
     limits: services.ingestSettings.limits,
+    loneRecord: stream.cdc !== undefined,
   });
 
   const batchId = services.ingest.nextBatchId();
@@ -111,7 +113,7 @@ async function recoverStored(
   if (!stale.batchId) return undefined;
   const receipt = await services.delivery.receipt(stream.tenant, stream.name, stale.batchId);
   if (!receipt) return undefined;
-  const { errors } = buildBatch(
+  const { errors, changes } = buildBatch(
     stream,
     services.ingest.validators.get(stream),
     parsed,
@@ -123,6 +125,7 @@ async function recoverStored(
     accepted: receipt.accepted,
     rejected: receipt.rejected,
     duplicates: 0,
+    ...(changes ? { tombstones: changes.tombstones } : {}),
     ...boundErrors(errors),
   };
   return { status: receipt.accepted ? 200 : 422, body, replayed: false };
@@ -136,7 +139,7 @@ async function validateAndStore(
   batchId: string,
   attempt?: Attempt,
 ): Promise<IngestOutcome> {
-  const { batch, errors, keyIds } = buildBatch(
+  const { batch, errors, keyIds, changes } = buildBatch(
     stream,
     services.ingest.validators.get(stream),
     parsed,
@@ -157,7 +160,8 @@ async function validateAndStore(
     // Storing now could race a retry that takes the claim over as stale.
     throw new DependencyUnavailableError('The request took too long to start storing; retry it.', 1);
   }
-  await services.delivery.append(batch);
+  // A request of tombstones alone has nothing to store (and so no receipt).
+  if (batch.recordCount || batch.rejectCount) await services.delivery.append(batch);
   attempt?.stored();
   // Counted only once stored: a refused request (429, 503) must not make its retry look like duplicates.
   const streamKey = `${stream.tenant}/${stream.name}`;
@@ -168,6 +172,7 @@ async function validateAndStore(
     accepted: batch.recordCount,
     rejected: batch.rejectCount,
     duplicates,
+    ...(changes ? { tombstones: changes.tombstones } : {}),
     ...boundErrors(errors),
   };
   services.metrics.add(stream.tenant, stream.name, {
@@ -175,6 +180,8 @@ async function validateAndStore(
     accepted: batch.recordCount,
     rejected: batch.rejectCount,
     duplicates,
+    ...(changes ? changeCounters(changes) : {}),
   });
-  return { status: batch.recordCount ? 200 : 422, body, replayed: false };
+  const taken = batch.recordCount + (changes?.tombstones ?? 0);
+  return { status: taken ? 200 : 422, body, replayed: false };
 }

@@ -30,6 +30,11 @@ export interface ParseRecordsBodyInput {
   limits: BodyLimits;
   /** Set false to skip the sha256 fingerprint (it is only needed for Idempotency-Key requests). */
   hash?: boolean;
+  /**
+   * Also take a JSON body that is one record on its own (an object, or null), as Debezium Server's HTTP
+   * sink sends one change event per request. An object with a `records` key is still the wrapper.
+   */
+  loneRecord?: boolean;
   /** Test hook: the running total of decompressed bytes. */
   onInflated?: (totalBytes: number) => void;
 }
@@ -101,6 +106,7 @@ function parseJsonBody(
   limits: BodyLimits,
   spans: RecordSpans,
   source: BlockSource,
+  loneRecord: boolean,
 ): unknown[] {
   const start = bytes.subarray(0, 3).equals(BOM) ? 3 : 0;
   const oversized = checkJsonBodyLimits(bytes, start, limits, spans);
@@ -131,6 +137,8 @@ function parseJsonBody(
     }
     records = (parsed as { records: unknown }).records;
     if (!Array.isArray(records)) throw invalid('"records" must be an array of records', 'records');
+  } else if (loneRecord && (parsed === null || typeof parsed === 'object')) {
+    records = [parsed];
   } else {
     const got =
       parsed === null ? 'null' : typeof parsed === 'object' ? 'an object without "records"' : typeof parsed;
@@ -228,7 +236,7 @@ export async function parseRecordsBody(input: ParseRecordsBodyInput): Promise<Pa
   const source: BlockSource = { bytes, asciiFrom: 0 };
   const records =
     format === 'json'
-      ? parseJsonBody(bytes, limits, spans, source)
+      ? parseJsonBody(bytes, limits, spans, source, input.loneRecord === true)
       : parseNdjsonBody(bytes, limits, spans, source);
   // The spans come from a byte scan; they are used only when they agree with what JSON.parse saw.
   return {

@@ -30,7 +30,14 @@ export const SYSTEM_FIELDS = [
   '_tributary',
 ] as const;
 
+/**
+ * The system columns a change stream adds (api/domain/records/debezium.ts), reserved in change streams
+ * only: other streams have long taken such keys (`_source` is common) into `_extra`.
+ */
+export const CHANGE_SYSTEM_FIELDS = ['_op', '_source_ts', '_source_position', '_source'] as const;
+
 const SYSTEM = new Set<string>(SYSTEM_FIELDS);
+const CHANGE_SYSTEM = new Set<string>([...SYSTEM_FIELDS, ...CHANGE_SYSTEM_FIELDS]);
 
 /** Problems found in one record's text, and the text to keep in quarantine should it be rejected. */
 export interface TextReading {
@@ -276,13 +283,14 @@ export function readRecordValue(value: unknown): TextReading {
 }
 
 /** Top-level keys that name a system field; null when there are none. Only `_` names can. */
-export function systemFieldProblems(record: Record<string, unknown>): FieldError[] | null {
+export function systemFieldProblems(record: Record<string, unknown>, change = false): FieldError[] | null {
   let problems: FieldError[] | null = null;
+  const reserved = change ? CHANGE_SYSTEM : SYSTEM;
   for (const key in record) {
-    if (key.charCodeAt(0) !== 0x5f || !SYSTEM.has(key.toLowerCase())) continue;
+    if (key.charCodeAt(0) !== 0x5f || !reserved.has(key.toLowerCase())) continue;
     (problems ??= []).push({
       path: `/${pointer(key)}`,
-      message: `reserved name: ${showLoneSurrogates(key)} is a system field (${SYSTEM_FIELDS.join(', ')}); rename it`,
+      message: `reserved name: ${showLoneSurrogates(key)} is a system field (${[...reserved].join(', ')}); rename it`,
     });
   }
   return problems;

@@ -43,6 +43,8 @@ export interface IngestResult {
   accepted: number;
   rejected: number;
   duplicates: number;
+  /** cdc streams only: null change events (tombstones), accepted and not stored. */
+  tombstones?: number;
   /** The first errors only (see ingest-result.ts): the answer, and the stored replay, stay small. */
   errors: Array<{ index: number; path: string; message: string }>;
   /** Present (true) when `errors` lists only the first of them, or cut a long path or message. */

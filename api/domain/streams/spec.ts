@@ -2,7 +2,7 @@ import { InvalidInputError, type FieldError } from '../errors.js';
 import { columnTypeOf, nonNullTypes } from '../schema/columns.js';
 import { parseObjectSchema } from '../schema/index.js';
 import type { ObjectSchema } from '../schema/types.js';
-import type { StreamDefaults, StreamSpec } from './types.js';
+import type { CdcSpec, StreamDefaults, StreamSpec } from './types.js';
 
 /** What a client may send; defaults fill the rest. */
 export interface StreamSpecInput {
@@ -16,15 +16,17 @@ export interface StreamSpecInput {
   freshness?: { maxSilenceMinutes: number; maxLoadDelayMinutes?: number };
   /** Each hint is optional (as in Firehose); an omitted one takes the server default. */
   buffering?: { intervalSeconds?: number; sizeMiB?: number };
+  cdc?: CdcSpec;
 }
 
 export function normalizeSpec(input: StreamSpecInput, defaults: StreamDefaults): StreamSpec {
   const schema = parseObjectSchema(input.schema);
+  const { dedupe, entity } = input.cdc ? cdcKeys(input) : input;
   const spec: StreamSpec = {
     ...(input.description !== undefined ? { description: input.description } : {}),
     schema,
-    ...(input.dedupe ? { dedupe: input.dedupe } : {}),
-    ...(input.entity ? { entity: input.entity } : {}),
+    ...(dedupe ? { dedupe } : {}),
+    ...(entity ? { entity } : {}),
     piiFields: input.piiFields ?? [],
     clusterBy: input.clusterBy ?? [],
     compatibility: input.compatibility ?? 'BACKWARD',
@@ -33,9 +35,25 @@ export function normalizeSpec(input: StreamSpecInput, defaults: StreamDefaults):
       intervalSeconds: input.buffering?.intervalSeconds ?? defaults.buffering.intervalSeconds,
       sizeMiB: input.buffering?.sizeMiB ?? defaults.buffering.sizeMiB,
     },
+    ...(input.cdc ? { cdc: input.cdc } : {}),
   };
   checkReferences(spec);
   return spec;
+}
+
+/**
+ * A change stream always has both layers, keyed on the source table's primary key: the entity key
+ * defaults to the dedupe key (and the other way round), since each names that primary key.
+ */
+function cdcKeys(input: StreamSpecInput): Pick<StreamSpecInput, 'dedupe' | 'entity'> {
+  const key = input.entity?.key ?? input.dedupe?.key;
+  if (!key) {
+    throw new InvalidInputError(
+      'Invalid stream spec: entity.key: a cdc stream needs entity.key or dedupe.key (the primary key of the source table)',
+      [{ path: 'entity.key', message: 'required in a cdc stream (or dedupe.key, which it defaults to)' }],
+    );
+  }
+  return { dedupe: input.dedupe ?? { key }, entity: input.entity ?? { key } };
 }
 
 /** Fields that keys depend on: they may never be removed from the schema. */
@@ -85,6 +103,16 @@ export function checkReferences(spec: StreamSpec): void {
         });
       }
     }
+  }
+  if (spec.cdc) {
+    // Source order and op `d` replace both in a change stream; a second rule would contradict them.
+    if (spec.entity?.orderBy)
+      errors.push({
+        path: 'entity.orderBy',
+        message: 'not allowed in a cdc stream: changes apply in source order (_source_position, _source_ts)',
+      });
+    if (spec.entity?.deleteField)
+      errors.push({ path: 'entity.deleteField', message: 'not allowed in a cdc stream: op d deletes' });
   }
   spec.piiFields.forEach((f, i) => ref(`piiFields.${i}`, f));
   spec.clusterBy.forEach((f, i) => {

@@ -3,6 +3,20 @@ import type { ObjectSchema } from '../schema/types.js';
 export type Compatibility = 'BACKWARD' | 'FULL';
 export type Layer = 'raw' | 'deduped' | 'entity';
 
+/** Which `source` field orders a change stream: PostgreSQL's LSN, MySQL's binlog file+pos+row, or the commit time. */
+export type SourcePosition = 'lsn' | 'pos' | 'ts_ms';
+export const SOURCE_POSITIONS: readonly SourcePosition[] = ['lsn', 'pos', 'ts_ms'];
+
+/**
+ * A change data capture stream: each record is a Debezium change event, stored as its row image.
+ * Without `sourcePosition`, each event is ordered by what its source block holds (lsn, else binlog
+ * file/pos, else ts_ms); a stream holds one connector's events, so that is one kind throughout.
+ */
+export interface CdcSpec {
+  format: 'debezium';
+  sourcePosition?: SourcePosition;
+}
+
 export interface StreamSpec {
   description?: string;
   schema: ObjectSchema;
@@ -13,6 +27,7 @@ export interface StreamSpec {
   compatibility: Compatibility;
   freshness?: { maxSilenceMinutes: number; maxLoadDelayMinutes?: number };
   buffering: { intervalSeconds: number; sizeMiB: number };
+  cdc?: CdcSpec;
 }
 
 /** What a new stream's spec takes for the hints it leaves out; built from the configuration. */

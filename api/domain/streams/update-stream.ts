@@ -8,9 +8,10 @@ import { loadStream } from './load-stream.js';
 import { checkReferences, keyFields, type StreamSpecInput } from './spec.js';
 import type { SchemaChange, Stream, StreamVersion } from './types.js';
 
-export type StreamPatch = Partial<Omit<StreamSpecInput, 'dedupe' | 'entity'>> & {
+export type StreamPatch = Partial<Omit<StreamSpecInput, 'dedupe' | 'entity' | 'cdc'>> & {
   dedupe?: unknown;
   entity?: unknown;
+  cdc?: unknown;
 };
 
 export interface EvolutionVerdict {
@@ -38,7 +39,9 @@ export async function updateStream({
   if (current.deletedAt)
     throw new StreamGoneError(`Stream '${input.name}' was deleted; it can no longer be changed.`);
   const { patch } = input;
-  const immutable = (['dedupe', 'entity'] as const).filter((k) => k in patch && patch[k] !== undefined);
+  const immutable = (['dedupe', 'entity', 'cdc'] as const).filter(
+    (k) => k in patch && patch[k] !== undefined,
+  );
   if (immutable.length) {
     throw new InvalidInputError(
       `${immutable.join(' and ')} cannot change after creation: they define the warehouse layers.`,

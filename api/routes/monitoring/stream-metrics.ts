@@ -13,6 +13,11 @@ const CountersShape = {
   loadedRows: z.number(),
   loadErrors: z.number(),
   loadFailed: z.number(),
+  cdcCreates: z.number().describe('cdc streams: accepted change events with op c'),
+  cdcUpdates: z.number().describe('cdc streams: accepted change events with op u'),
+  cdcDeletes: z.number().describe('cdc streams: accepted change events with op d'),
+  cdcReads: z.number().describe('cdc streams: accepted snapshot reads (op r)'),
+  cdcTombstones: z.number().describe('cdc streams: tombstones (null events), accepted and not stored'),
 };
 
 export const StreamMetricsQuery = z.object({ minutes: z.coerce.number().int().min(1).max(1440).default(60) });

@@ -12,6 +12,11 @@ export const IngestResponse = z
     accepted: z.number().int(),
     rejected: z.number().int(),
     duplicates: z.number().int(),
+    tombstones: z
+      .number()
+      .int()
+      .optional()
+      .describe('cdc streams only: change events with a null value (tombstones), accepted and not stored'),
     errors: z
       .array(z.object({ index: z.number().int(), path: z.string(), message: z.string() }))
       .describe('The first errors: at most 100, each path and message cut to 1024 characters, 64 KiB in all'),
@@ -49,6 +54,7 @@ export const ingestRoute = defineRoute({
   summary: 'Send records; answered only after they are durably stored',
   description:
     'Body: a JSON array, {"records": [...]}, or NDJSON (application/x-ndjson); Content-Encoding: gzip accepted. ' +
+    'A cdc stream also takes one change event (or null) as the whole JSON body. ' +
     'Each record is validated against the current schema; rejects are quarantined. Idempotency-Key makes retries safe for 24 h: ' +
     'a retry gets the first answer again (Idempotent-Replayed: true), a retry while the first request is still ' +
     'in progress gets 409 with Retry-After. Every answer lists at most the first 100 errors. ' +

@@ -40,6 +40,24 @@ export const StreamSpecFields = {
       'Flush a stream buffer after this many seconds or MiB, whichever comes first. Each hint is optional: ' +
         'on create an omitted one takes the server default; on update it keeps its current value.',
     ),
+  cdc: z
+    .object({
+      format: z.literal('debezium'),
+      sourcePosition: z
+        .enum(['lsn', 'pos', 'ts_ms'])
+        .optional()
+        .describe(
+          'What orders changes: lsn (PostgreSQL), pos (MySQL binlog file+pos+row) or ts_ms; ' +
+            'omitted, each event is ordered by what its source block holds (lsn, else file/pos, else ts_ms)',
+        ),
+    })
+    .strict()
+    .optional()
+    .describe(
+      'Change data capture: each record is a Debezium change event (with or without the schema/payload ' +
+        'envelope). The entity key defaults to the dedupe key; entity.orderBy and entity.deleteField are ' +
+        'not allowed. Immutable after creation.',
+    ),
 };
 
 export const CreateStreamBody = z
@@ -68,6 +86,9 @@ export const StreamSchema = z
       .object({ maxSilenceMinutes: z.number(), maxLoadDelayMinutes: z.number().optional() })
       .optional(),
     buffering: z.object({ intervalSeconds: z.number(), sizeMiB: z.number() }),
+    cdc: z
+      .object({ format: z.literal('debezium'), sourcePosition: z.enum(['lsn', 'pos', 'ts_ms']).optional() })
+      .optional(),
     createdAt: z.string(),
     updatedAt: z.string(),
     deletedAt: z.string().optional(),

@@ -16,6 +16,7 @@ export const UpdateStreamBody = z
     buffering: StreamSpecFields.buffering,
     dedupe: z.unknown().optional().describe('Immutable after creation; rejected with 400.'),
     entity: z.unknown().optional().describe('Immutable after creation; rejected with 400.'),
+    cdc: z.unknown().optional().describe('Immutable after creation; rejected with 400.'),
   })
   .strict();
 export const UpdateStreamQuery = z.object({ dryRun: z.enum(['true', 'false']).optional() });
@@ -38,8 +39,8 @@ export const updateStreamRoute = defineRoute({
   summary:
     'Change a stream; a compatible new schema becomes version n+1 (dryRun=true: verdict, diff and DDL only)',
   description:
-    'Tenant admin keys only. The warehouse is altered before the new version takes records. dedupe and ' +
-    'entity cannot change (400). 409 when the schema is not compatible under the stream’s compatibility ' +
+    'Tenant admin keys only. The warehouse is altered before the new version takes records. dedupe, ' +
+    'entity and cdc cannot change (400). 409 when the schema is not compatible under the stream’s compatibility ' +
     '(`errors` lists each violation), when the stream was deleted, or when it changed concurrently (retry).',
   tags: ['streams'],
   access: { kind: 'tenant', action: 'manage', stream: false },

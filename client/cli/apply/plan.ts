@@ -116,11 +116,12 @@ function planUpdate(d: DesiredStream, current: Stream): PlanItem {
     item.changes.push({ field, change: 'changed', from, to });
     patch[field] = to;
   };
-  for (const key of ['dedupe', 'entity'] as const) {
+  const defines = { dedupe: 'the deduped layer', entity: 'the entity layer', cdc: 'how changes apply' };
+  for (const key of ['dedupe', 'entity', 'cdc'] as const) {
     if (d[key] !== undefined && !same(d[key], current[key]))
       item.problems.push({
         path: key,
-        message: `cannot change after creation (it defines the ${key === 'dedupe' ? 'deduped' : 'entity'} layer); it is ${canonical(current[key] ?? null)}`,
+        message: `cannot change after creation (it defines ${defines[key]}); it is ${canonical(current[key] ?? null)}`,
       });
   }
   if (d.description !== undefined && d.description !== current.description)

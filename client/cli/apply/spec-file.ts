@@ -15,6 +15,7 @@ export const SPEC_FIELDS = [
   'compatibility',
   'freshness',
   'buffering',
+  'cdc',
 ] as const;
 
 export type DesiredStream = { name: string } & Record<string, unknown>;

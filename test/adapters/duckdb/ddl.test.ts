@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { createStatements, viewStatements } from '../../../api/adapters/duckdb/ddl.js';
+import { rawLoadSql } from '../../../api/adapters/duckdb/load-sql.js';
 import { planEvolution } from '../../../api/adapters/duckdb/index.js';
 import { InvalidInputError, SchemaIncompatibleError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
@@ -59,5 +61,31 @@ describe('planEvolution', () => {
     );
     expect(() => planEvolution(base, { ...base, name: 'other' })).toThrow(InvalidInputError);
     expect(() => planEvolution(base, { ...base, name: 'x"; --' })).toThrow(InvalidInputError);
+  });
+});
+
+describe('cdc streams', () => {
+  const cdc = makeStream({
+    schema: { type: 'object', properties: { id: { type: 'integer' }, name: { type: 'string' } } },
+    dedupe: { key: ['id'] },
+    entity: { key: ['id'] },
+    cdc: { format: 'debezium', sourcePosition: 'lsn' },
+  });
+
+  it('gives raw the change columns and loads them from the lake line', () => {
+    expect(createStatements(cdc)).toContain(
+      'CREATE TABLE IF NOT EXISTS "raw"."events" ("id" BIGINT, "name" VARCHAR, "_extra" JSON, "_id" VARCHAR, "_batch_id" VARCHAR, "_index" INTEGER, "_received_at" TIMESTAMPTZ, "_schema_version" INTEGER, "_op" VARCHAR, "_source_ts" TIMESTAMPTZ, "_source_position" DECIMAL(38,0), "_source" JSON)',
+    );
+    expect(rawLoadSql(cdc, ['/lake/a.ndjson'])).toContain(
+      `'_op': 'VARCHAR', '_source_ts': 'TIMESTAMPTZ', '_source_position': 'DECIMAL(38,0)', '_source': 'JSON'`,
+    );
+  });
+
+  it('dedupes on key and position and orders the entity by source position, hiding deletes', () => {
+    const [deduped, entity] = viewStatements(cdc);
+    expect(deduped).toContain('PARTITION BY "id", "_source_position" ORDER BY "_batch_id", "_index"');
+    expect(entity).toBe(
+      'CREATE OR REPLACE VIEW "entity"."events" AS SELECT * FROM (SELECT * FROM "raw"."events" QUALIFY row_number() OVER (PARTITION BY "id" ORDER BY "_source_position" DESC NULLS LAST, CASE WHEN "_op" = \'r\' THEN 0 ELSE 1 END DESC, "_source_ts" DESC NULLS LAST, "_batch_id" DESC, "_index" DESC) = 1) WHERE NOT ("_op" = \'d\')',
+    );
   });
 });

@@ -130,15 +130,20 @@ describe('DynamoCatalog against dynalite', () => {
       loadedRows: 0,
       loadErrors: 0,
       loadFailed: 0,
+      cdcCreates: 0,
+      cdcUpdates: 0,
+      cdcDeletes: 0,
+      cdcReads: 0,
+      cdcTombstones: 0,
     };
     await store.addMinutes('acme', 'orders', [{ ...zero, minute: 60_000, received: 5, accepted: 4 }]);
     await store.addMinutes('acme', 'orders', [
-      { ...zero, minute: 60_000, received: 2, rejected: 1 },
+      { ...zero, minute: 60_000, received: 2, rejected: 1, cdcDeletes: 3 },
       { ...zero, minute: 120_000, loadedRows: 9 },
     ]);
     const points = await store.getMinutes('acme', 'orders', 0, 180_000);
     expect(points).toEqual([
-      { ...zero, minute: 60_000, received: 7, accepted: 4, rejected: 1 },
+      { ...zero, minute: 60_000, received: 7, accepted: 4, rejected: 1, cdcDeletes: 3 },
       { ...zero, minute: 120_000, loadedRows: 9 },
     ]);
   });

@@ -72,6 +72,28 @@ export function plainStream(overrides: Partial<Stream> = {}): Stream {
   });
 }
 
+/** A Debezium change stream of a `customers` table, ordered by binlog position. */
+export function cdcStream(overrides: Partial<Stream> = {}): Stream {
+  return ordersStream({
+    name: 'customers',
+    schema: {
+      type: 'object',
+      properties: {
+        id: { type: 'integer' },
+        first_name: { type: ['string', 'null'] },
+        email: { type: ['string', 'null'], format: 'email' },
+      },
+      required: ['id'],
+    },
+    dedupe: { key: ['id'] },
+    entity: { key: ['id'] },
+    piiFields: ['email'],
+    clusterBy: [],
+    cdc: { format: 'debezium', sourcePosition: 'pos' },
+    ...overrides,
+  });
+}
+
 /** `to` as the next version of `from`, evolved at a fixed time. */
 export function evolved(from: Stream, change: (schema: ObjectSchema) => void): Stream {
   const schema = structuredClone(from.schema);

@@ -12,7 +12,15 @@ import { lit } from '../../../api/adapters/snowflake/identifiers.js';
 import { batchesInFilesSql } from '../../../api/adapters/snowflake/queries.js';
 import { InvalidInputError, SchemaIncompatibleError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
-import { BAD_NAMES, config, evolved, expectGolden, ordersStream, plainStream } from './fixtures.js';
+import {
+  BAD_NAMES,
+  cdcStream,
+  config,
+  evolved,
+  expectGolden,
+  ordersStream,
+  plainStream,
+} from './fixtures.js';
 
 describe('Snowflake DDL (golden)', () => {
   it('creates a stream with dedupe, entity, clustering and PII', async () => {
@@ -21,6 +29,22 @@ describe('Snowflake DDL (golden)', () => {
 
   it('creates a stream without any options', async () => {
     await expectGolden('create-plain', createStreamSql(plainStream(), config));
+  });
+
+  it('creates a cdc stream: change columns, dedupe on key and position, entity in source order', async () => {
+    const sql = createStreamSql(cdcStream(), config);
+    await expectGolden('create-cdc', sql);
+    const entity = sql.find((x) => x.includes('CUSTOMERS_ENTITY') && x.includes('DYNAMIC TABLE'))!;
+    expect(entity).toContain(
+      `ORDER BY "_SOURCE_POSITION" DESC NULLS LAST, CASE WHEN "_OP" = 'r' THEN 0 ELSE 1 END DESC, "_SOURCE_TS" DESC NULLS LAST, "_BATCH_ID" DESC, "_INDEX" DESC`,
+    );
+    expect(entity).toContain(`WHERE "_OP" <> 'd'`);
+  });
+
+  it('previews a cdc stream with its change columns, the position as text', () => {
+    expect(previewSql(cdcStream(), 'entity', 10, config)).toContain(
+      '"_OP", TO_VARCHAR("_SOURCE_TS", \'YYYY-MM-DD"T"HH24:MI:SS.FF3TZH:TZM\') AS "_SOURCE_TS", TO_VARCHAR("_SOURCE_POSITION") AS "_SOURCE_POSITION", "_SOURCE"',
+    );
   });
 
   it('builds the deduped and entity layers as dynamic tables', async () => {

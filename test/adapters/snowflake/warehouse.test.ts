@@ -9,7 +9,15 @@ import { parseConfig } from '../../../api/config.js';
 import { DependencyUnavailableError, InvalidInputError } from '../../../api/domain/errors.js';
 import type { Stream } from '../../../api/domain/streams/types.js';
 import { SnowflakeStub } from '../../support/snowflake-stub.js';
-import { BAD_NAMES, config, ordersStream, plainStream, readGolden, renderStatements } from './fixtures.js';
+import {
+  BAD_NAMES,
+  cdcStream,
+  config,
+  ordersStream,
+  plainStream,
+  readGolden,
+  renderStatements,
+} from './fixtures.js';
 import { silentLogger } from '../../support/logger.js';
 
 /** Key generation is slow on this machine: one realistic pair, plus a small one where any mismatch will do. */
@@ -67,6 +75,60 @@ describe('SnowflakeWarehouse through snowflake-sdk', () => {
       verified: true,
     });
     expect(tenantsConnected).toEqual(['acme']);
+  });
+
+  it('createStream of a cdc stream sends exactly its golden statements', async () => {
+    open();
+    await warehouse.createStream(cdcStream());
+    expect(renderStatements(stub.statements)).toBe(await readGolden('create-cdc'));
+  });
+
+  it('preview of a cdc stream carries the op, source time, position and source block', async () => {
+    open();
+    stub.on(/^SELECT COUNT\(\*\) AS "TOTAL" FROM "TRIBUTARY"."ACME"."CUSTOMERS_ENTITY"$/, {
+      columns: [{ name: 'TOTAL', type: 'fixed' }],
+      rows: [['1']],
+    });
+    stub.on(/^SELECT "ID"/, {
+      columns: [
+        { name: 'ID', type: 'fixed' },
+        { name: 'FIRST_NAME', type: 'text' },
+        { name: 'EMAIL', type: 'text' },
+        { name: '_EXTRA', type: 'variant' },
+        { name: '_ID', type: 'text' },
+        { name: '_BATCH_ID', type: 'text' },
+        { name: '_RECEIVED_AT', type: 'text' },
+        { name: '_SCHEMA_VERSION', type: 'fixed' },
+        { name: '_OP', type: 'text' },
+        { name: '_SOURCE_TS', type: 'text' },
+        { name: '_SOURCE_POSITION', type: 'text' },
+        { name: '_SOURCE', type: 'variant' },
+      ],
+      rows: [
+        [
+          '1004',
+          'Anne',
+          'annek@noanswer.org',
+          null,
+          'id-1',
+          'b-1',
+          '2026-11-27T10:00:00.000+00:00',
+          '1',
+          'u',
+          '2026-11-27T09:59:59.000+00:00',
+          '30000000000000000048400000000',
+          '{"db":"inventory","table":"customers","server_id":223344,"gtid":null}',
+        ],
+      ],
+    });
+    const result = await warehouse.preview(cdcStream(), 'entity', 10);
+    expect(result.records[0]).toMatchObject({
+      id: 1004,
+      _op: 'u',
+      _source_ts: '2026-11-27T09:59:59.000Z',
+      _source_position: '30000000000000000048400000000',
+      _source: { db: 'inventory', table: 'customers', server_id: 223344, gtid: null },
+    });
   });
 
   it('keeps one connection per tenant and closes them all', async () => {

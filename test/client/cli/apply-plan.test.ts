@@ -67,6 +67,17 @@ describe('apply plan', () => {
     expect(changedKey.problems).toEqual([
       expect.objectContaining({ path: 'dedupe', message: expect.stringContaining('cannot change') }),
     ]);
+    const cdc = { format: 'debezium' as const, sourcePosition: 'lsn' as const };
+    const [kept] = planStreams(
+      [{ name: 'orders', schema, cdc }],
+      [stream({ entity: { key: ['id'] }, cdc })],
+      false,
+    );
+    expect(kept).toMatchObject({ action: 'unchanged', problems: [] });
+    const [madeCdc] = planStreams([{ name: 'orders', schema, cdc }], [stream()], false);
+    expect(madeCdc.problems).toEqual([
+      { path: 'cdc', message: 'cannot change after creation (it defines how changes apply); it is null' },
+    ]);
     const [gone] = planStreams(
       [{ name: 'orders', schema }],
       [stream({ deletedAt: '2024-02-01T00:00:00Z' })],

@@ -43,6 +43,7 @@ export interface ParseOptions {
   limits?: Partial<BodyLimits>;
   chunkSize?: number;
   onInflated?: (total: number) => void;
+  loneRecord?: boolean;
 }
 
 export function parse(
@@ -57,6 +58,7 @@ export function parse(
     contentLength: options.contentLength,
     limits: { ...DEFAULT_BODY_LIMITS, ...options.limits },
     onInflated: options.onInflated,
+    loneRecord: options.loneRecord,
   });
 }
 

@@ -109,6 +109,17 @@ describe('parseRecordsBody: content types', () => {
     expect((await invalid(parse('{"records": [1], "stream": "s"}'))).message).toContain('"stream"');
   });
 
+  it('takes a lone object or null as one record when asked (one change event per request)', async () => {
+    expect((await parse('{"op":"c","after":{"id":1}}', { loneRecord: true })).records).toEqual([
+      { op: 'c', after: { id: 1 } },
+    ]);
+    expect((await parse(' null ', { loneRecord: true })).records).toEqual([null]);
+    expect((await parse('{"records":[null]}', { loneRecord: true })).records).toEqual([null]);
+    for (const body of ['"x"', '42', 'true']) {
+      expect((await invalid(parse(body, { loneRecord: true }))).message).toContain('expected a JSON array');
+    }
+  });
+
   it('rejects an empty batch', async () => {
     for (const [body, contentType] of [
       ['[]', 'application/json'],

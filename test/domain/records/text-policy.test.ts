@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RAW_META_COLUMNS } from '../../../api/adapters/duckdb/ddl.js';
+import { CDC_COLUMNS, RAW_META_COLUMNS } from '../../../api/adapters/duckdb/ddl.js';
 import { METADATA_NAMES } from '../../../api/adapters/duckdb/identifiers.js';
 import { RAW_META } from '../../../api/adapters/snowflake/sql.js';
 import { RecordSpans, scanRecord } from '../../../api/domain/records/json-scan.js';
@@ -10,6 +10,7 @@ import {
   readRecordText,
   readRecordValue,
   showLoneSurrogates,
+  CHANGE_SYSTEM_FIELDS,
   SYSTEM_FIELDS,
   systemFieldProblems,
 } from '../../../api/domain/records/text-policy.js';
@@ -187,10 +188,20 @@ describe('system field names', () => {
     expect(systemFieldProblems({ _meta: 1, nested: { _id: 1 } })).toBeNull();
   });
 
+  it("reserves a change stream's system columns in change streams only", () => {
+    expect(systemFieldProblems({ _source: 'es', _op: 1 })).toBeNull();
+    expect(systemFieldProblems({ _source: 'es', _OP: 1 }, true)?.map((p) => p.path)).toEqual([
+      '/_source',
+      '/_OP',
+    ]);
+  });
+
   it('covers every metadata column of both warehouses and every lake-line field', () => {
     const reserved = new Set<string>(SYSTEM_FIELDS);
+    const inChangeStreams = new Set<string>([...SYSTEM_FIELDS, ...CHANGE_SYSTEM_FIELDS]);
     for (const [name] of RAW_META_COLUMNS) expect(reserved).toContain(name);
-    for (const name of METADATA_NAMES) expect(reserved).toContain(name);
+    for (const [name] of CDC_COLUMNS) expect(inChangeStreams).toContain(name);
+    for (const name of METADATA_NAMES) expect(inChangeStreams).toContain(name);
     for (const m of RAW_META) expect(reserved).toContain(m.column.replaceAll('"', '').toLowerCase());
     for (const name of ['_tenant', '_stream', '_extra']) expect(reserved).toContain(name);
   });

@@ -55,7 +55,7 @@ export function StreamDetail({ stream }: { stream: string }) {
               {formatTime(s.data.updatedAt)}
             </span>
           </p>
-          <Monitoring tenant={tenant} stream={stream} />
+          <Monitoring tenant={tenant} stream={stream} cdc={s.data.cdc !== undefined} />
           <SchemaVersions tenant={tenant} stream={s.data} />
           <StreamConfig stream={s.data} />
           <RecordPreview tenant={tenant} stream={s.data} />

@@ -1,5 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { tenantPath } from '../../api.js';
+import { CHANGE_TOTALS } from '../../cdc.js';
 import { useSession } from '../../context.js';
 import { clockLabel } from '../../clockAxis.js';
 import { formatAgo, formatDuration, formatNumber, formatTime } from '../../format.js';
@@ -32,8 +33,8 @@ const TOTALS: Array<[Counter, string]> = [
   ['loadFailed', 'Failed to load'],
 ];
 
-/** Live throughput and lag, polled every 2 s. */
-export function Monitoring({ tenant, stream }: { tenant: string; stream: string }) {
+/** Live throughput and lag, polled every 2 s; a change stream also shows its changes by op. */
+export function Monitoring({ tenant, stream, cdc }: { tenant: string; stream: string; cdc?: boolean }) {
   const { api } = useSession();
   const [span, setSpan] = useState<60 | 1440>(60);
   const metrics = usePoll(
@@ -97,6 +98,16 @@ export function Monitoring({ tenant, stream }: { tenant: string; stream: string 
           <dd title={formatTime(m?.lastLoadedAt)}>{m ? formatAgo(m.lastLoadedAt) : '…'}</dd>
         </div>
       </dl>
+      {cdc && (
+        <dl class="kpis" aria-label={`Change events by op, ${windowText}`} data-testid="change-totals">
+          {CHANGE_TOTALS.map(([key, label]) => (
+            <div key={key}>
+              <dt>{label}</dt>
+              <dd data-testid={`total-${key}`}>{m ? formatNumber(grid.totals[key]) : '…'}</dd>
+            </div>
+          ))}
+        </dl>
+      )}
       {m && m.loadState !== 'ok' && (
         <p class={m.loadState === 'retrying' ? 'small muted' : 'problem'} data-testid="load-state-detail">
           {m.loadStateDetail}

@@ -1,3 +1,4 @@
+import { cdcKind } from '../../cdc.js';
 import type { Stream } from '../../types.js';
 
 const list = (xs: string[] | undefined) => (xs && xs.length ? xs.join(', ') : 'none');
@@ -8,6 +9,8 @@ export function StreamConfig({ stream }: { stream: Stream }) {
     <section aria-labelledby="config-heading">
       <h2 id="config-heading">Configuration</h2>
       <dl class="config">
+        <dt>Kind</dt>
+        <dd data-testid="stream-kind">{cdcKind(stream) ?? 'records'}</dd>
         <dt>Dedupe key</dt>
         <dd>{stream.dedupe ? list(stream.dedupe.key) : 'not deduplicated'}</dd>
         <dt>Entity key</dt>
@@ -15,9 +18,13 @@ export function StreamConfig({ stream }: { stream: Stream }) {
         {stream.entity && (
           <>
             <dt>Entity order by</dt>
-            <dd>{stream.entity.orderBy ?? 'receipt order'}</dd>
+            <dd>
+              {stream.cdc
+                ? 'source order (_source_position, then _source_ts)'
+                : (stream.entity.orderBy ?? 'receipt order')}
+            </dd>
             <dt>Entity delete field</dt>
-            <dd>{stream.entity.deleteField ?? 'none'}</dd>
+            <dd>{stream.cdc ? 'op d deletes' : (stream.entity.deleteField ?? 'none')}</dd>
           </>
         )}
         <dt>PII fields (masked)</dt>
