@@ -16,9 +16,20 @@ export const RESPONSE_HEADERS = {
     schema: { type: 'integer', minimum: 0 },
   },
   'WWW-Authenticate': {
-    description: 'The authentication scheme to use: Bearer realm="tributary"',
+    description:
+      'The authentication scheme to use: Bearer realm="tributary"; Basic realm="tributary" from the OAuth2 token endpoint',
     required: true,
     schema: { type: 'string' },
+  },
+  'Cache-Control': {
+    description: 'no-store: the answer holds a credential (RFC 6749 5.1)',
+    required: true,
+    schema: { type: 'string', enum: ['no-store'] as string[] },
+  },
+  Pragma: {
+    description: 'no-cache, for HTTP/1.0 caches (RFC 6749 5.1)',
+    required: true,
+    schema: { type: 'string', enum: ['no-cache'] as string[] },
   },
   'Idempotent-Replayed': {
     description: '`true` when this is the stored answer to an earlier request with the same Idempotency-Key',

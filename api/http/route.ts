@@ -68,7 +68,8 @@ export interface RouteDef<
   query?: Q;
   /** JSON body schema. Routes that read the raw body themselves (ingest) declare `rawBody` instead. */
   body?: B;
-  rawBody?: { contentTypes: string[]; description: string };
+  /** `schema`, when given, documents the parsed body (e.g. a form's fields); the handler still parses it. */
+  rawBody?: { contentTypes: string[]; description: string; schema?: z.ZodType };
   headers?: RequestHeaderSpec[];
   /**
    * The statuses this route's handler and verb give. What the pipeline in api/app.ts adds for every route

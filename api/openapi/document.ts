@@ -119,7 +119,12 @@ export function buildOpenApi(routes: AnyRoute[], version: string): Json {
       op.requestBody = {
         required: true,
         description: route.rawBody.description,
-        content: Object.fromEntries(route.rawBody.contentTypes.map((t) => [t, { schema: {} }])),
+        content: Object.fromEntries(
+          route.rawBody.contentTypes.map((t) => [
+            t,
+            { schema: route.rawBody?.schema ? toSchema(route.rawBody.schema, 'input') : {} },
+          ]),
+        ),
       };
     }
     builder.addPath(route.path, { ...(builder.getSpec().paths?.[route.path] ?? {}), [route.method]: op });

@@ -9,7 +9,7 @@ export const TAGS = [
   {
     name: 'keys',
     description:
-      'Scoped API keys (admin, producer, consumer; optionally PII), shown once and revocable; and who a key is.',
+      'Scoped API keys (admin, producer, consumer; optionally PII), shown once and revocable; who a key is; and an OAuth2 token endpoint for clients that cannot send the key as a header.',
   },
   {
     name: 'streams',

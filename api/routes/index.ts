@@ -5,6 +5,7 @@ import { revokeKeyRoute } from './keys/delete.js';
 import { listKeysRoute } from './keys/list.js';
 import { meRoute } from './me/get.js';
 import { streamMetricsRoute } from './monitoring/stream-metrics.js';
+import { tokenRoute } from './oauth2/token.js';
 import { ingestRoute } from './records/create.js';
 import { listRecordsRoute } from './records/list.js';
 import { receiptRoute } from './records/receipt.js';
@@ -33,6 +34,7 @@ export const routes: AnyRoute[] = [
   healthRoute,
   readyRoute,
   meRoute,
+  tokenRoute,
   createTenantRoute,
   listTenantsRoute,
   putWarehouseRoute,

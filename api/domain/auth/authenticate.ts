@@ -12,7 +12,14 @@ export async function authenticate(
     throw new UnauthenticatedError('Missing Authorization header: send "Authorization: Bearer <key>".');
   const m = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
   if (!m) throw new UnauthenticatedError('Authorization header must be "Bearer <key>".');
-  const token = m[1];
+  return authenticateKey(services, m[1]);
+}
+
+/**
+ * Resolves an API key (a tenant key or the platform admin key) to a principal, or throws
+ * UnauthenticatedError. The one check every way of presenting a key goes through.
+ */
+export async function authenticateKey(services: Services, token: string): Promise<Principal> {
   const parsed = parseToken(token);
   // A token naming an existing key is checked against that key alone: one hash per request.
   const key = parsed ? await services.catalog.getKey(parsed.id) : undefined;
