@@ -17,12 +17,16 @@ export class ByteBudget {
     return this.waiting.length;
   }
 
+  /** Takes `n` when there is room now and nobody is waiting before us; false takes nothing. */
+  tryAcquire(n: number): boolean {
+    if (this.waiting.length > 0 || this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+
   /** `n` must not exceed the limit (the caller checks, so a lone record can always get in). */
   acquire(n: number): Promise<void> {
-    if (this.waiting.length === 0 && this.used + n <= this.limit) {
-      this.used += n;
-      return Promise.resolve();
-    }
+    if (this.tryAcquire(n)) return Promise.resolve();
     return new Promise((resolve, reject) => this.waiting.push({ n, resolve, reject }));
   }
 
