@@ -11,6 +11,7 @@ export class RejectsFile {
   private fh: FileHandle | undefined;
   private size = 0;
   private dirty = false;
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {}
 
@@ -40,12 +41,17 @@ export class RejectsFile {
     this.dirty = true;
   }
 
-  /** Before a checkpoint claims these bytes, they are on disk. */
-  async sync(): Promise<void> {
+  /**
+   * Before a checkpoint claims these bytes, they are on disk. Syncs run one after the other, and a
+   * call with nothing new to sync still waits for the one in progress, which holds its bytes.
+   */
+  sync(): Promise<void> {
     if (this.fh && this.dirty) {
       this.dirty = false;
-      await this.fh.datasync();
+      const fh = this.fh;
+      this.syncing = this.syncing.then(() => fh.datasync());
     }
+    return this.syncing;
   }
 
   /** Closes it; an empty file is removed (no rejects, no file). */
