@@ -13,11 +13,6 @@ export interface GzipSettings {
   level: number;
 }
 
-/** An NDJSON body from its lines (each without its newline). */
-export function ndjsonOf(lines: readonly string[]): Buffer {
-  return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
-}
-
 /**
  * The body as sent: gzipped (on the libuv pool, off the event loop) when it is at least `minBytes`.
  * Compressed once: retries and replays send these exact bytes, which the API's idempotency

@@ -3,9 +3,10 @@ import { EventEmitter } from 'node:events';
 import { ByteBudget } from './budget.js';
 import { Conditions } from './conditions.js';
 import { deliver, errorsByIndex, type RetryInfo, type WireBatch } from './deliver.js';
-import { NDJSON, compress, decodeRecords, ndjsonOf, parseNdjson, type GzipSettings } from './encode.js';
+import { NDJSON, compress, decodeRecords, parseNdjson, type GzipSettings } from './encode.js';
 import { RecordTooLargeError, type TributaryError } from './errors.js';
 import type { Http } from './http.js';
+import { NdjsonBuffer } from './ndjson-buffer.js';
 import { settingsOf, type ProducerSettings } from './producer-settings.js';
 import type { ProducerCounts, ProducerEvents, ProducerOptions, SpoolReason } from './producer-types.js';
 import { Replayer, signalsOutage } from './replayer.js';
@@ -42,8 +43,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private readonly budget: ByteBudget;
   /** Part of every Idempotency-Key: a restarted producer with the same producerId never reuses a key. */
   private readonly runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /** The batch being filled. */
+  private readonly open = new NdjsonBuffer();
   private linger?: NodeJS.Timeout;
   private seq = 0;
   private readonly queue: Batch[] = [];
@@ -135,24 +136,33 @@ export class Producer extends EventEmitter<ProducerEvents> {
     if (this.spoolError) throw this.spoolError;
     const line = JSON.stringify(record);
     if (line === undefined) throw new TypeError(`a record must be a JSON value, not ${typeof record}`);
-    const bytes = Buffer.byteLength(line, 'utf8') + 1;
+    // Usually written into the open batch right away, which measures it too; kept only if it gets in.
+    const staged = this.budget.waiters === 0 ? this.open.stage(line) : 0;
+    const bytes = staged || Buffer.byteLength(line, 'utf8') + 1;
     if (bytes > this.s.maxBatchBytes)
       throw new RecordTooLargeError(bytes, 'maxBatchBytes', this.s.maxBatchBytes);
     if (bytes > this.s.maxQueueBytes)
       throw new RecordTooLargeError(bytes, 'maxQueueBytes', this.s.maxQueueBytes);
-    if (this.budget.tryAcquire(bytes)) {
+    // A record that must wait is queued the moment it gets room, in the order the sends came.
+    if (!this.budget.tryAcquire(bytes)) return this.budget.acquire(bytes, () => this.enqueue(line, bytes));
+    if (staged && this.open.bytes + staged <= this.s.maxBatchBytes) {
+      this.open.commit(staged);
+      this.added();
+    } else {
       this.enqueue(line, bytes);
-      return QUEUED;
     }
-    return this.budget.acquire(bytes).then(() => this.enqueue(line, bytes));
+    return QUEUED;
   }
 
   private enqueue(line: string, bytes: number): void {
-    if (this.pendingBytes + bytes > this.s.maxBatchBytes) this.cut();
-    this.pending.push(line);
-    this.pendingBytes += bytes;
+    if (this.open.bytes + bytes > this.s.maxBatchBytes) this.cut();
+    this.open.append(line, bytes);
+    this.added();
+  }
+
+  private added(): void {
     this.totals.queued++;
-    if (this.pending.length >= this.s.maxBatchRecords) this.cut();
+    if (this.open.count >= this.s.maxBatchRecords) this.cut();
     else this.linger ??= setTimeout(() => this.cut(), this.s.lingerMs);
   }
 
@@ -199,7 +209,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
           (err: unknown) =>
             (first ??= err instanceof Error ? err : new Error('flush failed', { cause: err })),
         );
-      } while (this.pending.length || this.budget.waiters || this.unsettled.size);
+      } while (this.open.count || this.budget.waiters || this.unsettled.size);
     } finally {
       await this.replayer?.stop();
       await this.spool?.close();
@@ -211,17 +221,17 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private cut(): void {
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
-    if (this.pending.length === 0) return;
+    if (this.open.count === 0) return;
     const seq = ++this.seq;
+    const records = this.open.count;
+    const bytes = this.open.bytes;
     this.queue.push({
       seq,
       key: `${this.producerId}.${this.runId}.${seq}`,
-      text: ndjsonOf(this.pending),
-      records: this.pending.length,
-      bytes: this.pendingBytes,
+      text: this.open.take(),
+      records,
+      bytes,
     });
-    this.pending = [];
-    this.pendingBytes = 0;
     this.totals.batches++;
     this.unsettled.add(seq);
     this.pump();
