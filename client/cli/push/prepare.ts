@@ -16,6 +16,9 @@ import type { PushFileOptions } from './push-file.js';
 
 /* What a push settles before it sends anything: where it starts, and how it reads and encodes records. */
 
+/** At most about four checkpoint writes a second (see CheckpointFile). */
+const CHECKPOINT_GAP_MS = 250;
+
 export function itemsOf(
   format: Format,
   chunks: AsyncIterable<Buffer>,
@@ -87,7 +90,7 @@ function checkResumable(
 export async function resumePoint(ctx: Ctx, o: PushFileOptions) {
   const stdin = o.file === '-';
   const file = stdin ? undefined : path.resolve(ctx.io.cwd, o.file);
-  const cpFile = file ? new CheckpointFile(checkpointPathFor(file)) : undefined;
+  const cpFile = file ? new CheckpointFile(checkpointPathFor(file), CHECKPOINT_GAP_MS) : undefined;
   if (stdin && o.resume) throw new UsageError('--resume: stdin cannot be resumed; push a file instead');
   const existing = await cpFile?.read();
   if (existing && !o.resume)

@@ -170,6 +170,18 @@ describe('checkpoint file', () => {
     expect(await f.read()).toBeUndefined();
   });
 
+  it('with a gap, writes no sooner than the gap after the last write, the newest state of those saved meanwhile', async () => {
+    const f = new CheckpointFile(join(dir, 'd.checkpoint.json'), 300);
+    await f.save(sample(1));
+    const firstDone = Date.now();
+    const later = [f.save(sample(2)), f.save(sample(3))];
+    // Still the first state while the gap runs.
+    expect((await f.read())!.offset).toBe(1);
+    await Promise.all(later);
+    expect(Date.now() - firstDone).toBeGreaterThanOrEqual(250);
+    expect((await f.read())!.offset).toBe(3);
+  });
+
   it('refuses an unreadable checkpoint with a way out', async () => {
     const path = join(dir, 'c.checkpoint.json');
     await writeFile(path, '{"version": 1, "offset": -1}');
