@@ -116,8 +116,9 @@ export function located(
   batch: Batch,
   o: { file: string; url: string; timeoutMs?: number; sentFor: number },
 ): Error {
-  const first = batch.records[0]?.line ?? batch.invalid[0]?.line;
-  const last = batch.records[batch.records.length - 1]?.line;
+  const n = batch.records.length;
+  const first = n ? batch.records.line(0) : batch.invalid[0]?.line;
+  const last = n ? batch.records.line(n - 1) : undefined;
   const where = `${o.file === '-' ? 'stdin' : o.file} lines ${first}-${last}`;
   if (err instanceof TributaryError) {
     const conflict = err.status === 409 && err.code === 'idempotency_conflict';

@@ -88,28 +88,29 @@ export function rejectLines(batch: Batch, result: IngestResult | undefined, stre
       list.push({ path: e.path, message: e.message });
       byIndex.set(e.index, list);
     }
+    const { records } = batch;
     for (const [index, errors] of byIndex) {
-      const rec = batch.records[index];
-      if (!rec) continue;
+      if (!Number.isInteger(index) || index < 0 || index >= records.length) continue;
+      const line = records.line(index);
       out.push({
-        line: rec.line,
+        line,
         text: JSON.stringify({
-          line: rec.line,
+          line,
           batchId: result.batchId,
           index,
           errors,
-          record: parsed(rec.text),
+          record: parsed(records.text(index)),
         }),
       });
     }
     const unlisted = result.errorsTruncated ? result.rejected - byIndex.size : 0;
     if (unlisted > 0) {
-      const last = batch.records[batch.records.length - 1]?.line ?? 0;
+      const last = records.length ? records.line(records.length - 1) : 0;
       out.push({
         line: last,
         text: JSON.stringify({
           batchId: result.batchId,
-          lines: [batch.records[0]?.line ?? 0, last],
+          lines: [records.length ? records.line(0) : 0, last],
           unlisted,
           message: `the server listed only the first errors of this batch; \`tributary rejections ${stream} --batch ${result.batchId}\` shows all ${result.rejected}`,
         }),
