@@ -97,7 +97,10 @@ export async function* batchesOf(
     start,
     end: start,
     endLine: o.from.line,
-    records: new RecordList(Math.min(o.limits.bytes, Math.ceil(lastBytes * 1.1)) || undefined),
+    records: new RecordList(
+      Math.min(o.limits.bytes, Math.ceil(lastBytes * 1.1)) || undefined,
+      Math.min(o.limits.records, 16_384),
+    ),
     invalid: [],
     bytes: 0,
     idempotencyKey: '',

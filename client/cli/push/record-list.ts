@@ -20,10 +20,10 @@ export class RecordList {
     return list;
   }
 
-  constructor(capacityBytes = 64 * 1024) {
+  constructor(capacityBytes = 64 * 1024, capacityRecords = 64) {
     this.data = Buffer.allocUnsafeSlow(Math.max(1024, capacityBytes));
-    this.ends = new Float64Array(64);
-    this.lines = new Float64Array(64);
+    this.ends = new Float64Array(Math.max(16, capacityRecords));
+    this.lines = new Float64Array(Math.max(16, capacityRecords));
   }
 
   /** Adds a record (its JSON text, one line) read from input line `line`. */
