@@ -4,7 +4,12 @@
  */
 export class ByteBudget {
   private used = 0;
-  private readonly waiting: { n: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private readonly waiting: {
+    n: number;
+    granted?: () => void;
+    resolve: () => void;
+    reject: (err: unknown) => void;
+  }[] = [];
 
   constructor(readonly limit: number) {}
 
@@ -17,13 +22,23 @@ export class ByteBudget {
     return this.waiting.length;
   }
 
-  /** `n` must not exceed the limit (the caller checks, so a lone record can always get in). */
-  acquire(n: number): Promise<void> {
-    if (this.waiting.length === 0 && this.used + n <= this.limit) {
-      this.used += n;
+  /** Takes `n` when there is room now and nobody is waiting before us; false takes nothing. */
+  tryAcquire(n: number): boolean {
+    if (this.waiting.length > 0 || this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+
+  /**
+   * `n` must not exceed the limit (the caller checks, so a lone record can always get in). `granted`
+   * runs the moment the room is taken, before anyone else can take any: what it queues stays in order.
+   */
+  acquire(n: number, granted?: () => void): Promise<void> {
+    if (this.tryAcquire(n)) {
+      granted?.();
       return Promise.resolve();
     }
-    return new Promise((resolve, reject) => this.waiting.push({ n, resolve, reject }));
+    return new Promise((resolve, reject) => this.waiting.push({ n, granted, resolve, reject }));
   }
 
   release(n: number): void {
@@ -31,6 +46,7 @@ export class ByteBudget {
     while (this.waiting.length > 0 && this.used + this.waiting[0].n <= this.limit) {
       const next = this.waiting.shift()!;
       this.used += next.n;
+      next.granted?.();
       next.resolve();
     }
   }

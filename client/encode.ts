@@ -14,24 +14,28 @@ export interface GzipSettings {
 }
 
 /**
- * A batch body from NDJSON lines, gzipped (on the libuv pool, off the event loop) when it is at least
- * `minBytes`. Compressed once: retries and replays send these exact bytes, which the API's idempotency
+ * The body as sent: gzipped (on the libuv pool, off the event loop) when it is at least `minBytes`.
+ * Compressed once: retries and replays send these exact bytes, which the API's idempotency
  * fingerprint (a hash of the bytes as received) requires.
  */
-export async function encodeLines(
-  lines: readonly string[],
+export async function compress(
+  text: Uint8Array,
   gz: GzipSettings | undefined,
 ): Promise<{ body: Uint8Array; gzip: boolean }> {
-  const text = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
   if (!gz || text.byteLength < gz.minBytes) return { body: text, gzip: false };
   return { body: await gzip(text, { level: gz.level }), gzip: true };
 }
 
-/** The records of an NDJSON body (gunzipped first when `gzipped`), for naming rejected records. */
-export async function decodeRecords(body: Uint8Array, gzipped: boolean): Promise<unknown[]> {
-  const text = (gzipped ? await gunzip(body) : Buffer.from(body)).toString('utf8');
-  return text
+/** The records of an uncompressed NDJSON body. */
+export function parseNdjson(text: Uint8Array): unknown[] {
+  return Buffer.from(text.buffer, text.byteOffset, text.byteLength)
+    .toString('utf8')
     .split('\n')
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as unknown);
+}
+
+/** The records of an NDJSON body (gunzipped first when `gzipped`), for naming rejected records. */
+export async function decodeRecords(body: Uint8Array, gzipped: boolean): Promise<unknown[]> {
+  return parseNdjson(gzipped ? await gunzip(body) : body);
 }

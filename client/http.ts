@@ -49,8 +49,11 @@ export class Http {
   }
 
   url(path: string, query?: Query): string {
-    const u = new URL(`${this.base}${path.startsWith('/') ? path : `/${path}`}`);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) u.searchParams.set(k, String(v));
+    const joined = `${this.base}${path.startsWith('/') ? path : `/${path}`}`;
+    // Batches carry no query: they skip the URL parse and re-serialization.
+    if (query === undefined) return joined;
+    const u = new URL(joined);
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, String(v));
     return u.href;
   }
 
@@ -65,14 +68,14 @@ export class Http {
       signal?: AbortSignal;
     } = {},
   ): Promise<Answer> {
-    const timeout = this.timeoutMs > 0 ? AbortSignal.timeout(this.timeoutMs) : undefined;
     try {
       return await this.transport({
         method,
         url: this.url(path, o.query),
         headers: { ...this.headers, ...o.headers },
         body: o.body,
-        signal: o.signal && timeout ? AbortSignal.any([o.signal, timeout]) : (o.signal ?? timeout),
+        signal: o.signal,
+        timeoutMs: this.timeoutMs,
       });
     } catch (err) {
       // The caller's own abort stays an abort: it is not a failure of the API.

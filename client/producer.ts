@@ -3,9 +3,10 @@ import { EventEmitter } from 'node:events';
 import { ByteBudget } from './budget.js';
 import { Conditions } from './conditions.js';
 import { deliver, errorsByIndex, type RetryInfo, type WireBatch } from './deliver.js';
-import { NDJSON, decodeRecords, encodeLines, type GzipSettings } from './encode.js';
+import { NDJSON, compress, decodeRecords, parseNdjson, type GzipSettings } from './encode.js';
 import { RecordTooLargeError, type TributaryError } from './errors.js';
 import type { Http } from './http.js';
+import { NdjsonBuffer } from './ndjson-buffer.js';
 import { settingsOf, type ProducerSettings } from './producer-settings.js';
 import type { ProducerCounts, ProducerEvents, ProducerOptions, SpoolReason } from './producer-types.js';
 import { Replayer, signalsOutage } from './replayer.js';
@@ -17,11 +18,14 @@ import type { IngestResult } from './types.js';
 interface Batch {
   seq: number;
   key: string;
-  lines: string[];
+  /** The records as NDJSON, built when the batch is cut: off the JS heap while it is in flight. */
+  text: Buffer;
+  records: number;
   bytes: number;
 }
 
-const parseLines = (lines: readonly string[]) => lines.map((l) => JSON.parse(l) as unknown);
+/** What send() answers when the record went straight into the queue: one promise for all of them. */
+const QUEUED: Promise<void> = Promise.resolve();
 const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 
 /**
@@ -39,8 +43,8 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private readonly budget: ByteBudget;
   /** Part of every Idempotency-Key: a restarted producer with the same producerId never reuses a key. */
   private readonly runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-  private pending: string[] = [];
-  private pendingBytes = 0;
+  /** The batch being filled. */
+  private readonly open = new NdjsonBuffer();
   private linger?: NodeJS.Timeout;
   private seq = 0;
   private readonly queue: Batch[] = [];
@@ -116,24 +120,49 @@ export class Producer extends EventEmitter<ProducerEvents> {
    * waits while the queue is full. Rejects a record that is not JSON or larger than a batch, and refuses
    * records after close() and while the spool is full.
    */
-  async send(record: unknown): Promise<void> {
+  send(record: unknown): Promise<void> {
+    // Not an async function: a record that finds room is queued at once, with no promise of its own.
+    try {
+      return this.offer(record);
+    } catch (err) {
+      return Promise.reject(asError(err));
+    }
+  }
+
+  private offer(record: unknown): Promise<void> {
     if (this.closing.signal.aborted)
       throw new Error('the producer is closed: send() after close() is refused');
     if (this.openError) throw this.openError;
     if (this.spoolError) throw this.spoolError;
     const line = JSON.stringify(record);
     if (line === undefined) throw new TypeError(`a record must be a JSON value, not ${typeof record}`);
-    const bytes = Buffer.byteLength(line, 'utf8') + 1;
+    // Usually written into the open batch right away, which measures it too; kept only if it gets in.
+    const staged = this.budget.waiters === 0 ? this.open.stage(line) : 0;
+    const bytes = staged || Buffer.byteLength(line, 'utf8') + 1;
     if (bytes > this.s.maxBatchBytes)
       throw new RecordTooLargeError(bytes, 'maxBatchBytes', this.s.maxBatchBytes);
     if (bytes > this.s.maxQueueBytes)
       throw new RecordTooLargeError(bytes, 'maxQueueBytes', this.s.maxQueueBytes);
-    await this.budget.acquire(bytes);
-    if (this.pendingBytes + bytes > this.s.maxBatchBytes) this.cut();
-    this.pending.push(line);
-    this.pendingBytes += bytes;
+    // A record that must wait is queued the moment it gets room, in the order the sends came.
+    if (!this.budget.tryAcquire(bytes)) return this.budget.acquire(bytes, () => this.enqueue(line, bytes));
+    if (staged && this.open.bytes + staged <= this.s.maxBatchBytes) {
+      this.open.commit(staged);
+      this.added();
+    } else {
+      this.enqueue(line, bytes);
+    }
+    return QUEUED;
+  }
+
+  private enqueue(line: string, bytes: number): void {
+    if (this.open.bytes + bytes > this.s.maxBatchBytes) this.cut();
+    this.open.append(line, bytes);
+    this.added();
+  }
+
+  private added(): void {
     this.totals.queued++;
-    if (this.pending.length >= this.s.maxBatchRecords) this.cut();
+    if (this.open.count >= this.s.maxBatchRecords) this.cut();
     else this.linger ??= setTimeout(() => this.cut(), this.s.lingerMs);
   }
 
@@ -180,7 +209,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
           (err: unknown) =>
             (first ??= err instanceof Error ? err : new Error('flush failed', { cause: err })),
         );
-      } while (this.pending.length || this.budget.waiters || this.unsettled.size);
+      } while (this.open.count || this.budget.waiters || this.unsettled.size);
     } finally {
       await this.replayer?.stop();
       await this.spool?.close();
@@ -192,16 +221,17 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private cut(): void {
     if (this.linger) clearTimeout(this.linger);
     this.linger = undefined;
-    if (this.pending.length === 0) return;
+    if (this.open.count === 0) return;
     const seq = ++this.seq;
+    const records = this.open.count;
+    const bytes = this.open.bytes;
     this.queue.push({
       seq,
       key: `${this.producerId}.${this.runId}.${seq}`,
-      lines: this.pending,
-      bytes: this.pendingBytes,
+      text: this.open.take(),
+      records,
+      bytes,
     });
-    this.pending = [];
-    this.pendingBytes = 0;
     this.totals.batches++;
     this.unsettled.add(seq);
     this.pump();
@@ -212,7 +242,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       const batch = this.queue.shift()!;
       this.inFlight++;
       void this.run(batch)
-        .catch((err: unknown) => this.fail(batch.key, parseLines(batch.lines), asError(err), false))
+        .catch((err: unknown) => this.fail(batch.key, parseNdjson(batch.text), asError(err), false))
         .finally(() => {
           this.inFlight--;
           this.unsettled.delete(batch.seq);
@@ -225,13 +255,13 @@ export class Producer extends EventEmitter<ProducerEvents> {
 
   private async run(b: Batch): Promise<void> {
     await this.opened;
-    if (this.openError) return this.fail(b.key, parseLines(b.lines), this.openError, false);
+    if (this.openError) return this.fail(b.key, parseNdjson(b.text), this.openError, false);
     const wire: WireBatch = {
       tenant: this.tenant,
       stream: this.stream,
       idempotencyKey: b.key,
       contentType: NDJSON,
-      ...(await encodeLines(b.lines, this.gz)),
+      ...(await compress(b.text, this.gz)),
     };
     if (this.spool && this.degraded && !this.spoolError && (await this.toSpool(b, wire, 'unreachable')))
       return;
@@ -243,12 +273,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
           policy: this.s.retry,
           // Closing cuts the wait before a retry short when the batch can be spooled instead.
           waitSignal: this.spool && !this.spoolError ? this.closing.signal : undefined,
-          onRetry: (info) => this.retried(info, b.lines.length, false),
+          onRetry: (info) => this.retried(info, b.records, false),
           giveUp: () => this.giveUp(started),
         });
       } catch (err) {
         if (!isRetryable(err) || !this.spool)
-          return this.fail(b.key, parseLines(b.lines), asError(err), false);
+          return this.fail(b.key, parseNdjson(b.text), asError(err), false);
         if (!this.spoolError) {
           const closing = this.closing.signal.aborted;
           if (!closing && signalsOutage(err as TributaryError)) this.degraded = true;
@@ -256,12 +286,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
         }
         // The spool cannot take it: it stays in memory and is tried again, until giveUp says otherwise.
         if (!this.giveUp(started)) continue;
-        return this.fail(b.key, parseLines(b.lines), this.spoolError ?? asError(err), false);
+        return this.fail(b.key, parseNdjson(b.text), this.spoolError ?? asError(err), false);
       }
       this.degraded = false;
       // The API takes batches again: the spool being full no longer stands in the way.
       this.spoolError = undefined;
-      return this.answered(result, b.key, b.lines.length, false, () => Promise.resolve(parseLines(b.lines)));
+      return this.answered(result, b.key, b.records, false, () => Promise.resolve(parseNdjson(b.text)));
     }
   }
 
@@ -277,7 +307,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
 
   private async toSpool(b: Batch, wire: WireBatch, reason: SpoolReason): Promise<boolean> {
     try {
-      await this.spool!.append({ ...wire, records: b.lines.length, spooledAt: new Date().toISOString() });
+      await this.spool!.append({ ...wire, records: b.records, spooledAt: new Date().toISOString() });
     } catch (err) {
       this.spoolError = asError(err);
       // Sends waiting for room would wait for the API to come back: tell them now instead.
@@ -285,10 +315,10 @@ export class Producer extends EventEmitter<ProducerEvents> {
       return false;
     }
     this.spoolError = undefined;
-    this.totals.spooled += b.lines.length;
+    this.totals.spooled += b.records;
     this.tell('spooled', {
       idempotencyKey: b.key,
-      records: b.lines.length,
+      records: b.records,
       bytes: wire.body.byteLength,
       reason,
       spoolBytes: this.spool!.bytes,

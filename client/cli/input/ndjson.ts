@@ -23,18 +23,19 @@ export async function* ndjsonItems(chunks: AsyncIterable<Buffer>, from: ReadFrom
   let first = from.offset === 0;
   const tooLong = `the record is longer than ${MAX_RECORD_BYTES} bytes`;
 
-  const finish = (text: Buffer, end: number): Item | undefined => {
+  /** The item of the line in buf[from, to): one view of the trimmed text, no copy. */
+  const finish = (buf: Buffer, from: number, to: number, end: number): Item | undefined => {
     line++;
+    let s = from;
     if (first) {
       first = false;
-      if (text.subarray(0, 3).equals(BOM)) text = text.subarray(3);
+      if (to - from >= 3 && buf[s] === BOM[0] && buf[s + 1] === BOM[1] && buf[s + 2] === BOM[2]) s += 3;
     }
-    let s = 0;
-    let e = text.length;
-    while (s < e && isWs(text[s])) s++;
-    while (e > s && isWs(text[e - 1])) e--;
+    let e = to;
+    while (s < e && isWs(buf[s])) s++;
+    while (e > s && isWs(buf[e - 1])) e--;
     if (s === e) return undefined;
-    return { kind: 'json', text: text.subarray(s, e), line, end, endLine: line };
+    return { kind: 'json', text: buf.subarray(s, e), line, end, endLine: line };
   };
 
   let out: Item[] = [];
@@ -55,9 +56,13 @@ export async function* ndjsonItems(chunks: AsyncIterable<Buffer>, from: ReadFrom
         const head = parts.length ? parts[0] : chunk.subarray(pos, nl);
         out.push({ kind: 'invalid', error: tooLong, raw: rawText(head), line, end, endLine: line });
       } else {
-        const piece = chunk.subarray(pos, nl);
-        const text = parts.length ? Buffer.concat([...parts, piece]) : piece;
-        const item = finish(text, end);
+        let item: Item | undefined;
+        if (parts.length) {
+          const text = Buffer.concat([...parts, chunk.subarray(pos, nl)]);
+          item = finish(text, 0, text.length, end);
+        } else {
+          item = finish(chunk, pos, nl, end);
+        }
         if (item) out.push(item);
       }
       parts = [];
@@ -88,7 +93,8 @@ export async function* ndjsonItems(chunks: AsyncIterable<Buffer>, from: ReadFrom
     line++;
     out.push({ kind: 'invalid', error: tooLong, raw: rawText(head!), line, end, endLine: line });
   } else if (parts.length) {
-    const item = finish(Buffer.concat(parts), end);
+    const text = Buffer.concat(parts);
+    const item = finish(text, 0, text.length, end);
     if (item) out.push(item);
   }
   if (out.length) yield out;

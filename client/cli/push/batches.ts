@@ -1,16 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import type { Format, Item, ReadFrom } from '../input/items.js';
 import { batchKey } from './checkpoint.js';
+import { RecordList } from './record-list.js';
 
 export interface BatchLimits {
   records: number;
   bytes: number;
-}
-
-/** A record the server will see, at `index` = its position in `records`. */
-export interface SentRecord {
-  text: Buffer;
-  line: number;
 }
 
 /** A record that could not be read; it goes to the rejects file and is never sent. */
@@ -27,7 +22,8 @@ export interface Batch {
   end: number;
   /** Newlines before `end`: the checkpoint's line once this batch is committed. */
   endLine: number;
-  records: SentRecord[];
+  /** The records the server will see, a record's index in the request being its index here. */
+  records: RecordList;
   invalid: InvalidRecord[];
   bytes: number;
   idempotencyKey: string;
@@ -64,13 +60,15 @@ export function encodeJson(item: Item): Buffer | { error: string; raw: string } 
  * body under the same key.
  */
 export function separateUnreadable(batch: Batch): number {
-  const keep: SentRecord[] = [];
+  const keep = new RecordList(batch.records.bytes);
   let moved = 0;
-  for (const r of batch.records) {
-    const problem = jsonProblem(r.text);
-    if (problem === undefined) keep.push(r);
+  for (let i = 0; i < batch.records.length; i++) {
+    const text = batch.records.text(i);
+    const line = batch.records.line(i);
+    const problem = jsonProblem(text);
+    if (problem === undefined) keep.push(text, line);
     else {
-      batch.invalid.push({ line: r.line, raw: r.text.toString('utf8').slice(0, 1024), error: problem });
+      batch.invalid.push({ line, raw: text.toString('utf8').slice(0, 1024), error: problem });
       moved++;
     }
   }
@@ -92,18 +90,24 @@ export async function* batchesOf(
   let seq = 0;
   let start = o.from.offset;
   let current: Batch | undefined;
+  // Each batch's buffer is sized after the last one's, so it is rarely grown.
+  let lastBytes = 0;
   const fresh = (): Batch => ({
     seq: seq++,
     start,
     end: start,
     endLine: o.from.line,
-    records: [],
+    records: new RecordList(
+      Math.min(o.limits.bytes, Math.ceil(lastBytes * 1.1)) || undefined,
+      Math.min(o.limits.records, 16_384),
+    ),
     invalid: [],
     bytes: 0,
     idempotencyKey: '',
   });
   const seal = (b: Batch): Batch => {
     b.idempotencyKey = batchKey(o.runId, b.start, b.end);
+    lastBytes = b.records.bytes;
     start = b.end;
     return b;
   };
@@ -117,7 +121,7 @@ export async function* batchesOf(
         current = undefined;
       }
       current ??= fresh();
-      if (Buffer.isBuffer(encoded)) current.records.push({ text: encoded, line: item.line });
+      if (Buffer.isBuffer(encoded)) current.records.push(encoded, item.line);
       else current.invalid.push({ line: item.line, ...encoded });
       current.bytes += size;
       current.end = item.end;
@@ -131,21 +135,8 @@ export async function* batchesOf(
   if (current) yield seal(current);
 }
 
-const NL = Buffer.from('\n');
-const COMMA = Buffer.from(',');
-
 /** The request body: NDJSON, or for a JSON-array input a JSON array (its elements may span lines). */
 export function bodyOf(batch: Batch, format: Format): { body: Buffer; contentType: string } {
-  const parts: Buffer[] = [];
-  if (format === 'json') {
-    parts.push(Buffer.from('['));
-    batch.records.forEach((r, i) => {
-      if (i) parts.push(COMMA);
-      parts.push(r.text);
-    });
-    parts.push(Buffer.from(']'));
-    return { body: Buffer.concat(parts), contentType: 'application/json' };
-  }
-  for (const r of batch.records) parts.push(r.text, NL);
-  return { body: Buffer.concat(parts), contentType: 'application/x-ndjson' };
+  if (format === 'json') return { body: batch.records.jsonArray(), contentType: 'application/json' };
+  return { body: batch.records.ndjson(), contentType: 'application/x-ndjson' };
 }

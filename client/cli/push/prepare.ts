@@ -16,6 +16,9 @@ import type { PushFileOptions } from './push-file.js';
 
 /* What a push settles before it sends anything: where it starts, and how it reads and encodes records. */
 
+/** At most about four checkpoint writes a second (see CheckpointFile). */
+const CHECKPOINT_GAP_MS = 250;
+
 export function itemsOf(
   format: Format,
   chunks: AsyncIterable<Buffer>,
@@ -87,7 +90,7 @@ function checkResumable(
 export async function resumePoint(ctx: Ctx, o: PushFileOptions) {
   const stdin = o.file === '-';
   const file = stdin ? undefined : path.resolve(ctx.io.cwd, o.file);
-  const cpFile = file ? new CheckpointFile(checkpointPathFor(file)) : undefined;
+  const cpFile = file ? new CheckpointFile(checkpointPathFor(file), CHECKPOINT_GAP_MS) : undefined;
   if (stdin && o.resume) throw new UsageError('--resume: stdin cannot be resumed; push a file instead');
   const existing = await cpFile?.read();
   if (existing && !o.resume)
@@ -113,8 +116,9 @@ export function located(
   batch: Batch,
   o: { file: string; url: string; timeoutMs?: number; sentFor: number },
 ): Error {
-  const first = batch.records[0]?.line ?? batch.invalid[0]?.line;
-  const last = batch.records[batch.records.length - 1]?.line;
+  const n = batch.records.length;
+  const first = n ? batch.records.line(0) : batch.invalid[0]?.line;
+  const last = n ? batch.records.line(n - 1) : undefined;
   const where = `${o.file === '-' ? 'stdin' : o.file} lines ${first}-${last}`;
   if (err instanceof TributaryError) {
     const conflict = err.status === 409 && err.code === 'idempotency_conflict';

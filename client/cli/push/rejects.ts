@@ -11,6 +11,7 @@ export class RejectsFile {
   private fh: FileHandle | undefined;
   private size = 0;
   private dirty = false;
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(readonly path: string) {}
 
@@ -40,12 +41,17 @@ export class RejectsFile {
     this.dirty = true;
   }
 
-  /** Before a checkpoint claims these bytes, they are on disk. */
-  async sync(): Promise<void> {
+  /**
+   * Before a checkpoint claims these bytes, they are on disk. Syncs run one after the other, and a
+   * call with nothing new to sync still waits for the one in progress, which holds its bytes.
+   */
+  sync(): Promise<void> {
     if (this.fh && this.dirty) {
       this.dirty = false;
-      await this.fh.datasync();
+      const fh = this.fh;
+      this.syncing = this.syncing.then(() => fh.datasync());
     }
+    return this.syncing;
   }
 
   /** Closes it; an empty file is removed (no rejects, no file). */
@@ -82,28 +88,29 @@ export function rejectLines(batch: Batch, result: IngestResult | undefined, stre
       list.push({ path: e.path, message: e.message });
       byIndex.set(e.index, list);
     }
+    const { records } = batch;
     for (const [index, errors] of byIndex) {
-      const rec = batch.records[index];
-      if (!rec) continue;
+      if (!Number.isInteger(index) || index < 0 || index >= records.length) continue;
+      const line = records.line(index);
       out.push({
-        line: rec.line,
+        line,
         text: JSON.stringify({
-          line: rec.line,
+          line,
           batchId: result.batchId,
           index,
           errors,
-          record: parsed(rec.text),
+          record: parsed(records.text(index)),
         }),
       });
     }
     const unlisted = result.errorsTruncated ? result.rejected - byIndex.size : 0;
     if (unlisted > 0) {
-      const last = batch.records[batch.records.length - 1]?.line ?? 0;
+      const last = records.length ? records.line(records.length - 1) : 0;
       out.push({
         line: last,
         text: JSON.stringify({
           batchId: result.batchId,
-          lines: [batch.records[0]?.line ?? 0, last],
+          lines: [records.length ? records.line(0) : 0, last],
           unlisted,
           message: `the server listed only the first errors of this batch; \`tributary rejections ${stream} --batch ${result.batchId}\` shows all ${result.rejected}`,
         }),

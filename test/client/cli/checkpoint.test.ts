@@ -23,6 +23,7 @@ import {
   type Checkpoint,
 } from '../../../client/cli/push/checkpoint.js';
 import { RejectsFile, rejectLines } from '../../../client/cli/push/rejects.js';
+import { RecordList } from '../../../client/cli/push/record-list.js';
 import { removeDir, tempDir } from '../../support/temp-dir.js';
 
 async function* once(bytes: Buffer): AsyncGenerator<Buffer> {
@@ -98,7 +99,11 @@ describe('batches', () => {
       records: 100,
       bytes: 64,
     });
-    expect(all.map((b) => b.records.map((r) => r.line))).toEqual([[1, 2], [3], [4]]);
+    expect(all.map((b) => Array.from({ length: b.records.length }, (_, i) => b.records.line(i)))).toEqual([
+      [1, 2],
+      [3],
+      [4],
+    ]);
   });
 
   it('cut CSV the same way from a boundary, with the header it saved and typed by the schema', async () => {
@@ -124,7 +129,7 @@ describe('batches', () => {
     const from = { offset: all[1].end, line: all[1].endLine, columns: header };
     const resumed = await cut((c, f) => csvItems(c, f), bytes, from, encode);
     expect(resumed.map((b) => b.idempotencyKey)).toEqual(all.slice(2).map((b) => b.idempotencyKey));
-    expect(resumed[0].records[0].line).toBe(8);
+    expect(resumed[0].records.line(0)).toBe(8);
   });
 });
 
@@ -170,6 +175,18 @@ describe('checkpoint file', () => {
     expect(await f.read()).toBeUndefined();
   });
 
+  it('with a gap, writes no sooner than the gap after the last write, the newest state of those saved meanwhile', async () => {
+    const f = new CheckpointFile(join(dir, 'd.checkpoint.json'), 300);
+    await f.save(sample(1));
+    const firstDone = Date.now();
+    const later = [f.save(sample(2)), f.save(sample(3))];
+    // Still the first state while the gap runs.
+    expect((await f.read())!.offset).toBe(1);
+    await Promise.all(later);
+    expect(Date.now() - firstDone).toBeGreaterThanOrEqual(250);
+    expect((await f.read())!.offset).toBe(3);
+  });
+
   it('refuses an unreadable checkpoint with a way out', async () => {
     const path = join(dir, 'c.checkpoint.json');
     await writeFile(path, '{"version": 1, "offset": -1}');
@@ -191,11 +208,11 @@ describe('rejects file', () => {
     start: 0,
     end: 10,
     endLine: 4,
-    records: [
+    records: RecordList.of([
       { text: Buffer.from('{"a":1}'), line: 1 },
       { text: Buffer.from('{"a":"x"}'), line: 3 },
       { text: Buffer.from('{"a":"y"}'), line: 4 },
-    ],
+    ]),
     invalid: [{ line: 2, raw: '{oops', error: 'malformed JSON' }],
     bytes: 30,
     idempotencyKey: 'k',
