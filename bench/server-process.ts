@@ -13,15 +13,6 @@ export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 /** The same V8 flags `npm start` uses (package.json): a larger young generation means fewer scavenges on ingest. */
 export const SERVER_NODE_FLAGS = ['--max-semi-space-size=16'];
 
-/**
- * The same glibc malloc settings `npm start` uses. DuckDB frees its 32 MiB JSON read buffer at every
- * load; glibc then raises its mmap threshold to 32 MiB and its trim threshold to 64 MiB, so later
- * blocks come from per-thread arenas that keep freed memory: RSS crept up ~50 MiB an hour in the
- * 2-hour soak with a flat V8 heap. A fixed threshold returns large blocks to the system at once, and
- * two arenas bound what the libuv threads running DuckDB can hold.
- */
-export const SERVER_MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
-
 const READY = /Tributary is running on http:\/\/localhost:(\d+)/;
 const KEEP_OUTPUT_CHARS = 64 * 1024;
 
@@ -70,7 +61,6 @@ export async function startServer(opts: ServerOptions): Promise<ServerProcess> {
     TRIBUTARY_ADMIN_KEY: opts.adminKey,
     TRIBUTARY_LOG_LEVEL: opts.logLevel ?? 'warn',
     NODE_NO_WARNINGS: '1',
-    ...SERVER_MALLOC_ENV,
     ...opts.env,
   });
   const child = spawn(
