@@ -66,7 +66,7 @@ dedupe key) in the same run. wrk: ${s.connections} connections POSTing one fixed
 records of ~${s.recordBytes} bytes; "wrk + Idempotency-Key" adds a unique key to every request
 (\`bench/post-keyed.lua\`), as the SDK does to every batch. The SDK: one producer in the bench process,
 \`send()\` of one record at a time (objects built beforehand, as wrk's body is; the producer serializes each
-into NDJSON), \`maxBatchRecords: ${s.batch}\`,
+into its batch, a JSON array), \`maxBatchRecords: ${s.batch}\`,
 \`maxInFlight: ${s.inFlight}\`, \`maxQueueBytes\` twice what can be in flight, gzip ${s.gzip ? 'on' : 'off'}, other options default; its
 rate counts the final \`close()\`. The runs go wrk, keyed wrk, SDK, SDK, keyed wrk, wrk (so no side gets the
 fresher server), each ${s.seconds} s after a warm-up, each starting once the previous run's records are loaded.

@@ -5,6 +5,8 @@ const gzip = promisify(gzipCb);
 const gunzip = promisify(gunzipCb);
 
 export const NDJSON = 'application/x-ndjson';
+/** What the producer sends: a JSON array of records. */
+export const JSON_ARRAY = 'application/json';
 
 export interface GzipSettings {
   /** Compress bodies of at least this many bytes. */
@@ -35,7 +37,20 @@ export function parseNdjson(text: Uint8Array): unknown[] {
     .map((line) => JSON.parse(line) as unknown);
 }
 
-/** The records of an NDJSON body (gunzipped first when `gzipped`), for naming rejected records. */
-export async function decodeRecords(body: Uint8Array, gzipped: boolean): Promise<unknown[]> {
-  return parseNdjson(gzipped ? await gunzip(body) : body);
+/**
+ * The records of an uncompressed body of `contentType`: a JSON array, or NDJSON (which batches spooled
+ * by earlier versions hold).
+ */
+export function parseBatch(text: Uint8Array, contentType: string): unknown[] {
+  if (contentType !== JSON_ARRAY) return parseNdjson(text);
+  return JSON.parse(Buffer.from(text.buffer, text.byteOffset, text.byteLength).toString('utf8')) as unknown[];
+}
+
+/** The records of a body (gunzipped first when `gzipped`), for naming rejected records. */
+export async function decodeRecords(
+  body: Uint8Array,
+  gzipped: boolean,
+  contentType: string,
+): Promise<unknown[]> {
+  return parseBatch(gzipped ? await gunzip(body) : body, contentType);
 }

@@ -7,7 +7,7 @@ export interface ProducerOptions {
   stream: string;
   /** A batch is sent once it holds this many records. Default 500 (the API takes up to 10,000). */
   maxBatchRecords?: number;
-  /** … or this many bytes of NDJSON (before gzip). Default 1,000,000 (the API takes 4 MiB). */
+  /** … or this many bytes of records as JSON, plus a byte each (before gzip). Default 1,000,000 (the API takes 4 MiB). */
   maxBatchBytes?: number;
   /** … or once its first record has waited this long. Default 50 ms. */
   lingerMs?: number;

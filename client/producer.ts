@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { BatchBuffer } from './batch-buffer.js';
 import { ByteBudget } from './budget.js';
 import { Conditions } from './conditions.js';
 import { deliver, errorsByIndex, type RetryInfo, type WireBatch } from './deliver.js';
-import { NDJSON, compress, decodeRecords, parseNdjson, type GzipSettings } from './encode.js';
+import { JSON_ARRAY, compress, decodeRecords, parseBatch, type GzipSettings } from './encode.js';
 import { RecordTooLargeError, type TributaryError } from './errors.js';
 import type { Http } from './http.js';
-import { NdjsonBuffer } from './ndjson-buffer.js';
 import { settingsOf, type ProducerSettings } from './producer-settings.js';
 import type { ProducerCounts, ProducerEvents, ProducerOptions, SpoolReason } from './producer-types.js';
 import { Replayer, signalsOutage } from './replayer.js';
@@ -18,14 +18,16 @@ import type { IngestResult } from './types.js';
 interface Batch {
   seq: number;
   key: string;
-  /** The records as NDJSON, built when the batch is cut: off the JS heap while it is in flight. */
+  /** The records as a JSON array, built when the batch is cut: off the JS heap while it is in flight. */
   text: Buffer;
   records: number;
+  /** What the batch holds of the queue's byte budget. */
   bytes: number;
 }
 
 /** What send() answers when the record went straight into the queue: one promise for all of them. */
 const QUEUED: Promise<void> = Promise.resolve();
+const recordsOf = (b: Batch): unknown[] => parseBatch(b.text, JSON_ARRAY);
 const asError = (err: unknown) => (err instanceof Error ? err : new Error(String(err)));
 
 /**
@@ -41,10 +43,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
   private readonly s: ProducerSettings;
   private readonly gz: GzipSettings | undefined;
   private readonly budget: ByteBudget;
+  /** What the records of a batch may take: maxBatchBytes less the array's opening bracket. */
+  private readonly batchRoom: number;
   /** Part of every Idempotency-Key: a restarted producer with the same producerId never reuses a key. */
   private readonly runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   /** The batch being filled. */
-  private readonly open = new NdjsonBuffer();
+  private readonly open = new BatchBuffer();
   private linger?: NodeJS.Timeout;
   private seq = 0;
   private readonly queue: Batch[] = [];
@@ -89,6 +93,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.producerId = this.s.producerId;
     this.gz = this.s.gzip ? { minBytes: this.s.gzipMinBytes, level: this.s.gzipLevel } : undefined;
     this.budget = new ByteBudget(this.s.maxQueueBytes);
+    this.batchRoom = this.s.maxBatchBytes - 1;
     this.opened = options.spoolDir ? this.openSpool(options.spoolDir) : Promise.resolve();
     if (options.closeOnSignals) this.removeSignalHandlers = closeOnSignals(() => this.close());
   }
@@ -139,13 +144,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
     // Usually written into the open batch right away, which measures it too; kept only if it gets in.
     const staged = this.budget.waiters === 0 ? this.open.stage(line) : 0;
     const bytes = staged || Buffer.byteLength(line, 'utf8') + 1;
-    if (bytes > this.s.maxBatchBytes)
-      throw new RecordTooLargeError(bytes, 'maxBatchBytes', this.s.maxBatchBytes);
+    if (bytes > this.batchRoom) throw new RecordTooLargeError(bytes, 'maxBatchBytes', this.s.maxBatchBytes);
     if (bytes > this.s.maxQueueBytes)
       throw new RecordTooLargeError(bytes, 'maxQueueBytes', this.s.maxQueueBytes);
     // A record that must wait is queued the moment it gets room, in the order the sends came.
     if (!this.budget.tryAcquire(bytes)) return this.budget.acquire(bytes, () => this.enqueue(line, bytes));
-    if (staged && this.open.bytes + staged <= this.s.maxBatchBytes) {
+    if (staged && this.open.bytes + staged <= this.batchRoom) {
       this.open.commit(staged);
       this.added();
     } else {
@@ -155,7 +159,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
   }
 
   private enqueue(line: string, bytes: number): void {
-    if (this.open.bytes + bytes > this.s.maxBatchBytes) this.cut();
+    if (this.open.bytes + bytes > this.batchRoom) this.cut();
     this.open.append(line, bytes);
     this.added();
   }
@@ -242,7 +246,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
       const batch = this.queue.shift()!;
       this.inFlight++;
       void this.run(batch)
-        .catch((err: unknown) => this.fail(batch.key, parseNdjson(batch.text), asError(err), false))
+        .catch((err: unknown) => this.fail(batch.key, recordsOf(batch), asError(err), false))
         .finally(() => {
           this.inFlight--;
           this.unsettled.delete(batch.seq);
@@ -255,12 +259,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
 
   private async run(b: Batch): Promise<void> {
     await this.opened;
-    if (this.openError) return this.fail(b.key, parseNdjson(b.text), this.openError, false);
+    if (this.openError) return this.fail(b.key, recordsOf(b), this.openError, false);
     const wire: WireBatch = {
       tenant: this.tenant,
       stream: this.stream,
       idempotencyKey: b.key,
-      contentType: NDJSON,
+      contentType: JSON_ARRAY,
       ...(await compress(b.text, this.gz)),
     };
     if (this.spool && this.degraded && !this.spoolError && (await this.toSpool(b, wire, 'unreachable')))
@@ -277,8 +281,7 @@ export class Producer extends EventEmitter<ProducerEvents> {
           giveUp: () => this.giveUp(started),
         });
       } catch (err) {
-        if (!isRetryable(err) || !this.spool)
-          return this.fail(b.key, parseNdjson(b.text), asError(err), false);
+        if (!isRetryable(err) || !this.spool) return this.fail(b.key, recordsOf(b), asError(err), false);
         if (!this.spoolError) {
           const closing = this.closing.signal.aborted;
           if (!closing && signalsOutage(err as TributaryError)) this.degraded = true;
@@ -286,12 +289,12 @@ export class Producer extends EventEmitter<ProducerEvents> {
         }
         // The spool cannot take it: it stays in memory and is tried again, until giveUp says otherwise.
         if (!this.giveUp(started)) continue;
-        return this.fail(b.key, parseNdjson(b.text), this.spoolError ?? asError(err), false);
+        return this.fail(b.key, recordsOf(b), this.spoolError ?? asError(err), false);
       }
       this.degraded = false;
       // The API takes batches again: the spool being full no longer stands in the way.
       this.spoolError = undefined;
-      return this.answered(result, b.key, b.records, false, () => Promise.resolve(parseNdjson(b.text)));
+      return this.answered(result, b.key, b.records, false, () => Promise.resolve(recordsOf(b)));
     }
   }
 
@@ -400,10 +403,15 @@ export class Producer extends EventEmitter<ProducerEvents> {
     this.replayer = new Replayer(this.http, this.spool, this.s.retry, {
       answered: (result, entry) =>
         this.answered(result, entry.idempotencyKey, entry.records, true, () =>
-          decodeRecords(entry.body, entry.gzip),
+          decodeRecords(entry.body, entry.gzip, entry.contentType),
         ),
       failed: async (entry, error) =>
-        this.fail(entry.idempotencyKey, await decodeRecords(entry.body, entry.gzip), error, true),
+        this.fail(
+          entry.idempotencyKey,
+          await decodeRecords(entry.body, entry.gzip, entry.contentType),
+          error,
+          true,
+        ),
       retrying: (info, entry) => this.retried(info, entry.records, true),
       reachable: (ok) => {
         this.degraded = !ok;

@@ -9,6 +9,7 @@ import {
   type FailedEvent,
   type RejectedEvent,
 } from '../../client/index.js';
+import { Spool } from '../../client/spool.js';
 import { contractFetch } from '../support/contract.js';
 import { startProxy, type ProxiedRequest, type TestProxy } from '../support/http-proxy.js';
 import {
@@ -44,8 +45,11 @@ const seqOf = (r: ProxiedRequest) => Number(keyOf(r).split('.').at(-1));
 /** The ingest requests the proxy saw from producer `producerId`, in batch order (up to 4 are in flight at once). */
 const batchesOf = (producerId: string): ProxiedRequest[] =>
   proxy.requests.filter((r) => keyOf(r).startsWith(`${producerId}.`)).sort((a, b) => seqOf(a) - seqOf(b));
-const linesOf = (r: ProxiedRequest): string[] =>
-  (r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body).toString().trimEnd().split('\n');
+/** The records of a batch: a JSON array. */
+const recordsIn = (r: ProxiedRequest): unknown[] =>
+  JSON.parse(
+    (r.headers['content-encoding'] === 'gzip' ? gunzipSync(r.body) : r.body).toString(),
+  ) as unknown[];
 
 describe('Producer batching', () => {
   it('cuts a batch at maxBatchRecords, and flush() sends the rest', async () => {
@@ -59,12 +63,12 @@ describe('Producer batching', () => {
     for (let i = 0; i < 35; i++) await p.send({ id: `br-${i}`, n: i });
     await p.flush();
     const sent = batchesOf('byrecords');
-    expect(sent.map((r) => linesOf(r).length)).toEqual([10, 10, 10, 5]);
-    expect(sent.flatMap(linesOf).map((l) => (JSON.parse(l) as { id: string }).id)).toEqual(
+    expect(sent.map((r) => recordsIn(r).length)).toEqual([10, 10, 10, 5]);
+    expect(sent.flatMap(recordsIn).map((r) => (r as { id: string }).id)).toEqual(
       Array.from({ length: 35 }, (_, i) => `br-${i}`),
     );
     expect(new Set(sent.map((r) => r.headers['idempotency-key'])).size).toBe(4);
-    expect(sent.every((r) => r.headers['content-type'] === 'application/x-ndjson')).toBe(true);
+    expect(sent.every((r) => r.headers['content-type'] === 'application/json')).toBe(true);
     expect(p.counts).toMatchObject({ queued: 35, batches: 4, acked: 35, rejected: 0, retries: 0, failed: 0 });
     await p.close();
   });
@@ -83,7 +87,7 @@ describe('Producer batching', () => {
     const sent = batchesOf('bybytes');
     expect(sent.length).toBeGreaterThan(3);
     for (const r of sent) expect(r.body.byteLength).toBeLessThanOrEqual(1000);
-    expect(sent.flatMap(linesOf)).toHaveLength(40);
+    expect(sent.flatMap(recordsIn)).toHaveLength(40);
   });
 
   it('sends a batch once its first record has lingered, without a flush', async () => {
@@ -107,7 +111,7 @@ describe('Producer batching', () => {
     await p.close();
     const sent = batchesOf('gzip');
     expect(sent.map((r) => r.headers['content-encoding'])).toEqual(['gzip', undefined]);
-    expect(sent.flatMap(linesOf)).toHaveLength(22);
+    expect(sent.flatMap(recordsIn)).toHaveLength(22);
     expect(p.counts.acked).toBe(22);
   });
 });
@@ -236,6 +240,38 @@ describe('Producer spool', () => {
       expect(raw.ids).not.toContain(`sf-${sent}`);
     } finally {
       await gate.close();
+      await removeDir(dir);
+    }
+  });
+
+  it('replays an NDJSON batch spooled by an earlier version with its own bytes and key', async () => {
+    const dir = await tempDir('tributary-sdk-ndjson-spool-');
+    const spoolDir = join(dir, 'spool');
+    try {
+      const body = Buffer.from('{"id":"nd-1","n":1}\n{"id":"nd-2","n":"two"}\n');
+      const old = await Spool.open({ dir: spoolDir, maxBytes: 2 ** 20 });
+      await old.append({
+        tenant: TENANT,
+        stream: STREAM,
+        idempotencyKey: 'older.run.1',
+        contentType: 'application/x-ndjson',
+        gzip: false,
+        body,
+        records: 2,
+        spooledAt: '2026-01-01T00:00:00.000Z',
+      });
+      await old.close();
+
+      const p = trb.producer({ tenant: TENANT, stream: STREAM, spoolDir });
+      const rejected: RejectedEvent[] = [];
+      p.on('rejected', (e) => rejected.push(e));
+      await p.close();
+      const [sent] = proxy.requests.filter((r) => keyOf(r) === 'older.run.1');
+      expect(sent.headers['content-type']).toBe('application/x-ndjson');
+      expect(Buffer.compare(sent.body, body)).toBe(0);
+      expect(p.counts).toMatchObject({ replayed: 2, acked: 1, rejected: 1 });
+      expect(rejected.map((e) => [e.index, e.record])).toEqual([[1, { id: 'nd-2', n: 'two' }]]);
+    } finally {
       await removeDir(dir);
     }
   });
