@@ -35,6 +35,20 @@ const TENANT = 'bench';
 const SECTION = 'cli-push';
 const { start: CLI_START, end: CLI_END } = markers(SECTION);
 
+/**
+ * Server settings for this run, e.g. BENCH_SERVER_ENV='TRIBUTARY_ADMIT_WAIT_MS=1000,TRIBUTARY_…=…': the
+ * server drops the parent's TRIBUTARY_* variables, and wrk and the push must both see the same ones.
+ */
+const SERVER_ENV = Object.fromEntries(
+  (process.env.BENCH_SERVER_ENV ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const at = kv.indexOf('=');
+      if (at <= 0) throw new Error(`BENCH_SERVER_ENV: expected NAME=value, got ${kv}`);
+      return [kv.slice(0, at).trim(), kv.slice(at + 1).trim()];
+    }),
+);
 const log = (msg: string) => console.error(`[bench:cli] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,6 +84,7 @@ async function writeInput(file: string, mb: number): Promise<number> {
 
 interface PushSummary {
   totals: { records: number; accepted: number; rejected: number; invalid: number };
+  files: { retries: number }[];
 }
 
 /** The node flags the bin's shebang gives it (`#!/usr/bin/env -S node …`), so the bench runs what users run. */
@@ -80,6 +95,15 @@ async function binNodeFlags(): Promise<string[]> {
     .trim()
     .split(/\s+/)
     .filter(Boolean);
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, or undefined once it is gone. */
+async function cpuSeconds(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  // Fields after the comm's ')' start at field 3; utime and stime are fields 14 and 15, in 1/100 s.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function rawTotal(url: string, key: string, stream: string): Promise<number> {
@@ -102,7 +126,7 @@ async function main(): Promise<void> {
     const bodyFile = path.join(work, 'body.json');
     await writeFile(bodyFile, makeBatch(BATCH, RECORD_BYTES));
 
-    server = await startServer({ dataDir: path.join(work, 'data'), adminKey: ADMIN_KEY });
+    server = await startServer({ dataDir: path.join(work, 'data'), adminKey: ADMIN_KEY, env: SERVER_ENV });
     const tenant = await api<{ key: { secret: string } }>(server.url, ADMIN_KEY, 'POST', '/v1/tenants', {
       name: TENANT,
     });
@@ -125,6 +149,7 @@ async function main(): Promise<void> {
     /** One wrk run's acknowledged records per second, once the server has loaded what it sent. */
     const wrkRun = async (when: string) => {
       log(`wrk ${when}: ${CONNECTIONS} connections, ${BATCH} records a request, ${WRK_SECONDS} s`);
+      const cpuBefore = await cpuSeconds(server!.pid);
       const r = await runWrk({
         url: wrkUrl,
         bodyFile,
@@ -133,8 +158,14 @@ async function main(): Promise<void> {
         seconds: WRK_SECONDS,
       });
       const rate = ((r.statuses['200'] ?? 0) * BATCH) / r.durationSeconds;
-      log(`wrk acknowledged ${Math.round(rate)} records/s; letting the server catch up`);
+      log(
+        `wrk acknowledged ${Math.round(rate)} records/s (statuses ${JSON.stringify(r.statuses)}); letting the server catch up`,
+      );
       await settle();
+      const serverCpu = (await cpuSeconds(server!.pid))! - cpuBefore!;
+      log(
+        `server CPU ${((serverCpu / ((r.statuses['200'] ?? 0) * BATCH)) * 1e6).toFixed(1)} µs a record (wrk, load included)`,
+      );
       return rate;
     };
     await runWrk({ url: wrkUrl, bodyFile, token: key, connections: CONNECTIONS, seconds: 3 });
@@ -143,6 +174,7 @@ async function main(): Promise<void> {
 
     log(`tributary push: ${records} records, --batch-records ${BATCH} --concurrency ${CONCURRENCY}`);
     const started = Date.now();
+    const serverCpuBefore = await cpuSeconds(server.pid);
     const child = spawn(
       process.execPath,
       [
@@ -173,10 +205,12 @@ async function main(): Promise<void> {
     );
     // The peak of the CLI process itself (node with the tsx loader in-process): VmHWM, read while it runs.
     let peakKiB = 0;
+    let cliCpu = 0;
     const sampler = setInterval(() => {
       void readMemory(child.pid!).then((m) => {
         if (m && Number.isFinite(m.hwmKiB)) peakKiB = Math.max(peakKiB, m.hwmKiB);
       });
+      void cpuSeconds(child.pid!).then((c) => (cliCpu = Math.max(cliCpu, c ?? 0)));
     }, 100);
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -184,10 +218,17 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const seconds = (Date.now() - started) / 1000;
     if (code !== 0) throw new Error(`tributary push exited ${code}: ${out}`);
-    const summary = JSON.parse(out) as { totals: PushSummary['totals'] };
+    const summary = JSON.parse(out) as PushSummary;
     const pushRate = summary.totals.accepted / seconds;
+    const retries = summary.files.reduce((n, f) => n + f.retries, 0);
+    log(
+      `push acknowledged ${Math.round(pushRate)} records/s in ${seconds.toFixed(1)} s, ${retries} requests retried`,
+    );
     const peakMiB = peakKiB / 1024;
 
+    log(
+      `CLI CPU ${cliCpu.toFixed(1)} s (${((cliCpu / summary.totals.accepted) * 1e6).toFixed(1)} µs a record)`,
+    );
     log('waiting for every pushed record to load');
     let raw = 0;
     for (
@@ -198,6 +239,10 @@ async function main(): Promise<void> {
       raw = await rawTotal(server.url, key, 'pushed');
       if (raw >= summary.totals.accepted && raw === last) break;
     }
+    const pushServerCpu = (await cpuSeconds(server.pid))! - serverCpuBefore!;
+    log(
+      `server CPU ${((pushServerCpu / summary.totals.accepted) * 1e6).toFixed(1)} µs a record (push, load included)`,
+    );
 
     // wrk again, after the push, on the server as the push left it (its tables that much bigger): the
     // mean of the two runs compares the push with wrk on a server neither fresher nor older than its own.

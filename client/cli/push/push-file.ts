@@ -34,6 +34,8 @@ export interface PushFileResult {
   rejectsFile?: string;
   resumedFrom?: number;
   lastBatchId?: string;
+  /** Requests sent again (no answer, 429, 503, …): many say the server or the network was struggling. */
+  retries: number;
   interrupted: boolean;
   checkpoint?: string;
 }
@@ -96,6 +98,7 @@ export async function pushFile(
   const from: ReadFrom = { offset: existing?.offset ?? 0, line: existing?.line ?? 0, columns };
   let committed = { offset: from.offset, line: from.line };
   let lastBatchId: string | undefined;
+  let retries = 0;
   // Keys the previous run sent: a batch cut again from the same place must get the same key.
   const sentKeys = new Map((existing?.inFlight ?? []).map((f) => [f.start, f.idempotencyKey]));
 
@@ -205,6 +208,7 @@ export async function pushFile(
       idempotencyKey: batch.idempotencyKey,
       signal: stop.abort.signal,
       timeoutMs: o.timeoutMs,
+      onRetry: () => retries++,
     });
   };
   /** Sends a batch; a 400 for a malformed record (nothing claimed, nothing stored) sends the rest. */
@@ -322,6 +326,7 @@ export async function pushFile(
     ...(rejects.bytes ? { rejectsFile: rejects.path } : {}),
     ...(existing ? { resumedFrom: existing.offset } : {}),
     ...(lastBatchId ? { lastBatchId } : {}),
+    retries,
     interrupted: !complete,
     ...(!complete && cpFile ? { checkpoint: cpFile.path } : {}),
   };
