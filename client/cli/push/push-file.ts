@@ -124,7 +124,8 @@ export async function pushFile(
     line: committed.line,
     ...(columns ? { csv: { columns, ...(types ? { types } : {}) } } : {}),
     rejectsBytes: rejects.bytes,
-    totals,
+    // A copy: the write may come a while later (CheckpointFile spaces them), when totals have moved on.
+    totals: { ...totals },
     inFlight: window.map((s) => ({
       start: s.batch.start,
       end: s.batch.end,
