@@ -8,6 +8,7 @@ import { batchesOf, bodyOf, separateUnreadable, type Batch, type BatchLimits } f
 import { CHECKPOINT_VERSION, newRunId, type Checkpoint, type Totals } from './checkpoint.js';
 import { csvTypes, encoderFor, itemsOf, located, resumePoint } from './prepare.js';
 import type { Progress } from './progress.js';
+import { RecordList } from './record-list.js';
 import { RejectsFile, rejectLines } from './rejects.js';
 import { Sender } from './sender.js';
 
@@ -50,13 +51,22 @@ export interface Stop {
 }
 
 interface Slot {
+  /** Its records are released once answered (see `answered`). */
   batch: Batch;
-  /** The batch's bytes as it entered the window (what it holds in memory until committed). */
-  bytes: number;
+  /** Records sent and records unreadable: counted when answered, before the records are released. */
+  records: number;
+  invalid: number;
+  /** Bytes it holds until committed: its records until answered, then its reject lines. */
+  held: number;
+  /** Its lines for the rejects file, made when it was answered. */
+  rejects?: string[];
   done: boolean;
   result?: IngestResult;
   error?: unknown;
 }
+
+/** What an answered batch holds instead of its records. */
+const RELEASED = new RecordList(0, 0);
 
 const zeroTotals = (): Totals => ({
   records: 0,
@@ -68,17 +78,19 @@ const zeroTotals = (): Totals => ({
 });
 
 /**
- * Batches cut past the checkpoint may hold this many bytes (beyond 2 × concurrency batches, which they
- * may always hold). Batches commit in input order, so one batch waiting out a 429's Retry-After holds
- * the checkpoint back while the rest go on: at ~160,000 records/s of ~200 bytes, the second it waits
- * is about 32 MiB of batches sent after it.
+ * Batches commit in input order, so one batch waiting out a 429's Retry-After (a second, and then its
+ * turn in the server's admission) holds the checkpoint back while the batches after it are sent and
+ * answered. An answered batch keeps only its reject lines, so the window past the checkpoint costs
+ * little memory: it may reach WINDOW_BATCHES (several seconds at ~160 batches/s; each is an entry of
+ * the checkpoint), while the batches not yet answered may hold WINDOW_BYTES (or 2 × concurrency
+ * batches, whichever is more, so large batches still fill every connection).
  */
+const WINDOW_BATCHES = 1024;
 const WINDOW_BYTES = 32 * 1024 * 1024;
 
 /**
  * Pushes one input: batches go out `concurrency` at a time and commit in input order (rejects written,
- * checkpoint advanced), at most max(2 × concurrency batches, WINDOW_BYTES) past the checkpoint, so
- * memory stays bounded.
+ * checkpoint advanced), with the window past the checkpoint bounded in batches and in bytes held.
  */
 export async function pushFile(
   ctx: Ctx,
@@ -115,7 +127,7 @@ export async function pushFile(
   const sentKeys = new Map((existing?.inFlight ?? []).map((f) => [f.start, f.idempotencyKey]));
 
   const window: Slot[] = [];
-  let windowBytes = 0;
+  let heldBytes = 0;
   let sent = 0;
   let failure: unknown;
   let wake: (() => void) | undefined;
@@ -141,7 +153,7 @@ export async function pushFile(
     inFlight: window.map((s) => ({
       start: s.batch.start,
       end: s.batch.end,
-      records: s.batch.records.length,
+      records: s.records,
       idempotencyKey: s.batch.idempotencyKey,
     })),
     savedAt: new Date().toISOString(),
@@ -185,9 +197,9 @@ export async function pushFile(
         let moved = false;
         while (window.length && window[0].done && window[0].error === undefined) {
           const { batch, result } = window[0];
-          await rejects.write(rejectLines(batch, result, o.stream));
-          totals.records += batch.records.length;
-          totals.invalid += batch.invalid.length;
+          await rejects.write(window[0].rejects ?? []);
+          totals.records += window[0].records;
+          totals.invalid += window[0].invalid;
           if (result) {
             totals.accepted += result.accepted;
             totals.rejected += result.rejected;
@@ -196,7 +208,7 @@ export async function pushFile(
             lastBatchId = result.batchId;
           }
           committed = { offset: batch.end, line: batch.endLine };
-          windowBytes -= window[0].bytes;
+          heldBytes -= window[0].held;
           window.shift();
           moved = true;
         }
@@ -236,13 +248,28 @@ export async function pushFile(
       return batch.records.length ? post(batch) : undefined;
     }
   };
+  /** The batch is answered: its reject lines are all its commit needs, so its records can go. */
+  const answered = (slot: Slot, result: IngestResult | undefined) => {
+    const { batch } = slot;
+    slot.result = result;
+    slot.rejects = rejectLines(batch, result, o.stream);
+    slot.records = batch.records.length;
+    slot.invalid = batch.invalid.length;
+    batch.records = RELEASED;
+    batch.invalid = [];
+    const held = slot.rejects.reduce((n, l) => n + 2 * l.length, 0);
+    heldBytes += held - slot.held;
+    slot.held = held;
+    slot.done = true;
+    commitReady();
+  };
   const sender = new Sender<Slot, IngestResult | undefined>({
     concurrency: o.concurrency,
     attempt: deliver,
     timeoutMs: o.timeoutMs,
     onRetry: () => retries++,
     settled: (slot, outcome) => {
-      if ('result' in outcome) slot.result = outcome.result;
+      if ('result' in outcome) answered(slot, outcome.result);
       else {
         slot.error = outcome.error;
         failure ??= stop.abort.signal.aborted
@@ -253,16 +280,18 @@ export async function pushFile(
               timeoutMs: o.timeoutMs,
               sentFor: outcome.sentFor,
             });
+        slot.done = true;
       }
-      slot.done = true;
-      commitReady();
       notify();
     },
   });
   const onAbort = () => sender.abort(stop.abort.signal.reason);
   stop.abort.signal.addEventListener('abort', onAbort, { once: true });
 
-  const room = () => sender.hasRoom && (window.length < 2 * o.concurrency || windowBytes < WINDOW_BYTES);
+  const room = () =>
+    sender.hasRoom &&
+    window.length < WINDOW_BATCHES &&
+    (window.length < 2 * o.concurrency || heldBytes < WINDOW_BYTES);
   const halted = () => failure !== undefined || stop.requested || stop.abort.signal.aborted;
   let exhausted = false;
   try {
@@ -289,18 +318,21 @@ export async function pushFile(
         await saved;
       }
       if (halted()) break;
-      const slot: Slot = { batch, bytes: batch.records.bytes, done: false };
+      const slot: Slot = {
+        batch,
+        records: batch.records.length,
+        invalid: batch.invalid.length,
+        held: batch.records.bytes,
+        done: false,
+      };
       window.push(slot);
-      windowBytes += slot.bytes;
+      heldBytes += slot.held;
       if (batch.records.length) {
         // Not awaited: the key is a function of the batch's range, so the checkpoint may lag the send.
         saveLater();
         sent++;
         sender.send(slot);
-      } else {
-        slot.done = true;
-        commitReady();
-      }
+      } else answered(slot, undefined);
       report();
     }
     exhausted = !halted();
