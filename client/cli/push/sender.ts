@@ -4,6 +4,11 @@ import { backoffMs, isRetryable } from '../../retry.js';
 export interface SenderOptions<T, R> {
   /** Requests on the wire at once. */
   concurrency: number;
+  /**
+   * Items sent and not yet settled (on the wire or waiting to be retried) at once; at least
+   * `concurrency`. Default 2 × concurrency.
+   */
+  maxUnsettled?: number;
   /** One attempt at sending `item`, with no retries of its own. */
   attempt: (item: T) => Promise<R>;
   /** Called once per item: with its answer, or with the error that ended its retries. */
@@ -29,7 +34,9 @@ interface Job<T> {
  * sendBatch, an item waiting to be retried does not hold a connection: when a loaded server answers 429
  * to several requests at once, their Retry-After sleeps overlap, and with the slots held the push would
  * send nothing for that second while the server has room again. A retry that is due goes before any new
- * item, so the oldest batches (which hold the checkpoint back) are not starved.
+ * item, so the oldest batches (which hold the checkpoint back) are not starved. A server that keeps
+ * refusing is not flooded, though: with `maxUnsettled` items sent and unanswered, no new one goes out
+ * until a retry is answered, so at most that many requests are refused per Retry-After.
  */
 export class Sender<T, R> {
   private sending = 0;
@@ -37,14 +44,16 @@ export class Sender<T, R> {
   private readonly due: Job<T>[] = [];
   private aborted = false;
   private readonly now: () => number;
+  private readonly maxUnsettled: number;
 
   constructor(private readonly o: SenderOptions<T, R>) {
     this.now = o.now ?? Date.now;
+    this.maxUnsettled = Math.max(o.concurrency, o.maxUnsettled ?? 2 * o.concurrency);
   }
 
-  /** A new item may go out now: a connection is free and no retry is due. */
+  /** A new item may go out now: a connection is free, no retry is due, and not too many are unanswered. */
   get hasRoom(): boolean {
-    return this.sending < this.o.concurrency && this.due.length === 0;
+    return this.sending < this.o.concurrency && this.due.length === 0 && this.unsettled < this.maxUnsettled;
   }
 
   /** Items sent and not yet settled: on the wire, waiting to be retried, or due. */

@@ -99,6 +99,21 @@ describe('Sender', () => {
     expect(sender.hasRoom).toBe(true);
   });
 
+  it('sends nothing new while 2 × concurrency batches are unanswered, so a refusing server is not flooded', async () => {
+    const { sender, attempts } = scripted({ a: [busy(), 'A'], b: [busy(), 'B'] });
+    sender.send('a');
+    await vi.advanceTimersByTimeAsync(0);
+    sender.send('b');
+    await vi.advanceTimersByTimeAsync(0);
+    // Both wait out their Retry-After: no connection is busy, yet a third batch must wait.
+    expect(sender.unsettled).toBe(2);
+    expect(sender.hasRoom).toBe(false);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(attempts).toEqual(['a', 'b', 'a', 'b']);
+    expect(sender.unsettled).toBe(0);
+    expect(sender.hasRoom).toBe(true);
+  });
+
   it('settles at once on an answer that would fail again, and gives up after timeoutMs', async () => {
     const { sender, settled, attempts } = scripted(
       { no: [refused()], slow: [busy(), busy(), busy(), busy()] },
