@@ -23,8 +23,14 @@ export const ConfigSchema = z.object({
   TRIBUTARY_MAX_UNLOADED_BYTES: int(16 * 1024 * 1024),
   /** Ingest requests being processed at once before new ones get 429 (bounds memory under overload). */
   TRIBUTARY_MAX_INFLIGHT_REQUESTS: int(64),
-  /** How long an ingest request may wait, before its body is read, for buffers or the loader to catch up. */
-  TRIBUTARY_ADMIT_WAIT_MS: z.coerce.number().int().min(0).default(100),
+  /**
+   * How long an ingest request may wait, before its body is read, for buffers or the loader to catch up.
+   * Backpressure is latency first, refusal last: a loader group load often takes more than 100 ms, and a
+   * request refused then is answered Retry-After: 1, so its producer sleeps a second (and every producer
+   * refused at that moment sleeps the same second) while the server has room again. Waiting requests
+   * are bounded by TRIBUTARY_MAX_INFLIGHT_REQUESTS and hold no body in memory.
+   */
+  TRIBUTARY_ADMIT_WAIT_MS: z.coerce.number().int().min(0).default(1000),
   /**
    * Idempotency-Keys the local store keeps at once (each for 24 h, about 0.7 KB of memory apiece);
    * past it a request with a new key answers 429 until old keys expire. Local mode only.

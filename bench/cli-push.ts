@@ -35,6 +35,20 @@ const TENANT = 'bench';
 const SECTION = 'cli-push';
 const { start: CLI_START, end: CLI_END } = markers(SECTION);
 
+/**
+ * Server settings for this run, e.g. BENCH_SERVER_ENV='TRIBUTARY_ADMIT_WAIT_MS=1000,TRIBUTARY_…=…': the
+ * server drops the parent's TRIBUTARY_* variables, and wrk and the push must both see the same ones.
+ */
+const SERVER_ENV = Object.fromEntries(
+  (process.env.BENCH_SERVER_ENV ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((kv) => {
+      const at = kv.indexOf('=');
+      if (at <= 0) throw new Error(`BENCH_SERVER_ENV: expected NAME=value, got ${kv}`);
+      return [kv.slice(0, at).trim(), kv.slice(at + 1).trim()];
+    }),
+);
 const log = (msg: string) => console.error(`[bench:cli] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -70,16 +84,27 @@ async function writeInput(file: string, mb: number): Promise<number> {
 
 interface PushSummary {
   totals: { records: number; accepted: number; rejected: number; invalid: number };
+  /** `retries` is missing from the summary of an older checkout (CLI_BENCH_BASELINE). */
+  files: { retries?: number }[];
 }
 
 /** The node flags the bin's shebang gives it (`#!/usr/bin/env -S node …`), so the bench runs what users run. */
-async function binNodeFlags(): Promise<string[]> {
-  const first = (await readFile(path.join(REPO_ROOT, 'bin/tributary.mjs'), 'utf8')).split('\n', 1)[0];
+async function binNodeFlags(root: string): Promise<string[]> {
+  const first = (await readFile(path.join(root, 'bin/tributary.mjs'), 'utf8')).split('\n', 1)[0];
   return first
     .replace(/^#!.*?\bnode\b/, '')
     .trim()
     .split(/\s+/)
     .filter(Boolean);
+}
+
+/** CPU seconds (user + system, every thread) a process has used so far, or undefined once it is gone. */
+async function cpuSeconds(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  if (!stat) return undefined;
+  // Fields after the comm's ')' start at field 3; utime and stime are fields 14 and 15, in 1/100 s.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function rawTotal(url: string, key: string, stream: string): Promise<number> {
@@ -102,13 +127,15 @@ async function main(): Promise<void> {
     const bodyFile = path.join(work, 'body.json');
     await writeFile(bodyFile, makeBatch(BATCH, RECORD_BYTES));
 
-    server = await startServer({ dataDir: path.join(work, 'data'), adminKey: ADMIN_KEY });
+    server = await startServer({ dataDir: path.join(work, 'data'), adminKey: ADMIN_KEY, env: SERVER_ENV });
     const tenant = await api<{ key: { secret: string } }>(server.url, ADMIN_KEY, 'POST', '/v1/tenants', {
       name: TENANT,
     });
     const key = tenant.key.secret;
-    for (const name of ['wrk', 'pushed'])
-      await api(server.url, key, 'POST', `/v1/tenants/${TENANT}/streams`, { name, schema: STREAM_SCHEMA });
+    await api(server.url, key, 'POST', `/v1/tenants/${TENANT}/streams`, {
+      name: 'wrk',
+      schema: STREAM_SCHEMA,
+    });
 
     const url = server.url;
     const wrkUrl = `${url}/v1/tenants/${TENANT}/streams/wrk/records`;
@@ -125,6 +152,7 @@ async function main(): Promise<void> {
     /** One wrk run's acknowledged records per second, once the server has loaded what it sent. */
     const wrkRun = async (when: string) => {
       log(`wrk ${when}: ${CONNECTIONS} connections, ${BATCH} records a request, ${WRK_SECONDS} s`);
+      const cpuBefore = await cpuSeconds(server!.pid);
       const r = await runWrk({
         url: wrkUrl,
         bodyFile,
@@ -133,77 +161,110 @@ async function main(): Promise<void> {
         seconds: WRK_SECONDS,
       });
       const rate = ((r.statuses['200'] ?? 0) * BATCH) / r.durationSeconds;
-      log(`wrk acknowledged ${Math.round(rate)} records/s; letting the server catch up`);
+      log(
+        `wrk acknowledged ${Math.round(rate)} records/s (statuses ${JSON.stringify(r.statuses)}); letting the server catch up`,
+      );
       await settle();
+      const serverCpu = (await cpuSeconds(server!.pid))! - cpuBefore!;
+      log(
+        `server CPU ${((serverCpu / ((r.statuses['200'] ?? 0) * BATCH)) * 1e6).toFixed(1)} µs a record (wrk, load included)`,
+      );
       return rate;
     };
     await runWrk({ url: wrkUrl, bodyFile, token: key, connections: CONNECTIONS, seconds: 3 });
     await settle();
     const wrkBefore = await wrkRun('before the push');
 
-    log(`tributary push: ${records} records, --batch-records ${BATCH} --concurrency ${CONCURRENCY}`);
-    const started = Date.now();
-    const child = spawn(
-      process.execPath,
-      [
-        ...(await binNodeFlags()),
-        'bin/tributary.mjs',
-        'push',
-        input,
-        '--stream',
-        'pushed',
-        '--batch-records',
-        String(BATCH),
-        '--concurrency',
-        String(CONCURRENCY),
-        '--json',
-        '--quiet',
-      ],
-      {
-        cwd: REPO_ROOT,
-        env: {
-          ...process.env,
-          TRIBUTARY_URL: server.url,
-          TRIBUTARY_KEY: key,
-          TRIBUTARY_TENANT: TENANT,
-          NODE_NO_WARNINGS: '1',
+    /** One `tributary push` of the input, by the checkout at `root`, into a stream of its own. */
+    const push = async (root: string, stream: string) => {
+      await api(url, key, 'POST', `/v1/tenants/${TENANT}/streams`, { name: stream, schema: STREAM_SCHEMA });
+      log(
+        `tributary push (${root}): ${records} records, --batch-records ${BATCH} --concurrency ${CONCURRENCY}`,
+      );
+      const started = Date.now();
+      const serverCpuBefore = await cpuSeconds(server!.pid);
+      const child = spawn(
+        process.execPath,
+        [
+          ...(await binNodeFlags(root)),
+          'bin/tributary.mjs',
+          'push',
+          input,
+          '--stream',
+          stream,
+          '--batch-records',
+          String(BATCH),
+          '--concurrency',
+          String(CONCURRENCY),
+          '--json',
+          '--quiet',
+        ],
+        {
+          cwd: root,
+          env: {
+            ...process.env,
+            TRIBUTARY_URL: url,
+            TRIBUTARY_KEY: key,
+            TRIBUTARY_TENANT: TENANT,
+            NODE_NO_WARNINGS: '1',
+          },
+          stdio: ['ignore', 'pipe', 'inherit'],
         },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      },
-    );
-    // The peak of the CLI process itself (node with the tsx loader in-process): VmHWM, read while it runs.
-    let peakKiB = 0;
-    const sampler = setInterval(() => {
-      void readMemory(child.pid!).then((m) => {
-        if (m && Number.isFinite(m.hwmKiB)) peakKiB = Math.max(peakKiB, m.hwmKiB);
-      });
-    }, 100);
-    let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    const [code] = (await once(child, 'exit')) as [number | null];
-    clearInterval(sampler);
-    const seconds = (Date.now() - started) / 1000;
-    if (code !== 0) throw new Error(`tributary push exited ${code}: ${out}`);
-    const summary = JSON.parse(out) as { totals: PushSummary['totals'] };
-    const pushRate = summary.totals.accepted / seconds;
-    const peakMiB = peakKiB / 1024;
+      );
+      // The peak of the CLI process itself (node with the tsx loader in-process): VmHWM, read while it runs.
+      let peakKiB = 0;
+      let cliCpu = 0;
+      const sampler = setInterval(() => {
+        void readMemory(child.pid!).then((m) => {
+          if (m && Number.isFinite(m.hwmKiB)) peakKiB = Math.max(peakKiB, m.hwmKiB);
+        });
+        void cpuSeconds(child.pid!).then((c) => (cliCpu = Math.max(cliCpu, c ?? 0)));
+      }, 100);
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+      const [code] = (await once(child, 'exit')) as [number | null];
+      clearInterval(sampler);
+      const seconds = (Date.now() - started) / 1000;
+      if (code !== 0) throw new Error(`tributary push exited ${code}: ${out}`);
+      const summary = JSON.parse(out) as PushSummary;
+      const rate = summary.totals.accepted / seconds;
+      const retries = summary.files.reduce((n, f) => n + (f.retries ?? 0), 0);
+      log(
+        `push acknowledged ${Math.round(rate)} records/s in ${seconds.toFixed(1)} s, ${retries} requests retried; ` +
+          `CLI CPU ${((cliCpu / summary.totals.accepted) * 1e6).toFixed(1)} µs a record`,
+      );
+      log('waiting for every pushed record to load');
+      let raw = 0;
+      for (
+        let last = -1, deadline = Date.now() + 600_000;
+        Date.now() < deadline;
+        last = raw, await sleep(2000)
+      ) {
+        raw = await rawTotal(url, key, stream);
+        if (raw >= summary.totals.accepted && raw === last) break;
+      }
+      const serverCpu = (await cpuSeconds(server!.pid))! - serverCpuBefore!;
+      log(
+        `server CPU ${((serverCpu / summary.totals.accepted) * 1e6).toFixed(1)} µs a record (push, load included)`,
+      );
+      return { summary, seconds, rate, peakMiB: peakKiB / 1024, raw };
+    };
 
-    log('waiting for every pushed record to load');
-    let raw = 0;
-    for (
-      let last = -1, deadline = Date.now() + 600_000;
-      Date.now() < deadline;
-      last = raw, await sleep(2000)
-    ) {
-      raw = await rawTotal(server.url, key, 'pushed');
-      if (raw >= summary.totals.accepted && raw === last) break;
-    }
+    // Another checkout's CLI first, into its own stream, to compare two versions side by side on this server.
+    const baseline = process.env.CLI_BENCH_BASELINE
+      ? (await push(path.resolve(process.env.CLI_BENCH_BASELINE), 'baseline')).rate
+      : undefined;
+    const { summary, seconds, rate: pushRate, peakMiB, raw } = await push(REPO_ROOT, 'pushed');
 
     // wrk again, after the push, on the server as the push left it (its tables that much bigger): the
     // mean of the two runs compares the push with wrk on a server neither fresher nor older than its own.
     const wrkAfter = await wrkRun('after the push');
     const wrkRate = (wrkBefore + wrkAfter) / 2;
     const ratio = pushRate / wrkRate;
+    if (baseline !== undefined)
+      log(
+        `push ${ratio.toFixed(2)}× wrk; the baseline checkout's push ${(baseline / wrkRate).toFixed(2)}× wrk`,
+      );
     const result = {
       at: new Date().toISOString(),
       host: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, wrk ${wrkVersion() ?? '?'}`,
@@ -236,7 +297,7 @@ async function main(): Promise<void> {
       'minutes and the disk space on its own.',
       '',
       '```sh',
-      'npm run bench:cli   # CLI_BENCH_MB (1024), CLI_BENCH_BATCH, CLI_BENCH_CONCURRENCY, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_WRITE=0',
+      'npm run bench:cli   # CLI_BENCH_MB (1024), CLI_BENCH_BASELINE (another checkout), CLI_BENCH_BATCH, CLI_BENCH_CONCURRENCY, BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_WRITE=0',
       '```',
       '',
       '| target | goal | measured | |',

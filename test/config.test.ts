@@ -15,6 +15,7 @@ describe('config', () => {
     expect(c.TRIBUTARY_MAX_RECORDS).toBe(10_000);
     expect(c.TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS).toBe(300);
     expect(c.TRIBUTARY_IDEMPOTENCY_MAX_KEYS).toBe(500_000);
+    expect(c.TRIBUTARY_ADMIT_WAIT_MS).toBe(1000);
     expect(
       parseConfig({ TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS: '60' })
         .TRIBUTARY_READY_MAX_UNLOADED_AGE_SECONDS,

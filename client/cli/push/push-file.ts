@@ -8,7 +8,9 @@ import { batchesOf, bodyOf, separateUnreadable, type Batch, type BatchLimits } f
 import { CHECKPOINT_VERSION, newRunId, type Checkpoint, type Totals } from './checkpoint.js';
 import { csvTypes, encoderFor, itemsOf, located, resumePoint } from './prepare.js';
 import type { Progress } from './progress.js';
+import { RecordList } from './record-list.js';
 import { RejectsFile, rejectLines } from './rejects.js';
+import { Sender } from './sender.js';
 
 export interface PushFileOptions {
   file: string;
@@ -34,6 +36,8 @@ export interface PushFileResult {
   rejectsFile?: string;
   resumedFrom?: number;
   lastBatchId?: string;
+  /** Requests sent again (no answer, 429, 503, …): many say the server or the network was struggling. */
+  retries: number;
   interrupted: boolean;
   checkpoint?: string;
 }
@@ -47,11 +51,22 @@ export interface Stop {
 }
 
 interface Slot {
+  /** Its records are released once answered (see `answered`). */
   batch: Batch;
+  /** Records sent and records unreadable: counted when answered, before the records are released. */
+  records: number;
+  invalid: number;
+  /** Bytes it holds until committed: its records until answered, then its reject lines. */
+  held: number;
+  /** Its lines for the rejects file, made when it was answered. */
+  rejects?: string[];
   done: boolean;
   result?: IngestResult;
   error?: unknown;
 }
+
+/** What an answered batch holds instead of its records. */
+const RELEASED = new RecordList(0, 0);
 
 const zeroTotals = (): Totals => ({
   records: 0,
@@ -63,8 +78,19 @@ const zeroTotals = (): Totals => ({
 });
 
 /**
+ * Batches commit in input order, so one batch waiting out a 429's Retry-After (a second, and then its
+ * turn in the server's admission) holds the checkpoint back while the batches after it are sent and
+ * answered. An answered batch keeps only its reject lines, so the window past the checkpoint costs
+ * little memory: it may reach WINDOW_BATCHES (several seconds at ~160 batches/s; each is an entry of
+ * the checkpoint), while the batches not yet answered may hold WINDOW_BYTES (or 2 × concurrency
+ * batches, whichever is more, so large batches still fill every connection).
+ */
+const WINDOW_BATCHES = 1024;
+const WINDOW_BYTES = 32 * 1024 * 1024;
+
+/**
  * Pushes one input: batches go out `concurrency` at a time and commit in input order (rejects written,
- * checkpoint advanced), at most 2 × concurrency batches past the checkpoint, so memory stays bounded.
+ * checkpoint advanced), with the window past the checkpoint bounded in batches and in bytes held.
  */
 export async function pushFile(
   ctx: Ctx,
@@ -96,12 +122,13 @@ export async function pushFile(
   const from: ReadFrom = { offset: existing?.offset ?? 0, line: existing?.line ?? 0, columns };
   let committed = { offset: from.offset, line: from.line };
   let lastBatchId: string | undefined;
+  let retries = 0;
   // Keys the previous run sent: a batch cut again from the same place must get the same key.
   const sentKeys = new Map((existing?.inFlight ?? []).map((f) => [f.start, f.idempotencyKey]));
 
   const window: Slot[] = [];
+  let heldBytes = 0;
   let sent = 0;
-  let inflight = 0;
   let failure: unknown;
   let wake: (() => void) | undefined;
   const notify = () => {
@@ -121,11 +148,12 @@ export async function pushFile(
     line: committed.line,
     ...(columns ? { csv: { columns, ...(types ? { types } : {}) } } : {}),
     rejectsBytes: rejects.bytes,
-    totals,
+    // A copy: the write may come a while later (CheckpointFile spaces them), when totals have moved on.
+    totals: { ...totals },
     inFlight: window.map((s) => ({
       start: s.batch.start,
       end: s.batch.end,
-      records: s.batch.records.length,
+      records: s.records,
       idempotencyKey: s.batch.idempotencyKey,
     })),
     savedAt: new Date().toISOString(),
@@ -169,9 +197,9 @@ export async function pushFile(
         let moved = false;
         while (window.length && window[0].done && window[0].error === undefined) {
           const { batch, result } = window[0];
-          await rejects.write(rejectLines(batch, result, o.stream));
-          totals.records += batch.records.length;
-          totals.invalid += batch.invalid.length;
+          await rejects.write(window[0].rejects ?? []);
+          totals.records += window[0].records;
+          totals.invalid += window[0].invalid;
           if (result) {
             totals.accepted += result.accepted;
             totals.rejected += result.rejected;
@@ -180,6 +208,7 @@ export async function pushFile(
             lastBatchId = result.batchId;
           }
           committed = { offset: batch.end, line: batch.endLine };
+          heldBytes -= window[0].held;
           window.shift();
           moved = true;
         }
@@ -195,6 +224,7 @@ export async function pushFile(
       });
   };
 
+  /** One request: the Sender retries, so that a batch waiting to be sent again holds no connection. */
   const post = (batch: Batch) => {
     const { body, contentType } = bodyOf(batch, o.format);
     return ctx.api.sendBatch({
@@ -204,11 +234,12 @@ export async function pushFile(
       contentType,
       idempotencyKey: batch.idempotencyKey,
       signal: stop.abort.signal,
-      timeoutMs: o.timeoutMs,
+      timeoutMs: 0,
     });
   };
   /** Sends a batch; a 400 for a malformed record (nothing claimed, nothing stored) sends the rest. */
-  const deliver = async (batch: Batch): Promise<IngestResult | undefined> => {
+  const deliver = async (slot: Slot): Promise<IngestResult | undefined> => {
+    const { batch } = slot;
     try {
       return await post(batch);
     } catch (err) {
@@ -217,35 +248,50 @@ export async function pushFile(
       return batch.records.length ? post(batch) : undefined;
     }
   };
-  const send = (slot: Slot) => {
-    inflight++;
-    const sentAt = Date.now();
-    deliver(slot.batch)
-      .then(
-        (r) => {
-          slot.result = r;
-        },
-        (err: unknown) => {
-          slot.error = err;
-          failure ??= stop.abort.signal.aborted
-            ? undefined
-            : located(err, slot.batch, {
-                file: o.file,
-                url: ctx.url,
-                timeoutMs: o.timeoutMs,
-                sentFor: Date.now() - sentAt,
-              });
-        },
-      )
-      .finally(() => {
-        inflight--;
-        slot.done = true;
-        commitReady();
-        notify();
-      });
+  /** The batch is answered: its reject lines are all its commit needs, so its records can go. */
+  const answered = (slot: Slot, result: IngestResult | undefined) => {
+    const { batch } = slot;
+    slot.result = result;
+    slot.rejects = rejectLines(batch, result, o.stream);
+    slot.records = batch.records.length;
+    slot.invalid = batch.invalid.length;
+    batch.records = RELEASED;
+    batch.invalid = [];
+    const held = slot.rejects.reduce((n, l) => n + 2 * l.length, 0);
+    heldBytes += held - slot.held;
+    slot.held = held;
+    slot.done = true;
+    commitReady();
   };
+  const sender = new Sender<Slot, IngestResult | undefined>({
+    concurrency: o.concurrency,
+    attempt: deliver,
+    timeoutMs: o.timeoutMs,
+    onRetry: () => retries++,
+    settled: (slot, outcome) => {
+      if ('result' in outcome) answered(slot, outcome.result);
+      else {
+        slot.error = outcome.error;
+        failure ??= stop.abort.signal.aborted
+          ? undefined
+          : located(outcome.error, slot.batch, {
+              file: o.file,
+              url: ctx.url,
+              timeoutMs: o.timeoutMs,
+              sentFor: outcome.sentFor,
+            });
+        slot.done = true;
+      }
+      notify();
+    },
+  });
+  const onAbort = () => sender.abort(stop.abort.signal.reason);
+  stop.abort.signal.addEventListener('abort', onAbort, { once: true });
 
-  const room = () => inflight < o.concurrency && window.length < 2 * o.concurrency;
+  const room = () =>
+    sender.hasRoom &&
+    window.length < WINDOW_BATCHES &&
+    (window.length < 2 * o.concurrency || heldBytes < WINDOW_BYTES);
   const halted = () => failure !== undefined || stop.requested || stop.abort.signal.aborted;
   let exhausted = false;
   try {
@@ -272,17 +318,21 @@ export async function pushFile(
         await saved;
       }
       if (halted()) break;
-      const slot: Slot = { batch, done: false };
+      const slot: Slot = {
+        batch,
+        records: batch.records.length,
+        invalid: batch.invalid.length,
+        held: batch.records.bytes,
+        done: false,
+      };
       window.push(slot);
+      heldBytes += slot.held;
       if (batch.records.length) {
         // Not awaited: the key is a function of the batch's range, so the checkpoint may lag the send.
         saveLater();
         sent++;
-        send(slot);
-      } else {
-        slot.done = true;
-        commitReady();
-      }
+        sender.send(slot);
+      } else answered(slot, undefined);
       report();
     }
     exhausted = !halted();
@@ -291,7 +341,8 @@ export async function pushFile(
   } finally {
     input.close();
   }
-  while (inflight > 0) await new Promise<void>((r) => (wake = r));
+  while (sender.unsettled > 0) await new Promise<void>((r) => (wake = r));
+  stop.abort.signal.removeEventListener('abort', onAbort);
   await commits;
   await saved;
   progress.stop();
@@ -322,6 +373,7 @@ export async function pushFile(
     ...(rejects.bytes ? { rejectsFile: rejects.path } : {}),
     ...(existing ? { resumedFrom: existing.offset } : {}),
     ...(lastBatchId ? { lastBatchId } : {}),
+    retries,
     interrupted: !complete,
     ...(!complete && cpFile ? { checkpoint: cpFile.path } : {}),
   };
