@@ -42,8 +42,6 @@ export const ConfigSchema = z.object({
     .regex(/^\d+(KB|MB|GB)$/, 'must look like 256MB')
     .default('64MB'),
   TRIBUTARY_DUCKDB_THREADS: int(1),
-  /** How often freed native memory is handed back to the OS (glibc only; 0 turns it off). Local mode only. */
-  TRIBUTARY_HEAP_TRIM_SECONDS: z.coerce.number().int().min(0).default(30),
   TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: z.coerce.number().positive().default(1),
   TRIBUTARY_DEFAULT_BUFFER_SIZE_MIB: z.coerce.number().positive().default(5),
   TRIBUTARY_GZIP_OBJECTS: z

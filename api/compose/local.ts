@@ -20,7 +20,6 @@ import {
   type LocalIdempotencySettings,
   type LogFs,
 } from '../adapters/local/index.js';
-import { HeapTrimmer, glibcHeap } from '../adapters/process/native-heap.js';
 import type { Config } from '../config.js';
 import { hashSecret } from '../domain/auth/secrets.js';
 import { newIngestState } from '../domain/records/ingest-state.js';
@@ -98,10 +97,7 @@ export async function composeLocal(
   const prometheus = new PromMetrics({ processMetrics: true });
   // Ingest, delivery and loader all count through the wrapper, so Prometheus sees what the minute counters see.
   const metrics = prometheus.instrument(new MinuteMetrics(new DynamoMetricsStore(client, TABLE)));
-  const trimmer = heapTrimmer(config, logger);
   const warehouse = new DuckDbWarehouse({
-    // Closing an instance frees its whole buffer pool at once: the moment a trim gives most back.
-    onRecycle: () => void trimmer?.trim(),
     dir: join(dataDir, 'warehouse'),
     logger: logger.child({ component: 'warehouse' }),
     memoryLimit: config.TRIBUTARY_DUCKDB_MEMORY_LIMIT,
@@ -152,7 +148,6 @@ export async function composeLocal(
     logger: logger.child({ component: 'alerts' }),
   });
   evaluator.start();
-  trimmer?.start();
 
   const services: Services = {
     catalog,
@@ -174,7 +169,6 @@ export async function composeLocal(
 
   const release = async () => {
     await evaluator.stop();
-    await trimmer?.stop();
     await metrics.close().catch((err) => logger.warn({ err }, 'metrics flush failed'));
     await delivery.close();
     await idempotency.close();
@@ -192,14 +186,4 @@ export async function composeLocal(
     },
     close: release,
   };
-}
-
-function heapTrimmer(config: Config, logger: Logger): HeapTrimmer | undefined {
-  const heap = config.TRIBUTARY_HEAP_TRIM_SECONDS > 0 ? glibcHeap() : undefined;
-  if (!heap) return undefined;
-  return new HeapTrimmer({
-    heap,
-    everyMs: config.TRIBUTARY_HEAP_TRIM_SECONDS * 1000,
-    logger: logger.child({ component: 'native-heap' }),
-  });
 }

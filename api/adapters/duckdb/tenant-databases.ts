@@ -16,8 +16,6 @@ export interface TenantDatabasesOptions {
   memoryLimit?: string;
   /** Threads per tenant database; DuckDB's default is every core. */
   threads?: number;
-  /** Told after a tenant database was closed and reopened to release memory. */
-  onRecycle?(): void;
 }
 
 /** Told when a tenant database file is created, so whatever the lake holds for the tenant can be loaded again. */
@@ -123,10 +121,8 @@ export class TenantDatabases {
         const opened = await TenantDatabase.open(file, {
           memoryLimit: this.opts.memoryLimit,
           threads: this.opts.threads,
-          onRecycle: (reason) => {
-            this.logger.info({ tenant, file, reason }, 'reopened tenant database to release memory');
-            this.opts.onRecycle?.();
-          },
+          onRecycle: (reason) =>
+            this.logger.info({ tenant, file, reason }, 'reopened tenant database to release memory'),
         });
         this.logger.info({ tenant, file, created }, 'opened tenant database');
         if (created) for (const listener of this.createdListeners) listener(tenant);
