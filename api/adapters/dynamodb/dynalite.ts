@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { closeLevelIteratorsOnReturn } from './level-iterators.js';
 
 export interface EmbeddedDynamo {
   endpoint: string;
@@ -9,6 +10,7 @@ export interface EmbeddedDynamo {
 
 /** Starts dynalite in-process on loopback; persisted under `path` when given, in memory otherwise. */
 export async function startDynalite(path?: string): Promise<EmbeddedDynamo> {
+  closeLevelIteratorsOnReturn();
   if (path) mkdirSync(path, { recursive: true });
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
