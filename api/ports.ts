@@ -75,7 +75,9 @@ export interface IdempotencyRecord {
 export interface IdempotencyStore {
   /**
    * Claims the key with a conditional write (no live record under it); returns the record that holds
-   * the key instead when there is one.
+   * the key instead when there is one. The claim must be durable no later than the batch stored under
+   * it (a retry after a crash must find it): the DynamoDB store's write is; the local store relies on
+   * the local delivery storing the claim inside the batch's log entry (IngestBatch.claim).
    */
   claim(record: IdempotencyRecord): Promise<IdempotencyRecord | undefined>;
   /**
@@ -104,7 +106,16 @@ export interface IngestBatch {
   /** NDJSON of QuarantineRecord, one line per rejected record. */
   rejects: Buffer;
   rejectCount: number;
+  /**
+   * The idempotency claim the batch is stored under, when its request carried an Idempotency-Key. A
+   * delivery that keeps its own durable log may store it with the batch, which lets its idempotency
+   * store skip making the claim durable on its own (see IdempotencyStore.claim).
+   */
+  claim?: BatchClaim;
 }
+
+/** What a stored batch carries of its idempotency claim: enough to restore the claim after a crash. */
+export type BatchClaim = Pick<IdempotencyRecord, 'key' | 'fingerprint' | 'token' | 'createdAt'>;
 
 /** Why loads fail: the data itself (salvaged), a resource such as memory or disk, or another dependency. */
 export type LoadFailureKind = 'data' | 'resource' | 'dependency';

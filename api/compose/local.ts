@@ -103,6 +103,16 @@ export async function composeLocal(
     memoryLimit: config.TRIBUTARY_DUCKDB_MEMORY_LIMIT,
     threads: config.TRIBUTARY_DUCKDB_THREADS,
   });
+  // Opened before serving: the pending claims it replays are the crashed process's, taken over at once.
+  // Before the delivery starts too: its recovery puts back the claims the log's entries carry.
+  const idempotency = await LocalIdempotencyStore.open({
+    dir: idempotencyDir(dataDir),
+    logger: logger.child({ component: 'idempotency' }),
+    now: Date.now,
+    fs: engines.journalFs,
+    claimsRideWithBatches: true,
+    ...localIdempotencySettings(config),
+  });
   const delivery = new LocalDelivery({
     dataDir,
     target: warehouse,
@@ -111,6 +121,7 @@ export async function composeLocal(
     logger: logger.child({ component: 'delivery' }),
     now: Date.now,
     logFs: engines.logFs ?? nodeLogFs,
+    claims: idempotency,
     ...localDeliverySettings(config),
   });
   // A tenant database created again (removed, or corrupt and removed) reloads what the lake holds.
@@ -122,14 +133,6 @@ export async function composeLocal(
       );
   });
   await delivery.start();
-  // Opened before serving: the pending claims it replays are the crashed process's, taken over at once.
-  const idempotency = await LocalIdempotencyStore.open({
-    dir: idempotencyDir(dataDir),
-    logger: logger.child({ component: 'idempotency' }),
-    now: Date.now,
-    fs: engines.journalFs,
-    ...localIdempotencySettings(config),
-  });
   prometheus.collectFrom({ catalog, delivery, now: () => new Date() });
   const alerts = new DynamoAlertStore(client, TABLE);
   const loadMonitor = loadMonitorSettings(config);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DependencyUnavailableError } from '../../domain/errors.js';
 import type { BatchReceipt, ObjectKind } from '../../domain/records/types.js';
 import type { Stream } from '../../domain/streams/types.js';
-import type { Delivery, DeliveryStatus, IngestBatch, LoadTarget, Metrics } from '../../ports.js';
+import type { BatchClaim, Delivery, DeliveryStatus, IngestBatch, LoadTarget, Metrics } from '../../ports.js';
 import { Admission, type AdmissionLimits } from './admission.js';
 import { encodeEntry, type LogEntry } from './frame.js';
 import { Lake } from './lake.js';
@@ -41,6 +41,16 @@ export interface LocalDeliveryDeps {
   logger: Logger;
   now: () => number;
   logFs: LogFs;
+  /**
+   * The idempotency store whose claims ride in the log's entries (IngestBatch.claim): given back the
+   * logged claims at recovery, and synced before a segment holding them is deleted.
+   */
+  claims?: ClaimKeeper;
+}
+
+export interface ClaimKeeper {
+  restore(tenant: string, stream: string, claim: BatchClaim, batchId: string): void;
+  sync(): Promise<void>;
 }
 
 export type LocalDeliveryOptions = LocalDeliveryDeps & LocalDeliverySettings;
@@ -70,6 +80,7 @@ export class LocalDelivery implements Delivery {
       segmentBytes: opts.segmentBytes,
       fs: opts.logFs,
       logger,
+      beforeDelete: opts.claims ? () => opts.claims!.sync() : undefined,
     });
     const lake = new Lake(path.join(dataDir, 'lake'), path.join(dataDir, 'tmp'));
     this.tracker = new LoadTracker(opts.maxReceiptsInMemory);
@@ -124,6 +135,9 @@ export class LocalDelivery implements Delivery {
       publisher: this.publisher,
       target,
       refreshRetryMs: opts.refreshRetryMs,
+      restoreClaim: opts.claims
+        ? (e) => opts.claims!.restore(e.tenant, e.stream, e.claim!, e.batchId)
+        : undefined,
     });
   }
 

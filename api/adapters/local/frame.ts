@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import type { IngestBatch } from '../../ports.js';
+import type { BatchClaim, IngestBatch } from '../../ports.js';
 
 /**
  * One log entry: the batch's metadata plus its records and rejects as ready-made NDJSON blocks.
@@ -18,6 +18,8 @@ export interface LogEntry {
   records: Buffer;
   rejectCount: number;
   rejects: Buffer;
+  /** The idempotency claim the batch was stored under: durable with it, restored at recovery. */
+  claim?: BatchClaim;
 }
 
 /** [u32 payload length][u32 crc32 of payload][payload]: the framing of the log and the idempotency journal. */
@@ -38,6 +40,11 @@ interface EntryHeader {
   nb: number;
   j: number;
   jb: number;
+  /** The claim: Idempotency-Key, fingerprint, token, claimed at (absent without a key). */
+  ik?: string;
+  if?: string;
+  it?: string;
+  ic?: string;
 }
 
 /** Encodes a batch as one frame and returns the entry view over it. */
@@ -58,6 +65,12 @@ export function encodeEntry(lsn: number, batch: IngestBatch): { frame: Buffer; e
     j: batch.rejectCount,
     jb,
   };
+  if (batch.claim) {
+    header.ik = batch.claim.key;
+    header.if = batch.claim.fingerprint;
+    if (batch.claim.token !== undefined) header.it = batch.claim.token;
+    header.ic = batch.claim.createdAt;
+  }
   const head = JSON.stringify(header) + '\n';
   const hb = Buffer.byteLength(head);
   const payloadBytes = hb + nb + jb;
@@ -72,7 +85,7 @@ export function encodeEntry(lsn: number, batch: IngestBatch): { frame: Buffer; e
 }
 
 function entryOf(h: EntryHeader, body: Buffer): LogEntry {
-  return {
+  const entry: LogEntry = {
     lsn: h.l,
     tenant: h.t,
     stream: h.s,
@@ -85,6 +98,11 @@ function entryOf(h: EntryHeader, body: Buffer): LogEntry {
     rejectCount: h.j,
     rejects: body.subarray(h.nb, h.nb + h.jb),
   };
+  if (typeof h.ik === 'string' && typeof h.if === 'string' && typeof h.ic === 'string') {
+    entry.claim = { key: h.ik, fingerprint: h.if, createdAt: h.ic };
+    if (typeof h.it === 'string') entry.claim.token = h.it;
+  }
+  return entry;
 }
 
 function parsePayload(payload: Buffer): LogEntry | undefined {

@@ -49,6 +49,8 @@ interface Queued {
 }
 
 const FILE = 'journal.log';
+/** What a sync queues: nothing to write, only a waiter for the group's fdatasync. */
+const EMPTY = Buffer.alloc(0);
 const READ_CHUNK = 1024 * 1024;
 /** Frames per write while rewriting: keeps the event loop turning between writes. */
 const REWRITE_BATCH = 2048;
@@ -145,6 +147,20 @@ export class IdempotencyJournal {
     if (this.closed) return Promise.reject(closedError());
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ frame, waiter: { resolve, reject } });
+      this.kick();
+    });
+  }
+
+  /**
+   * Resolves once every frame queued or written so far is on disk: an fdatasync, or a rewrite when a
+   * write failed. The delivery log asks for it before deleting a segment whose entries carry claims.
+   */
+  sync(): Promise<void> {
+    if (this.closed) return Promise.reject(closedError());
+    if (!this.unsynced && !this.broken && !this.committing && this.queue.length === 0)
+      return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ frame: EMPTY, waiter: { resolve, reject } });
       this.kick();
     });
   }

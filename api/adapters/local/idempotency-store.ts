@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { OverloadedError } from '../../domain/errors.js';
-import type { IdempotencyRecord, IdempotencyStore } from '../../ports.js';
+import type { BatchClaim, IdempotencyRecord, IdempotencyStore } from '../../ports.js';
 import {
   decodeOp,
   encodeDelete,
@@ -21,6 +21,13 @@ export interface LocalIdempotencySettings {
 }
 
 export interface LocalIdempotencyOptions extends LocalIdempotencySettings {
+  /**
+   * The local delivery stores each batch's claim inside its log entry (IngestBatch.claim), restores
+   * claims from the log at recovery (restore) and syncs this store before it deletes a segment (sync).
+   * Claims then need no fdatasync of their own: a claim is durable exactly when its batch is. Without
+   * it (tests of the store alone), claim and takeOver wait for the journal's fdatasync.
+   */
+  claimsRideWithBatches?: boolean;
   /** The store's own directory (the journal lives there). */
   dir: string;
   logger: Logger;
@@ -45,12 +52,14 @@ const FULL_RETRY_MAX_S = 300;
  * DynamoIdempotencyStore: a conditional claim, takeOver conditioned on the stale claim's token while
  * it is pending, complete and release conditioned on our own token, and a key held for `retentionMs`.
  *
- * Durability. A pending claim is journaled and fdatasynced before claim/takeOver resolve, so before
- * its batch reaches the delivery log: had the batch been stored under a claim that a crash then lost,
- * the retry would find no claim and store the batch again. (Carrying the key inside the log entry
- * instead would save that fdatasync, but log segments are deleted once published, so the journal
- * would have to be synced before each deletion anyway, tying the log's lifecycle to this store; with
- * group commit the extra fdatasync is shared by every claim in the group and costs almost no CPU.)
+ * Durability. A claim must be durable no later than the batch stored under it: had the batch been
+ * stored under a claim that a crash then lost, the retry would find no claim and store the batch again.
+ * With the local delivery (claimsRideWithBatches), the claim travels inside the batch's log entry, so
+ * one fdatasync (the log's group commit) makes both durable and a keyed request waits for one fsync,
+ * not two. The journal gets the claim too, unsynced; recovery puts back (restore) any claim a log entry
+ * holds that the journal lost, and the log syncs this journal (sync) before it deletes a segment, so a
+ * claim is on disk in one or the other at every moment. On its own (claimsRideWithBatches off) a
+ * pending claim is fdatasynced before claim/takeOver resolve.
  * Results and releases are written with the next group but not waited for: if a power loss drops a
  * result, the claim is replayed pending with its batch id, and the retry answers from the batch's
  * receipt (ingest's recoverStored); a dropped release leaves a claim whose batch has no receipt, which
@@ -154,6 +163,30 @@ export class LocalIdempotencyStore implements IdempotencyStore {
     return Promise.resolve();
   }
 
+  /** Resolves once everything written so far is on disk (see IdempotencyJournal.sync). */
+  sync(): Promise<void> {
+    return this.journal.sync();
+  }
+
+  /**
+   * Puts back a claim found in a stored batch's log entry at recovery: the journal may have lost it,
+   * since claims are not synced before their batch is (claimsRideWithBatches). Kept unless the journal
+   * holds the key with a claim as recent or newer, or the claim has expired; orphaned, like every
+   * pending claim the journal replays, since its request died with the previous process.
+   */
+  restore(tenant: string, stream: string, claim: BatchClaim, batchId: string): void {
+    const record: IdempotencyRecord = { tenant, stream, ...claim, state: 'pending', batchId };
+    const k = mapKeyOf(record);
+    const held = this.entries.get(k);
+    const createdMs = Date.parse(claim.createdAt);
+    if (!Number.isFinite(createdMs) || (held && held.createdMs >= createdMs)) return;
+    const { entry, frame } = encodePut(record);
+    if (this.expired(entry, this.opts.now())) return;
+    entry.orphaned = true;
+    this.put(k, entry);
+    this.journal.append(frame);
+  }
+
   /** Stops the sweep and syncs the journal. */
   async close(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
@@ -162,12 +195,13 @@ export class LocalIdempotencyStore implements IdempotencyStore {
 
   /**
    * Puts `r` under `k` in place of `prev`. A pending record waits for its fdatasync and is undone
-   * when that fails (unless someone replaced it meanwhile); a result is not waited for.
+   * when that fails (unless someone replaced it meanwhile), unless its batch's log entry makes it
+   * durable (claimsRideWithBatches); a result is not waited for.
    */
   private async write(k: string, r: IdempotencyRecord, prev: IdemEntry | undefined): Promise<void> {
     const { entry, frame } = encodePut(r);
     this.put(k, entry);
-    if (r.state !== 'pending') {
+    if (r.state !== 'pending' || this.opts.claimsRideWithBatches) {
       this.journal.append(frame);
       return;
     }

@@ -80,7 +80,21 @@ export class WriteAheadLog {
    */
   private uncut: { size: number } | undefined;
 
-  constructor(private readonly opts: { dir: string; segmentBytes: number; fs: LogFs; logger: Logger }) {}
+  constructor(
+    private readonly opts: {
+      dir: string;
+      segmentBytes: number;
+      fs: LogFs;
+      logger: Logger;
+      /**
+       * Makes durable elsewhere what a published segment still holds that nothing else does (the
+       * idempotency claims its entries carry); a segment is deleted only once it resolves.
+       */
+      beforeDelete?: () => Promise<void>;
+      /** Wait before trying again to delete a segment whose beforeDelete failed. */
+      deleteRetryMs?: number;
+    },
+  ) {}
 
   get queuedBytes(): number {
     return this.bytesQueued;
@@ -287,13 +301,26 @@ export class WriteAheadLog {
   private maybeDelete(seg: Segment): void {
     if (!seg.sealed || seg.pending > 0 || !this.segments.has(seg.id)) return;
     this.segments.delete(seg.id);
-    const p = fs
+    const p = this.delete(seg).finally(() => this.deletions.delete(p));
+    this.deletions.add(p);
+  }
+
+  private async delete(seg: Segment): Promise<void> {
+    try {
+      await this.opts.beforeDelete?.();
+    } catch (err) {
+      // Kept: recovery would replay it (its entries are published, so only what they carry matters).
+      this.opts.logger.warn({ err, segment: seg.file }, 'keeping a published log segment for now');
+      if (this.closed) return;
+      this.segments.set(seg.id, seg);
+      setTimeout(() => this.maybeDelete(seg), this.opts.deleteRetryMs ?? 1_000).unref();
+      return;
+    }
+    await fs
       .unlink(seg.file)
       .catch((err: unknown) =>
         this.opts.logger.warn({ err, segment: seg.file }, 'deleting a published log segment failed'),
-      )
-      .finally(() => this.deletions.delete(p));
-    this.deletions.add(p);
+      );
   }
 
   /** Commits what is already queued, refuses new appends, and closes the active segment. */

@@ -23,6 +23,8 @@ export interface RecoveryOptions {
   now: () => number;
   /** Wait before retrying a refresh that could not read the load history or a lake object. */
   refreshRetryMs: number;
+  /** Told of every logged batch stored under an idempotency claim, before anything is published. */
+  restoreClaim?: (entry: LogEntry) => void;
 }
 
 /** The log range one published object covers. */
@@ -114,6 +116,7 @@ export class Recovery {
 
   /** Re-buffers the parts of a logged entry that no published object covers. Returns parts replayed. */
   private replay(entry: LogEntry, segment: number, coverage: Coverage): number {
+    if (entry.claim) this.opts.restoreClaim?.(entry);
     const objects: string[] = [];
     const parts: ObjectKind[] = [];
     for (const kind of ['raw', 'quarantine'] as const) {

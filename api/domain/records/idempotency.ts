@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { IdempotencyConflictError, IdempotencyInProgressError } from '../errors.js';
-import type { IdempotencyRecord, IdempotencyStore } from '../../ports.js';
+import type { BatchClaim, IdempotencyRecord, IdempotencyStore } from '../../ports.js';
 import type { IngestResult } from './types.js';
 
 /**
@@ -31,6 +31,8 @@ export interface IdempotencyDeps {
 export interface Attempt {
   /** The batch id this attempt stores under, recorded in the claim before anything is stored. */
   batchId: string;
+  /** The claim held while storing; it goes with the batch (IngestBatch.claim). */
+  claim: BatchClaim;
   /** False once the claim is too old to start storing under it. */
   inTime(): boolean;
   /** Call right after the batch is durably stored: from then on the claim is never released. */
@@ -90,6 +92,7 @@ export async function runIdempotent(
   let stored = false;
   const attempt: Attempt = {
     batchId: req.batchId,
+    claim: { key: mine.key, fingerprint: mine.fingerprint, token: mine.token, createdAt: mine.createdAt },
     inTime: () => deps.now().getTime() - claimedAt.getTime() < STORE_DEADLINE_MS,
     stored: () => {
       stored = true;

@@ -160,6 +160,7 @@ async function validateAndStore(
     // Storing now could race a retry that takes the claim over as stale.
     throw new DependencyUnavailableError('The request took too long to start storing; retry it.', 1);
   }
+  if (attempt) batch.claim = attempt.claim;
   // A request of tombstones alone has nothing to store (and so no receipt).
   if (batch.recordCount || batch.rejectCount) await services.delivery.append(batch);
   attempt?.stored();

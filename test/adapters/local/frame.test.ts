@@ -25,6 +25,25 @@ describe('log frames', () => {
     expect(a.entry.records.equals(e.records)).toBe(true);
   });
 
+  it("carries the batch's idempotency claim, and none when the batch has no key", () => {
+    const claim = {
+      key: 'k-1',
+      fingerprint: 'f'.repeat(64),
+      token: 't-1',
+      createdAt: '2026-12-01T00:00:00.000Z',
+    };
+    const keyed = encodeEntry(1, { ...makeBatch(), claim });
+    const plain = encodeEntry(2, makeBatch());
+    const { entries } = decodeFrames(Buffer.concat([keyed.frame, plain.frame]));
+    expect(entries[0].claim).toEqual(claim);
+    expect(keyed.entry.claim).toEqual(claim);
+    expect(entries[1].claim).toBeUndefined();
+    // A claim written before tokens existed has none.
+    const { token: _token, ...untokened } = claim;
+    const [old] = decodeFrames(encodeEntry(3, { ...makeBatch(), claim: untokened }).frame).entries;
+    expect(old.claim).toEqual(untokened);
+  });
+
   it('stops at a torn or corrupt frame', () => {
     const a = encodeEntry(1, makeBatch()).frame;
     const b = encodeEntry(2, makeBatch()).frame;

@@ -117,6 +117,59 @@ describe('LocalIdempotencyStore: journal', () => {
     expect(await again.claim(claimOf('r', 'x'))).toBeUndefined();
   });
 
+  it('with claims riding in log entries, answers claims without an fdatasync; sync() waits for one', async () => {
+    const store = await open({ claimsRideWithBatches: true });
+    fs.holdSyncs();
+    const a = claimOf('a', 'a');
+    expect(await store.claim(a)).toBeUndefined();
+    const b = claimOf('b', 'b', { createdAt: new Date(Date.now() - 120_000).toISOString() });
+    expect(await store.claim(b)).toBeUndefined();
+    expect(await store.takeOver(b, claimOf('b', 'b2'))).toBe(true);
+    expect(fs.ops).not.toContain('datasync:journal.log');
+    let synced = false;
+    const sync = store.sync().then(() => (synced = true));
+    await until(() => fs.ops.includes('datasync:journal.log'));
+    expect(synced).toBe(false);
+    fs.releaseSyncs();
+    await sync;
+    // A failed fdatasync fails the sync (the log then keeps its segment); the next one rewrites.
+    fs.syncFault = 'EIO';
+    await expect(store.claim(claimOf('c', 'c'))).resolves.toBeUndefined();
+    await expect(store.sync()).rejects.toBeInstanceOf(DependencyUnavailableError);
+    fs.syncFault = undefined;
+    shift += 1_500;
+    await store.sync();
+    expect(fs.ops).toContain('rename:journal.log.tmp');
+    await store.close();
+    const again = await open();
+    expect((await again.claim(claimOf('c', 'x')))?.token).toBe('c');
+  });
+
+  it('restores a claim from a log entry unless the journal holds the key as recently, or it expired', async () => {
+    const store = await open({ claimsRideWithBatches: true });
+    const kept = claimOf('kept', 'j1');
+    expect(await store.claim(kept)).toBeUndefined();
+    expect(await store.complete(doneOf(kept))).toBe(true);
+    const ride = (r: IdempotencyRecord) =>
+      store.restore(
+        r.tenant,
+        r.stream,
+        { key: r.key, fingerprint: r.fingerprint, token: r.token, createdAt: r.createdAt },
+        r.batchId!,
+      );
+    ride(claimOf('kept', 'older', { createdAt: new Date(Date.now() - 60_000).toISOString() }));
+    const lost = claimOf('lost', 'l1');
+    ride(lost);
+    ride(claimOf('expired', 'e1', { createdAt: new Date(Date.now() - RETENTION_MS - HOUR).toISOString() }));
+    expect(await store.claim(claimOf('kept', 'x'))).toEqual(doneOf(kept));
+    expect(await store.claim(claimOf('lost', 'x'))).toEqual({ ...lost, orphaned: true });
+    expect(await store.claim(claimOf('expired', 'x'))).toBeUndefined();
+    // Restored claims are journaled: they survive the next restart as well.
+    await store.close();
+    const again = await open();
+    expect(await again.claim(claimOf('lost', 'y'))).toEqual({ ...lost, orphaned: true });
+  });
+
   it('replays results, releases and takeovers at start, and marks the pending claims orphaned', async () => {
     const store = await open();
     const done = claimOf('done', 'd1');

@@ -159,6 +159,34 @@ describe('WriteAheadLog', () => {
     expect(await fs.readdir(dir)).toEqual([segmentName(1), segmentName(3)]);
   });
 
+  it('deletes a published segment only once beforeDelete resolves, keeping it while that fails', async () => {
+    let failing = 2;
+    let asked = 0;
+    const wal = new WriteAheadLog({
+      dir,
+      segmentBytes: 1,
+      fs: nodeLogFs,
+      logger: silentLogger,
+      deleteRetryMs: 10,
+      beforeDelete: () => {
+        asked++;
+        return failing-- > 0 ? Promise.reject(new Error('journal not synced')) : Promise.resolve();
+      },
+    });
+    await wal.recover();
+    await wal.openActive(1);
+    for (const lsn of [1, 2]) await wal.append(lsn, frame(lsn), (s) => wal.hold(s, 1));
+    wal.release(1, 1);
+    await new Promise((r) => setTimeout(r, 5));
+    // Refused once: the segment stays until a retry gets through.
+    expect(await fs.readdir(dir)).toEqual([segmentName(1), segmentName(2)]);
+    for (let i = 0; i < 100 && (await fs.readdir(dir)).includes(segmentName(1)); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(await fs.readdir(dir)).toEqual([segmentName(2)]);
+    expect(asked).toBe(3);
+    await wal.close();
+  });
+
   it('marks a failed write torn when it cannot be truncated, so recovery never replays it', async () => {
     const faults = new FaultyLogFs();
     const { wal, first: a } = await openWithHeldFirst(faults);
