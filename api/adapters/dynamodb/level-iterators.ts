@@ -1,8 +1,6 @@
 import { AbstractIterator, AbstractKeyIterator, AbstractValueIterator } from 'abstract-level';
 
-const PATCHED = Symbol.for('tributary.levelIteratorReturn');
-
-type Closable = { close(): Promise<void>; [PATCHED]?: true; return?: () => Promise<IteratorResult<never>> };
+type Closable = { close(): Promise<void>; return?: () => Promise<IteratorResult<never>> };
 
 /**
  * dynalite 4 turns every Query and Scan into streams over LevelDB iterators, and closes each iterator
@@ -16,7 +14,8 @@ type Closable = { close(): Promise<void>; [PATCHED]?: true; return?: () => Promi
 export function closeLevelIteratorsOnReturn(): void {
   for (const Iterator of [AbstractIterator, AbstractKeyIterator, AbstractValueIterator]) {
     const proto = Iterator.prototype as unknown as Closable;
-    if (proto[PATCHED] || proto.return) continue;
+    // Already there: patched before, or a later abstract-level closes them itself.
+    if (proto.return) continue;
     Object.defineProperty(proto, 'return', {
       configurable: true,
       writable: true,
@@ -24,6 +23,5 @@ export function closeLevelIteratorsOnReturn(): void {
         return this.close().then(() => ({ done: true, value: undefined }) as IteratorResult<never>);
       },
     });
-    Object.defineProperty(proto, PATCHED, { value: true });
   }
 }
