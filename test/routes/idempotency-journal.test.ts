@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { composeLocal, type LocalStack } from '../../api/compose/local.js';
 import { parseConfig } from '../../api/config.js';
@@ -80,7 +80,7 @@ describe('the local idempotency store through the API', () => {
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     // The claim went to the journal unsynced; the batch's log entry carries it (and was fdatasynced).
-    expect(faults.ops).toContain('writev:journal.log');
+    await vi.waitFor(() => expect(faults.ops).toContain('writev:journal.log'));
     expect(faults.ops).not.toContain('datasync:journal.log');
     expect((await send('plain')).status).toBe(200);
     faults.syncFault = undefined;

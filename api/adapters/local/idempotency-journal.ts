@@ -40,6 +40,11 @@ export interface JournalOptions {
   compactRatio: number;
   /** No compaction below this size: rewriting a small file buys nothing. */
   compactMinBytes: number;
+  /**
+   * How long frames nobody waits for may sit in memory before they are written (default 20 ms), so
+   * that a busy server writes the journal a few dozen times a second rather than once per request.
+   */
+  lingerMs?: number;
 }
 
 interface Queued {
@@ -56,13 +61,19 @@ const READ_CHUNK = 1024 * 1024;
 const REWRITE_BATCH = 2048;
 /** After a failed rewrite, the next attempt waits this long; durable appends are refused meanwhile. */
 const REWRITE_RETRY_MS = 1_000;
+const LINGER_MS = 20;
+/** Frames queued past this many bytes are written without waiting out the linger. */
+const LINGER_BYTES = 256 * 1024;
 
 /**
  * The idempotency store's append-only journal: frames (frame.ts) written with group commit, as the
  * delivery log does. Frames queued while one write is in flight go out in the next single writev;
  * the group is fdatasynced only when one of its frames is waited for (a claim), so results and
  * releases ride along with the next claim's fdatasync, or stay in the page cache, which a killed
- * process does not lose.
+ * process does not lose. Frames nobody waits for linger in memory up to `lingerMs` first: each write
+ * wakes a thread-pool thread, which on a busy server costs more than the bytes. A process killed
+ * meanwhile loses them, as a power loss loses unsynced ones, and the store is built to survive that
+ * (its claims are restored from the delivery log; see LocalIdempotencyStore).
  *
  * The file is never repaired in place. A failed write or fdatasync leaves its tail unknown, so the
  * next group rewrites the whole journal from the live state instead (temporary file, fdatasync,
@@ -72,6 +83,10 @@ export class IdempotencyJournal {
   private file: JournalFile | undefined;
   private bytes = 0;
   private queue: Queued[] = [];
+  /** Bytes of the frames in `queue`. */
+  private queuedBytes = 0;
+  /** Queued frames are waiting for someone to wait on them, a full linger, or this timer. */
+  private lingering: NodeJS.Timeout | undefined;
   private committing: Promise<void> | undefined;
   private rewriteWanted = false;
   /** Set after a failed write or rewrite: nothing more is appended until a rewrite succeeds. */
@@ -146,7 +161,7 @@ export class IdempotencyJournal {
   appendDurable(frame: Buffer): Promise<void> {
     if (this.closed) return Promise.reject(closedError());
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ frame, waiter: { resolve, reject } });
+      this.push({ frame, waiter: { resolve, reject } });
       this.kick();
     });
   }
@@ -160,16 +175,17 @@ export class IdempotencyJournal {
     if (!this.unsynced && !this.broken && !this.committing && this.queue.length === 0)
       return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ frame: EMPTY, waiter: { resolve, reject } });
+      this.push({ frame: EMPTY, waiter: { resolve, reject } });
       this.kick();
     });
   }
 
-  /** Queues a frame for the next group without waiting for it. */
+  /** Queues a frame for a coming group without waiting for it (it may linger; see the class). */
   append(frame: Buffer): void {
     if (this.closed) return;
-    this.queue.push({ frame });
-    this.kick();
+    this.push({ frame });
+    if (this.queuedBytes >= LINGER_BYTES) this.kick();
+    else this.linger();
   }
 
   /** Asks for a compaction with the next group (after expired records were dropped, say). */
@@ -182,6 +198,7 @@ export class IdempotencyJournal {
   /** Writes and fdatasyncs whatever is queued, then closes the file. */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.queue.length > 0) this.kick();
     while (this.committing) await this.committing;
     const file = this.file;
     this.file = undefined;
@@ -202,8 +219,27 @@ export class IdempotencyJournal {
     );
   }
 
+  private push(q: Queued): void {
+    this.queue.push(q);
+    this.queuedBytes += q.frame.length;
+  }
+
+  /** Writes the queue now (or right after the write in flight). */
   private kick(): void {
+    if (this.lingering) clearTimeout(this.lingering);
+    this.lingering = undefined;
     if (!this.committing) this.committing = this.commitLoop();
+  }
+
+  /** Writes the queue once the linger is over, unless something writes it sooner. */
+  private linger(): void {
+    if (this.lingering || this.committing) return;
+    this.lingering = setTimeout(() => {
+      this.lingering = undefined;
+      this.kick();
+    }, this.opts.lingerMs ?? LINGER_MS);
+    // close() writes what is queued: a pending linger must not keep the process alive.
+    this.lingering.unref();
   }
 
   private async commitLoop(): Promise<void> {
@@ -211,11 +247,16 @@ export class IdempotencyJournal {
       while (this.queue.length > 0 || this.rewriteWanted) {
         const group = this.queue;
         this.queue = [];
+        this.queuedBytes = 0;
         await this.commitGroup(group);
+        // What queued up meanwhile goes now if someone waits for it (or close() does); else it lingers.
+        if (this.closed || this.rewriteWanted || this.queuedBytes >= LINGER_BYTES) continue;
+        if (!this.queue.some((q) => q.waiter)) break;
       }
     } finally {
       this.committing = undefined;
     }
+    if (this.queue.length > 0 && !this.closed) this.linger();
   }
 
   private async commitGroup(group: Queued[]): Promise<void> {

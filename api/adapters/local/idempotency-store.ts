@@ -36,6 +36,8 @@ export interface LocalIdempotencyOptions extends LocalIdempotencySettings {
   /** Compaction thresholds (tests lower them). */
   compactMinBytes?: number;
   sweepIntervalMs?: number;
+  /** How long frames nobody waits for may wait before they are written (the journal's default: 20 ms). */
+  journalLingerMs?: number;
 }
 
 /** The journal is rewritten once it is twice the live state: dead frames then outnumber live ones. */
@@ -85,6 +87,7 @@ export class LocalIdempotencyStore implements IdempotencyStore {
       liveBytes: () => this.liveBytes,
       compactRatio: COMPACT_RATIO,
       compactMinBytes: opts.compactMinBytes ?? COMPACT_MIN_BYTES,
+      lingerMs: opts.journalLingerMs,
     });
   }
 

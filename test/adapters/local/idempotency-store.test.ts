@@ -145,6 +145,41 @@ describe('LocalIdempotencyStore: journal', () => {
     expect((await again.claim(claimOf('c', 'x')))?.token).toBe('c');
   });
 
+  it('writes frames nobody waits for in one write after a linger, at once when a sync asks or at close', async () => {
+    const writes = () => fs.ops.filter((o) => o === 'writev:journal.log').length;
+    const store = await open({ claimsRideWithBatches: true, journalLingerMs: 3_600_000 });
+    const before = writes();
+    const a = claimOf('a', 'a');
+    expect(await store.claim(a)).toBeUndefined();
+    for (const k of ['b', 'c']) expect(await store.claim(claimOf(k, k))).toBeUndefined();
+    expect(await store.complete(doneOf(a))).toBe(true);
+    expect(writes()).toBe(before);
+    await store.sync();
+    expect(writes()).toBe(before + 1);
+    expect(fs.ops.at(-1)).toBe('datasync:journal.log');
+    // Lingering frames are written by close(): a clean shutdown keeps them.
+    expect(await store.claim(claimOf('d', 'd'))).toBeUndefined();
+    await store.close();
+    expect(writes()).toBe(before + 2);
+    const again = await open({ claimsRideWithBatches: true, journalLingerMs: 5 });
+    expect((await again.claim(claimOf('d', 'x')))?.token).toBe('d');
+    expect(await again.claim(claimOf('a', 'x'))).toEqual(doneOf(a));
+    // A short linger writes on its own, without a sync.
+    const reopened = writes();
+    expect(await again.claim(claimOf('e', 'e'))).toBeUndefined();
+    await until(() => writes() > reopened);
+  });
+
+  it('writes lingering frames without waiting once they pass 256 KiB', async () => {
+    const writes = () => fs.ops.filter((o) => o === 'writev:journal.log').length;
+    const store = await open({ claimsRideWithBatches: true, journalLingerMs: 3_600_000 });
+    const before = writes();
+    const key = (i: number) => `k${i}-${'x'.repeat(200)}`;
+    for (let i = 0; writes() === before && i < 5_000; i++)
+      expect(await store.claim(claimOf(key(i), `t${i}`))).toBeUndefined();
+    expect(writes()).toBe(before + 1);
+  });
+
   it('restores a claim from a log entry unless the journal holds the key as recently, or it expired', async () => {
     const store = await open({ claimsRideWithBatches: true });
     const kept = claimOf('kept', 'j1');
