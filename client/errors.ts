@@ -54,7 +54,7 @@ export class TributaryError extends Error {
 
   /** No answer came: the request may or may not have reached the API. */
   static network(cause: unknown, what: string): TributaryError {
-    // fetch rejects with the timeout signal's reason; node:http with an AbortError caused by it.
+    // fetch rejects with the timeout signal's reason; the SDK's own client with a TimeoutError.
     const inner = (cause as { cause?: unknown } | undefined)?.cause;
     const timedOut = [cause, inner].some((e) => e instanceof Error && e.name === 'TimeoutError');
     const reason = describeCause(cause);
@@ -77,7 +77,7 @@ function messageOf(f: ProblemFields): string {
   return `${head}${f.detail ? `: ${f.detail}` : ''}${fields}`;
 }
 
-/** The system error's code (ECONNREFUSED, ECONNRESET, …): node:http sets it, fetch hides it in `cause`. */
+/** The system error's code (ECONNREFUSED, ECONNRESET, …): node:net sets it, fetch hides it in `cause`. */
 function describeCause(err: unknown): string {
   if (!(err instanceof Error)) return String(err);
   const inner = (err as { cause?: unknown }).cause;

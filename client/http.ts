@@ -1,5 +1,6 @@
 import { TributaryError } from './errors.js';
-import { fetchTransport, nodeTransport, type Answer, type Transport } from './transport.js';
+import { http1Transport } from './http1.js';
+import { fetchTransport, type Answer, type Transport } from './transport.js';
 import type { FieldError } from './types.js';
 
 export interface TributaryOptions {
@@ -8,8 +9,9 @@ export interface TributaryOptions {
   /** An API key (`trb_…`); sent as `Authorization: Bearer`. */
   key?: string;
   /**
-   * Send through this fetch (tests, proxies, instrumentation). Without it the SDK uses node:http(s) with
-   * keep-alive, which costs far less CPU per request than fetch.
+   * Send through this fetch (tests, proxies, instrumentation). Without it the SDK uses its own HTTP/1.1
+   * client (client/http1.ts) with kept-alive connections, which costs far less CPU per request than
+   * fetch or node:http.
    */
   fetch?: typeof fetch;
   userAgent?: string;
@@ -40,7 +42,7 @@ export class Http {
   constructor(o: TributaryOptions) {
     const url = new URL(o.url); // throws TypeError naming a malformed URL
     this.base = url.href.replace(/\/+$/, '');
-    this.transport = o.fetch ? fetchTransport(o.fetch) : nodeTransport();
+    this.transport = o.fetch ? fetchTransport(o.fetch) : http1Transport();
     this.timeoutMs = o.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.headers = {
       'user-agent': o.userAgent ?? USER_AGENT,
