@@ -21,6 +21,7 @@ export interface SdkBenchResult {
   machine: { cpus: number; cpuModel: string; node: string; wrk: string; loadBefore: number[] };
   settings: {
     seconds: number;
+    rounds: number;
     connections: number;
     inFlight: number;
     batch: number;
@@ -28,6 +29,8 @@ export interface SdkBenchResult {
     gzip: boolean;
   };
   runs: SdkRun[];
+  /** The SDK's rate over wrk's within each round. */
+  roundRatios: number[];
   wrkRate: number;
   wrkKeyedRate: number;
   sdkRate: number;
@@ -37,6 +40,30 @@ export interface SdkBenchResult {
   target: number;
   /** Raw held every acknowledged record once loading finished. */
   allLoaded: boolean;
+}
+
+const TOOLS = ['wrk', 'sdk', 'wrk-keyed'] as const;
+
+/**
+ * Rounds of wrk, SDK and keyed wrk, each round turned by one place, so that every tool runs first,
+ * second and third equally often: a server that speeds up or slows down over the run favours none.
+ */
+export function runOrder(rounds: number): SdkRun['tool'][] {
+  const order: SdkRun['tool'][] = [];
+  for (let r = 0; r < rounds; r++)
+    for (let i = 0; i < TOOLS.length; i++) order.push(TOOLS[(r + i) % TOOLS.length]);
+  return order;
+}
+
+/** The SDK's rate over wrk's in each round of `runs` (laid out by runOrder). */
+export function roundRatios(runs: SdkRun[], rounds: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const round = runs.slice(r * TOOLS.length, (r + 1) * TOOLS.length);
+    const rate = (tool: SdkRun['tool']) => round.find((x) => x.tool === tool)?.recordsPerSecond ?? NaN;
+    out.push(rate('sdk') / rate('wrk'));
+  }
+  return out;
 }
 
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
@@ -68,8 +95,10 @@ records of ~${s.recordBytes} bytes; "wrk + Idempotency-Key" adds a unique key to
 \`send()\` of one record at a time (objects built beforehand, as wrk's body is; the producer serializes each
 into its batch, a JSON array), \`maxBatchRecords: ${s.batch}\`,
 \`maxInFlight: ${s.inFlight}\`, \`maxQueueBytes\` twice what can be in flight, gzip ${s.gzip ? 'on' : 'off'}, other options default; its
-rate counts the final \`close()\`. The runs go wrk, keyed wrk, SDK, SDK, keyed wrk, wrk (so no side gets the
-fresher server), each ${s.seconds} s after a warm-up, each starting once the previous run's records are loaded.
+rate counts the final \`close()\`. The runs come in ${s.rounds} rounds of wrk, SDK and keyed wrk, each round turned by one
+place (so each tool runs first, second and third equally often and a server that speeds up or slows down
+over the run favours none), each run ${s.seconds} s after a warm-up, each starting once the previous run's
+records are loaded. The verdict compares the mean rates.
 
 ${r.startedAt}, ${m.cpus} × ${m.cpuModel}, Node ${m.node}, wrk ${m.wrk}; load average before
 ${m.loadBefore.map((l) => l.toFixed(2)).join(' / ')}.
@@ -81,6 +110,7 @@ ${rows.join('\n')}
 | target | goal | measured | |
 | --- | --- | --- | --- |
 | SDK producer throughput | ≥ ${r.target} × wrk | ${n2(r.ratio)} × (${n0(r.sdkRate)} vs ${n0(r.wrkRate)} records/s) | ${pass ? 'pass' : '**miss**'} |
+| (spread) the same within each round | | ${r.roundRatios.map((x) => `${n2(x)} ×`).join(', ')} | |
 | (for comparison) against wrk with keys | | ${n2(r.keyedRatio)} × (${n0(r.sdkRate)} vs ${n0(r.wrkKeyedRate)} records/s) | |
 
 Every acknowledged record in raw after loading: ${r.allLoaded ? 'yes' : '**no**'}.

@@ -4,14 +4,21 @@ import path from 'node:path';
 import { Tributary } from '../client/index.js';
 import { cpuBetween, cpuSnapshot } from './cpu.js';
 import { makeBatch, makeRecord, STREAM_SCHEMA } from './records.js';
-import { renderSdk, withSdkSection, type SdkBenchResult, type SdkRun } from './sdk-report.js';
+import {
+  renderSdk,
+  roundRatios,
+  runOrder,
+  withSdkSection,
+  type SdkBenchResult,
+  type SdkRun,
+} from './sdk-report.js';
 import { REPO_ROOT, startServer, type ServerProcess } from './server-process.js';
 import { runWrk, wrkVersion } from './wrk.js';
 
 /**
  * `npm run bench:sdk`: acknowledged records per second of the SDK's producer against wrk's (with and
  * without an Idempotency-Key per request), same server, same batch size, same run. Knobs:
- * SDK_BENCH_SECONDS (15), SDK_BENCH_BATCH (100 records, as bench/ingest.ts), SDK_BENCH_CONNECTIONS
+ * SDK_BENCH_SECONDS (10 per run), SDK_BENCH_ROUNDS (3), SDK_BENCH_BATCH (100 records, as bench/ingest.ts), SDK_BENCH_CONNECTIONS
  * (32, wrk), SDK_BENCH_IN_FLIGHT (the producer's maxInFlight; default the connections),
  * SDK_BENCH_GZIP=1, SDK_BENCH_WRITE=0 (do not update BENCHMARKS.md).
  */
@@ -20,7 +27,8 @@ const env = (name: string, def: number) => {
   if (!Number.isFinite(v) || v <= 0) throw new Error(`${name} must be a positive number`);
   return v;
 };
-const SECONDS = env('SDK_BENCH_SECONDS', 15);
+const SECONDS = env('SDK_BENCH_SECONDS', 10);
+const ROUNDS = env('SDK_BENCH_ROUNDS', 3);
 const CONNECTIONS = env('SDK_BENCH_CONNECTIONS', 32);
 const IN_FLIGHT = env('SDK_BENCH_IN_FLIGHT', CONNECTIONS);
 const GZIP = process.env.SDK_BENCH_GZIP === '1';
@@ -156,8 +164,7 @@ async function main(): Promise<void> {
     await waitLoaded(s.reader, expected);
 
     const runs: SdkRun[] = [];
-    const order = ['wrk', 'wrk-keyed', 'sdk', 'sdk', 'wrk-keyed', 'wrk'] as const;
-    for (const [i, tool] of order.entries()) {
+    for (const [i, tool] of runOrder(ROUNDS).entries()) {
       log(`run ${i + 1}: ${tool}, ${SECONDS} s`);
       const run =
         tool === 'sdk'
@@ -184,6 +191,7 @@ async function main(): Promise<void> {
       },
       settings: {
         seconds: SECONDS,
+        rounds: ROUNDS,
         connections: CONNECTIONS,
         inFlight: IN_FLIGHT,
         batch: BATCH,
@@ -191,6 +199,7 @@ async function main(): Promise<void> {
         gzip: GZIP,
       },
       runs,
+      roundRatios: roundRatios(runs, ROUNDS),
       wrkRate: mean('wrk'),
       wrkKeyedRate: mean('wrk-keyed'),
       sdkRate: mean('sdk'),
