@@ -289,7 +289,7 @@ async function main(): Promise<void> {
       '`bench/cli-push.ts` writes an NDJSON file of the bench records (~200 bytes each), starts the real server',
       `(fresh data dir), measures the rate wrk gets (${CONNECTIONS} connections, JSON arrays of ${BATCH} records, ${WRK_SECONDS} s after`,
       `a 3 s warm-up), lets the server catch up, then runs \`tributary push FILE --batch-records ${BATCH} --concurrency ${CONCURRENCY}\``,
-      "through `bin/tributary.mjs` (with its shebang's node flags; it sends with the SDK's sendBatch over node:http)",
+      "through `bin/tributary.mjs` (with its shebang's node flags; it sends with the SDK's sendBatch over the SDK's HTTP/1.1 client)",
       'as its own process into a second stream of the same server, sampling its VmHWM every 100 ms, and waits until',
       'raw holds every record it pushed; then wrk runs once more. The push is compared with the mean of the two wrk',
       'runs, so neither side gets the fresher server; its rate counts from starting the CLI (node start-up',
