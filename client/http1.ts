@@ -20,7 +20,6 @@ class Connection {
   /** Exchanges it has finished: a failure on a reused connection may be a stale keep-alive. */
   served = 0;
   private current?: {
-    method: string;
     resolve: (r: ParsedResponse) => void;
     reject: (err: Error) => void;
     /** Any byte of the answer arrived. */
@@ -45,7 +44,7 @@ class Connection {
     this.socket.ref();
     this.parser.expect(method);
     return new Promise((resolve, reject) => {
-      this.current = { method, resolve, reject, answered: false };
+      this.current = { resolve, reject, answered: false };
       this.socket.cork();
       this.socket.write(head, 'latin1');
       if (body && body.byteLength > 0) this.socket.write(body);
@@ -154,11 +153,12 @@ export function http1Transport(o: Http1Options = {}): Transport {
         })
       : netConnect({ host: hostname, port });
     return new Connection(socket, (c) => {
-      const list = idle.get(origin) ?? [];
+      // A server closing an idle connection ends it: take() skips it, and a full list drops it.
+      let list = idle.get(origin) ?? [];
+      if (list.length >= maxIdle) list = list.filter((k) => !k.dead);
       if (list.length >= maxIdle) return c.destroy();
       list.push(c);
       idle.set(origin, list);
-      // A server closing an idle connection ends it: it is then skipped by take().
     });
   };
 
