@@ -2,13 +2,8 @@ import { truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { idempotencyDir } from '../../api/adapters/local/idempotency-store.js';
-import { createApp } from '../../api/app.js';
-import { composeLocal, type LocalStack } from '../../api/compose/local.js';
-import { parseConfig } from '../../api/config.js';
-import { withContract } from '../support/contract.js';
 import { FaultyJournalFs } from '../support/faulty-journal-fs.js';
-import { silentLogger } from '../support/logger.js';
-import { ADMIN_KEY } from '../support/stack.js';
+import { createKey, createStream, createTenant, startTestStack, type TestStack } from '../support/stack.js';
 import { removeDir, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -19,53 +14,37 @@ import { removeDir, tempDir } from '../support/temp-dir.js';
  * and nothing is stored twice.
  */
 let dir: string;
-let stack: LocalStack | undefined;
-let app: ReturnType<typeof createApp>;
+let t: TestStack | undefined;
 let producer = '';
 let admin = '';
 const faults = new FaultyJournalFs();
 
-async function open(): Promise<void> {
-  const config = parseConfig({ TRIBUTARY_DATA_DIR: dir });
-  stack = await composeLocal(config, silentLogger, ADMIN_KEY, { journalFs: faults });
-  app = withContract(createApp(stack.services));
+/** Starts the stack on `dir` (again), its journal on the faulty file system. */
+async function open(): Promise<TestStack> {
+  t = await startTestStack({}, { dir, engines: { journalFs: faults } });
+  return t;
 }
 
-const call = (method: string, path: string, key: string, body?: unknown, headers = {}) =>
-  app.request(path, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-
 const send = (ids: string[], idempotencyKey: string) =>
-  call(
-    'POST',
-    '/v1/tenants/acme/streams/events/records',
-    producer,
-    ids.map((id) => ({ id })),
-    { 'idempotency-key': idempotencyKey },
-  );
+  t!.call('POST', '/v1/tenants/acme/streams/events/records', {
+    key: producer,
+    body: ids.map((id) => ({ id })),
+    headers: { 'idempotency-key': idempotencyKey },
+  });
 
 beforeAll(async () => {
   dir = await tempDir('tributary-idem-power-');
-  await open();
-  const tenant = await call('POST', '/v1/tenants', ADMIN_KEY, { name: 'acme' });
-  admin = ((await tenant.json()) as { key: { secret: string } }).key.secret;
-  const key = await call('POST', '/v1/tenants/acme/keys', admin, {
-    name: 'p',
-    role: 'producer',
-    streams: ['*'],
-  });
-  producer = ((await key.json()) as { secret: string }).secret;
-  const stream = await call('POST', '/v1/tenants/acme/streams', admin, {
+  const first = await open();
+  admin = await createTenant(first, 'acme');
+  producer = await createKey(first, 'acme', admin, { name: 'p', role: 'producer', streams: ['*'] });
+  const stream = await createStream(first, 'acme', admin, {
     name: 'events',
     schema: { type: 'object', properties: { id: { type: 'string' } }, required: ['id'] },
   });
   expect(stream.status).toBe(201);
 });
 afterAll(async () => {
-  await stack?.close();
+  await t?.close();
   await removeDir(dir);
 });
 
@@ -78,11 +57,11 @@ describe('claims ride in the log', () => {
     expect(other.status).toBe(200);
     // Nothing made the journal durable: a power loss now would take every frame in it.
     expect(faults.ops).not.toContain('datasync:journal.log');
-    await stack!.close();
-    stack = undefined;
+    await t!.close();
+    t = undefined;
     await truncate(join(idempotencyDir(dir), 'journal.log'), 0);
 
-    await open();
+    const again = await open();
     const retry = await send(['a', 'b'], 'power-1');
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
@@ -92,8 +71,10 @@ describe('claims ride in the log', () => {
     expect(conflict.status).toBe(409);
     expect(await conflict.json()).toMatchObject({ code: 'idempotency_conflict' });
 
-    await stack!.services.delivery.drain();
-    const res = await call('GET', '/v1/tenants/acme/streams/events/records?layer=raw&limit=100', admin);
+    await again.stack.services.delivery.drain();
+    const res = await again.call('GET', '/v1/tenants/acme/streams/events/records?layer=raw&limit=100', {
+      key: admin,
+    });
     const rows = ((await res.json()) as { records: { id: string; _batch_id: string }[] }).records;
     expect(rows.map((r) => r.id).sort()).toEqual(['a', 'b', 'c']);
     expect(rows.filter((r) => r.id !== 'c').every((r) => r._batch_id === batchId)).toBe(true);

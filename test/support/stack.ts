@@ -1,5 +1,5 @@
 import { createApp } from '../../api/app.js';
-import { composeLocal, type LocalStack } from '../../api/compose/local.js';
+import { composeLocal, type LocalEngineOptions, type LocalStack } from '../../api/compose/local.js';
 import { parseConfig, type Config } from '../../api/config.js';
 import { withContract } from './contract.js';
 import { silentLogger } from './logger.js';
@@ -21,15 +21,21 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-/** The real embedded stack (dynalite, durable log, lake, DuckDB) in a temp dir. */
-export async function startTestStack(env: Record<string, string> = {}): Promise<TestStack> {
-  const dir = await tempDir();
+/**
+ * The real embedded stack (dynalite, durable log, lake, DuckDB) in a temp dir, or in `opts.dir`, which
+ * the caller owns (to start a stack again on the same data), with engines swapped for faulty ones.
+ */
+export async function startTestStack(
+  env: Record<string, string> = {},
+  opts: { dir?: string; engines?: LocalEngineOptions } = {},
+): Promise<TestStack> {
+  const dir = opts.dir ?? (await tempDir());
   const config = parseConfig({
     TRIBUTARY_DATA_DIR: dir,
     TRIBUTARY_DEFAULT_BUFFER_INTERVAL_SECONDS: '0.2',
     ...env,
   });
-  const stack = await composeLocal(config, silentLogger, ADMIN_KEY);
+  const stack = await composeLocal(config, silentLogger, ADMIN_KEY, opts.engines);
   const app = withContract(createApp(stack.services));
   const call: TestStack['call'] = async (method, path, opts = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
@@ -49,7 +55,7 @@ export async function startTestStack(env: Record<string, string> = {}): Promise<
     call,
     close: async () => {
       await stack.close();
-      await removeDir(dir);
+      if (!opts.dir) await removeDir(dir);
     },
   };
 }
