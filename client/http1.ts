@@ -6,9 +6,10 @@ import { targets, timeoutError, type Answer, type Exchange, type Transport } fro
 export interface Http1Options {
   /** Extra TLS options for https URLs (a private CA, say). */
   tls?: ConnectionOptions;
-  /** Idle kept-alive connections kept per origin; more are closed. Default 64. */
-  maxIdlePerOrigin?: number;
 }
+
+/** Idle kept-alive connections kept per origin; more are closed. */
+const MAX_IDLE_PER_ORIGIN = 64;
 
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const BAD_VALUE = /[\r\n\0]/;
@@ -16,7 +17,7 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** One kept-alive connection, carrying one exchange at a time. */
 class Connection {
-  readonly parser: ResponseParser;
+  private readonly parser: ResponseParser;
   /** Exchanges it has finished: a failure on a reused connection may be a stale keep-alive. */
   served = 0;
   private current?: {
@@ -130,7 +131,6 @@ function closedError(): Error {
  */
 export function http1Transport(o: Http1Options = {}): Transport {
   const idle = new Map<string, Connection[]>();
-  const maxIdle = o.maxIdlePerOrigin ?? 64;
   const target = targets();
 
   const take = (origin: string): Connection | undefined => {
@@ -155,8 +155,8 @@ export function http1Transport(o: Http1Options = {}): Transport {
     return new Connection(socket, (c) => {
       // A server closing an idle connection ends it: take() skips it, and a full list drops it.
       let list = idle.get(origin) ?? [];
-      if (list.length >= maxIdle) list = list.filter((k) => !k.dead);
-      if (list.length >= maxIdle) return c.destroy();
+      if (list.length >= MAX_IDLE_PER_ORIGIN) list = list.filter((k) => !k.dead);
+      if (list.length >= MAX_IDLE_PER_ORIGIN) return c.destroy();
       list.push(c);
       idle.set(origin, list);
     });
